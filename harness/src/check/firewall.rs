@@ -1,0 +1,219 @@
+//! Measure 3, firewall: management ports reachable from whitelisted sources only.
+//!
+//! White box: the input chain is evaluated for a new TCP connection to each management port,
+//! once from a trusted and once from an untrusted source, as RouterOS would (first terminal
+//! match wins, accept when nothing matches). Black box: the probe matrix from both vantages.
+
+use std::net::{IpAddr, Ipv4Addr};
+
+use routeros::firewall::{
+    Action, AddressListEntry, ConnectionState, FilterRule, ListAddress, Negatable, Protocol,
+};
+
+use super::Observation;
+use crate::lab::Role;
+use crate::outcome::{CheckResult, Measure, Outcome};
+use crate::probe::PortState;
+use crate::profile::{FirewallAction, Profile};
+
+fn check(id: &str, title: &str, outcome: Outcome) -> CheckResult {
+    CheckResult::new(Measure::Firewall, id, title, outcome)
+}
+
+/// Judges the firewall measure.
+pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
+    vec![
+        rules(profile, obs),
+        trusted_reachable(profile, obs),
+        untrusted_blocked(profile, obs),
+    ]
+}
+
+/// What the input chain does with a new TCP connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Accepted by rule N (or by the chain's default when N is None).
+    Accept(Option<usize>),
+    /// Dropped or rejected by rule N.
+    Block(usize, Action),
+}
+
+/// Evaluates the input chain for a new TCP connection from `src` to `port`.
+pub fn evaluate(rules: &[FilterRule], lists: &[AddressListEntry], src: Ipv4Addr, port: u16) -> Verdict {
+    for (i, rule) in rules.iter().enumerate() {
+        if rule.disabled || rule.chain.name() != "input" || !matches(rule, lists, src, port) {
+            continue;
+        }
+        match rule.action {
+            Action::Accept => return Verdict::Accept(Some(i)),
+            Action::Drop | Action::Reject | Action::Tarpit => return Verdict::Block(i, rule.action),
+            _ => {}
+        }
+    }
+    Verdict::Accept(None)
+}
+
+fn negate<T>(m: &Option<Negatable<T>>, test: impl Fn(&T) -> bool) -> bool {
+    match m {
+        None => true,
+        Some(n) => test(&n.value) != n.negated,
+    }
+}
+
+fn matches(rule: &FilterRule, lists: &[AddressListEntry], src: Ipv4Addr, port: u16) -> bool {
+    let in_list = |name: &String| {
+        lists.iter().any(|e| {
+            !e.disabled
+                && &e.list == name
+                && matches!(&e.address, ListAddress::Ip(a) if a.contains(src))
+        })
+    };
+    negate(&rule.protocol, |p| *p == Protocol::TCP)
+        && negate(&rule.src_address, |a| a.contains(src))
+        && negate(&rule.src_address_list, in_list)
+        && negate(&rule.dst_port, |p| p.contains(port))
+        && negate(&rule.connection_state, |s| s.0.contains(&ConnectionState::New))
+        // A rule bound to an interface or naming things we do not model is not assumed to match.
+        && rule.in_interface.is_none()
+        && rule.in_interface_list.is_none()
+        && rule.src_port.is_none()
+        && rule.dst_address.is_none()
+        && rule.dst_address_list.is_none()
+}
+
+fn parsed(obs: &Observation) -> Result<(Vec<FilterRule>, Vec<AddressListEntry>), String> {
+    let filter = obs.filter.as_ref().map_err(|e| format!("could not read /ip firewall filter: {e}"))?;
+    let lists = obs
+        .address_lists
+        .as_ref()
+        .map_err(|e| format!("could not read /ip firewall address-list: {e}"))?;
+    let rules = filter
+        .iter()
+        .enumerate()
+        .map(|(i, r)| FilterRule::from_props(r).map_err(|e| format!("filter rule {i}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    let lists = lists
+        .iter()
+        .enumerate()
+        .map(|(i, r)| AddressListEntry::from_props(r).map_err(|e| format!("address-list entry {i}: {e}")))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((rules, lists))
+}
+
+fn v4(ip: Option<IpAddr>) -> Option<Ipv4Addr> {
+    match ip? {
+        IpAddr::V4(v) => Some(v),
+        IpAddr::V6(_) => None,
+    }
+}
+
+/// A source that no management CIDR contains (TEST-NET-3), for judging the rules.
+fn outsider(profile: &Profile, obs: &Observation) -> Ipv4Addr {
+    if let Some(ip) = v4(obs.source(Role::Untrusted)) {
+        return ip;
+    }
+    let candidate = Ipv4Addr::new(203, 0, 113, 66);
+    let listed = profile
+        .firewall
+        .management_cidrs
+        .iter()
+        .any(|c| c.contains(IpAddr::V4(candidate)));
+    if listed { Ipv4Addr::new(198, 51, 100, 66) } else { candidate }
+}
+
+fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
+    let title = "input chain accepts management ports from trusted sources and blocks the rest";
+    let (rules, lists) = match parsed(obs) {
+        Ok(x) => x,
+        Err(e) => return check("firewall.rules", title, Outcome::Fail(e)),
+    };
+    let trusted = v4(obs.source(Role::Trusted))
+        .or_else(|| profile.firewall.management_cidrs.iter().find_map(|c| v4(Some(c.addr()))));
+    let outsider = outsider(profile, obs);
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for port in profile.management_ports() {
+        if let Some(t) = trusted {
+            let v = evaluate(&rules, &lists, t, port);
+            evidence.push(format!("tcp {t} -> :{port}: {v:?}"));
+            if let Verdict::Block(i, a) = v {
+                bad.push(format!("port {port} from trusted {t} is blocked by rule {i} ({})", a.word()));
+            }
+        }
+        let v = evaluate(&rules, &lists, outsider, port);
+        evidence.push(format!("tcp {outsider} -> :{port}: {v:?}"));
+        if let Verdict::Accept(rule) = v {
+            bad.push(match rule {
+                Some(i) => format!("port {port} from untrusted {outsider} is accepted by rule {i}"),
+                None => format!("port {port} from untrusted {outsider} is not blocked by any input rule"),
+            });
+        }
+    }
+    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let mut r = check("firewall.rules", title, outcome);
+    r.evidence = evidence;
+    r
+}
+
+fn trusted_reachable(profile: &Profile, obs: &Observation) -> CheckResult {
+    let title = "management ports answer from the trusted vantage";
+    if obs.source(Role::Trusted).is_none() {
+        return check("firewall.trusted-reachable", title, Outcome::Skip("not verifiable: no trusted vantage".into()));
+    }
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for port in profile.management_ports() {
+        match obs.matrix.get(port, Role::Trusted.name()) {
+            Some(p) => {
+                evidence.push(format!("port {port} from trusted: {p}"));
+                if !p.answers() {
+                    bad.push(format!("port {port} does not answer from trusted ({p})"));
+                }
+            }
+            None => bad.push(format!("port {port} was not probed from trusted")),
+        }
+    }
+    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let mut r = check("firewall.trusted-reachable", title, outcome);
+    r.evidence = evidence;
+    r
+}
+
+fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
+    let title = "management ports are blocked from the untrusted vantage";
+    if obs.source(Role::Untrusted).is_none() {
+        return check(
+            "firewall.untrusted-blocked",
+            title,
+            Outcome::Skip("not verifiable: no untrusted vantage (name a second source address)".into()),
+        );
+    }
+    if let Some(limit) = obs.limitations.iter().find(|l| l.contains("firewall")) {
+        return check("firewall.untrusted-blocked", title, Outcome::Skip(format!("not verifiable: {limit}")));
+    }
+    let want = match profile.firewall.action {
+        FirewallAction::Drop => "filtered",
+        FirewallAction::Reject => "closed or rejected",
+    };
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for port in profile.management_ports() {
+        match obs.matrix.get(port, Role::Untrusted.name()) {
+            Some(p) => {
+                evidence.push(format!("port {port} from untrusted: {p}"));
+                let ok = match profile.firewall.action {
+                    FirewallAction::Drop => p.state == PortState::Filtered,
+                    FirewallAction::Reject => matches!(p.state, PortState::Closed | PortState::Rejected),
+                };
+                if !ok {
+                    bad.push(format!("port {port} is {p} from untrusted, expected {want}"));
+                }
+            }
+            None => bad.push(format!("port {port} was not probed from untrusted")),
+        }
+    }
+    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let mut r = check("firewall.untrusted-blocked", title, outcome);
+    r.evidence = evidence;
+    r
+}

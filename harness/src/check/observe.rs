@@ -1,0 +1,253 @@
+//! Gathering: everything the checks need, read from outside the router once per run.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+
+use routeros::model::{LogEntry, PackageUpdate, Service, User};
+use serde::Serialize;
+
+use crate::access::DEFAULT_PORTS;
+use crate::lab::{Lab, Role};
+use crate::operator::{LoginAttempt, LoginService, Operator};
+use crate::probe::ProbeMatrix;
+use crate::profile::Profile;
+use crate::secret::Secret;
+
+/// A key-value row as the router sent it.
+pub type Props = Vec<(String, String)>;
+
+/// A read that may have failed; the error says what and why.
+pub type Read<T> = Result<T, String>;
+
+/// Login attempts keyed by (user label, protocol, vantage).
+pub type Logins = BTreeMap<(String, LoginService, Role), LoginAttempt>;
+
+/// What the harness saw of the router.
+#[derive(Debug, Clone)]
+pub struct Observation {
+    /// The lab's own description.
+    pub lab: String,
+    /// Source addresses of the vantages.
+    pub sources: BTreeMap<Role, IpAddr>,
+    /// Facts that make some checks unverifiable here.
+    pub limitations: Vec<String>,
+    /// The user the harness is logged in as, and whether its password is known to it.
+    pub operator_user: String,
+    /// The password the harness uses (to judge the policy); never printed.
+    pub operator_password: Secret,
+    pub update: Read<PackageUpdate>,
+    pub services: Read<Vec<Service>>,
+    pub users: Read<Vec<User>>,
+    pub filter: Read<Vec<Props>>,
+    pub address_lists: Read<Vec<Props>>,
+    pub logging: Read<Vec<Props>>,
+    pub log: Read<Vec<LogEntry>>,
+    /// Port × vantage → state.
+    pub matrix: ProbeMatrix,
+    /// Logins tried.
+    pub logins: Logins,
+    /// The failed logins the harness provoked: (protocol, user).
+    pub provoked: Vec<(LoginService, String)>,
+}
+
+impl Observation {
+    /// The source address of a vantage.
+    pub fn source(&self, role: Role) -> Option<IpAddr> {
+        self.sources.get(&role).copied()
+    }
+
+    /// The port a service listens on according to the router's own configuration.
+    pub fn configured_port(&self, service: &str) -> Option<u16> {
+        self.services
+            .as_ref()
+            .ok()?
+            .iter()
+            .find(|s| s.name == service)
+            .map(|s| s.port)
+    }
+
+    /// A serializable, secret-free view for snapshots.
+    pub fn summary(&self) -> ObservationSummary {
+        ObservationSummary {
+            services: self.services.as_ref().ok().map(|v| {
+                v.iter()
+                    .map(|s| ServiceRow {
+                        name: s.name.clone(),
+                        port: s.port,
+                        disabled: s.disabled,
+                        address: s.address.join(","),
+                    })
+                    .collect()
+            }),
+            users: self.users.as_ref().ok().map(|v| {
+                v.iter()
+                    .map(|u| UserRow {
+                        name: u.name.clone(),
+                        group: u.group.clone(),
+                        disabled: u.disabled,
+                    })
+                    .collect()
+            }),
+            filter: self.filter.as_ref().ok().map(|rules| {
+                rules
+                    .iter()
+                    .map(|r| {
+                        r.iter()
+                            .filter(|(k, _)| !matches!(k.as_str(), ".id" | "bytes" | "packets"))
+                            .map(|(k, v)| format!("{k}={v}"))
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .collect()
+            }),
+            matrix: self
+                .matrix
+                .cells
+                .iter()
+                .map(|(port, by)| {
+                    (
+                        *port,
+                        by.iter().map(|(v, p)| (v.clone(), p.to_string())).collect(),
+                    )
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Secret-free, time-free facts for snapshots.
+#[derive(Debug, Clone, Serialize)]
+pub struct ObservationSummary {
+    pub services: Option<Vec<ServiceRow>>,
+    pub users: Option<Vec<UserRow>>,
+    pub filter: Option<Vec<String>>,
+    pub matrix: BTreeMap<u16, BTreeMap<String, String>>,
+}
+
+/// One `/ip service` row, normalized.
+#[derive(Debug, Clone, Serialize)]
+pub struct ServiceRow {
+    pub name: String,
+    pub port: u16,
+    pub disabled: bool,
+    pub address: String,
+}
+
+/// One `/user` row without secrets.
+#[derive(Debug, Clone, Serialize)]
+pub struct UserRow {
+    pub name: String,
+    pub group: String,
+    pub disabled: bool,
+}
+
+fn parse_rows<T, E: std::fmt::Display>(
+    rows: Read<Vec<Props>>,
+    parse: impl Fn(&[(String, String)]) -> Result<T, E>,
+) -> Read<Vec<T>> {
+    rows?
+        .iter()
+        .map(|r| parse(r).map_err(|e| e.to_string()))
+        .collect()
+}
+
+/// The ports worth probing: every factory port plus the profile's and the router's current ones.
+pub fn ports_to_probe(profile: &Profile, services: &Read<Vec<Service>>) -> Vec<u16> {
+    let mut ports: Vec<u16> = DEFAULT_PORTS.iter().map(|(_, p)| *p).collect();
+    ports.extend(profile.services.ports.values().copied());
+    ports.extend(profile.firewall.extra_ports.iter().copied());
+    if let Ok(services) = services {
+        ports.extend(services.iter().map(|s| s.port));
+    }
+    ports.sort_unstable();
+    ports.dedup();
+    ports
+}
+
+/// Reads the configuration, probes every port from every vantage, tries the logins and
+/// provokes one failed login per reachable protocol, then reads the log.
+pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
+    let op = Operator::new(lab);
+    let creds = lab.access().credentials();
+    let read = |r: Result<Vec<Props>, crate::client::ClientError>| r.map_err(|e| e.to_string());
+
+    // White box, first: the configuration as the router reports it.
+    if profile.update.check_for_updates {
+        // The answer lands in /system/package/update's status; failures show there too.
+        let _ = op
+            .rest_post(
+                Role::Trusted,
+                "/system/package/update/check-for-updates",
+                serde_json::json!({}),
+            )
+            .await;
+    }
+    let update = read(op.rest_rows(Role::Trusted, "/system/package/update").await).and_then(
+        |rows| {
+            let row = rows.first().ok_or("empty answer")?;
+            PackageUpdate::from_props(row).map_err(|e| e.to_string())
+        },
+    );
+    let services = parse_rows(
+        read(op.rest_rows(Role::Trusted, "/ip/service").await),
+        Service::from_props,
+    )
+    .map(|v| v.into_iter().filter(|s| !s.dynamic).collect::<Vec<_>>());
+    let users = parse_rows(read(op.rest_rows(Role::Trusted, "/user").await), User::from_props);
+    let filter = read(op.rest_rows(Role::Trusted, "/ip/firewall/filter").await);
+    let address_lists = read(op.rest_rows(Role::Trusted, "/ip/firewall/address-list").await);
+    let logging = read(op.rest_rows(Role::Trusted, "/system/logging").await);
+
+    // Black box: ports from both vantages.
+    let matrix = op.probe_matrix(&ports_to_probe(profile, &services)).await;
+
+    // Logins: the factory admin everywhere, the operator over ssh and rest.
+    let mut logins = Logins::new();
+    let admin = profile.users.default_admin_name.clone();
+    for service in [
+        LoginService::Ssh,
+        LoginService::Telnet,
+        LoginService::Api,
+        LoginService::Rest,
+    ] {
+        let attempt = op.try_login(Role::Trusted, service, &admin, "").await;
+        logins.insert((format!("{admin} (empty password)"), service, Role::Trusted), attempt);
+    }
+    for service in [LoginService::Ssh, LoginService::Rest] {
+        let attempt = op
+            .try_login(Role::Trusted, service, &creds.user, creds.password.expose())
+            .await;
+        logins.insert((creds.user.clone(), service, Role::Trusted), attempt);
+    }
+
+    // Provoke failed logins from the trusted vantage with a wrong password, then read the log.
+    let wrong = format!("chrlab-wrong-{}", std::process::id());
+    let mut provoked = Vec::new();
+    for service in [LoginService::Ssh, LoginService::Rest] {
+        if op.try_login(Role::Trusted, service, &creds.user, &wrong).await == LoginAttempt::Refused {
+            provoked.push((service, creds.user.clone()));
+        }
+    }
+    let log = parse_rows(read(op.rest_rows(Role::Trusted, "/log").await), LogEntry::from_props);
+
+    Observation {
+        lab: lab.describe(),
+        sources: Role::ALL
+            .iter()
+            .filter_map(|r| Some((*r, lab.vantage(*r)?.address())))
+            .collect(),
+        limitations: lab.limitations(),
+        operator_user: creds.user,
+        operator_password: creds.password,
+        update,
+        services,
+        users,
+        filter,
+        address_lists,
+        logging,
+        log,
+        matrix,
+        logins,
+        provoked,
+    }
+}

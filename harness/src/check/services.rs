@@ -1,0 +1,155 @@
+//! Measure 2, management services: unused ones off and unreachable, ssh/www moved.
+
+use super::Observation;
+use crate::lab::Role;
+use crate::outcome::{CheckResult, Measure, Outcome};
+use crate::probe::PortState;
+use crate::profile::Profile;
+
+fn check(id: &str, title: &str, outcome: Outcome) -> CheckResult {
+    CheckResult::new(Measure::Services, id, title, outcome)
+}
+
+/// Judges the services measure.
+pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
+    vec![
+        disabled_in_config(profile, obs),
+        disabled_unreachable(profile, obs),
+        moved_in_config(profile, obs),
+        default_ports_silent(profile, obs),
+        moved_answer(profile, obs),
+    ]
+}
+
+fn disabled_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
+    let title = "unused services are disabled in /ip service";
+    let services = match &obs.services {
+        Ok(s) => s,
+        Err(e) => return check("services.disabled", title, Outcome::Fail(format!("could not read /ip service: {e}"))),
+    };
+    let mut still_on = Vec::new();
+    let mut evidence = Vec::new();
+    for name in &profile.services.disable {
+        match services.iter().find(|s| s.name == name.as_str()) {
+            Some(s) if !s.disabled => still_on.push(format!("{} (port {})", s.name, s.port)),
+            Some(s) => evidence.push(format!("{} disabled", s.name)),
+            None => evidence.push(format!("{} not present", name.as_str())),
+        }
+    }
+    let outcome = if still_on.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(format!("still enabled: {}", still_on.join(", ")))
+    };
+    let mut r = check("services.disabled", title, outcome);
+    r.evidence = evidence;
+    r
+}
+
+fn disabled_unreachable(profile: &Profile, obs: &Observation) -> CheckResult {
+    let title = "disabled services neither open nor answering from any vantage";
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for name in &profile.services.disable {
+        let port = obs.configured_port(name.as_str()).unwrap_or(name.default_port());
+        for role in Role::ALL {
+            if let Some(p) = obs.matrix.get(port, role.name()) {
+                evidence.push(format!("{} port {port} from {role}: {p}", name.as_str()));
+                if p.state == PortState::Open {
+                    bad.push(format!("{} port {port} is open from {role} ({p})", name.as_str()));
+                }
+            }
+        }
+    }
+    let outcome = if evidence.is_empty() {
+        Outcome::Skip("not verifiable: no port was probed".into())
+    } else if bad.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(bad.join("; "))
+    };
+    let mut r = check("services.disabled-unreachable", title, outcome);
+    r.evidence = evidence;
+    r
+}
+
+fn moved_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
+    let title = "ssh and www are on the baseline's ports in /ip service";
+    let services = match &obs.services {
+        Ok(s) => s,
+        Err(e) => return check("services.moved", title, Outcome::Fail(format!("could not read /ip service: {e}"))),
+    };
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for (name, want) in &profile.services.ports {
+        match services.iter().find(|s| s.name == name.as_str()) {
+            Some(s) if s.port == *want => evidence.push(format!("{} port {}", s.name, s.port)),
+            Some(s) => bad.push(format!("{} listens on {}, not {want}", s.name, s.port)),
+            None => bad.push(format!("{} is missing from /ip service", name.as_str())),
+        }
+    }
+    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let mut r = check("services.moved", title, outcome);
+    r.evidence = evidence;
+    r
+}
+
+fn default_ports_silent(profile: &Profile, obs: &Observation) -> CheckResult {
+    let title = "the moved services' default ports do not answer";
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for (name, want) in &profile.services.ports {
+        let old = name.default_port();
+        if old == *want {
+            continue;
+        }
+        for role in Role::ALL {
+            if let Some(p) = obs.matrix.get(old, role.name()) {
+                evidence.push(format!("port {old} from {role}: {p}"));
+                if p.answers() {
+                    bad.push(format!("port {old} still answers from {role} ({p})"));
+                }
+            }
+        }
+    }
+    let outcome = if evidence.is_empty() {
+        Outcome::Skip("not verifiable: the profile moves no service, or nothing was probed".into())
+    } else if bad.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(bad.join("; "))
+    };
+    let mut r = check("services.default-ports-silent", title, outcome);
+    r.evidence = evidence;
+    r
+}
+
+fn moved_answer(profile: &Profile, obs: &Observation) -> CheckResult {
+    let title = "ssh and www answer on their new ports from the trusted vantage";
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for (name, port) in &profile.services.ports {
+        match obs.matrix.get(*port, Role::Trusted.name()) {
+            Some(p) => {
+                evidence.push(format!("{} port {port} from trusted: {p}", name.as_str()));
+                let right = match (name.as_str(), &p.identity) {
+                    ("ssh", Some(crate::probe::Identity::Ssh(_))) => true,
+                    ("www" | "www-ssl", Some(crate::probe::Identity::Http(_))) => true,
+                    ("api" | "api-ssl", Some(crate::probe::Identity::Api)) => true,
+                    ("ftp", Some(crate::probe::Identity::Ftp(_))) => true,
+                    ("telnet", Some(crate::probe::Identity::Telnet)) => true,
+                    ("winbox", Some(_)) => p.state == PortState::Open,
+                    _ => false,
+                };
+                if !right {
+                    bad.push(format!("{} does not answer on port {port} from trusted ({p})", name.as_str()));
+                }
+            }
+            None => bad.push(format!("port {port} was not probed from trusted")),
+        }
+    }
+    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let mut r = check("services.answer-on-new-ports", title, outcome);
+    r.evidence = evidence;
+    r
+}

@@ -1,0 +1,139 @@
+//! Measure 4, users: the factory admin is gone and cannot log in; a named administrator with a
+//! strong password can.
+
+use super::Observation;
+use crate::lab::Role;
+use crate::operator::{LoginAttempt, LoginService};
+use crate::outcome::{CheckResult, Measure, Outcome};
+use crate::profile::{DefaultAdmin, Profile};
+
+fn check(id: &str, title: &str, outcome: Outcome) -> CheckResult {
+    CheckResult::new(Measure::Users, id, title, outcome)
+}
+
+/// Judges the users measure.
+pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
+    vec![
+        admin_gone(profile, obs),
+        admin_refused(profile, obs),
+        new_admin(profile, obs),
+        password_policy(profile, obs),
+    ]
+}
+
+fn admin_gone(profile: &Profile, obs: &Observation) -> CheckResult {
+    let admin = &profile.users.default_admin_name;
+    let title = format!("the factory user `{admin}` is removed or disabled");
+    let users = match &obs.users {
+        Ok(u) => u,
+        Err(e) => return check("users.default-admin-gone", &title, Outcome::Fail(format!("could not read /user: {e}"))),
+    };
+    let outcome = match users.iter().find(|u| &u.name == admin) {
+        None => Outcome::Pass,
+        Some(u) if u.disabled && profile.users.default_admin == DefaultAdmin::Disable => Outcome::Pass,
+        Some(u) if u.disabled => Outcome::Fail(format!("`{admin}` is disabled but still present; the baseline removes it")),
+        Some(u) => Outcome::Fail(format!("`{admin}` still exists and is enabled (group {})", u.group)),
+    };
+    check("users.default-admin-gone", &title, outcome)
+        .with_evidence(format!("users: {}", users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ")))
+}
+
+fn admin_refused(profile: &Profile, obs: &Observation) -> CheckResult {
+    let admin = &profile.users.default_admin_name;
+    let title = format!("`{admin}` with the factory (empty) password cannot log in");
+    let mut accepted = Vec::new();
+    let mut refused = 0;
+    let mut evidence = Vec::new();
+    for ((user, service, role), attempt) in &obs.logins {
+        if !user.starts_with(&format!("{admin} ")) {
+            continue;
+        }
+        evidence.push(format!("{} from {role}: {attempt:?}", service.via()));
+        match attempt {
+            LoginAttempt::Accepted => accepted.push(format!("{} from {role}", service.via())),
+            LoginAttempt::Refused => refused += 1,
+            LoginAttempt::Unreachable(_) => {}
+        }
+    }
+    let outcome = if !accepted.is_empty() {
+        Outcome::Fail(format!("`{admin}` logged in with an empty password over {}", accepted.join(", ")))
+    } else if refused == 0 {
+        Outcome::Skip("not verifiable: no login service answered, so no login could be refused".into())
+    } else {
+        Outcome::Pass
+    };
+    let mut r = check("users.default-admin-refused", &title, outcome);
+    r.evidence = evidence;
+    r
+}
+
+fn new_admin(profile: &Profile, obs: &Observation) -> CheckResult {
+    let name = &profile.users.name;
+    let title = format!("the administrator `{name}` exists in group {} and can log in", profile.users.group);
+    let users = match &obs.users {
+        Ok(u) => u,
+        Err(e) => return check("users.new-admin", &title, Outcome::Fail(format!("could not read /user: {e}"))),
+    };
+    let Some(user) = users.iter().find(|u| &u.name == name) else {
+        return check("users.new-admin", &title, Outcome::Fail(format!("there is no user `{name}`")));
+    };
+    if user.disabled {
+        return check("users.new-admin", &title, Outcome::Fail(format!("`{name}` is disabled")));
+    }
+    if user.group != profile.users.group {
+        return check(
+            "users.new-admin",
+            &title,
+            Outcome::Fail(format!("`{name}` is in group {}, not {}", user.group, profile.users.group)),
+        );
+    }
+    if &obs.operator_user != name {
+        return check(
+            "users.new-admin",
+            &title,
+            Outcome::Skip(format!("not verifiable: the harness does not know `{name}`'s password")),
+        );
+    }
+    let mut evidence = Vec::new();
+    let mut failed = Vec::new();
+    for service in [LoginService::Ssh, LoginService::Rest] {
+        let key = (name.clone(), service, Role::Trusted);
+        match obs.logins.get(&key) {
+            Some(LoginAttempt::Accepted) => evidence.push(format!("{} from trusted: accepted", service.via())),
+            Some(other) => failed.push(format!("{} from trusted: {other:?}", service.via())),
+            None => {}
+        }
+    }
+    let outcome = if failed.is_empty() && !evidence.is_empty() {
+        Outcome::Pass
+    } else if failed.is_empty() {
+        Outcome::Skip("not verifiable: no login was tried".into())
+    } else {
+        Outcome::Fail(format!("`{name}` could not log in: {}", failed.join("; ")))
+    };
+    let mut r = check("users.new-admin", &title, outcome);
+    r.evidence = evidence;
+    r
+}
+
+fn password_policy(profile: &Profile, obs: &Observation) -> CheckResult {
+    let title = "the administrator's password satisfies the password policy";
+    if obs.operator_user != profile.users.name {
+        return check(
+            "users.password-policy",
+            title,
+            Outcome::Fail(format!(
+                "the router is administered as `{}`, not as the baseline's `{}`",
+                obs.operator_user, profile.users.name
+            )),
+        );
+    }
+    let outcome = match profile.users.password_policy.check(&obs.operator_password) {
+        Ok(()) => Outcome::Pass,
+        Err(v) => Outcome::Fail(format!("`{}`'s password: {v}", obs.operator_user)),
+    };
+    check("users.password-policy", title, outcome).with_evidence(format!(
+        "policy: at least {} characters",
+        profile.users.password_policy.min_length
+    ))
+}

@@ -1,0 +1,74 @@
+//! The lab abstraction: one router, reachable from named vantage points, behind one trait so
+//! that the simulator, a QEMU-booted CHR, a container or a live router plug in alike.
+
+use std::fmt;
+
+use async_trait::async_trait;
+
+use crate::access::Access;
+use crate::probe::ProbeTiming;
+use crate::vantage::Vantage;
+
+/// Where a connection comes from, relative to the hardening profile's management whitelist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    /// A source address inside the management CIDRs.
+    Trusted,
+    /// A source address outside them.
+    Untrusted,
+}
+
+impl Role {
+    /// Both roles, trusted first.
+    pub const ALL: [Role; 2] = [Role::Trusted, Role::Untrusted];
+
+    /// The role's name as reports and snapshots spell it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Role::Trusted => "trusted",
+            Role::Untrusted => "untrusted",
+        }
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// Why a lab could not be built or used.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error("set up network namespaces: {0}")]
+    Namespaces(String),
+    #[error("start the simulated router: {0}")]
+    Simulator(String),
+    #[error("reach router {target}: {detail}")]
+    Unreachable { target: String, detail: String },
+    #[error("parse target `{target}`: {detail}")]
+    Target { target: String, detail: String },
+}
+
+/// A running lab: one router and the vantages that probe it.
+#[async_trait]
+pub trait Lab: Send + Sync {
+    /// One line for reports: what router, on what backend.
+    fn describe(&self) -> String;
+    /// The RouterOS version under test, when the lab knows it before asking the router.
+    fn version_hint(&self) -> Option<String> {
+        None
+    }
+    /// How to reach the router now (tracked as hardening changes ports and users).
+    fn access(&self) -> &Access;
+    /// The vantage for a role, if this lab has one.
+    fn vantage(&self, role: Role) -> Option<&Vantage>;
+    /// Probe deadlines that suit this lab's network.
+    fn timing(&self) -> ProbeTiming;
+    /// Facts that make some checks unverifiable here (e.g. "the firewall is not enforced").
+    fn limitations(&self) -> Vec<String> {
+        Vec::new()
+    }
+    /// Stops everything the lab started.
+    async fn shutdown(self: Box<Self>);
+}

@@ -1,0 +1,273 @@
+//! The operator: everything the harness does to a router goes through here, from a vantage,
+//! with the credentials and ports currently tracked in [`Access`].
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use futures::future::join_all;
+
+use crate::access::{Access, Credentials};
+use crate::client::ClientError;
+use crate::client::api::ApiClient;
+use crate::client::rest::RestClient;
+use crate::client::ssh::{SshClient, SshOptions};
+use crate::client::terminal::{ftp_login, telnet_login};
+use crate::lab::{Lab, Role};
+use crate::probe::{Probe, ProbeMatrix, probe_tcp};
+
+/// A management protocol a login can be tried over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum LoginService {
+    Ssh,
+    Telnet,
+    Ftp,
+    Api,
+    Rest,
+}
+
+impl LoginService {
+    /// Every protocol, in report order.
+    pub const ALL: [LoginService; 5] = [
+        LoginService::Ssh,
+        LoginService::Telnet,
+        LoginService::Ftp,
+        LoginService::Api,
+        LoginService::Rest,
+    ];
+
+    /// The `/ip service` item that carries this protocol.
+    pub fn service(self) -> &'static str {
+        match self {
+            LoginService::Ssh => "ssh",
+            LoginService::Telnet => "telnet",
+            LoginService::Ftp => "ftp",
+            LoginService::Api => "api",
+            LoginService::Rest => "www",
+        }
+    }
+
+    /// The word RouterOS logs after `via` for this protocol.
+    pub fn via(self) -> &'static str {
+        match self {
+            LoginService::Ssh => "ssh",
+            LoginService::Telnet => "telnet",
+            LoginService::Ftp => "ftp",
+            LoginService::Api => "api",
+            LoginService::Rest => "rest-api",
+        }
+    }
+}
+
+/// What happened when a login was tried.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LoginAttempt {
+    /// The router let the user in.
+    Accepted,
+    /// The router answered and refused the credentials.
+    Refused,
+    /// Nothing answered (port closed, filtered or service silent): no login was possible.
+    Unreachable(String),
+}
+
+/// Runs operations against the lab's router from its vantages.
+pub struct Operator<'a> {
+    lab: &'a dyn Lab,
+}
+
+impl<'a> Operator<'a> {
+    /// An operator for this lab.
+    pub fn new(lab: &'a dyn Lab) -> Operator<'a> {
+        Operator { lab }
+    }
+
+    /// The lab's access (address, ports, credentials).
+    pub fn access(&self) -> &Access {
+        self.lab.access()
+    }
+
+    fn timeout(&self) -> Duration {
+        let t = self.lab.timing();
+        (t.connect + t.answer) * 5
+    }
+
+    fn vantage_or(&self, role: Role) -> Result<&crate::vantage::Vantage, ClientError> {
+        self.lab.vantage(role).ok_or_else(|| ClientError::Protocol {
+            service: "lab",
+            addr: self.access().endpoint("ssh"),
+            detail: format!("this lab has no {role} vantage"),
+        })
+    }
+
+    /// Runs one command line over SSH (exec channel) with the current credentials.
+    pub async fn exec(&self, role: Role, command: &str) -> Result<String, ClientError> {
+        self.exec_as(role, &self.access().credentials(), command)
+            .await
+    }
+
+    /// Runs one command line over SSH as the given user.
+    pub async fn exec_as(
+        &self,
+        role: Role,
+        creds: &Credentials,
+        command: &str,
+    ) -> Result<String, ClientError> {
+        self.exec_many_as(role, creds, &[command.to_string()])
+            .await
+            .map(|mut outs| outs.pop().unwrap_or_default())
+    }
+
+    /// Runs several command lines over one SSH connection, one exec channel each.
+    pub async fn exec_many_as(
+        &self,
+        role: Role,
+        creds: &Credentials,
+        commands: &[String],
+    ) -> Result<Vec<String>, ClientError> {
+        let addr = self.access().endpoint("ssh");
+        let user = creds.user.clone();
+        let password = creds.password.expose().to_string();
+        let commands = commands.to_vec();
+        let opts = SshOptions {
+            timeout: self.timeout(),
+            ..SshOptions::default()
+        };
+        self.vantage_or(role)?
+            .run(move || async move {
+                let client = SshClient::connect(addr, &user, &password, &opts).await?;
+                let mut outs = Vec::with_capacity(commands.len());
+                for command in &commands {
+                    outs.push(client.exec(command).await?);
+                }
+                client.close().await;
+                Ok(outs)
+            })
+            .await
+    }
+
+    /// Reads a menu over REST (`/rest<path>`) as rows of (key, value).
+    pub async fn rest_rows(
+        &self,
+        role: Role,
+        path: &str,
+    ) -> Result<Vec<Vec<(String, String)>>, ClientError> {
+        let addr = self.access().endpoint("www");
+        let creds = self.access().credentials();
+        let path = path.to_string();
+        let timeout = self.timeout();
+        self.vantage_or(role)?
+            .run(move || async move {
+                let client =
+                    RestClient::new(addr, false, &creds.user, creds.password.expose(), timeout)?;
+                client.rows(&path).await
+            })
+            .await
+    }
+
+    /// Runs a REST command (`POST /rest<path>`) and returns its JSON answer.
+    pub async fn rest_post(
+        &self,
+        role: Role,
+        path: &str,
+        body: serde_json::Value,
+    ) -> Result<serde_json::Value, ClientError> {
+        let addr = self.access().endpoint("www");
+        let creds = self.access().credentials();
+        let path = path.to_string();
+        let timeout = self.timeout();
+        self.vantage_or(role)?
+            .run(move || async move {
+                let client =
+                    RestClient::new(addr, false, &creds.user, creds.password.expose(), timeout)?;
+                client.post(&path, &body).await
+            })
+            .await
+    }
+
+    /// Tries a login over one protocol at the service's current port.
+    pub async fn try_login(
+        &self,
+        role: Role,
+        service: LoginService,
+        user: &str,
+        password: &str,
+    ) -> LoginAttempt {
+        let addr = self.access().endpoint(service.service());
+        self.try_login_at(role, service, addr, user, password).await
+    }
+
+    /// Tries a login over one protocol at an explicit address.
+    pub async fn try_login_at(
+        &self,
+        role: Role,
+        service: LoginService,
+        addr: SocketAddr,
+        user: &str,
+        password: &str,
+    ) -> LoginAttempt {
+        let Ok(vantage) = self.vantage_or(role) else {
+            return LoginAttempt::Unreachable(format!("no {role} vantage"));
+        };
+        let user = user.to_string();
+        let password = password.to_string();
+        let timeout = self.lab.timing().connect + self.lab.timing().answer * 4;
+        let result: Result<(), ClientError> = vantage
+            .run(move || async move {
+                match service {
+                    LoginService::Ssh => {
+                        let opts = SshOptions {
+                            timeout,
+                            ..SshOptions::default()
+                        };
+                        SshClient::connect(addr, &user, &password, &opts)
+                            .await?
+                            .close()
+                            .await;
+                        Ok(())
+                    }
+                    LoginService::Telnet => telnet_login(addr, &user, &password, timeout).await,
+                    LoginService::Ftp => ftp_login(addr, &user, &password, timeout).await.map(|_| ()),
+                    LoginService::Api => ApiClient::login(addr, &user, &password, timeout)
+                        .await
+                        .map(|_| ()),
+                    LoginService::Rest => {
+                        let client = RestClient::new(addr, false, &user, &password, timeout)?;
+                        client.get("/system/identity").await.map(|_| ())
+                    }
+                }
+            })
+            .await;
+        match result {
+            Ok(()) => LoginAttempt::Accepted,
+            Err(e) if e.is_login_refused() => LoginAttempt::Refused,
+            Err(e) => LoginAttempt::Unreachable(e.to_string()),
+        }
+    }
+
+    /// Probes every (port, vantage) pair in parallel.
+    pub async fn probe_matrix(&self, ports: &[u16]) -> ProbeMatrix {
+        let timing = self.lab.timing();
+        let ip = self.access().address();
+        let mut matrix = ProbeMatrix::default();
+        let per_role = Role::ALL.iter().filter_map(|role| {
+            let vantage = self.lab.vantage(*role)?;
+            let ports = ports.to_vec();
+            Some(async move {
+                let probes: Vec<(u16, Probe)> = vantage
+                    .run(move || async move {
+                        let all = ports.iter().map(|port| async move {
+                            (*port, probe_tcp(SocketAddr::new(ip, *port), timing).await)
+                        });
+                        join_all(all).await
+                    })
+                    .await;
+                (*role, probes)
+            })
+        });
+        for (role, probes) in join_all(per_role).await {
+            for (port, probe) in probes {
+                matrix.insert(port, role.name(), probe);
+            }
+        }
+        matrix
+    }
+}
