@@ -1,1 +1,117 @@
-fn main(){}
+//! `chrlab`: parses arguments, calls the library, maps results to exit codes
+//! (0 pass, 1 check failures, 2 usage or profile error, 3 internal error).
+
+use std::io::{IsTerminal as _, Write as _};
+use std::process::ExitCode;
+
+use chrlab::cli::{Cli, Command, RenderArgs};
+use chrlab::outcome::Exit;
+use chrlab::profile::Profile;
+use chrlab::render::{RenderContext, Reveal, render, script};
+use chrlab::report::{Destination, TerminalStyle, render_terminal, write_reports};
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.verbose);
+    let exit = match cli.command {
+        Command::Render(args) => render_cmd(&args),
+        Command::Check(args) => {
+            let verbose = cli.verbose > 0;
+            match runtime().and_then(|rt| {
+                rt.block_on(chrlab::run::check(&args))
+                    .map_err(|e| fail(e.exit(), &anyhow::Error::from(e)))
+            }) {
+                Err(code) => code,
+                Ok(report) => {
+                    let to_stdout = args.reports.iter().any(|r| r.dest == Destination::Stdout);
+                    let tty = if to_stdout {
+                        std::io::stderr().is_terminal()
+                    } else {
+                        std::io::stdout().is_terminal()
+                    };
+                    let human = render_terminal(&report, TerminalStyle::detect(tty, verbose));
+                    if to_stdout {
+                        eprint!("{human}");
+                    } else {
+                        print!("{human}");
+                    }
+                    match write_reports(&report, &args.reports) {
+                        Ok(()) => report.exit(),
+                        Err(e) => fail(Exit::Internal, &anyhow::Error::from(e)),
+                    }
+                }
+            }
+        }
+        Command::Bench(args) => match runtime().and_then(|rt| {
+            rt.block_on(chrlab::run::bench(&args))
+                .map_err(|e| fail(e.exit(), &anyhow::Error::from(e)))
+        }) {
+            Ok(()) => Exit::Pass,
+            Err(code) => code,
+        },
+    };
+    exit.into()
+}
+
+fn render_cmd(args: &RenderArgs) -> Exit {
+    let profile = match Profile::load(&args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(Exit::Usage, &anyhow::Error::from(e)),
+    };
+    let ctx = RenderContext::new(&profile, args.harness_source);
+    let steps = match render(&profile, &ctx) {
+        Ok(s) => s,
+        Err(e) => {
+            let e = anyhow::Error::from(e)
+                .context("cannot render the script (pass --harness-source ADDRESS)");
+            return fail(Exit::Usage, &e);
+        }
+    };
+    let reveal = if args.show_secrets {
+        Reveal::Exposed
+    } else {
+        Reveal::Redacted
+    };
+    let text = script(&steps, &args.profile.display().to_string(), reveal);
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Exit::Pass,
+        Err(e) => fail(
+            Exit::Internal,
+            &anyhow::Error::from(e).context("cannot write the script"),
+        ),
+    }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            fail(
+                Exit::Internal,
+                &anyhow::Error::from(e).context("cannot start the async runtime"),
+            )
+        })
+}
+
+fn fail(code: Exit, e: &anyhow::Error) -> Exit {
+    eprintln!("error: {e:#}");
+    code
+}
+
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

@@ -1,0 +1,67 @@
+//! One audit of one router: optionally apply the profile, then observe and judge every measure.
+
+use std::path::Path;
+use std::time::Instant;
+
+use crate::apply::{AppliedStep, ApplyError, apply};
+use crate::check::{self, Observation};
+use crate::lab::Lab;
+use crate::outcome::RunReport;
+use crate::profile::Profile;
+use crate::secret::Secret;
+
+/// What an audit did and found.
+#[derive(Debug)]
+pub struct Audit {
+    /// The steps applied (empty with `apply = false`).
+    pub applied: Vec<AppliedStep>,
+    /// What the harness saw.
+    pub observation: Observation,
+    /// The verdicts, secrets registered for redaction.
+    pub report: RunReport,
+}
+
+/// Runs an audit. `apply`: harden the router first with `profile`. The new administrator's
+/// password is the profile's, or one generated for this run (it never leaves the process
+/// except towards the router).
+pub async fn audit(
+    lab: &dyn Lab,
+    profile: &Profile,
+    profile_path: &Path,
+    apply_first: bool,
+) -> Result<Audit, ApplyError> {
+    let mut report = RunReport::new(lab.describe(), profile_path);
+    let password = profile
+        .users
+        .password
+        .clone()
+        .unwrap_or_else(|| Secret::generate(&profile.users.password_policy));
+    report.add_secret(&password);
+    report.add_secret(&lab.access().credentials().password);
+    let applied = if apply_first {
+        apply(lab, profile, &password).await?
+    } else {
+        Vec::new()
+    };
+    lab.settle().await;
+    let started = Instant::now();
+    let observation = check::observe(lab, profile).await;
+    tracing::info!(elapsed = ?started.elapsed(), "observed the router");
+    let results = check::judge(profile, &observation);
+    report.version = observation
+        .update
+        .as_ref()
+        .ok()
+        .map(|u| u.installed_version.to_string())
+        .or_else(|| lab.version_hint());
+    // Checks are judged together from one observation, so no per-check time is claimed.
+    for r in results {
+        report.push(r);
+    }
+    report.finish();
+    Ok(Audit {
+        applied,
+        observation,
+        report,
+    })
+}

@@ -1,0 +1,1026 @@
+//! Hardening profiles: the five measures as data, loaded from TOML (`profiles/baseline.toml` first).
+//!
+//! Loading rejects unknown keys, and every error names the file, the line and the field:
+//! `profiles/x.toml:12: field \`users.password_policy.min_length\`: must be at least 12, got 8`.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::net::IpAddr;
+use std::path::Path;
+use std::str::FromStr;
+
+use routeros::version::{Channel, Version};
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::cve::{self, Cve};
+use crate::secret::{MIN_POLICY_LENGTH, PasswordPolicy, Secret};
+
+/// The default baseline, compiled in (the same text as `profiles/baseline.toml`).
+pub const BASELINE_TOML: &str = include_str!("../../profiles/baseline.toml");
+
+/// Name of the firewall address list that holds the allowed management sources.
+pub const MGMT_ADDRESS_LIST: &str = "chrlab-mgmt";
+
+/// A hardening profile: what the five measures require of the router.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Profile {
+    /// Measure 1: security updates.
+    pub update: UpdatePolicy,
+    /// Measure 2: management services.
+    pub services: ServicesPolicy,
+    /// Measure 3: input-chain firewall.
+    pub firewall: FirewallPolicy,
+    /// Measure 4: users.
+    pub users: UsersPolicy,
+    /// Measure 5: logging.
+    pub logging: LoggingPolicy,
+}
+
+/// `[update]`: version and channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdatePolicy {
+    /// Release channel `/system package update` must follow.
+    #[serde(with = "channel_text")]
+    pub channel: Channel,
+    /// Oldest acceptable installed version.
+    #[serde(with = "version_text")]
+    pub min_version: Version,
+    /// Ask the router to `check-for-updates` (needs it to reach upgrade.mikrotik.com; offline = skip).
+    #[serde(default = "yes")]
+    pub check_for_updates: bool,
+    /// When the check works, the installed version must equal the latest one on the channel.
+    #[serde(default = "yes")]
+    pub require_latest: bool,
+    /// Let the applier run `/system package update install` (downloads and reboots).
+    #[serde(default)]
+    pub install: bool,
+    /// Vulnerable ranges on top of the built-in table (`harness/src/cve.rs`).
+    #[serde(default)]
+    pub extra_vulnerable: Vec<ExtraVulnerability>,
+}
+
+/// `[[update.extra_vulnerable]]`: one more vulnerable range `[from, to)`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtraVulnerability {
+    /// An id for reports (`CVE-…` or a local name).
+    pub id: String,
+    /// What the flaw is.
+    #[serde(default)]
+    pub summary: String,
+    /// First affected version (inclusive).
+    #[serde(with = "version_text")]
+    pub from: Version,
+    /// First fixed version (exclusive end).
+    #[serde(with = "version_text")]
+    pub to: Version,
+}
+
+/// `[services]`: which `/ip service` entries are off, and where the others listen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicesPolicy {
+    /// Services that must be disabled.
+    pub disable: Vec<ServiceName>,
+    /// New ports for services that stay enabled (`ssh = 2222`).
+    #[serde(default)]
+    pub ports: BTreeMap<ServiceName, u16>,
+}
+
+/// An `/ip service` name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ServiceName {
+    /// `telnet`, port 23.
+    Telnet,
+    /// `ftp`, port 21.
+    Ftp,
+    /// `www` (WebFig, REST over HTTP), port 80.
+    Www,
+    /// `ssh`, port 22.
+    Ssh,
+    /// `www-ssl` (HTTPS), port 443.
+    WwwSsl,
+    /// `api` (binary API), port 8728.
+    Api,
+    /// `winbox`, port 8291.
+    Winbox,
+    /// `api-ssl` (binary API over TLS), port 8729.
+    ApiSsl,
+}
+
+impl ServiceName {
+    /// The eight fixed services, in `/ip service print` order.
+    pub const ALL: [ServiceName; 8] = [
+        ServiceName::Telnet,
+        ServiceName::Ftp,
+        ServiceName::Www,
+        ServiceName::Ssh,
+        ServiceName::WwwSsl,
+        ServiceName::Api,
+        ServiceName::Winbox,
+        ServiceName::ApiSsl,
+    ];
+
+    /// The name as RouterOS writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceName::Telnet => "telnet",
+            ServiceName::Ftp => "ftp",
+            ServiceName::Www => "www",
+            ServiceName::Ssh => "ssh",
+            ServiceName::WwwSsl => "www-ssl",
+            ServiceName::Api => "api",
+            ServiceName::Winbox => "winbox",
+            ServiceName::ApiSsl => "api-ssl",
+        }
+    }
+
+    /// The factory port (FACTS §2).
+    pub fn default_port(self) -> u16 {
+        match self {
+            ServiceName::Telnet => 23,
+            ServiceName::Ftp => 21,
+            ServiceName::Www => 80,
+            ServiceName::Ssh => 22,
+            ServiceName::WwwSsl => 443,
+            ServiceName::Api => 8728,
+            ServiceName::Winbox => 8291,
+            ServiceName::ApiSsl => 8729,
+        }
+    }
+}
+
+impl fmt::Display for ServiceName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ServiceName {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ServiceName::ALL
+            .into_iter()
+            .find(|n| n.as_str() == s)
+            .ok_or_else(|| format!("unknown service `{s}`"))
+    }
+}
+
+/// `[firewall]`: input-chain rules that keep management ports to allowed sources.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FirewallPolicy {
+    /// Networks allowed to reach the management ports (besides the harness, see below).
+    #[serde(default)]
+    pub management_cidrs: Vec<Cidr>,
+    /// Add the harness's own trusted source address to the allowed list at run time.
+    #[serde(default = "yes")]
+    pub include_harness_source: bool,
+    /// What the rule does to everybody else.
+    #[serde(default)]
+    pub action: FirewallAction,
+    /// With `action = "reject"`: how (`tcp-reset`, `icmp-admin-prohibited`, …).
+    #[serde(default)]
+    pub reject_with: Option<RejectWith>,
+    /// Ports to protect besides those of the enabled services.
+    #[serde(default)]
+    pub extra_ports: Vec<u16>,
+}
+
+/// What the closing rule does.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FirewallAction {
+    /// Silently discard (a scan sees "filtered").
+    #[default]
+    Drop,
+    /// Answer with an error (a scan sees "closed").
+    Reject,
+}
+
+impl FirewallAction {
+    /// The RouterOS `action=` word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FirewallAction::Drop => "drop",
+            FirewallAction::Reject => "reject",
+        }
+    }
+}
+
+/// RouterOS `reject-with=` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum RejectWith {
+    /// TCP RST.
+    TcpReset,
+    /// ICMP network unreachable.
+    IcmpNetworkUnreachable,
+    /// ICMP host unreachable.
+    IcmpHostUnreachable,
+    /// ICMP port unreachable.
+    IcmpPortUnreachable,
+    /// ICMP protocol unreachable.
+    IcmpProtocolUnreachable,
+    /// ICMP network prohibited.
+    IcmpNetworkProhibited,
+    /// ICMP host prohibited.
+    IcmpHostProhibited,
+    /// ICMP administratively prohibited.
+    IcmpAdminProhibited,
+}
+
+impl RejectWith {
+    /// The RouterOS word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RejectWith::TcpReset => "tcp-reset",
+            RejectWith::IcmpNetworkUnreachable => "icmp-network-unreachable",
+            RejectWith::IcmpHostUnreachable => "icmp-host-unreachable",
+            RejectWith::IcmpPortUnreachable => "icmp-port-unreachable",
+            RejectWith::IcmpProtocolUnreachable => "icmp-protocol-unreachable",
+            RejectWith::IcmpNetworkProhibited => "icmp-network-prohibited",
+            RejectWith::IcmpHostProhibited => "icmp-host-prohibited",
+            RejectWith::IcmpAdminProhibited => "icmp-admin-prohibited",
+        }
+    }
+}
+
+/// `[users]`: a named administrator instead of `admin`, with a strong password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UsersPolicy {
+    /// The new administrator's name.
+    pub name: String,
+    /// Its group.
+    #[serde(default = "full")]
+    pub group: String,
+    /// Its password; absent means generated per run (never printed).
+    #[serde(default)]
+    pub password: Option<Secret>,
+    /// What happens to the factory user.
+    #[serde(default)]
+    pub default_admin: DefaultAdmin,
+    /// The factory user's name.
+    #[serde(default = "admin")]
+    pub default_admin_name: String,
+    /// Password strength.
+    #[serde(default)]
+    pub password_policy: PasswordPolicy,
+}
+
+/// What to do with the factory `admin` once the new administrator can log in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DefaultAdmin {
+    /// `/user remove`.
+    #[default]
+    Remove,
+    /// `/user set disabled=yes`.
+    Disable,
+}
+
+/// `[logging]`: failed logins must be recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LoggingPolicy {
+    /// Topics of the line a failed login writes (FACTS §4.1: `system,error,critical`).
+    pub failed_login_topics: Vec<String>,
+    /// Topics of the `/system logging` rule that must exist (each one of `failed_login_topics`).
+    pub rule_topics: Vec<String>,
+    /// Where the rule sends the entries (`memory`, `disk`, `echo`, `remote`, or a custom action).
+    #[serde(default = "memory")]
+    pub action: String,
+}
+
+fn yes() -> bool {
+    true
+}
+fn full() -> String {
+    "full".into()
+}
+fn admin() -> String {
+    "admin".into()
+}
+fn memory() -> String {
+    "memory".into()
+}
+
+mod version_text {
+    use super::*;
+    pub fn serialize<S: Serializer>(v: &Version, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(v)
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Version, D::Error> {
+        let text = String::deserialize(d)?;
+        Version::parse(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+mod channel_text {
+    use super::*;
+    pub fn serialize<S: Serializer>(c: &Channel, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(c.as_str())
+    }
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Channel, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// An IPv4 or IPv6 prefix: `192.0.2.0/24`, `192.0.2.10` (= /32), `2001:db8::/32`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Cidr {
+    addr: IpAddr,
+    prefix: u8,
+}
+
+impl Cidr {
+    /// A prefix; host bits must be zero.
+    pub fn new(addr: IpAddr, prefix: u8) -> Result<Cidr, String> {
+        let max = if addr.is_ipv4() { 32 } else { 128 };
+        if prefix > max {
+            return Err(format!("prefix length {prefix} is longer than {max}"));
+        }
+        let c = Cidr { addr, prefix };
+        if c.network() != addr {
+            return Err(format!(
+                "{addr}/{prefix} has host bits set (the network is {}/{prefix})",
+                c.network()
+            ));
+        }
+        Ok(c)
+    }
+
+    /// A single host (/32 or /128).
+    pub fn host(addr: IpAddr) -> Cidr {
+        Cidr {
+            addr,
+            prefix: if addr.is_ipv4() { 32 } else { 128 },
+        }
+    }
+
+    /// The network address.
+    pub fn addr(&self) -> IpAddr {
+        self.addr
+    }
+
+    /// The prefix length.
+    pub fn prefix(&self) -> u8 {
+        self.prefix
+    }
+
+    fn network(&self) -> IpAddr {
+        match self.addr {
+            IpAddr::V4(a) => {
+                let mask = u32::MAX
+                    .checked_shl(32 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V4((u32::from(a) & mask).into())
+            }
+            IpAddr::V6(a) => {
+                let mask = u128::MAX
+                    .checked_shl(128 - u32::from(self.prefix))
+                    .unwrap_or(0);
+                IpAddr::V6((u128::from(a) & mask).into())
+            }
+        }
+    }
+
+    /// Whether `ip` lies in this prefix.
+    pub fn contains(&self, ip: IpAddr) -> bool {
+        match (self.addr, ip) {
+            (IpAddr::V4(_), IpAddr::V4(_)) | (IpAddr::V6(_), IpAddr::V6(_)) => {
+                Cidr {
+                    addr: ip,
+                    prefix: self.prefix,
+                }
+                .network()
+                    == self.addr
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether this is a single host.
+    pub fn is_host(&self) -> bool {
+        self.prefix == if self.addr.is_ipv4() { 32 } else { 128 }
+    }
+
+    /// How RouterOS prints it in an address list: a bare address for a host, else `a/n`.
+    pub fn routeros_form(&self) -> String {
+        if self.is_host() {
+            self.addr.to_string()
+        } else {
+            self.to_string()
+        }
+    }
+}
+
+impl fmt::Display for Cidr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}/{}", self.addr, self.prefix)
+    }
+}
+
+impl FromStr for Cidr {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        let (addr_text, prefix) = match s.split_once('/') {
+            Some((a, p)) => {
+                let p: u8 = p
+                    .parse()
+                    .map_err(|_| format!("bad prefix length `{p}` in `{s}`"))?;
+                (a, Some(p))
+            }
+            None => (s, None),
+        };
+        let addr: IpAddr = addr_text
+            .parse()
+            .map_err(|_| format!("`{s}` is not an IP address or prefix"))?;
+        match prefix {
+            None => Ok(Cidr::host(addr)),
+            Some(p) => Cidr::new(addr, p),
+        }
+    }
+}
+
+impl Serialize for Cidr {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(self)
+    }
+}
+
+impl<'de> Deserialize<'de> for Cidr {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+/// Why a profile could not be loaded. Display: `FILE[:LINE]: [field `F`: ]MESSAGE`.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The file could not be read.
+    #[error("cannot read profile {path}")]
+    Read {
+        /// The file.
+        path: String,
+        /// The IO error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Syntax, type or validation error.
+    #[error("{}", invalid_text(.path, *.line, .field.as_deref(), .message))]
+    Invalid {
+        /// The file (or origin name).
+        path: String,
+        /// 1-based line, when known.
+        line: Option<usize>,
+        /// Dotted field path (`users.password_policy.min_length`), when known.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+fn invalid_text(path: &str, line: Option<usize>, field: Option<&str>, message: &str) -> String {
+    let mut s = path.to_string();
+    if let Some(l) = line {
+        s.push_str(&format!(":{l}"));
+    }
+    s.push_str(": ");
+    if let Some(f) = field {
+        s.push_str(&format!("field `{f}`: "));
+    }
+    s.push_str(message);
+    s
+}
+
+impl ProfileError {
+    /// The line number, if the error has one.
+    pub fn line(&self) -> Option<usize> {
+        match self {
+            ProfileError::Invalid { line, .. } => *line,
+            ProfileError::Read { .. } => None,
+        }
+    }
+
+    /// The dotted field path, if the error has one.
+    pub fn field(&self) -> Option<&str> {
+        match self {
+            ProfileError::Invalid { field, .. } => field.as_deref(),
+            ProfileError::Read { .. } => None,
+        }
+    }
+}
+
+/// A semantic problem found by [`Profile::validate`]: the dotted field path and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    /// Dotted path, e.g. `services.ports.ssh`.
+    pub field: String,
+    /// What is wrong (never contains a password).
+    pub message: String,
+}
+
+impl fmt::Display for Violation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "field `{}`: {}", self.field, self.message)
+    }
+}
+
+impl Profile {
+    /// Reads, parses and validates a profile file.
+    pub fn load(path: &Path) -> Result<Profile, ProfileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
+        Profile::from_toml(&text, &path.display().to_string())
+    }
+
+    /// Parses and validates TOML text; `origin` names it in errors (a path, or `<baseline>`).
+    pub fn from_toml(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+        let profile: Profile = toml::from_str(text).map_err(|e| {
+            let mut line = e.span().map(|s| line_of(text, s.start));
+            let mut field = e.span().and_then(|s| field_at(text, s.start));
+            let mut message = e.message().trim().to_string();
+            // "missing field `x`" points at the enclosing table: name the missing field itself.
+            if let Some(missing) = message
+                .strip_prefix("missing field `")
+                .and_then(|r| r.split('`').next())
+                .map(str::to_string)
+            {
+                let parent = field.filter(|f| header_names(text).contains(f));
+                field = Some(match parent {
+                    Some(p) => format!("{p}.{missing}"),
+                    None => {
+                        // A missing top-level section has no line of its own.
+                        line = None;
+                        missing
+                    }
+                });
+                message = "missing (required)".into();
+            }
+            ProfileError::Invalid {
+                path: origin.to_string(),
+                line,
+                field,
+                message,
+            }
+        })?;
+        profile.validate().map_err(|v| ProfileError::Invalid {
+            path: origin.to_string(),
+            line: locate(text, &v.field),
+            field: Some(v.field),
+            message: v.message,
+        })?;
+        tracing::debug!(origin, "profile loaded");
+        Ok(profile)
+    }
+
+    /// The compiled-in default baseline.
+    pub fn baseline() -> Profile {
+        match Profile::from_toml(BASELINE_TOML, "profiles/baseline.toml") {
+            Ok(p) => p,
+            // The baseline is tested; this cannot happen in a released build.
+            Err(e) => panic!("the compiled-in baseline is invalid: {e}"),
+        }
+    }
+
+    /// Checks what types cannot: port clashes, policy minimums, name rules, empty allow lists.
+    pub fn validate(&self) -> Result<(), Violation> {
+        let bad = |field: &str, message: String| {
+            Err(Violation {
+                field: field.to_string(),
+                message,
+            })
+        };
+        // update
+        for (i, x) in self.update.extra_vulnerable.iter().enumerate() {
+            if x.from >= x.to {
+                return bad(
+                    &format!("update.extra_vulnerable[{i}].to"),
+                    format!("range {}..{} is empty (`to` is exclusive)", x.from, x.to),
+                );
+            }
+        }
+        if let Some(safe) = cve::safe_min_version(&self.vulnerability_table())
+            && self.update.min_version < safe
+        {
+            tracing::warn!(
+                min_version = %self.update.min_version,
+                %safe,
+                "update.min_version lies inside a known vulnerable range"
+            );
+        }
+        // services
+        for (svc, port) in &self.services.ports {
+            let field = format!("services.ports.{svc}");
+            if self.services.disable.contains(svc) {
+                return bad(
+                    &field,
+                    format!("service `{svc}` is disabled, so it cannot get a port"),
+                );
+            }
+            if *port == 0 {
+                return bad(&field, "port 0 is not a port".into());
+            }
+        }
+        let mut seen: BTreeMap<u16, ServiceName> = BTreeMap::new();
+        for (svc, port) in self.enabled_services() {
+            if let Some(other) = seen.insert(port, svc) {
+                let field = if self.services.ports.contains_key(&svc) {
+                    format!("services.ports.{svc}")
+                } else {
+                    format!("services.ports.{other}")
+                };
+                return bad(
+                    &field,
+                    format!("port {port} is used by both `{other}` and `{svc}`"),
+                );
+            }
+        }
+        let mut disabled = self.services.disable.clone();
+        disabled.sort();
+        if let Some(w) = disabled.windows(2).find(|w| w[0] == w[1]) {
+            return bad("services.disable", format!("`{}` is listed twice", w[0]));
+        }
+        // firewall
+        if self.firewall.management_cidrs.is_empty() && !self.firewall.include_harness_source {
+            return bad(
+                "firewall.management_cidrs",
+                "no allowed source: with include_harness_source = false the list must not be empty"
+                    .into(),
+            );
+        }
+        if self.firewall.reject_with.is_some() && self.firewall.action != FirewallAction::Reject {
+            return bad(
+                "firewall.reject_with",
+                "only meaningful with action = \"reject\"".into(),
+            );
+        }
+        if self.firewall.extra_ports.contains(&0) {
+            return bad("firewall.extra_ports", "port 0 is not a port".into());
+        }
+        if self.management_ports().is_empty() {
+            return bad(
+                "firewall.extra_ports",
+                "no management port to protect: every service is disabled and extra_ports is empty"
+                    .into(),
+            );
+        }
+        // users
+        let u = &self.users;
+        if let Some(m) = user_name_problem(&u.name) {
+            return bad("users.name", m);
+        }
+        if u.name == u.default_admin_name {
+            return bad(
+                "users.name",
+                format!(
+                    "the new administrator must not be `{}`",
+                    u.default_admin_name
+                ),
+            );
+        }
+        if let Some(m) = user_name_problem(&u.default_admin_name) {
+            return bad("users.default_admin_name", m);
+        }
+        if u.group.trim().is_empty() {
+            return bad("users.group", "must not be empty".into());
+        }
+        if u.password_policy.min_length < MIN_POLICY_LENGTH {
+            return bad(
+                "users.password_policy.min_length",
+                format!(
+                    "must be at least {MIN_POLICY_LENGTH}, got {}",
+                    u.password_policy.min_length
+                ),
+            );
+        }
+        if let Some(p) = &u.password
+            && let Err(e) = u.password_policy.check(p)
+        {
+            return bad(
+                "users.password",
+                format!("does not satisfy the policy: {e}"),
+            );
+        }
+        // logging
+        let l = &self.logging;
+        if l.failed_login_topics.is_empty() {
+            return bad("logging.failed_login_topics", "must not be empty".into());
+        }
+        if l.rule_topics.is_empty() {
+            return bad("logging.rule_topics", "must not be empty".into());
+        }
+        for t in l.failed_login_topics.iter().chain(&l.rule_topics) {
+            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+                return bad(
+                    if l.rule_topics.contains(t) {
+                        "logging.rule_topics"
+                    } else {
+                        "logging.failed_login_topics"
+                    },
+                    format!("`{t}` is not a topic name"),
+                );
+            }
+        }
+        if let Some(t) = l
+            .rule_topics
+            .iter()
+            .find(|t| !l.failed_login_topics.contains(t))
+        {
+            return bad(
+                "logging.rule_topics",
+                format!(
+                    "`{t}` is not a topic of failed-login lines ({}), so the rule would not record them",
+                    l.failed_login_topics.join(",")
+                ),
+            );
+        }
+        if l.action.is_empty()
+            || !l
+                .action
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-')
+        {
+            return bad(
+                "logging.action",
+                format!("`{}` is not an action name", l.action),
+            );
+        }
+        Ok(())
+    }
+
+    /// The port a service listens on under this profile (moved or factory).
+    pub fn service_port(&self, svc: ServiceName) -> u16 {
+        self.services
+            .ports
+            .get(&svc)
+            .copied()
+            .unwrap_or_else(|| svc.default_port())
+    }
+
+    /// Services the profile leaves enabled, with their ports, in `/ip service` order.
+    pub fn enabled_services(&self) -> Vec<(ServiceName, u16)> {
+        ServiceName::ALL
+            .into_iter()
+            .filter(|s| !self.services.disable.contains(s))
+            .map(|s| (s, self.service_port(s)))
+            .collect()
+    }
+
+    /// The ports the firewall protects: every enabled service's port plus `extra_ports`, sorted.
+    pub fn management_ports(&self) -> Vec<u16> {
+        let mut ports: Vec<u16> = self
+            .enabled_services()
+            .into_iter()
+            .map(|(_, p)| p)
+            .chain(self.firewall.extra_ports.iter().copied())
+            .collect();
+        ports.sort_unstable();
+        ports.dedup();
+        ports
+    }
+
+    /// The allowed sources: `management_cidrs` plus the harness's source when included.
+    pub fn allowed_sources(&self, harness_source: Option<IpAddr>) -> Vec<Cidr> {
+        let mut v = Vec::new();
+        if self.firewall.include_harness_source
+            && let Some(ip) = harness_source
+        {
+            v.push(Cidr::host(ip));
+        }
+        for c in &self.firewall.management_cidrs {
+            if !v.contains(c) {
+                v.push(*c);
+            }
+        }
+        v
+    }
+
+    /// The built-in CVE table plus this profile's extra ranges.
+    pub fn vulnerability_table(&self) -> Vec<Cve> {
+        let mut t = cve::builtin().to_vec();
+        t.extend(self.update.extra_vulnerable.iter().map(|x| Cve {
+            id: x.id.clone(),
+            summary: x.summary.clone(),
+            affected: vec![(x.from, x.to)],
+            fixed_in: Some(x.to.to_string()),
+            note: Some("from the profile".into()),
+        }));
+        t
+    }
+}
+
+fn user_name_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("must not be empty".into());
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        return Some(format!(
+            "`{name}` may only contain letters, digits, `-`, `_` and `.`"
+        ));
+    }
+    None
+}
+
+/// 1-based line of byte offset `at`.
+fn line_of(text: &str, at: usize) -> usize {
+    let at = at.min(text.len());
+    text.as_bytes()[..at]
+        .iter()
+        .filter(|b| **b == b'\n')
+        .count()
+        + 1
+}
+
+/// The `[section]` header in effect at line index `idx` (0-based), if any.
+fn section_at(lines: &[&str], idx: usize) -> Option<String> {
+    lines[..=idx.min(lines.len().saturating_sub(1))]
+        .iter()
+        .rev()
+        .find_map(|l| header_name(l))
+}
+
+fn header_name(line: &str) -> Option<String> {
+    let t = line.trim();
+    let inner = t
+        .strip_prefix("[[")
+        .and_then(|r| r.split("]]").next())
+        .or_else(|| t.strip_prefix('[').and_then(|r| r.split(']').next()))?;
+    Some(inner.trim().to_string())
+}
+
+/// Every `[table]` / `[[array]]` header name in the text.
+fn header_names(text: &str) -> Vec<String> {
+    text.lines().filter_map(header_name).collect()
+}
+
+/// The `key` of a `key = value` line, if `line` is one.
+fn key_of(line: &str) -> Option<String> {
+    let t = line.trim_start();
+    if t.starts_with('#') || t.starts_with('[') {
+        return None;
+    }
+    let (k, _) = t.split_once('=')?;
+    let k = k.trim().trim_matches('"');
+    if !k.is_empty()
+        && k.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    {
+        Some(k.to_string())
+    } else {
+        None
+    }
+}
+
+/// The dotted field path an error at byte offset `at` belongs to.
+fn field_at(text: &str, at: usize) -> Option<String> {
+    let lines: Vec<&str> = text.split('\n').collect();
+    let idx = line_of(text, at) - 1;
+    // Inline tables (`ports = { ssh = 2222 }`): the last key before the error column.
+    let line_start = text[..at.min(text.len())].rfind('\n').map_or(0, |p| p + 1);
+    let col = at.min(text.len()) - line_start;
+    let current = lines.get(idx).copied().unwrap_or("");
+    let upto = current.get(..col.min(current.len())).unwrap_or(current);
+    let mut key = None;
+    let mut outer = None;
+    if let Some(k) = key_of(current) {
+        // Inner key of an inline table, if the error sits inside `{ … }`.
+        let inner = upto.rfind('{').and_then(|b| {
+            let seg = &upto[b + 1..];
+            let seg = seg.rsplit(',').next().unwrap_or(seg);
+            key_of(seg).or_else(|| {
+                // The error may be on the key itself (unknown field): take the word at the column.
+                let rest = &current[col.min(current.len())..];
+                key_of(rest)
+            })
+        });
+        match inner {
+            Some(i) => {
+                outer = Some(k);
+                key = Some(i);
+            }
+            None => key = Some(k),
+        }
+    } else if let Some(h) = header_name(current) {
+        return Some(h);
+    } else {
+        // Inside a multi-line array: walk up to the line that opened it.
+        for l in lines[..idx].iter().rev() {
+            if header_name(l).is_some() {
+                break;
+            }
+            if let Some(k) = key_of(l) {
+                key = Some(k);
+                break;
+            }
+        }
+    }
+    let key = key?;
+    let mut path = section_at(&lines, idx).unwrap_or_default();
+    for part in outer.into_iter().chain(std::iter::once(key)) {
+        if !path.is_empty() {
+            path.push('.');
+        }
+        path.push_str(&part);
+    }
+    Some(path)
+}
+
+/// The 1-based line where a dotted field (`users.password_policy.min_length`, `a.b[2].c`) is written.
+fn locate(text: &str, field: &str) -> Option<usize> {
+    let clean: String = field
+        .split('.')
+        .map(|p| p.split('[').next().unwrap_or(p))
+        .collect::<Vec<_>>()
+        .join(".");
+    let lines: Vec<&str> = text.split('\n').collect();
+    // Try the longest section prefix first: "a.b.c" → section "a.b", key "c"; then "a", key "b".
+    let parts: Vec<&str> = clean.split('.').collect();
+    for split in (1..parts.len()).rev() {
+        let section = parts[..split].join(".");
+        let key = parts[split];
+        let mut in_section = false;
+        let mut header_line = None;
+        for (i, l) in lines.iter().enumerate() {
+            if let Some(h) = header_name(l) {
+                in_section = h == section;
+                if in_section && header_line.is_none() {
+                    header_line = Some(i + 1);
+                }
+                continue;
+            }
+            if in_section && key_of(l).as_deref() == Some(key) {
+                return Some(i + 1);
+            }
+        }
+        if let Some(h) = header_line {
+            // The key is absent (a default applies) or nested deeper: point at the section.
+            if split == parts.len() - 1 {
+                return Some(h);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cidr_parsing() {
+        assert_eq!(
+            "192.0.2.10".parse::<Cidr>().unwrap().to_string(),
+            "192.0.2.10/32"
+        );
+        assert_eq!(
+            "192.0.2.10".parse::<Cidr>().unwrap().routeros_form(),
+            "192.0.2.10"
+        );
+        let net: Cidr = "198.51.100.0/24".parse().unwrap();
+        assert!(net.contains("198.51.100.77".parse().unwrap()));
+        assert!(!net.contains("198.51.101.1".parse().unwrap()));
+        assert!(!net.contains("2001:db8::1".parse().unwrap()));
+        assert!(
+            "192.0.2.1/24"
+                .parse::<Cidr>()
+                .unwrap_err()
+                .contains("host bits")
+        );
+        assert!("192.0.2.0/33".parse::<Cidr>().is_err());
+        assert!("300.0.0.0/8".parse::<Cidr>().is_err());
+        assert!("2001:db8::/32".parse::<Cidr>().is_ok());
+        assert!(
+            "0.0.0.0/0"
+                .parse::<Cidr>()
+                .unwrap()
+                .contains("8.8.8.8".parse().unwrap())
+        );
+    }
+
+    #[test]
+    fn field_paths_from_offsets() {
+        let text = "[a]\nx = 1\n[b.c]\nmin = \"q\"\nlist = [\n  \"u\",\n  \"v\",\n]\nt = { k = 1, m = 2 }\n";
+        let at = |needle: &str| text.find(needle).unwrap();
+        assert_eq!(field_at(text, at("1\n[b")).as_deref(), Some("a.x"));
+        assert_eq!(field_at(text, at("\"q\"")).as_deref(), Some("b.c.min"));
+        assert_eq!(field_at(text, at("\"v\"")).as_deref(), Some("b.c.list"));
+        assert_eq!(field_at(text, at("2 }")).as_deref(), Some("b.c.t.m"));
+        assert_eq!(locate(text, "b.c.min"), Some(4));
+        assert_eq!(locate(text, "a.x"), Some(2));
+        assert_eq!(locate(text, "a.nothere"), Some(1));
+    }
+}

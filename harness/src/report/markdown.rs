@@ -1,0 +1,61 @@
+use std::fmt::Write as _;
+
+use crate::outcome::{RunReport, rfc3339};
+
+/// The report as Markdown: a header with router, version, profile and times, the summary line,
+/// then one section per measure with a table of checks and, for failures, their evidence.
+pub fn render_markdown(report: &RunReport) -> String {
+    let r = report.redacted();
+    let mut out = String::new();
+    let _ = writeln!(out, "# chrlab report: {}", cell(&r.router));
+    let _ = writeln!(out);
+    let _ = writeln!(
+        out,
+        "- RouterOS version: {}",
+        r.version
+            .as_deref()
+            .map(cell)
+            .unwrap_or_else(|| "unknown".into())
+    );
+    let _ = writeln!(out, "- profile: `{}`", r.profile.display());
+    let _ = writeln!(out, "- started: {}", rfc3339(r.started));
+    let _ = writeln!(out, "- finished: {}", rfc3339(r.finished));
+    let _ = writeln!(out);
+    let _ = writeln!(out, "**{}**", r.tally());
+    for (measure, results) in r.by_measure() {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "## {measure}");
+        let _ = writeln!(out);
+        let _ = writeln!(out, "| result | check | id | reason |");
+        let _ = writeln!(out, "|---|---|---|---|");
+        for c in &results {
+            let _ = writeln!(
+                out,
+                "| {} | {} | `{}` | {} |",
+                c.outcome.label(),
+                cell(&c.title),
+                c.id,
+                c.outcome.reason().map(cell).unwrap_or_default()
+            );
+        }
+        for c in results.iter().filter(|c| c.outcome.is_fail()) {
+            if c.evidence.is_empty() {
+                continue;
+            }
+            let _ = writeln!(out);
+            let _ = writeln!(out, "Evidence for `{}`:", c.id);
+            let _ = writeln!(out);
+            let _ = writeln!(out, "```");
+            for e in &c.evidence {
+                let _ = writeln!(out, "{}", e.replace("```", "'''"));
+            }
+            let _ = writeln!(out, "```");
+        }
+    }
+    out
+}
+
+/// Makes text safe inside a table cell: one line, `|` escaped.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace(['\r', '\n'], " ")
+}

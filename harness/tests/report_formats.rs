@@ -1,0 +1,311 @@
+//! Every report format renders a fixed run: structure checked by parsing the output back, and a
+//! password that leaked into evidence or a reason never appears in any of them.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use chrlab::outcome::{CheckResult, Exit, Measure, Outcome, RunReport};
+use chrlab::report::{
+    Destination, ReportKind, ReportSpec, TerminalStyle, render_json, render_junit, render_markdown,
+    render_terminal, write_reports,
+};
+use chrlab::secret::Secret;
+use quick_junit::{NonSuccessKind, Report, TestCaseStatus};
+use time::macros::datetime;
+
+const PASSWORD: &str = "Leaky-Pa55word!";
+
+/// A run with every outcome, two measures with several checks, and the password in evidence.
+fn fixed_report() -> RunReport {
+    let mut r = RunReport::new("sim:7.23.7", PathBuf::from("profiles/baseline.toml"));
+    r.version = Some("7.23.7".into());
+    r.started = datetime!(2026-11-25 08:00:00 UTC);
+    r.finished = datetime!(2026-11-25 08:00:12.5 UTC);
+    r.add_secret(&Secret::new(PASSWORD));
+    r.push(
+        CheckResult::new(
+            Measure::Update,
+            "update.version",
+            "installed version is outside known vulnerable ranges",
+            Outcome::Fail("7.23.7 is affected by CVE-2026-84411".into()),
+        )
+        .with_evidence("installed-version=7.23.7 channel=stable")
+        .with_duration(Duration::from_millis(120)),
+    );
+    r.push(CheckResult::new(
+        Measure::Update,
+        "update.channel",
+        "update channel is stable",
+        Outcome::Pass,
+    ));
+    r.push(
+        CheckResult::new(
+            Measure::Services,
+            "services.telnet-closed",
+            "telnet is not reachable",
+            Outcome::Pass,
+        )
+        .with_evidence("192.0.2.66 -> 192.0.2.1:23 refused"),
+    );
+    r.push(
+        CheckResult::new(
+            Measure::Users,
+            "users.new-admin-login",
+            "the new administrator can log in | over ssh",
+            Outcome::Fail(format!("login with {PASSWORD} refused")),
+        )
+        .with_evidence(format!("ssh netops@192.0.2.1:2222 password={PASSWORD}"))
+        .with_evidence("log: login failure for user netops from 192.0.2.10 via ssh"),
+    );
+    r.push(CheckResult::new(
+        Measure::Firewall,
+        "firewall.untrusted-filtered",
+        "management ports are filtered for untrusted sources",
+        Outcome::Skip("no untrusted vantage".into()),
+    ));
+    r
+}
+
+#[test]
+fn json_parses_back_with_counts_and_order() {
+    let text = render_json(&fixed_report());
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["router"], "sim:7.23.7");
+    assert_eq!(v["version"], "7.23.7");
+    assert_eq!(v["profile"], "profiles/baseline.toml");
+    assert_eq!(v["started"], "2026-11-25T08:00:00Z");
+    assert_eq!(v["finished"], "2026-11-25T08:00:12.5Z");
+    assert_eq!(v["duration"], 12.5);
+    assert_eq!(v["summary"]["passed"], 2);
+    assert_eq!(v["summary"]["failed"], 2);
+    assert_eq!(v["summary"]["skipped"], 1);
+    let results = v["results"].as_array().unwrap();
+    let ids: Vec<&str> = results.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(
+        ids,
+        [
+            "update.version",
+            "update.channel",
+            "services.telnet-closed",
+            "users.new-admin-login",
+            "firewall.untrusted-filtered"
+        ]
+    );
+    assert_eq!(results[0]["measure"], "update");
+    assert_eq!(results[0]["outcome"]["status"], "fail");
+    assert_eq!(
+        results[0]["outcome"]["reason"],
+        "7.23.7 is affected by CVE-2026-84411"
+    );
+    assert_eq!(results[0]["duration"], 0.12);
+    assert_eq!(results[1]["outcome"], serde_json::json!({"status": "pass"}));
+    assert_eq!(results[4]["outcome"]["status"], "skip");
+    assert_eq!(results[3]["evidence"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn junit_has_one_suite_per_measure_with_counts() {
+    let xml = render_junit(&fixed_report());
+    let parsed = Report::deserialize_from_str(&xml).unwrap();
+    assert_eq!(parsed.name.as_str(), "chrlab");
+    assert_eq!(parsed.tests, 5);
+    assert_eq!(parsed.failures, 2);
+    assert_eq!(parsed.errors, 0);
+    let suites: Vec<(&str, usize, usize, usize)> = parsed
+        .test_suites
+        .iter()
+        .map(|s| (s.name.as_str(), s.tests, s.failures, s.disabled))
+        .collect();
+    assert_eq!(
+        suites,
+        [
+            ("update", 2, 1, 0),
+            ("services", 1, 0, 0),
+            ("users", 1, 1, 0),
+            ("firewall", 1, 0, 1)
+        ]
+    );
+    let update = &parsed.test_suites[0];
+    let case = &update.test_cases[0];
+    assert_eq!(case.name.as_str(), "update.version");
+    assert_eq!(case.classname.as_ref().unwrap().as_str(), "chrlab.update");
+    match &case.status {
+        TestCaseStatus::NonSuccess {
+            kind,
+            message,
+            description,
+            ..
+        } => {
+            assert_eq!(*kind, NonSuccessKind::Failure);
+            assert_eq!(
+                description.as_ref().unwrap().as_str(),
+                "installed-version=7.23.7 channel=stable"
+            );
+            assert_eq!(
+                message.as_ref().unwrap().as_str(),
+                "7.23.7 is affected by CVE-2026-84411"
+            );
+        }
+        other => panic!("expected a failure, got {other:?}"),
+    }
+    match &parsed.test_suites[3].test_cases[0].status {
+        TestCaseStatus::Skipped { message, .. } => {
+            assert_eq!(message.as_ref().unwrap().as_str(), "no untrusted vantage")
+        }
+        other => panic!("expected a skip, got {other:?}"),
+    }
+    let telnet = &parsed.test_suites[1].test_cases[0];
+    assert_eq!(
+        telnet.system_out.as_ref().unwrap().as_str(),
+        "192.0.2.66 -> 192.0.2.1:23 refused"
+    );
+    assert!(
+        case.system_out.is_none(),
+        "failure evidence is not repeated"
+    );
+    // Consumers that read the `skipped` attribute see it too.
+    assert!(xml.contains("name=\"firewall\""));
+    assert!(xml.contains("skipped=\"1\""), "{xml}");
+}
+
+#[test]
+fn markdown_has_sections_tables_and_evidence() {
+    let md = render_markdown(&fixed_report());
+    assert!(md.starts_with("# chrlab report: sim:7.23.7\n"));
+    assert!(md.contains("\n**2 passed, 2 failed, 1 skipped**\n"));
+    let sections: Vec<&str> = md.lines().filter(|l| l.starts_with("## ")).collect();
+    assert_eq!(
+        sections,
+        [
+            "## security updates",
+            "## management services",
+            "## user management",
+            "## firewall"
+        ]
+    );
+    assert!(md.contains(
+        "| FAIL | installed version is outside known vulnerable ranges | `update.version` | 7.23.7 is affected by CVE-2026-84411 |"
+    ));
+    // A `|` inside a title is escaped so the table keeps four columns.
+    assert!(md.contains("the new administrator can log in \\| over ssh"));
+    assert!(md.contains("Evidence for `update.version`:"));
+    // Passing checks do not dump evidence.
+    assert!(!md.contains("192.0.2.66 -> 192.0.2.1:23 refused"));
+}
+
+#[test]
+fn terminal_groups_by_measure_and_ends_with_the_summary() {
+    let plain = render_terminal(&fixed_report(), TerminalStyle::default());
+    assert!(!plain.contains('\x1b'));
+    let lines: Vec<&str> = plain.lines().collect();
+    assert_eq!(
+        lines[0],
+        "chrlab: sim:7.23.7 (RouterOS 7.23.7), profile profiles/baseline.toml"
+    );
+    let at = |needle: &str| {
+        lines
+            .iter()
+            .position(|l| l.contains(needle))
+            .unwrap_or_else(|| panic!("{needle:?} missing:\n{plain}"))
+    };
+    assert!(at("security updates") < at("FAIL  installed version"));
+    assert!(at("FAIL  installed version") < at("management services"));
+    assert!(
+        at("PASS  telnet is not reachable [services.telnet-closed]") > at("management services")
+    );
+    assert!(at("SKIP  management ports") > at("firewall"));
+    assert_eq!(
+        lines[at("SKIP  management ports") + 1].trim(),
+        "no untrusted vantage"
+    );
+    assert_eq!(
+        *lines.last().unwrap(),
+        "2 passed, 2 failed, 1 skipped (12.5 s)"
+    );
+    // Evidence only for failures unless verbose.
+    assert!(!plain.contains("192.0.2.1:23 refused"));
+    let verbose = render_terminal(
+        &fixed_report(),
+        TerminalStyle {
+            color: false,
+            verbose: true,
+        },
+    );
+    assert!(verbose.contains("        | 192.0.2.66 -> 192.0.2.1:23 refused"));
+    let colored = render_terminal(
+        &fixed_report(),
+        TerminalStyle {
+            color: true,
+            verbose: false,
+        },
+    );
+    assert!(colored.contains("\x1b[31mFAIL\x1b[0m"));
+    assert!(colored.contains("\x1b[32mPASS\x1b[0m"));
+}
+
+#[test]
+fn no_format_ever_prints_the_password() {
+    let r = fixed_report();
+    // The raw data does hold it: the renderers must remove it.
+    assert!(r.results[3].evidence[0].contains(PASSWORD));
+    let outputs = [
+        ("json", render_json(&r)),
+        ("junit", render_junit(&r)),
+        ("md", render_markdown(&r)),
+        ("terminal", render_terminal(&r, TerminalStyle::default())),
+        (
+            "terminal verbose",
+            render_terminal(
+                &r,
+                TerminalStyle {
+                    color: true,
+                    verbose: true,
+                },
+            ),
+        ),
+        ("serde", serde_json::to_string(&r).unwrap()),
+    ];
+    for (name, text) in outputs {
+        assert!(
+            !text.contains(PASSWORD),
+            "{name} leaks the password:\n{text}"
+        );
+        assert!(text.contains("***"), "{name} lost the redacted evidence");
+    }
+}
+
+#[test]
+fn write_reports_writes_each_file() {
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("reports-{}", std::process::id()));
+    let specs: Vec<ReportSpec> = [
+        format!("json={}", dir.join("r.json").display()),
+        format!("junit={}", dir.join("nested/j.xml").display()),
+        format!("md={}", dir.join("r.md").display()),
+    ]
+    .iter()
+    .map(|s| s.parse().unwrap())
+    .collect();
+    assert_eq!(specs[1].kind, ReportKind::Junit);
+    assert!(matches!(specs[1].dest, Destination::File(_)));
+    let r = fixed_report();
+    write_reports(&r, &specs).unwrap();
+    let json = std::fs::read_to_string(dir.join("r.json")).unwrap();
+    assert_eq!(json, render_json(&r));
+    let xml = std::fs::read_to_string(dir.join("nested/j.xml")).unwrap();
+    assert_eq!(Report::deserialize_from_str(&xml).unwrap().tests, 5);
+    assert!(
+        std::fs::read_to_string(dir.join("r.md"))
+            .unwrap()
+            .contains("## firewall")
+    );
+    assert_eq!(r.exit(), Exit::ChecksFailed);
+    std::fs::remove_dir_all(&dir).unwrap();
+    // An unwritable destination is an error naming the path.
+    let bad: ReportSpec = "json=/proc/chrlab-cannot-write/r.json".parse().unwrap();
+    let err = write_reports(&r, &[bad]).unwrap_err();
+    assert!(
+        err.to_string().contains("/proc/chrlab-cannot-write/r.json"),
+        "{err}"
+    );
+}
