@@ -69,6 +69,9 @@ pub trait Lab: Send + Sync {
     fn limitations(&self) -> Vec<String> {
         Vec::new()
     }
+    /// Waits until configuration just changed is in force (a simulator applies its firewall to
+    /// the kernel a moment after the command returns; a real router needs no wait).
+    async fn settle(&self) {}
     /// Stops everything the lab started.
     async fn shutdown(self: Box<Self>);
 }

@@ -1,0 +1,6 @@
+pub mod netns;
+mod topology;
+
+pub use topology::{Lab, LabError, Role};
+pub mod remote;
+pub mod sim;

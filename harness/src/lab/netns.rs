@@ -1,0 +1,340 @@
+//! A lab made of network namespaces: the router in one, a trusted and an untrusted client in others.
+//!
+//! ```text
+//!   trusted ns                  router ns                          untrusted ns
+//!   eth0 192.0.2.10/24 ── veth ── rt-trusted ┐
+//!                                            ├─ bridge ether1 192.0.2.1/24
+//!   eth0 192.0.2.66/24 ── veth ── rt-untrusted ┘
+//! ```
+//!
+//! The router's bridge is named `ether1`, like a CHR's first interface, so a rule with
+//! `in-interface=ether1` matches traffic from both clients, as it would on a cloud router reached over
+//! its one uplink. Each veth is created in the router namespace with its peer born directly in the client
+//! namespace (`IFLA_NET_NS_FD`). Netlink sockets are opened on threads inside the namespace they configure
+//! (rtnetlink inside [`NetnsFd::run`] with a small runtime); no `ip` binary is spawned.
+//!
+//! Everything is held by fds: dropping the lab (or the process dying) frees the namespaces and with them
+//! the bridge and the veths. Addresses 192.0.2.0/24 (TEST-NET-1) exist only inside these namespaces.
+
+use std::io;
+use std::net::{IpAddr, Ipv4Addr};
+use std::time::{Duration, Instant};
+
+use chrlab_sim::netns::NetnsFd;
+use futures::TryStreamExt;
+use rtnetlink::packet_route::link::{InfoData, InfoKind, InfoVeth};
+use rtnetlink::{Handle, LinkBridge, LinkMessageBuilder, LinkUnspec, LinkVeth};
+
+use crate::vantage::{Vantage, VantageError};
+
+/// The router's address in the lab.
+pub const ROUTER_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 1);
+/// The trusted client's address (the one a hardening profile allows).
+pub const TRUSTED_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
+/// The untrusted client's address (everybody else).
+pub const UNTRUSTED_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 66);
+/// The lab's prefix length.
+pub const PREFIX_LEN: u8 = 24;
+/// The router-side interface the clients' traffic arrives on.
+pub const ROUTER_INTERFACE: &str = "ether1";
+
+/// How to run a lab without root: become root of a fresh user namespace first.
+///
+/// `unshare(CLONE_NEWUSER)` only works while the process has a single thread, so call
+/// [`enter_user_namespace`] at the very start of `main` (before any runtime), or start a child process
+/// through [`UserNamespace::pre_exec`]. Inside, the process is uid 0 with full capabilities over the
+/// namespaces it creates (never over the host's), which is all [`NamespaceLab`] and `nft` need.
+#[derive(Debug, Clone)]
+pub struct UserNamespace {
+    uid_map: Vec<u8>,
+    gid_map: Vec<u8>,
+}
+
+impl UserNamespace {
+    /// Maps `uid`/`gid` (the ids the process has when it unshares) to root inside.
+    pub fn mapping(uid: u32, gid: u32) -> UserNamespace {
+        UserNamespace {
+            uid_map: format!("0 {uid} 1").into_bytes(),
+            gid_map: format!("0 {gid} 1").into_bytes(),
+        }
+    }
+
+    /// Unshares a user namespace and writes the maps. Allocation-free and async-signal-safe, so it can
+    /// run in a forked child ([`std::os::unix::process::CommandExt::pre_exec`]).
+    pub fn unshare(&self) -> io::Result<()> {
+        use nix::libc;
+        fn write_file(path: &std::ffi::CStr, data: &[u8]) -> io::Result<()> {
+            // SAFETY: plain syscalls on a NUL-terminated path and a live buffer.
+            unsafe {
+                let fd = libc::open(path.as_ptr(), libc::O_WRONLY | libc::O_CLOEXEC);
+                if fd < 0 {
+                    return Err(io::Error::last_os_error());
+                }
+                let n = libc::write(fd, data.as_ptr().cast(), data.len());
+                let err = io::Error::last_os_error();
+                libc::close(fd);
+                if n < 0 || n as usize != data.len() {
+                    return Err(err);
+                }
+            }
+            Ok(())
+        }
+        // A process that just dropped root via setuid is non-dumpable, which makes its /proc/self files
+        // root-owned and the map writes fail; it may mark itself dumpable again.
+        // SAFETY: prctl and unshare have no memory-safety preconditions.
+        if unsafe { libc::prctl(libc::PR_SET_DUMPABLE, 1, 0, 0, 0) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        // SAFETY: as above.
+        if unsafe { libc::unshare(libc::CLONE_NEWUSER) } != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        write_file(c"/proc/self/setgroups", b"deny")?;
+        write_file(c"/proc/self/uid_map", &self.uid_map)?;
+        write_file(c"/proc/self/gid_map", &self.gid_map)
+    }
+
+    /// A `pre_exec` hook for a child that should start as root of its own user namespace.
+    pub fn pre_exec(self) -> impl FnMut() -> io::Result<()> + Send + Sync + 'static {
+        move || self.unshare()
+    }
+}
+
+/// Makes this single-threaded process root of a fresh user namespace (see [`UserNamespace`]).
+pub fn enter_user_namespace() -> Result<(), LabError> {
+    let uid = nix::unistd::geteuid().as_raw();
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let threads = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Threads:"))
+        .map(str::trim);
+    if threads != Some("1") {
+        return Err(LabError::NotPrivileged {
+            uid,
+            source: io::Error::other(format!(
+                "a user namespace can only be entered while single-threaded (threads: {})",
+                threads.unwrap_or("unknown")
+            )),
+        });
+    }
+    UserNamespace::mapping(uid, nix::unistd::getegid().as_raw())
+        .unshare()
+        .map_err(|source| LabError::NotPrivileged { uid, source })
+}
+
+/// Why a namespace lab could not be built.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    #[error(
+        "a namespace lab needs root or an unprivileged user namespace (enter_user_namespace before the runtime starts); running as uid {uid}: {source}"
+    )]
+    NotPrivileged { uid: u32, source: io::Error },
+    #[error("cannot create the {which} namespace: {source}")]
+    Namespace {
+        which: &'static str,
+        source: io::Error,
+    },
+    #[error("netlink in the {which} namespace: {step}: {message}")]
+    Netlink {
+        which: &'static str,
+        step: String,
+        message: String,
+    },
+    #[error(transparent)]
+    Vantage(#[from] VantageError),
+}
+
+/// Router, trusted and untrusted namespaces joined by a bridge.
+#[derive(Debug)]
+pub struct NamespaceLab {
+    pub router_ns: NetnsFd,
+    pub router_addr: IpAddr,
+    pub trusted: Vantage,
+    pub untrusted: Vantage,
+    /// How long [`NamespaceLab::create`] took.
+    pub setup_time: Duration,
+}
+
+impl NamespaceLab {
+    /// Builds the lab (about 4 ms here). Needs root, or a process that entered a user namespace first
+    /// ([`enter_user_namespace`]).
+    pub async fn create() -> Result<NamespaceLab, LabError> {
+        match tokio::task::spawn_blocking(Self::create_blocking).await {
+            Ok(r) => r,
+            Err(e) => Err(LabError::Namespace {
+                which: "router",
+                source: io::Error::other(e.to_string()),
+            }),
+        }
+    }
+
+    /// Blocking form of [`NamespaceLab::create`].
+    pub fn create_blocking() -> Result<NamespaceLab, LabError> {
+        let started = Instant::now();
+        let namespace = |which: &'static str| {
+            NetnsFd::new_isolated().map_err(|source| {
+                if source.kind() == io::ErrorKind::PermissionDenied {
+                    LabError::NotPrivileged {
+                        uid: nix::unistd::geteuid().as_raw(),
+                        source,
+                    }
+                } else {
+                    LabError::Namespace { which, source }
+                }
+            })
+        };
+        let router_ns = namespace("router")?;
+        let trusted_ns = namespace("trusted")?;
+        let untrusted_ns = namespace("untrusted")?;
+
+        let peers = [
+            ("rt-trusted", trusted_ns.clone()),
+            ("rt-untrusted", untrusted_ns.clone()),
+        ];
+        in_namespace(&router_ns, "router", move |h| async move {
+            router_side(h, &peers).await
+        })?;
+        for (which, ns, addr) in [
+            ("trusted", &trusted_ns, TRUSTED_ADDR),
+            ("untrusted", &untrusted_ns, UNTRUSTED_ADDR),
+        ] {
+            in_namespace(
+                ns,
+                which,
+                move |h| async move { client_side(h, addr).await },
+            )?;
+        }
+
+        let trusted = Vantage::in_namespace("trusted", trusted_ns, IpAddr::V4(TRUSTED_ADDR))?;
+        let untrusted =
+            Vantage::in_namespace("untrusted", untrusted_ns, IpAddr::V4(UNTRUSTED_ADDR))?;
+        let setup_time = started.elapsed();
+        tracing::debug!(?setup_time, "namespace lab ready");
+        Ok(NamespaceLab {
+            router_ns,
+            router_addr: IpAddr::V4(ROUTER_ADDR),
+            trusted,
+            untrusted,
+            setup_time,
+        })
+    }
+
+    /// Stops the vantages and frees the namespaces (and with them the bridge and veths).
+    pub async fn shutdown(self) {
+        let NamespaceLab {
+            router_ns,
+            trusted,
+            untrusted,
+            ..
+        } = self;
+        let _ = tokio::task::spawn_blocking(move || {
+            trusted.shutdown();
+            untrusted.shutdown();
+            drop(router_ns);
+        })
+        .await;
+    }
+}
+
+type Step = (String, rtnetlink::Error);
+
+fn step(what: impl Into<String>) -> impl FnOnce(rtnetlink::Error) -> Step {
+    let what = what.into();
+    move |e| (what, e)
+}
+
+/// Runs a netlink conversation on a thread inside `ns`.
+fn in_namespace<F, Fut>(ns: &NetnsFd, which: &'static str, f: F) -> Result<(), LabError>
+where
+    F: FnOnce(Handle) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<(), Step>>,
+{
+    let netlink = |step: &str, message: String| LabError::Netlink {
+        which,
+        step: step.to_string(),
+        message,
+    };
+    let result = ns
+        .run(move || -> Result<(), (String, String)> {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .map_err(|e| ("runtime".to_string(), e.to_string()))?;
+            rt.block_on(async move {
+                let (conn, handle, _) = rtnetlink::new_connection()
+                    .map_err(|e| ("socket".to_string(), e.to_string()))?;
+                let conn = tokio::spawn(conn);
+                let r = f(handle).await.map_err(|(s, e)| (s, e.to_string()));
+                conn.abort();
+                r
+            })
+        })
+        .map_err(|e| netlink("thread", e.to_string()))?;
+    result.map_err(|(s, m)| netlink(&s, m))
+}
+
+async fn index_of(h: &Handle, name: &str) -> Result<u32, Step> {
+    let mut links = h.link().get().match_name(name.to_string()).execute();
+    match links
+        .try_next()
+        .await
+        .map_err(step(format!("find {name}")))?
+    {
+        Some(link) => Ok(link.header.index),
+        None => Err((format!("find {name}"), rtnetlink::Error::RequestFailed)),
+    }
+}
+
+async fn router_side(h: Handle, peers: &[(&'static str, NetnsFd)]) -> Result<(), Step> {
+    h.link()
+        .add(LinkBridge::new(ROUTER_INTERFACE).build())
+        .execute()
+        .await
+        .map_err(step(format!("add bridge {ROUTER_INTERFACE}")))?;
+    let bridge = index_of(&h, ROUTER_INTERFACE).await?;
+    for (name, ns) in peers {
+        let peer = LinkUnspec::new_with_name("eth0")
+            .setns_by_fd(ns.raw_fd())
+            .build();
+        let veth = LinkMessageBuilder::<LinkVeth>::new_with_info_kind(InfoKind::Veth)
+            .name(name.to_string())
+            .set_info_data(InfoData::Veth(InfoVeth::Peer(peer)))
+            .build();
+        h.link()
+            .add(veth)
+            .execute()
+            .await
+            .map_err(step(format!("add veth {name}")))?;
+        let index = index_of(&h, name).await?;
+        let port = LinkUnspec::new_with_index(index)
+            .controller(bridge)
+            .up()
+            .build();
+        h.link()
+            .set(port)
+            .execute()
+            .await
+            .map_err(step(format!("attach {name} to {ROUTER_INTERFACE}")))?;
+    }
+    h.address()
+        .add(bridge, IpAddr::V4(ROUTER_ADDR), PREFIX_LEN)
+        .execute()
+        .await
+        .map_err(step(format!("address {ROUTER_ADDR}/{PREFIX_LEN}")))?;
+    Ok(())
+}
+
+async fn client_side(h: Handle, addr: Ipv4Addr) -> Result<(), Step> {
+    let index = index_of(&h, "eth0").await?;
+    h.address()
+        .add(index, IpAddr::V4(addr), PREFIX_LEN)
+        .execute()
+        .await
+        .map_err(step(format!("address {addr}/{PREFIX_LEN}")))?;
+    h.link()
+        .set(LinkUnspec::new_with_index(index).up().build())
+        .execute()
+        .await
+        .map_err(step("eth0 up"))?;
+    Ok(())
+}

@@ -1,0 +1,225 @@
+//! The `sim` backend: the embedded RouterOS simulator in its own network namespace, probed
+//! from a trusted and an untrusted namespace over a bridge (see [`super::netns`]). The
+//! simulator's input-chain firewall is enforced there by nftables.
+//!
+//! The simulator runs on a thread of its own with its own runtime — like a separate machine —
+//! so a lab outlives the test or command runtime that built it and can be shared by tests.
+
+use std::path::PathBuf;
+use std::thread::JoinHandle;
+
+use async_trait::async_trait;
+use chrlab_sim::firewall::Enforcer;
+use chrlab_sim::{Router, RouterConfig, SimOptions};
+use routeros::version::Version;
+use tokio::sync::oneshot;
+
+use super::netns::NamespaceLab;
+use super::{Lab, LabError, Role};
+use crate::access::{Access, Credentials};
+use crate::probe::ProbeTiming;
+use crate::vantage::Vantage;
+
+/// The RouterOS version the embedded simulator reports unless told otherwise.
+pub const DEFAULT_VERSION: &str = "7.23.7";
+/// The version its simulated upgrade server offers, so the update measure can be applied.
+pub const DEFAULT_LATEST: &str = "7.24.4";
+
+/// How to build a simulator lab.
+#[derive(Debug, Clone)]
+pub struct SimLabConfig {
+    /// Version the router runs.
+    pub version: Version,
+    /// What `check-for-updates` finds (`None`: the router is offline).
+    pub latest_version: Option<Version>,
+    /// Identity (default: the version's factory identity).
+    pub identity: Option<String>,
+    /// Where the router keeps its state across restarts (`None`: in memory).
+    pub state_dir: Option<PathBuf>,
+}
+
+impl Default for SimLabConfig {
+    fn default() -> Self {
+        SimLabConfig {
+            version: Version::parse(DEFAULT_VERSION).unwrap_or(Version::new(7, 23, 7)),
+            latest_version: Version::parse(DEFAULT_LATEST).ok(),
+            identity: None,
+            state_dir: None,
+        }
+    }
+}
+
+/// A running simulator lab.
+pub struct SimLab {
+    access: Access,
+    net: Option<NamespaceLab>,
+    router: Router,
+    enforcer: Option<Enforcer>,
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    version: Version,
+}
+
+impl SimLab {
+    /// Builds the namespaces, starts the simulator in the router namespace and enforces its
+    /// firewall there. Needs root (or an unprivileged user namespace entered beforehand).
+    pub async fn start(config: SimLabConfig) -> Result<SimLab, LabError> {
+        let net = NamespaceLab::create()
+            .await
+            .map_err(|e| LabError::Namespaces(e.to_string()))?;
+        let address = net.router_addr;
+        let mut router_config = RouterConfig {
+            version: config.version,
+            latest_version: config.latest_version,
+            state_dir: config.state_dir.clone(),
+            firewall_enforced: true,
+            ..RouterConfig::default()
+        };
+        router_config.identity = config
+            .identity
+            .clone()
+            .unwrap_or_else(|| factory_identity(&config.version));
+        let opts = SimOptions {
+            address,
+            port_offset: 0,
+            router: router_config,
+            netns: Some(net.router_ns.clone()),
+        };
+        let (ready_tx, ready_rx) = oneshot::channel();
+        let (stop, stop_rx) = oneshot::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("sim-router".into())
+            .spawn(move || run_router(opts, ready_tx, stop_rx))
+            .map_err(|e| LabError::Simulator(format!("cannot start the router thread: {e}")))?;
+        let router = match ready_rx.await {
+            Ok(Ok(router)) => router,
+            Ok(Err(e)) => return Err(LabError::Simulator(e)),
+            Err(_) => return Err(LabError::Simulator("the router thread ended early".into())),
+        };
+        let enforcer = Enforcer::spawn(net.router_ns.clone(), router.watch_firewall());
+        enforcer
+            .settled()
+            .await
+            .map_err(|e| LabError::Simulator(format!("cannot enforce the firewall: {e}")))?;
+        tracing::info!(%address, version = %config.version, setup = ?net.setup_time, "simulator lab ready");
+        Ok(SimLab {
+            access: Access::new(address, Credentials::factory()),
+            net: Some(net),
+            router,
+            enforcer: Some(enforcer),
+            stop: Some(stop),
+            thread: Some(thread),
+            version: config.version,
+        })
+    }
+
+    /// The simulated router's model, for tests that need to look behind the curtain.
+    pub fn router(&self) -> &Router {
+        &self.router
+    }
+
+    /// Waits until the router's firewall configuration is in force in the kernel.
+    pub async fn settle(&self) {
+        if let Some(e) = &self.enforcer
+            && let Err(err) = e.settled().await
+        {
+            tracing::warn!(error = %err, "the simulator's firewall is not in force");
+        }
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(enforcer) = self.enforcer.take() {
+            enforcer.shutdown();
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        // The namespaces vanish with their last file descriptor.
+        self.net = None;
+    }
+}
+
+/// RouterOS 7 CHR images call themselves `CHR`; older ones `MikroTik` (FACTS §1).
+fn factory_identity(version: &Version) -> String {
+    if version.is_v6() { "MikroTik" } else { "CHR" }.to_string()
+}
+
+fn run_router(
+    opts: SimOptions,
+    ready: oneshot::Sender<Result<Router, String>>,
+    stop: oneshot::Receiver<()>,
+) {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .thread_name("sim-router-worker")
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let _ = ready.send(Err(format!("cannot build the router runtime: {e}")));
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        match chrlab_sim::start(opts).await {
+            Ok(handle) => {
+                let _ = ready.send(Ok(handle.router().clone()));
+                let _ = stop.await;
+                handle.shutdown().await;
+            }
+            Err(e) => {
+                let _ = ready.send(Err(e.to_string()));
+            }
+        }
+    });
+}
+
+impl Drop for SimLab {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+#[async_trait]
+impl Lab for SimLab {
+    fn describe(&self) -> String {
+        format!(
+            "embedded simulator, RouterOS {} at {} (network namespaces, nftables firewall)",
+            self.version,
+            self.access.address()
+        )
+    }
+
+    fn version_hint(&self) -> Option<String> {
+        Some(self.version.to_string())
+    }
+
+    fn access(&self) -> &Access {
+        &self.access
+    }
+
+    fn vantage(&self, role: Role) -> Option<&Vantage> {
+        let net = self.net.as_ref()?;
+        Some(match role {
+            Role::Trusted => &net.trusted,
+            Role::Untrusted => &net.untrusted,
+        })
+    }
+
+    fn timing(&self) -> ProbeTiming {
+        ProbeTiming::LOCAL
+    }
+
+    async fn settle(&self) {
+        SimLab::settle(self).await;
+    }
+
+    async fn shutdown(self: Box<Self>) {
+        // Joining the router thread blocks; keep it off the async workers.
+        let _ = tokio::task::spawn_blocking(move || drop(self)).await;
+    }
+}

@@ -1,0 +1,282 @@
+//! Vantage points: the places a check connects from.
+//!
+//! A [`Vantage`] owns one thread running a current-thread tokio runtime. A namespaced vantage's thread
+//! enters its network namespace first, so every socket a client creates while running inside
+//! [`Vantage::run`] (reqwest, russh, a bare `TcpStream`) lives in that namespace and leaves from the
+//! vantage's address. Jobs run concurrently on the thread (`spawn_local`), so one slow probe does not
+//! block another.
+
+use std::future::Future;
+use std::net::{IpAddr, Ipv4Addr};
+use std::pin::Pin;
+use std::thread::JoinHandle;
+
+use chrlab_sim::netns::NetnsFd;
+use tokio::sync::{mpsc, oneshot};
+
+type Job = Box<dyn FnOnce() -> Pin<Box<dyn Future<Output = ()>>> + Send>;
+
+/// Why a vantage could not start or run a job.
+#[derive(Debug, thiserror::Error)]
+pub enum VantageError {
+    #[error("cannot start vantage {name}: {source}")]
+    Start {
+        name: String,
+        source: std::io::Error,
+    },
+    #[error("vantage {name} has stopped")]
+    Stopped { name: String },
+    #[error("a job on vantage {name} panicked")]
+    JobPanicked { name: String },
+}
+
+/// A place to connect from: a name, the source address the router sees, and a thread in its namespace.
+pub struct Vantage {
+    name: String,
+    address: IpAddr,
+    namespace: Option<NetnsFd>,
+    jobs: Option<mpsc::UnboundedSender<Job>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Vantage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Vantage")
+            .field("name", &self.name)
+            .field("address", &self.address)
+            .finish()
+    }
+}
+
+impl Vantage {
+    /// A vantage in this process's own network namespace. Its nominal address is 127.0.0.1 (what a
+    /// simulator on loopback sees); towards another host the kernel picks the source.
+    pub fn local(name: &str) -> Vantage {
+        match Self::start(name, IpAddr::V4(Ipv4Addr::LOCALHOST), None) {
+            Ok(v) => v,
+            Err(e) => {
+                tracing::error!(error = %e, "local vantage has no thread; its jobs will fail");
+                Vantage {
+                    name: name.to_string(),
+                    address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    namespace: None,
+                    jobs: None,
+                    thread: None,
+                }
+            }
+        }
+    }
+
+    /// A vantage whose thread lives in `namespace`, where `address` is configured.
+    pub fn in_namespace(
+        name: &str,
+        namespace: NetnsFd,
+        address: IpAddr,
+    ) -> Result<Vantage, VantageError> {
+        Self::start(name, address, Some(namespace))
+    }
+
+    fn start(
+        name: &str,
+        address: IpAddr,
+        namespace: Option<NetnsFd>,
+    ) -> Result<Vantage, VantageError> {
+        let start_err = |source| VantageError::Start {
+            name: name.to_string(),
+            source,
+        };
+        let (jobs, mut rx) = mpsc::unbounded_channel::<Job>();
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel::<std::io::Result<()>>();
+        let ns = namespace.clone();
+        let thread = std::thread::Builder::new()
+            .name(format!("vantage-{name}"))
+            .spawn(move || {
+                let setup = (|| {
+                    if let Some(ns) = &ns {
+                        ns.enter_current_thread()?;
+                    }
+                    tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                })();
+                let rt = match setup {
+                    Ok(rt) => {
+                        let _ = ready_tx.send(Ok(()));
+                        rt
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let local = tokio::task::LocalSet::new();
+                local.block_on(&rt, async move {
+                    while let Some(job) = rx.recv().await {
+                        tokio::task::spawn_local(job());
+                    }
+                });
+            })
+            .map_err(start_err)?;
+        match ready_rx.recv() {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                return Err(start_err(e));
+            }
+            Err(_) => {
+                let _ = thread.join();
+                return Err(start_err(std::io::Error::other(
+                    "vantage thread ended during setup",
+                )));
+            }
+        }
+        Ok(Vantage {
+            name: name.to_string(),
+            address,
+            namespace,
+            jobs: Some(jobs),
+            thread: Some(thread),
+        })
+    }
+
+    /// The vantage's name (`trusted`, `untrusted`, `local`, ...).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The source address the router sees from this vantage.
+    pub fn address(&self) -> IpAddr {
+        self.address
+    }
+
+    /// The vantage's namespace (`None` for [`Vantage::local`]).
+    pub fn namespace(&self) -> Option<&NetnsFd> {
+        self.namespace.as_ref()
+    }
+
+    /// Runs the future made by `f` on the vantage's thread (inside its namespace) and returns its output.
+    ///
+    /// ```no_run
+    /// # async fn demo(v: &chrlab::vantage::Vantage) {
+    /// let banner = v.run(|| async {
+    ///     let stream = tokio::net::TcpStream::connect("192.0.2.1:22").await;
+    ///     stream.is_ok()
+    /// }).await;
+    /// # }
+    /// ```
+    ///
+    /// Panics if the vantage has stopped or the job panicked; [`Vantage::try_run`] returns those as errors.
+    pub async fn run<F, Fut, T>(&self, f: F) -> T
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = T> + 'static,
+        T: Send + 'static,
+    {
+        match self.try_run(f).await {
+            Ok(v) => v,
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    /// Like [`Vantage::run`], with a stopped vantage or a panicking job reported as an error.
+    pub async fn try_run<F, Fut, T>(&self, f: F) -> Result<T, VantageError>
+    where
+        F: FnOnce() -> Fut + Send + 'static,
+        Fut: Future<Output = T> + 'static,
+        T: Send + 'static,
+    {
+        let (tx, rx) = oneshot::channel();
+        let job: Job = Box::new(move || {
+            Box::pin(async move {
+                let _ = tx.send(f().await);
+            })
+        });
+        let stopped = || VantageError::Stopped {
+            name: self.name.clone(),
+        };
+        self.jobs
+            .as_ref()
+            .ok_or_else(stopped)?
+            .send(job)
+            .map_err(|_| stopped())?;
+        rx.await.map_err(|_| {
+            if self.thread.as_ref().is_some_and(|t| !t.is_finished()) {
+                VantageError::JobPanicked {
+                    name: self.name.clone(),
+                }
+            } else {
+                stopped()
+            }
+        })
+    }
+
+    /// Stops the thread; jobs still running are dropped.
+    pub fn shutdown(mut self) {
+        self.stop();
+    }
+
+    fn stop(&mut self) {
+        self.jobs = None;
+        if let Some(t) = self.thread.take() {
+            if t.thread().id() == std::thread::current().id() {
+                return; // dropped from one of its own jobs: the loop ends by itself
+            }
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Vantage {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn local_runs_jobs_concurrently_and_reports_panics() {
+        let v = Vantage::local("local");
+        assert_eq!(v.name(), "local");
+        assert_eq!(v.address(), IpAddr::V4(Ipv4Addr::LOCALHOST));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await;
+        let Ok(listener) = listener else {
+            panic!("bind: {listener:?}")
+        };
+        let port = listener.local_addr().map(|a| a.port()).unwrap_or(0);
+        let connected = v.run(move || async move {
+            tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+        });
+        assert!(connected.await);
+
+        // A job waiting on another job's signal proves both run at once.
+        let (tx, rx) = oneshot::channel::<u8>();
+        let waiter = v.try_run(move || async move { rx.await.unwrap_or(0) });
+        let sender = v.try_run(move || async move { tx.send(7).is_ok() });
+        let (got, sent) = tokio::join!(waiter, sender);
+        assert_eq!((got.ok(), sent.ok()), (Some(7), Some(true)));
+
+        let panicked = v
+            .try_run(|| async {
+                if std::hint::black_box(true) {
+                    panic!("job failure");
+                }
+                0u8
+            })
+            .await;
+        assert!(
+            matches!(panicked, Err(VantageError::JobPanicked { .. })),
+            "{panicked:?}"
+        );
+        assert_eq!(
+            v.try_run(|| async { 1 }).await.ok(),
+            Some(1),
+            "the vantage survives a panicking job"
+        );
+        v.shutdown();
+    }
+}

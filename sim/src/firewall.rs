@@ -1,0 +1,1056 @@
+//! The simulator's firewall, enforced by the kernel: `/ip firewall filter` and `/ip firewall address-list`
+//! translated to nftables and loaded into the router's own network namespace.
+//!
+//! [`ruleset_from`] is the pure translation (rules in order into `table inet chrlab`, one nft chain per
+//! RouterOS chain, one interval set per address list). [`Enforcer`] applies it with `nft -f -` from a
+//! thread that entered the router's namespace, atomically (delete + re-create the table in one
+//! transaction), on every change of the router's firewall configuration. It refuses to run in the
+//! process's own namespace, so the host firewall is never touched.
+//!
+//! Semantics kept from RouterOS:
+//! * `/ip firewall` sees IPv4 only: every base chain first accepts non-IPv4 packets.
+//! * Rules run top to bottom; `accept`/`drop`/`reject` end the chain, `log`/`passthrough` continue;
+//!   `log=yes` logs before the action. Empty chains and the end of a chain accept (policy accept).
+//! * `connection-state=!established,related` means "state not in the list" (an nft set lookup; nft's
+//!   `ct state != a,b` would compare the bitmask for equality and match everything).
+//! * Connections are tracked from the enforcer's first ruleset on (even an empty configuration loads a
+//!   no-op `ct` rule), so connections opened before a `connection-state` rule keep their `established`
+//!   state. A connection opened before the enforcer started is picked up mid-stream as `new`.
+//! * `reject-with=tcp-reset` only applies to TCP packets (INFERENCE: the kernel REJECT target RouterOS
+//!   builds on accepts tcp-reset only for TCP).
+//!
+//! * `tcp-flags` / `icmp-options` match only TCP / ICMP packets; `in-interface=all-ethernet` matches the
+//!   namespace's `ether*` interfaces.
+//! * Logging (`log=yes`, `action=log`) goes to the kernel log, which the kernel suppresses outside the
+//!   initial namespace by default (`net.netfilter.nf_log_all_netns=0`): `/log` does not show these lines.
+//!
+//! A rule this translation cannot enforce faithfully (an unmodelled matcher such as `connection-limit` or
+//! `src-mac-address`, `tarpit`, `add-src-to-address-list`, an interface list other than `all`/`none`,
+//! ports without a port protocol, a negated `icmp-options` type:code pair) fails the whole translation with a
+//! [`FirewallError`] naming the rule: the previous ruleset stays in force and [`EnforcerStatus::Failed`]
+//! says why, rather than a silently wider or narrower firewall.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+use std::thread::JoinHandle;
+
+use routeros::firewall::{
+    Action, AddressListEntry, AddressSpec, Chain, FilterRule, ListAddress, Negatable, RejectWith,
+};
+use tokio::sync::{oneshot, watch};
+
+use crate::netns::NetnsFd;
+
+/// The nftables table the simulator owns inside the router's namespace.
+pub const TABLE: &str = "chrlab";
+
+/// A no-op rule whose `ct` expression keeps connection tracking running in the namespace from the first
+/// ruleset on, even with no rule that matches on state: the kernel only tracks while some rule uses
+/// conntrack, and a connection first seen mid-stream is `new` (not `established`) until it sees a reply.
+/// ASSUMPTION: the router tracks connections from boot (RouterOS `connection tracking enabled=auto`
+/// switching on only with the first rule is not modelled).
+const CONNTRACK_ON: &str = "ct state untracked counter comment \"connection tracking on\"";
+
+/// Why the firewall could not be translated or applied.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum FirewallError {
+    #[error("filter rule {index}: {source}")]
+    Rule {
+        index: usize,
+        source: routeros::firewall::FirewallError,
+    },
+    #[error("address-list entry {index}: {source}")]
+    AddressList {
+        index: usize,
+        source: routeros::firewall::FirewallError,
+    },
+    #[error("filter rule {index}: cannot enforce {what}")]
+    Unsupported { index: usize, what: String },
+    #[error("cannot run nft: {0}")]
+    Spawn(String),
+    #[error("nft rejected the ruleset: {0}")]
+    Nft(String),
+    #[error("cannot enter the router namespace: {0}")]
+    Namespace(String),
+    #[error("refusing to program the firewall of the process's own network namespace")]
+    HostNamespace,
+    #[error("the firewall enforcer has stopped")]
+    Stopped,
+}
+
+/// A view of the router's firewall configuration: CLI-form property rows, in order.
+/// Implemented for the sim model's `FirewallSnapshot` and for `(filter, address_lists)` tuples.
+pub trait FirewallConfig {
+    fn filter(&self) -> &[Vec<(String, String)>];
+    fn address_lists(&self) -> &[Vec<(String, String)>];
+}
+
+impl FirewallConfig for (Vec<Vec<(String, String)>>, Vec<Vec<(String, String)>>) {
+    fn filter(&self) -> &[Vec<(String, String)>] {
+        &self.0
+    }
+    fn address_lists(&self) -> &[Vec<(String, String)>] {
+        &self.1
+    }
+}
+
+impl FirewallConfig for crate::router::FirewallSnapshot {
+    fn filter(&self) -> &[Vec<(String, String)>] {
+        &self.filter
+    }
+    fn address_lists(&self) -> &[Vec<(String, String)>] {
+        &self.address_lists
+    }
+}
+
+/// The nft script for a firewall configuration (see [`ruleset_from`]).
+pub fn ruleset(config: &impl FirewallConfig) -> Result<String, FirewallError> {
+    ruleset_from(config.filter(), config.address_lists())
+}
+
+/// Translates filter rules and address-list entries (CLI-form props, in order) into an nft script that
+/// atomically replaces `table inet chrlab`.
+pub fn ruleset_from(
+    filter: &[Vec<(String, String)>],
+    address_lists: &[Vec<(String, String)>],
+) -> Result<String, FirewallError> {
+    let mut sets = Sets::default();
+    for (index, props) in address_lists.iter().enumerate() {
+        let entry = AddressListEntry::from_props(props)
+            .map_err(|source| FirewallError::AddressList { index, source })?;
+        let elements = sets.get(&entry.list);
+        if entry.disabled {
+            continue;
+        }
+        match entry.address {
+            ListAddress::Ip(a) => elements.push(a.to_string()),
+            ListAddress::Host(h) => {
+                tracing::warn!(list = %entry.list, host = %h, "address-list host names are not resolved by the simulator")
+            }
+        }
+    }
+
+    let mut chains: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut custom = CustomChains::default();
+    for (index, props) in filter.iter().enumerate() {
+        let rule = FilterRule::from_props(props)
+            .map_err(|source| FirewallError::Rule { index, source })?;
+        if rule.disabled {
+            continue;
+        }
+        let chain = chain_ident(&rule.chain, &mut custom);
+        let body = chains.entry(chain).or_default();
+        if let Some(line) = translate(index, &rule, &mut sets, &mut custom)? {
+            body.push(line);
+        }
+    }
+    // Jump targets that have no rules of their own still need to exist.
+    for ident in custom.idents.values() {
+        chains.entry(ident.clone()).or_default();
+    }
+
+    let mut out = String::new();
+    let _ = writeln!(out, "add table inet {TABLE}");
+    let _ = writeln!(out, "delete table inet {TABLE}");
+    let _ = writeln!(out, "table inet {TABLE} {{");
+    for (i, (name, elements)) in sets.lists.iter().enumerate() {
+        let _ = writeln!(out, "\t# address-list {}", sanitize(name));
+        let _ = writeln!(out, "\tset al{i} {{");
+        let _ = writeln!(out, "\t\ttype ipv4_addr");
+        let _ = writeln!(out, "\t\tflags interval");
+        let _ = writeln!(out, "\t\tauto-merge");
+        if !elements.is_empty() {
+            let _ = writeln!(out, "\t\telements = {{ {} }}", elements.join(", "));
+        }
+        let _ = writeln!(out, "\t}}");
+    }
+    for base in ["input", "forward", "output"] {
+        let _ = writeln!(out, "\tchain {base} {{");
+        let _ = writeln!(
+            out,
+            "\t\ttype filter hook {base} priority 0; policy accept;"
+        );
+        let _ = writeln!(out, "\t\tmeta nfproto != ipv4 accept");
+        let _ = writeln!(out, "\t\t{CONNTRACK_ON}");
+        for line in chains.get(base).into_iter().flatten() {
+            let _ = writeln!(out, "\t\t{line}");
+        }
+        let _ = writeln!(out, "\t}}");
+    }
+    for (name, ident) in &custom.idents {
+        let _ = writeln!(out, "\t# chain {}", sanitize(name));
+        let _ = writeln!(out, "\tchain {ident} {{");
+        for line in chains.get(ident).into_iter().flatten() {
+            let _ = writeln!(out, "\t\t{line}");
+        }
+        let _ = writeln!(out, "\t}}");
+    }
+    let _ = writeln!(out, "}}");
+    Ok(out)
+}
+
+/// Address lists in order of first mention, each with its elements.
+#[derive(Default)]
+struct Sets {
+    lists: Vec<(String, Vec<String>)>,
+}
+
+impl Sets {
+    fn index(&mut self, name: &str) -> usize {
+        match self.lists.iter().position(|(n, _)| n == name) {
+            Some(i) => i,
+            None => {
+                self.lists.push((name.to_string(), Vec::new()));
+                self.lists.len() - 1
+            }
+        }
+    }
+    fn get(&mut self, name: &str) -> &mut Vec<String> {
+        let i = self.index(name);
+        &mut self.lists[i].1
+    }
+}
+
+/// User-defined chains, named `c0`, `c1`, ... in order of first mention.
+#[derive(Default)]
+struct CustomChains {
+    idents: BTreeMap<String, String>,
+}
+
+impl CustomChains {
+    fn ident(&mut self, name: &str) -> String {
+        let next = format!("c{}", self.idents.len());
+        self.idents.entry(name.to_string()).or_insert(next).clone()
+    }
+}
+
+fn chain_ident(chain: &Chain, custom: &mut CustomChains) -> String {
+    match chain {
+        Chain::Input => "input".into(),
+        Chain::Forward => "forward".into(),
+        Chain::Output => "output".into(),
+        Chain::Custom(name) => custom.ident(name),
+    }
+}
+
+/// Text safe inside an nft quoted string or comment.
+fn sanitize(s: &str) -> String {
+    s.chars()
+        .map(|c| {
+            if c.is_ascii_graphic() && c != '"' && c != '\\' || c == ' ' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+/// One matcher's translation: always true (omitted), never true (the rule can be left out), or an expression.
+enum Cond {
+    Always,
+    Never,
+    Expr(String),
+}
+
+fn op(negated: bool) -> &'static str {
+    if negated { "!= " } else { "" }
+}
+
+fn address(field: &str, m: &Negatable<AddressSpec>) -> Cond {
+    Cond::Expr(format!("ip {field} {}{}", op(m.negated), m.value))
+}
+
+fn interface(field: &str, m: &Negatable<String>) -> Cond {
+    let name = if m.value == "all-ethernet" {
+        "ether*".to_string()
+    } else {
+        m.value.clone()
+    };
+    // Linux names are at most 15 bytes and carry no quotes: such a name matches no interface here.
+    if name.len() > 15 || name.contains('"') || name.contains('\\') {
+        return if m.negated { Cond::Always } else { Cond::Never };
+    }
+    Cond::Expr(format!("{field} {}\"{name}\"", op(m.negated)))
+}
+
+fn interface_list(index: usize, field: &str, m: &Negatable<String>) -> Result<Cond, FirewallError> {
+    match (m.value.as_str(), m.negated) {
+        ("all", false) | ("none", true) => Ok(Cond::Always),
+        ("all", true) | ("none", false) => Ok(Cond::Never),
+        _ => Err(FirewallError::Unsupported {
+            index,
+            what: format!("{field}={m} (interface lists are not simulated)"),
+        }),
+    }
+}
+
+fn translate(
+    index: usize,
+    rule: &FilterRule,
+    sets: &mut Sets,
+    custom: &mut CustomChains,
+) -> Result<Option<String>, FirewallError> {
+    let unsupported = |what: String| FirewallError::Unsupported { index, what };
+    if let Some((k, v)) = rule.unmodelled.first() {
+        return Err(unsupported(format!("{k}={v}")));
+    }
+    let mut conds = Vec::new();
+    if let Some(m) = &rule.in_interface {
+        conds.push(interface("iifname", m));
+    }
+    if let Some(m) = &rule.out_interface {
+        conds.push(interface("oifname", m));
+    }
+    if let Some(m) = &rule.in_interface_list {
+        conds.push(interface_list(index, "in-interface-list", m)?);
+    }
+    if let Some(m) = &rule.out_interface_list {
+        conds.push(interface_list(index, "out-interface-list", m)?);
+    }
+    if let Some(m) = &rule.src_address {
+        conds.push(address("saddr", m));
+    }
+    if let Some(m) = &rule.dst_address {
+        conds.push(address("daddr", m));
+    }
+    if let Some(m) = &rule.src_address_list {
+        let set = sets.index(&m.value);
+        conds.push(Cond::Expr(format!("ip saddr {}@al{set}", op(m.negated))));
+    }
+    if let Some(m) = &rule.dst_address_list {
+        let set = sets.index(&m.value);
+        conds.push(Cond::Expr(format!("ip daddr {}@al{set}", op(m.negated))));
+    }
+    let tcp_reset =
+        rule.action == Action::Reject && rule.effective_reject_with() == RejectWith::TcpReset;
+    match &rule.protocol {
+        Some(p) => conds.push(Cond::Expr(format!(
+            "meta l4proto {}{}",
+            op(p.negated),
+            p.value.number()
+        ))),
+        None if tcp_reset => conds.push(Cond::Expr("meta l4proto 6".into())),
+        None => {}
+    }
+    if tcp_reset
+        && rule
+            .protocol
+            .as_ref()
+            .is_some_and(|p| p.negated || p.value.number() != 6)
+    {
+        // Only TCP packets could match, and this rule excludes them.
+        return Ok(None);
+    }
+    for (field, ports) in [("sport", &rule.src_port), ("dport", &rule.dst_port)] {
+        let Some(ports) = ports else { continue };
+        if !rule
+            .protocol
+            .as_ref()
+            .is_some_and(|p| !p.negated && p.value.has_ports())
+        {
+            return Err(unsupported(format!(
+                "{}-port={ports} without protocol=tcp|udp|dccp|sctp|udp-lite",
+                if field == "sport" { "src" } else { "dst" }
+            )));
+        }
+        let items: Vec<String> = ports
+            .value
+            .0
+            .iter()
+            .map(|r| {
+                if r.lo == r.hi {
+                    r.lo.to_string()
+                } else {
+                    format!("{}-{}", r.lo, r.hi)
+                }
+            })
+            .collect();
+        conds.push(Cond::Expr(format!(
+            "th {field} {}{{ {} }}",
+            op(ports.negated),
+            items.join(", ")
+        )));
+    }
+    let protocol_is = |n: u8| {
+        rule.protocol
+            .as_ref()
+            .is_none_or(|p| p.negated || p.value.number() == n)
+    };
+    if let Some(flags) = &rule.tcp_flags {
+        if !protocol_is(6) {
+            return Ok(None); // tcp-flags only match TCP packets
+        }
+        let names = |pick: &dyn Fn(bool) -> bool| -> Vec<&str> {
+            flags
+                .0
+                .iter()
+                .filter(|(_, set)| pick(*set))
+                .map(|(f, _)| f.word())
+                .collect()
+        };
+        let mask = names(&|_| true).join(" | ");
+        let set = names(&|set| set);
+        let value = if set.is_empty() {
+            "0x0".to_string()
+        } else {
+            set.join(" | ")
+        };
+        conds.push(Cond::Expr(format!("tcp flags & ({mask}) == {value}")));
+    }
+    if let Some(m) = &rule.icmp_options {
+        if !protocol_is(1) {
+            return Ok(None); // icmp-options only match ICMP packets
+        }
+        match (m.negated, m.value.code) {
+            (negated, None) => conds.push(Cond::Expr(format!(
+                "icmp type {}{}",
+                op(negated),
+                m.value.icmp_type
+            ))),
+            (false, Some(code)) => {
+                conds.push(Cond::Expr(format!(
+                    "icmp type {} icmp code {code}",
+                    m.value.icmp_type
+                )));
+            }
+            (true, Some(_)) => {
+                return Err(unsupported(format!(
+                    "icmp-options={m} (a negated type:code pair)"
+                )));
+            }
+        }
+    }
+    if let Some(m) = &rule.connection_state {
+        let words: Vec<&str> = m.value.0.iter().map(|s| s.word()).collect();
+        conds.push(Cond::Expr(format!(
+            "ct state {}{{ {} }}",
+            op(m.negated),
+            words.join(", ")
+        )));
+    }
+
+    let mut parts = Vec::new();
+    for c in conds {
+        match c {
+            Cond::Always => {}
+            Cond::Never => return Ok(None),
+            Cond::Expr(e) => parts.push(e),
+        }
+    }
+    parts.push("counter".into());
+    if rule.log || rule.action == Action::Log {
+        // The kernel keeps at most 127 bytes of a log prefix.
+        let prefix: String = sanitize(&rule.log_prefix).chars().take(120).collect();
+        parts.push(if prefix.is_empty() {
+            "log".into()
+        } else {
+            format!("log prefix \"{prefix} \"")
+        });
+    }
+    let verdict = match rule.action {
+        Action::Accept => Some("accept".to_string()),
+        Action::Drop => Some("drop".to_string()),
+        Action::Reject => Some(reject(rule.effective_reject_with()).to_string()),
+        Action::Log | Action::Passthrough | Action::FasttrackConnection => None,
+        Action::Return => Some("return".to_string()),
+        Action::Jump => match &rule.jump_target {
+            Some(target) => Some(format!("jump {}", custom.ident(target))),
+            None => return Err(unsupported("action=jump without jump-target".into())),
+        },
+        Action::Tarpit | Action::AddSrcToAddressList | Action::AddDstToAddressList => {
+            return Err(unsupported(format!("action={}", rule.action)));
+        }
+    };
+    parts.extend(verdict);
+    parts.push(format!("comment \"filter {index}\""));
+    Ok(Some(parts.join(" ")))
+}
+
+fn reject(with: RejectWith) -> &'static str {
+    match with {
+        RejectWith::IcmpNetworkUnreachable => "reject with icmp type net-unreachable",
+        RejectWith::IcmpHostUnreachable => "reject with icmp type host-unreachable",
+        RejectWith::IcmpProtocolUnreachable => "reject with icmp type prot-unreachable",
+        RejectWith::IcmpPortUnreachable => "reject with icmp type port-unreachable",
+        RejectWith::IcmpNetProhibited => "reject with icmp type net-prohibited",
+        RejectWith::IcmpHostProhibited => "reject with icmp type host-prohibited",
+        RejectWith::IcmpAdminProhibited => "reject with icmp type admin-prohibited",
+        RejectWith::TcpReset => "reject with tcp reset",
+    }
+}
+
+/// What the enforcer last did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EnforcerStatus {
+    /// Nothing applied yet.
+    Starting,
+    /// This nft script is in force.
+    Applied { ruleset: String },
+    /// The configuration could not be enforced; the previous ruleset (if any) stays in force.
+    /// `ruleset` is the script nft rejected, `None` when translation failed.
+    Failed {
+        ruleset: Option<String>,
+        error: FirewallError,
+    },
+    /// The enforcer stopped (and removed its table).
+    Stopped,
+}
+
+/// Applies the router's firewall configuration to a network namespace, following every change.
+pub struct Enforcer {
+    stop: Option<oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+    status: watch::Receiver<EnforcerStatus>,
+    desired: Box<dyn Fn() -> Result<String, FirewallError> + Send + Sync>,
+}
+
+impl Enforcer {
+    /// Starts enforcing `rx`'s current value and each later change inside `ns`.
+    pub fn spawn<C>(ns: NetnsFd, rx: watch::Receiver<C>) -> Enforcer
+    where
+        C: FirewallConfig + Send + Sync + 'static,
+    {
+        let (status_tx, status) = watch::channel(EnforcerStatus::Starting);
+        let (stop, stop_rx) = oneshot::channel();
+        let latest = rx.clone();
+        let desired = Box::new(move || ruleset(&*latest.borrow()));
+        let thread = std::thread::Builder::new()
+            .name("firewall-enforcer".into())
+            .spawn(move || enforce(ns, rx, stop_rx, status_tx));
+        let thread = match thread {
+            Ok(t) => Some(t),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot start the firewall enforcer thread");
+                None
+            }
+        };
+        Enforcer {
+            stop: Some(stop),
+            thread,
+            status,
+            desired,
+        }
+    }
+
+    /// The enforcer's status, live.
+    pub fn status(&self) -> watch::Receiver<EnforcerStatus> {
+        self.status.clone()
+    }
+
+    /// Waits until the configuration currently in the channel is in force (or has failed).
+    pub async fn settled(&self) -> Result<(), FirewallError> {
+        let want = (self.desired)();
+        let mut status = self.status.clone();
+        let done = status
+            .wait_for(|s| match (s, &want) {
+                (EnforcerStatus::Applied { ruleset }, Ok(w)) => ruleset == w,
+                (
+                    EnforcerStatus::Failed {
+                        ruleset: Some(r), ..
+                    },
+                    Ok(w),
+                ) => r == w,
+                (
+                    EnforcerStatus::Failed {
+                        ruleset: None,
+                        error,
+                    },
+                    Err(e),
+                ) => error == e,
+                (EnforcerStatus::Stopped, _) => true,
+                _ => false,
+            })
+            .await
+            .map_err(|_| FirewallError::Stopped)?;
+        match &*done {
+            EnforcerStatus::Failed { error, .. } => Err(error.clone()),
+            EnforcerStatus::Stopped => Err(FirewallError::Stopped),
+            _ => Ok(()),
+        }
+    }
+
+    /// Stops following changes and removes the table from the namespace.
+    pub fn shutdown(mut self) {
+        self.stop_now();
+    }
+
+    fn stop_now(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for Enforcer {
+    fn drop(&mut self) {
+        self.stop_now();
+    }
+}
+
+fn enforce<C: FirewallConfig>(
+    ns: NetnsFd,
+    mut rx: watch::Receiver<C>,
+    mut stop: oneshot::Receiver<()>,
+    status: watch::Sender<EnforcerStatus>,
+) {
+    if let Err(error) = enter(&ns) {
+        tracing::error!(%error, "firewall not enforced");
+        status.send_replace(EnforcerStatus::Failed {
+            ruleset: None,
+            error,
+        });
+        let _ = stop.blocking_recv();
+        status.send_replace(EnforcerStatus::Stopped);
+        return;
+    }
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            let error = FirewallError::Spawn(format!("runtime: {e}"));
+            status.send_replace(EnforcerStatus::Failed {
+                ruleset: None,
+                error,
+            });
+            return;
+        }
+    };
+    rt.block_on(async {
+        loop {
+            let text = ruleset(&*rx.borrow_and_update());
+            let unchanged = matches!((&*status.borrow(), &text),
+                (EnforcerStatus::Applied { ruleset }, Ok(t)) if ruleset == t);
+            let next = match text {
+                // Edits that do not change what is enforced (comments) keep the table and its counters.
+                Ok(_) if unchanged => None,
+                Ok(text) => Some(match nft(&text) {
+                    Ok(()) => {
+                        tracing::debug!("firewall ruleset applied");
+                        EnforcerStatus::Applied { ruleset: text }
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "firewall ruleset rejected");
+                        EnforcerStatus::Failed {
+                            ruleset: Some(text),
+                            error,
+                        }
+                    }
+                }),
+                Err(error) => {
+                    tracing::error!(%error, "firewall configuration cannot be enforced");
+                    Some(EnforcerStatus::Failed {
+                        ruleset: None,
+                        error,
+                    })
+                }
+            };
+            if let Some(next) = next {
+                status.send_replace(next);
+            }
+            tokio::select! {
+                changed = rx.changed() => if changed.is_err() { break },
+                _ = &mut stop => break,
+            }
+        }
+    });
+    if let Err(error) = nft(&format!(
+        "add table inet {TABLE}\ndelete table inet {TABLE}\n"
+    )) {
+        tracing::warn!(%error, "cannot remove the firewall table");
+    }
+    status.send_replace(EnforcerStatus::Stopped);
+}
+
+/// Enters `ns` on this thread, refusing the process's own namespace.
+fn enter(ns: &NetnsFd) -> Result<(), FirewallError> {
+    let own = std::fs::metadata("/proc/self/ns/net")
+        .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
+        .map_err(|e| FirewallError::Namespace(e.to_string()))?;
+    let target = ns
+        .inode()
+        .map_err(|e| FirewallError::Namespace(e.to_string()))?;
+    if own == target {
+        return Err(FirewallError::HostNamespace);
+    }
+    ns.enter_current_thread()
+        .map_err(|e| FirewallError::Namespace(e.to_string()))?;
+    let now = NetnsFd::current()
+        .and_then(|n| n.inode())
+        .map_err(|e| FirewallError::Namespace(e.to_string()))?;
+    if now != target {
+        return Err(FirewallError::Namespace("setns did not take effect".into()));
+    }
+    Ok(())
+}
+
+/// Runs `nft -f -` with `script` on stdin; the child inherits this thread's network namespace.
+fn nft(script: &str) -> Result<(), FirewallError> {
+    let mut child = Command::new(nft_path())
+        .args(["-f", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| FirewallError::Spawn(e.to_string()))?;
+    if let Some(mut stdin) = child.stdin.take() {
+        stdin
+            .write_all(script.as_bytes())
+            .map_err(|e| FirewallError::Spawn(e.to_string()))?;
+    }
+    let out = child
+        .wait_with_output()
+        .map_err(|e| FirewallError::Spawn(e.to_string()))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(FirewallError::Nft(
+            String::from_utf8_lossy(&out.stderr).trim().to_string(),
+        ))
+    }
+}
+
+fn nft_path() -> String {
+    for dir in ["/usr/sbin", "/sbin", "/usr/bin", "/bin"] {
+        let p = format!("{dir}/nft");
+        if std::path::Path::new(&p).exists() {
+            return p;
+        }
+    }
+    "nft".into()
+}
+
+/// Whether `nft` can be run here (for tests that need it).
+pub fn nft_available() -> bool {
+    Command::new(nft_path())
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props(line: &str) -> Vec<(String, String)> {
+        line.split_whitespace()
+            .map(|w| {
+                let (k, v) = w.split_once('=').unwrap_or((w, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect()
+    }
+
+    /// Translates `rules` (one CLI-form rule per line) and `lists`, and returns the chain bodies and set
+    /// definitions without the fixed scaffolding, one trimmed line each.
+    fn body(rules: &str, lists: &str) -> Result<Vec<String>, String> {
+        let filter: Vec<_> = rules
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(props)
+            .collect();
+        let lists: Vec<_> = lists
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(props)
+            .collect();
+        let text = ruleset_from(&filter, &lists).map_err(|e| e.to_string())?;
+        Ok(text
+            .lines()
+            .map(str::trim)
+            .filter(|l| {
+                !l.starts_with("add table")
+                    && !l.starts_with("delete table")
+                    && !l.starts_with("table inet")
+                    && !l.starts_with("type filter hook")
+                    && *l != "meta nfproto != ipv4 accept"
+                    && *l != CONNTRACK_ON
+                    && *l != "}"
+                    && !(l.starts_with("chain ")
+                        && ["input", "forward", "output"]
+                            .iter()
+                            .any(|b| *l == format!("chain {b} {{")))
+            })
+            .map(String::from)
+            .collect())
+    }
+
+    fn check(rules: &str, lists: &str, want: &[&str]) {
+        match body(rules, lists) {
+            Ok(got) => assert_eq!(got, want, "rules:\n{rules}"),
+            Err(e) => panic!("rules:\n{rules}\nfailed: {e}"),
+        }
+    }
+
+    fn check_err(rules: &str, lists: &str, want: &str) {
+        match body(rules, lists) {
+            Ok(got) => panic!("rules:\n{rules}\nunexpectedly translated: {got:#?}"),
+            Err(e) => assert_eq!(e, want),
+        }
+    }
+
+    #[test]
+    fn seed_article_rules() {
+        check(
+            "action=accept chain=input dst-port=22,80,8291 protocol=tcp src-address=192.0.2.10
+             action=drop chain=input connection-state=!established,related dst-port=22,80,8291 protocol=tcp",
+            "",
+            &[
+                r#"ip saddr 192.0.2.10 meta l4proto 6 th dport { 22, 80, 8291 } counter accept comment "filter 0""#,
+                r#"meta l4proto 6 th dport { 22, 80, 8291 } ct state != { established, related } counter drop comment "filter 1""#,
+            ],
+        );
+    }
+
+    #[test]
+    fn empty_config_is_three_empty_accepting_chains() {
+        let text = ruleset_from(&[], &[]).unwrap_or_default();
+        assert!(
+            text.starts_with(
+                "add table inet chrlab\ndelete table inet chrlab\ntable inet chrlab {\n"
+            )
+        );
+        for base in ["input", "forward", "output"] {
+            assert!(text.contains(&format!("\tchain {base} {{\n\t\ttype filter hook {base} priority 0; policy accept;\n\t\tmeta nfproto != ipv4 accept\n\t\t{CONNTRACK_ON}\n\t}}\n")));
+        }
+    }
+
+    #[test]
+    fn reject_with_every_reply() {
+        let cases = [
+            (
+                "",
+                r#"counter reject with icmp type net-unreachable comment "filter 0""#,
+            ),
+            (
+                "reject-with=icmp-network-unreachable",
+                r#"counter reject with icmp type net-unreachable comment "filter 0""#,
+            ),
+            (
+                "reject-with=icmp-host-unreachable",
+                r#"counter reject with icmp type host-unreachable comment "filter 0""#,
+            ),
+            (
+                "reject-with=icmp-protocol-unreachable",
+                r#"counter reject with icmp type prot-unreachable comment "filter 0""#,
+            ),
+            (
+                "reject-with=icmp-port-unreachable",
+                r#"counter reject with icmp type port-unreachable comment "filter 0""#,
+            ),
+            (
+                "reject-with=icmp-net-prohibited",
+                r#"counter reject with icmp type net-prohibited comment "filter 0""#,
+            ),
+            (
+                "reject-with=icmp-host-prohibited",
+                r#"counter reject with icmp type host-prohibited comment "filter 0""#,
+            ),
+            (
+                "reject-with=icmp-admin-prohibited",
+                r#"counter reject with icmp type admin-prohibited comment "filter 0""#,
+            ),
+            (
+                "reject-with=tcp-reset",
+                r#"meta l4proto 6 counter reject with tcp reset comment "filter 0""#,
+            ),
+        ];
+        for (with, want) in cases {
+            check(&format!("chain=input action=reject {with}"), "", &[want]);
+        }
+        // tcp-reset on a rule that excludes TCP matches nothing.
+        check(
+            "chain=input action=reject reject-with=tcp-reset protocol=udp",
+            "",
+            &[],
+        );
+        check(
+            "chain=input action=reject reject-with=tcp-reset protocol=tcp",
+            "",
+            &[r#"meta l4proto 6 counter reject with tcp reset comment "filter 0""#],
+        );
+    }
+
+    #[test]
+    fn matchers_and_negation() {
+        check(
+            "chain=input action=drop src-address=!10.0.0.0/8 dst-address=192.0.2.1-192.0.2.9 in-interface=ether1 out-interface=!ether2
+             chain=input action=accept protocol=!icmp
+             chain=input action=accept protocol=udp src-port=!53 dst-port=500,1701,4500-4600
+             chain=input action=accept connection-state=established,related,untracked
+             chain=input action=drop connection-state=invalid in-interface=all-ethernet",
+            "",
+            &[
+                r#"iifname "ether1" oifname != "ether2" ip saddr != 10.0.0.0/8 ip daddr 192.0.2.1-192.0.2.9 counter drop comment "filter 0""#,
+                r#"meta l4proto != 1 counter accept comment "filter 1""#,
+                r#"meta l4proto 17 th sport != { 53 } th dport { 500, 1701, 4500-4600 } counter accept comment "filter 2""#,
+                r#"ct state { established, related, untracked } counter accept comment "filter 3""#,
+                r#"iifname "ether*" ct state { invalid } counter drop comment "filter 4""#,
+            ],
+        );
+    }
+
+    #[test]
+    fn address_lists_become_sets() {
+        check(
+            "chain=input action=accept src-address-list=mgmt
+             chain=input action=drop src-address-list=!mgmt dst-address-list=nowhere",
+            "list=mgmt address=192.0.2.10
+             list=mgmt address=198.51.100.0/24 comment=office
+             list=mgmt address=203.0.113.5 disabled=yes
+             list=other address=10.0.0.1-10.0.0.9",
+            &[
+                "# address-list mgmt",
+                "set al0 {",
+                "type ipv4_addr",
+                "flags interval",
+                "auto-merge",
+                "elements = { 192.0.2.10, 198.51.100.0/24 }",
+                "# address-list other",
+                "set al1 {",
+                "type ipv4_addr",
+                "flags interval",
+                "auto-merge",
+                "elements = { 10.0.0.1-10.0.0.9 }",
+                "# address-list nowhere",
+                "set al2 {",
+                "type ipv4_addr",
+                "flags interval",
+                "auto-merge",
+                r#"ip saddr @al0 counter accept comment "filter 0""#,
+                r#"ip saddr != @al0 ip daddr @al2 counter drop comment "filter 1""#,
+            ],
+        );
+    }
+
+    #[test]
+    fn order_disabled_log_and_non_terminal_actions() {
+        check(
+            "chain=input action=drop disabled=yes
+             chain=input action=log log-prefix=ssh\"x
+             chain=input action=passthrough
+             chain=input action=drop log=yes
+             chain=forward action=fasttrack-connection connection-state=established,related
+             chain=output action=accept",
+            "",
+            &[
+                r#"counter log prefix "ssh_x " comment "filter 1""#,
+                r#"counter comment "filter 2""#,
+                r#"counter log drop comment "filter 3""#,
+                r#"ct state { established, related } counter comment "filter 4""#,
+                r#"counter accept comment "filter 5""#,
+            ],
+        );
+    }
+
+    #[test]
+    fn tcp_flags_and_icmp_options() {
+        check(
+            "chain=input action=drop protocol=tcp tcp-flags=syn,!ack connection-state=!new
+             chain=input action=drop tcp-flags=!fin,!syn,!rst,!ack
+             chain=input action=drop protocol=udp tcp-flags=syn
+             chain=input action=accept protocol=icmp icmp-options=8:0
+             chain=input action=accept icmp-options=11:0-255
+             chain=input action=drop icmp-options=!3-4
+             chain=input action=drop protocol=tcp icmp-options=8",
+            "",
+            &[
+                r#"meta l4proto 6 tcp flags & (syn | ack) == syn ct state != { new } counter drop comment "filter 0""#,
+                r#"tcp flags & (fin | syn | rst | ack) == 0x0 counter drop comment "filter 1""#,
+                r#"meta l4proto 1 icmp type 8 icmp code 0 counter accept comment "filter 3""#,
+                r#"icmp type 11 icmp code 0-255 counter accept comment "filter 4""#,
+                r#"icmp type != 3-4 counter drop comment "filter 5""#,
+            ],
+        );
+    }
+
+    #[test]
+    fn jumps_and_custom_chains() {
+        check(
+            "chain=input action=jump jump-target=ssh-guard protocol=tcp dst-port=22
+             chain=ssh-guard action=drop src-address=192.0.2.66
+             chain=ssh-guard action=return",
+            "",
+            &[
+                r#"meta l4proto 6 th dport { 22 } counter jump c0 comment "filter 0""#,
+                "# chain ssh-guard",
+                "chain c0 {",
+                r#"ip saddr 192.0.2.66 counter drop comment "filter 1""#,
+                r#"counter return comment "filter 2""#,
+            ],
+        );
+    }
+
+    #[test]
+    fn interface_lists_all_and_none() {
+        check(
+            "chain=input action=drop in-interface-list=all
+             chain=input action=drop in-interface-list=none
+             chain=input action=drop in-interface-list=!none",
+            "",
+            &[
+                r#"counter drop comment "filter 0""#,
+                r#"counter drop comment "filter 2""#,
+            ],
+        );
+    }
+
+    #[test]
+    fn refusals_name_the_rule() {
+        let cases = [
+            (
+                "chain=input action=drop in-interface-list=!LAN",
+                "filter rule 0: cannot enforce in-interface-list=!LAN (interface lists are not simulated)",
+            ),
+            (
+                "chain=input action=drop src-mac-address=67:33:EB:0E:EB:A8",
+                "filter rule 0: cannot enforce src-mac-address=67:33:EB:0E:EB:A8",
+            ),
+            (
+                "chain=input action=accept icmp-options=!8:0",
+                "filter rule 0: cannot enforce icmp-options=!8:0 (a negated type:code pair)",
+            ),
+            (
+                "chain=input action=tarpit protocol=tcp",
+                "filter rule 0: cannot enforce action=tarpit",
+            ),
+            (
+                "chain=input action=drop dst-port=22",
+                "filter rule 0: cannot enforce dst-port=22 without protocol=tcp|udp|dccp|sctp|udp-lite",
+            ),
+            (
+                "chain=input action=drop protocol=icmp dst-port=22",
+                "filter rule 0: cannot enforce dst-port=22 without protocol=tcp|udp|dccp|sctp|udp-lite",
+            ),
+            (
+                "chain=input action=dorp",
+                "filter rule 0: invalid value for action: \"dorp\"",
+            ),
+        ];
+        for (rule, want) in cases {
+            check_err(rule, "", want);
+        }
+        check_err(
+            "",
+            "list=x address=1.2.3.4/40",
+            "address-list entry 0: invalid value for address: \"1.2.3.4/40\"",
+        );
+    }
+
+    #[test]
+    fn refuses_the_host_namespace() {
+        let own = NetnsFd::current();
+        assert!(own.is_ok_and(|ns| enter(&ns) == Err(FirewallError::HostNamespace)));
+    }
+}
