@@ -13,7 +13,11 @@ use clap::Parser;
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let rootless = enter_user_namespace_if_needed(&cli.command);
     init_tracing(cli.verbose);
+    if let Err(e) = rootless {
+        tracing::warn!("{e}");
+    }
     let exit = match cli.command {
         Command::Render(args) => render_cmd(&args),
         Command::Check(args) => {
@@ -101,6 +105,22 @@ fn fail(code: Exit, e: &anyhow::Error) -> Exit {
     code
 }
 
+/// The embedded simulator lab needs network namespaces. Without root, become root of a fresh
+/// user namespace — possible only while this process has a single thread, so before tracing or
+/// any runtime starts.
+fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
+    let uses_sim = match command {
+        Command::Check(a) => a.target == chrlab::cli::Target::Sim,
+        Command::Bench(a) => a.target == chrlab::cli::Target::Sim,
+        Command::Render(_) => false,
+    };
+    if !uses_sim || nix::unistd::geteuid().is_root() {
+        return Ok(());
+    }
+    chrlab::lab::netns::enter_user_namespace()
+        .map_err(|e| format!("cannot enter an unprivileged user namespace for the simulator lab: {e}"))
+}
+
 fn init_tracing(verbose: u8) {
     let default = match verbose {
         0 => "warn",
@@ -108,6 +128,8 @@ fn init_tracing(verbose: u8) {
         2 => "debug",
         _ => "trace",
     };
+    // netlink-packet-route warns about every attribute newer kernels add: not ours to fix.
+    let default = format!("{default},netlink_packet_route=error");
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
