@@ -1,1 +1,17 @@
-
+pub mod access;
+pub mod check;
+pub mod cli;
+pub mod client;
+pub mod cve;
+pub mod lab;
+pub mod operator;
+pub mod outcome;
+pub mod probe;
+pub mod profile;
+pub mod render;
+pub mod report;
+pub mod run;
+pub mod secret;
+pub mod vantage;
+pub mod apply;
+pub mod audit;

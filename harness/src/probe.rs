@@ -119,7 +119,7 @@ impl fmt::Display for Probe {
 
 /// Probes one TCP port. Runs wherever it is awaited (inside a vantage for its source address).
 pub async fn probe_tcp(addr: SocketAddr, timing: ProbeTiming) -> Probe {
-    let stream = match tokio::time::timeout(timing.connect, TcpStream::connect(addr)).await {
+    let stream = match tokio::time::timeout(timing.connect, crate::vantage::connect(addr)).await {
         Err(_) => return state_only(PortState::Filtered),
         Ok(Err(e)) => {
             return state_only(match e.kind() {

@@ -9,7 +9,7 @@ use crate::access::Credentials;
 use crate::audit::audit;
 use crate::cli::{BenchArgs, CheckArgs, Scheme, Target};
 use crate::lab::Lab;
-use crate::lab::remote::RemoteLab;
+use crate::lab::remote::{RemoteLab, Sources};
 use crate::lab::sim::{SimLab, SimLabConfig};
 use crate::outcome::{Exit, RunReport};
 use crate::profile::{Profile, ProfileError};
@@ -66,7 +66,13 @@ impl Drop for Progress {
     }
 }
 
-async fn build_lab(target: &Target, version: routeros::version::Version, password_env: &str, progress: &Progress) -> Result<Box<dyn Lab>, RunError> {
+async fn build_lab(
+    target: &Target,
+    version: routeros::version::Version,
+    password_env: &str,
+    sources: Sources,
+    progress: &Progress,
+) -> Result<Box<dyn Lab>, RunError> {
     match target {
         Target::Sim => {
             progress.say(format!("starting the simulated RouterOS {version} in network namespaces"));
@@ -92,7 +98,7 @@ async fn build_lab(target: &Target, version: routeros::version::Version, passwor
             };
             let url = format!("ssh://{}@{host}:{}", credentials.user, port.unwrap_or(22));
             progress.say(format!("reaching {url}"));
-            let lab = RemoteLab::connect(&url, host, port.unwrap_or(22), credentials)
+            let lab = RemoteLab::connect(&url, host, port.unwrap_or(22), credentials, sources)
                 .await
                 .map_err(|e| RunError::Internal(e.to_string()))?;
             Ok(Box::new(lab))
@@ -103,13 +109,24 @@ async fn build_lab(target: &Target, version: routeros::version::Version, passwor
 /// Applies (unless `--no-apply`) and checks the profile against the target.
 pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
     let profile = Profile::load(&args.profile)?;
-    if args.untrusted_source.is_some() || args.trusted_source.is_some() {
+    let sources = Sources {
+        trusted: args.trusted_source,
+        untrusted: args.untrusted_source,
+    };
+    if args.target == Target::Sim && (sources.trusted.is_some() || sources.untrusted.is_some()) {
         return Err(RunError::Usage(
-            "--trusted-source/--untrusted-source are not supported yet: a remote target is probed from this machine only".into(),
+            "--trusted-source/--untrusted-source name addresses of this machine for a remote --target; the simulator lab has its own".into(),
         ));
     }
     let progress = Progress::new();
-    let lab = build_lab(&args.target, args.version_under_test, &args.password_env, &progress).await?;
+    let lab = build_lab(
+        &args.target,
+        args.version_under_test,
+        &args.password_env,
+        sources,
+        &progress,
+    )
+    .await?;
     progress.say(if args.no_apply {
         "auditing the router as it is".to_string()
     } else {
@@ -130,7 +147,14 @@ pub async fn bench(args: &BenchArgs) -> Result<(), RunError> {
     let mut totals = Vec::new();
     for i in 0..args.iterations.max(1) {
         let started = Instant::now();
-        let lab = build_lab(&args.target, args.version_under_test, "CHRLAB_ROUTER_PASSWORD", &progress).await?;
+        let lab = build_lab(
+            &args.target,
+            args.version_under_test,
+            "CHRLAB_ROUTER_PASSWORD",
+            Sources::default(),
+            &progress,
+        )
+        .await?;
         let ready = started.elapsed();
         progress.say(format!("run {}/{}: auditing", i + 1, args.iterations));
         let result = audit(lab.as_ref(), &profile, &args.profile, true).await;

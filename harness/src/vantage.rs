@@ -30,6 +30,33 @@ pub enum VantageError {
     JobPanicked { name: String },
 }
 
+thread_local! {
+    /// The source address connections made on this thread must leave from (set on the threads
+    /// of [`Vantage::local_bound`] vantages).
+    static SOURCE: std::cell::Cell<Option<IpAddr>> = const { std::cell::Cell::new(None) };
+}
+
+/// The source address the current vantage thread binds to, if any.
+pub fn bound_source() -> Option<IpAddr> {
+    SOURCE.with(|s| s.get())
+}
+
+/// Opens a TCP connection from the current vantage: inside its namespace (by running on its
+/// thread) and from its bound source address when it has one. Clients use this instead of
+/// `TcpStream::connect`.
+pub async fn connect(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    if let Some(source) = bound_source() {
+        socket.bind(std::net::SocketAddr::new(source, 0))?;
+    }
+    socket.set_nodelay(true)?;
+    socket.connect(addr).await
+}
+
 /// A place to connect from: a name, the source address the router sees, and a thread in its namespace.
 pub struct Vantage {
     name: String,
@@ -67,6 +94,12 @@ impl Vantage {
         }
     }
 
+    /// A vantage in this process's namespace whose connections leave from `source`, an address of
+    /// this machine (a second source for probing a remote router from outside its whitelist).
+    pub fn local_bound(name: &str, source: IpAddr) -> Result<Vantage, VantageError> {
+        Self::start_bound(name, source, None, Some(source))
+    }
+
     /// A vantage whose thread lives in `namespace`, where `address` is configured.
     pub fn in_namespace(
         name: &str,
@@ -81,6 +114,15 @@ impl Vantage {
         address: IpAddr,
         namespace: Option<NetnsFd>,
     ) -> Result<Vantage, VantageError> {
+        Self::start_bound(name, address, namespace, None)
+    }
+
+    fn start_bound(
+        name: &str,
+        address: IpAddr,
+        namespace: Option<NetnsFd>,
+        bind: Option<IpAddr>,
+    ) -> Result<Vantage, VantageError> {
         let start_err = |source| VantageError::Start {
             name: name.to_string(),
             source,
@@ -91,6 +133,7 @@ impl Vantage {
         let thread = std::thread::Builder::new()
             .name(format!("vantage-{name}"))
             .spawn(move || {
+                SOURCE.with(|s| s.set(bind));
                 let setup = (|| {
                     if let Some(ns) = &ns {
                         ns.enter_current_thread()?;

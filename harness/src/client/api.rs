@@ -21,7 +21,7 @@ impl ApiClient {
     /// Opens the TCP connection (not logged in yet).
     pub async fn connect(addr: SocketAddr, timeout: Duration) -> Result<ApiClient, ClientError> {
         let ms = timeout.as_millis();
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        let stream = tokio::time::timeout(timeout, crate::vantage::connect(addr))
             .await
             .map_err(|_| ClientError::Timeout { addr, ms })?
             .map_err(|source| ClientError::Connect { addr, source })?;

@@ -35,6 +35,7 @@ impl RestClient {
     ) -> Result<RestClient, ClientError> {
         let http = reqwest::Client::builder()
             .no_proxy()
+            .local_address(crate::vantage::bound_source())
             .timeout(timeout)
             .connect_timeout(timeout)
             .danger_accept_invalid_certs(true)

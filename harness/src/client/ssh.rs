@@ -108,7 +108,7 @@ impl SshClient {
             ..Default::default()
         });
         let ms = opts.timeout.as_millis();
-        let stream = tokio::time::timeout(opts.timeout, tokio::net::TcpStream::connect(addr))
+        let stream = tokio::time::timeout(opts.timeout, crate::vantage::connect(addr))
             .await
             .map_err(|_| ClientError::Timeout { addr, ms })?
             .map_err(|source| ClientError::Connect { addr, source })?;

@@ -49,7 +49,7 @@ struct Telnet {
 impl Telnet {
     async fn connect(addr: SocketAddr, timeout: Duration) -> Result<Telnet, ClientError> {
         let ms = timeout.as_millis();
-        let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+        let stream = tokio::time::timeout(timeout, crate::vantage::connect(addr))
             .await
             .map_err(|_| ClientError::Timeout { addr, ms })?
             .map_err(|source| ClientError::Connect { addr, source })?;
@@ -163,7 +163,7 @@ pub async fn ftp_login(
     timeout: Duration,
 ) -> Result<String, ClientError> {
     let ms = timeout.as_millis();
-    let stream = tokio::time::timeout(timeout, TcpStream::connect(addr))
+    let stream = tokio::time::timeout(timeout, crate::vantage::connect(addr))
         .await
         .map_err(|_| ClientError::Timeout { addr, ms })?
         .map_err(|source| ClientError::Connect { addr, source })?;

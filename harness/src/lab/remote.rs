@@ -1,6 +1,6 @@
-//! The `remote` backend: an existing router by address. The trusted vantage is this machine;
-//! there is no untrusted vantage unless one is configured, so the checks that need it report
-//! "not verifiable" instead of passing.
+//! The `remote` backend: an existing router by address. The vantages are this machine, each
+//! optionally bound to one of its source addresses; without an untrusted source the checks that
+//! need one report "not verifiable" instead of passing.
 
 use std::net::IpAddr;
 
@@ -16,6 +16,16 @@ pub struct RemoteLab {
     target: String,
     access: Access,
     trusted: Vantage,
+    untrusted: Option<Vantage>,
+}
+
+/// Source addresses of this machine to probe from (`None`: let the kernel choose).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Sources {
+    /// Inside the profile's management CIDRs.
+    pub trusted: Option<IpAddr>,
+    /// Outside them.
+    pub untrusted: Option<IpAddr>,
 }
 
 impl RemoteLab {
@@ -26,6 +36,7 @@ impl RemoteLab {
         host: &str,
         ssh_port: u16,
         credentials: Credentials,
+        sources: Sources,
     ) -> Result<RemoteLab, LabError> {
         let address: IpAddr = match host.parse() {
             Ok(ip) => ip,
@@ -44,10 +55,25 @@ impl RemoteLab {
         };
         let access = Access::new(address, credentials);
         access.set_port("ssh", ssh_port);
+        let bound = |name: &str, ip: IpAddr| {
+            Vantage::local_bound(name, ip).map_err(|e| LabError::Target {
+                target: target.to_string(),
+                detail: format!("{name} source {ip}: {e}"),
+            })
+        };
+        let trusted = match sources.trusted {
+            Some(ip) => bound("trusted", ip)?,
+            None => Vantage::local("trusted"),
+        };
+        let untrusted = match sources.untrusted {
+            Some(ip) => Some(bound("untrusted", ip)?),
+            None => None,
+        };
         Ok(RemoteLab {
             target: target.to_string(),
             access,
-            trusted: Vantage::local("trusted"),
+            trusted,
+            untrusted,
         })
     }
 }
@@ -65,7 +91,7 @@ impl Lab for RemoteLab {
     fn vantage(&self, role: Role) -> Option<&Vantage> {
         match role {
             Role::Trusted => Some(&self.trusted),
-            Role::Untrusted => None,
+            Role::Untrusted => self.untrusted.as_ref(),
         }
     }
 
@@ -74,11 +100,20 @@ impl Lab for RemoteLab {
     }
 
     fn limitations(&self) -> Vec<String> {
-        vec!["no untrusted vantage: this machine is the only source address".into()]
+        match self.untrusted {
+            Some(_) => Vec::new(),
+            None => vec!["no untrusted vantage: name a second source address".into()],
+        }
     }
 
     async fn shutdown(self: Box<Self>) {
         let this = *self;
-        let _ = tokio::task::spawn_blocking(move || this.trusted.shutdown()).await;
+        let _ = tokio::task::spawn_blocking(move || {
+            this.trusted.shutdown();
+            if let Some(u) = this.untrusted {
+                u.shutdown();
+            }
+        })
+        .await;
     }
 }
