@@ -61,10 +61,16 @@ impl RemoteLab {
                 detail: format!("{name} source {ip}: {e}"),
             })
         };
-        let trusted = match sources.trusted {
-            Some(ip) => bound("trusted", ip)?,
-            None => Vantage::local("trusted"),
+        // Without a named source, bind to the one the kernel would pick for this router, so the
+        // address the checks expect in the router's log is the one it really sees.
+        let trusted_ip = match sources.trusted {
+            Some(ip) => ip,
+            None => route_source(address).map_err(|e| LabError::Target {
+                target: target.to_string(),
+                detail: format!("no route to {address}: {e}"),
+            })?,
         };
+        let trusted = bound("trusted", trusted_ip)?;
         let untrusted = match sources.untrusted {
             Some(ip) => Some(bound("untrusted", ip)?),
             None => None,
@@ -115,5 +121,28 @@ impl Lab for RemoteLab {
             }
         })
         .await;
+    }
+}
+
+/// The source address the kernel chooses towards `dest` (a connected UDP socket sends nothing).
+fn route_source(dest: IpAddr) -> std::io::Result<IpAddr> {
+    let any: IpAddr = if dest.is_ipv4() {
+        IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED)
+    } else {
+        IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED)
+    };
+    let socket = std::net::UdpSocket::bind((any, 0))?;
+    socket.connect((dest, 9))?;
+    Ok(socket.local_addr()?.ip())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_source_towards_loopback_is_loopback() {
+        let ip: IpAddr = "127.0.0.2".parse().unwrap();
+        assert!(route_source(ip).unwrap().is_loopback());
     }
 }
