@@ -1,1 +1,14 @@
+//! ros-sim: a RouterOS management-plane simulator — one model ([`router::Router`]) behind the network
+//! front ends ([`server`]: ssh, telnet, ftp, www/www-ssl REST, api/api-ssl, winbox).
 
+pub mod firewall;
+pub mod model;
+pub mod netns;
+pub mod router;
+pub mod server;
+
+pub use router::{
+    LoginError, RestReply, Router, RouterConfig, ServiceState, Session, SimError, Terminal,
+    TerminalOpts, Via,
+};
+pub use server::{ServerError, SimHandle, SimOptions, TlsError, start};

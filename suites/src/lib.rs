@@ -1,1 +1,133 @@
+//! Shared fixtures for the measure suites: a hardened simulator lab and a negative control,
+//! each built once per test binary and shared by its tests.
+//!
+//! The labs run on threads of their own (router, vantages), so they outlive the runtime that
+//! built them; their namespaces vanish with the process even if a test panics.
 
+use std::path::Path;
+use std::sync::OnceLock;
+
+use chrlab::audit::{Audit, audit};
+use chrlab::lab::Lab;
+use chrlab::lab::sim::{SimLab, SimLabConfig};
+use chrlab::operator::Operator;
+use chrlab::outcome::{CheckResult, Outcome};
+use chrlab::profile::Profile;
+
+/// A lab and the audit run against it.
+pub struct Run {
+    pub lab: SimLab,
+    pub profile: Profile,
+    pub audit: Audit,
+}
+
+impl Run {
+    /// The result of one check by id; panics with the list of ids when it does not exist.
+    pub fn result(&self, id: &str) -> &CheckResult {
+        self.audit
+            .report
+            .results
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| {
+                let ids: Vec<&str> = self.audit.report.results.iter().map(|r| r.id.as_str()).collect();
+                panic!("no check `{id}`; checks are {ids:?}")
+            })
+    }
+
+    /// The RouterOS version the router reported (snapshot key).
+    pub fn version(&self) -> String {
+        self.audit.report.version.clone().unwrap_or_else(|| "unknown".into())
+    }
+}
+
+/// Explains a result for an assertion message.
+pub fn explain(r: &CheckResult) -> String {
+    format!(
+        "{} [{}]: {:?}\n  evidence:\n    {}",
+        r.id,
+        r.title,
+        r.outcome,
+        r.evidence.join("\n    ")
+    )
+}
+
+/// Whether the result passed.
+pub fn passed(r: &CheckResult) -> bool {
+    r.outcome == Outcome::Pass
+}
+
+/// Whether the result failed (not skipped).
+pub fn failed(r: &CheckResult) -> bool {
+    matches!(r.outcome, Outcome::Fail(_))
+}
+
+fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+    // A private runtime on a private thread: fixtures are built from sync rstest code, and
+    // whatever they start runs on its own threads afterwards.
+    std::thread::spawn(move || {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("build a tokio runtime for the fixture")
+            .block_on(f)
+    })
+    .join()
+    .expect("fixture thread")
+}
+
+async fn build(config: SimLabConfig, harden: bool, sabotage: &'static [&'static str]) -> Run {
+    let profile = Profile::baseline();
+    let lab = SimLab::start(config)
+        .await
+        .unwrap_or_else(|e| panic!("cannot start the simulator lab (run as root with nftables installed): {e}"));
+    if !sabotage.is_empty() {
+        let op = Operator::new(&lab);
+        for line in sabotage {
+            let out = op
+                .exec(chrlab::lab::Role::Trusted, line)
+                .await
+                .unwrap_or_else(|e| panic!("sabotage `{line}`: {e}"));
+            assert!(out.trim().is_empty(), "sabotage `{line}` printed {out:?}");
+        }
+    }
+    let audit = audit(&lab, &profile, Path::new("profiles/baseline.toml"), harden)
+        .await
+        .unwrap_or_else(|e| panic!("audit failed: {e}"));
+    Run { lab, profile, audit }
+}
+
+/// The default simulator, hardened with the default baseline, then audited.
+pub fn hardened() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| block_on(build(SimLabConfig::default(), true, &[])))
+}
+
+/// The negative control: the default simulator as it comes from the factory, except for the
+/// few settings whose factory value already meets the baseline (the update channel, the
+/// logging rules), which are broken on purpose so that every check has something to catch.
+pub fn unhardened() -> &'static Run {
+    static RUN: OnceLock<Run> = OnceLock::new();
+    RUN.get_or_init(|| block_on(build(SimLabConfig::default(), false, SABOTAGE)))
+}
+
+/// What the negative control changes on a factory router.
+pub const SABOTAGE: &[&str] = &[
+    "/system package update set channel=testing",
+    "/system logging set [find topics=error action=memory] disabled=yes",
+];
+
+/// Runs `f` with insta writing to the top-level `snapshots/` folder under an explicit name.
+pub fn snapshot_settings() -> insta::Settings {
+    let mut s = insta::Settings::clone_current();
+    s.set_snapshot_path(Path::new(env!("CARGO_MANIFEST_DIR")).join("../snapshots"));
+    s.set_prepend_module_to_snapshot(false);
+    s.set_omit_expression(true);
+    s
+}
+
+/// Lab limits, for skips.
+pub fn lab_of(run: &Run) -> &dyn Lab {
+    &run.lab
+}

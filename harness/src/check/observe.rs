@@ -197,6 +197,18 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     let filter = read(op.rest_rows(Role::Trusted, "/ip/firewall/filter").await);
     let address_lists = read(op.rest_rows(Role::Trusted, "/ip/firewall/address-list").await);
     let logging = read(op.rest_rows(Role::Trusted, "/system/logging").await);
+    let mut limitations = lab.limitations();
+    if let Ok(rows) = op.rest_rows(Role::Trusted, "/system/resource").await {
+        // ros-sim says whether its firewall reaches the kernel; a real router has no such field.
+        let sim_firewall = rows
+            .iter()
+            .flatten()
+            .find(|(k, _)| k == "sim-firewall")
+            .map(|(_, v)| v.clone());
+        if sim_firewall.as_deref() == Some("not-enforced") {
+            limitations.push("the simulator's firewall is not enforced (no network namespace of its own)".into());
+        }
+    }
 
     // Black box: ports from both vantages.
     let matrix = op.probe_matrix(&ports_to_probe(profile, &services)).await;
@@ -236,7 +248,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             .iter()
             .filter_map(|r| Some((*r, lab.vantage(*r)?.address())))
             .collect(),
-        limitations: lab.limitations(),
+        limitations,
         operator_user: creds.user,
         operator_password: creds.password,
         update,

@@ -1,0 +1,1185 @@
+//! The menus a fresh CHR has, their schemas and factory items, per RouterOS version.
+//!
+//! Every value not backed by a capture is listed in sim/FIDELITY.md ("model").
+
+use std::collections::BTreeMap;
+
+use routeros::version::Version;
+
+use super::menu::{Item, Table};
+use super::schema::{Col, Flag, Kind, MenuDef, PrintForm, Prop, Ty};
+use super::users::{policies_full, policies_read, policies_write};
+
+/// The parts of a version the model branches on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Ver {
+    pub major: u32,
+    pub minor: u32,
+}
+
+impl Ver {
+    pub fn of(v: &Version) -> Ver {
+        Ver {
+            major: v.major(),
+            minor: v.minor(),
+        }
+    }
+
+    pub fn v7(&self) -> bool {
+        self.major >= 7
+    }
+
+    pub fn ge(&self, major: u32, minor: u32) -> bool {
+        (self.major, self.minor) >= (major, minor)
+    }
+
+    /// The 7.2x service layout (PROTO, MAX-SESSIONS, sorted by port). ASSUMPTION: since 7.16.
+    pub fn new_service_layout(&self) -> bool {
+        self.ge(7, 16)
+    }
+}
+
+const BOOL: Ty = Ty::Bool;
+const TEXT: Ty = Ty::Text;
+const WORD: Ty = Ty::Word;
+const PORT: Ty = Ty::Int { min: 1, max: 65535 };
+
+fn col(prop: &'static str) -> Col {
+    Col {
+        prop,
+        right: false,
+        width6: None,
+    }
+}
+
+fn rcol(prop: &'static str) -> Col {
+    Col {
+        prop,
+        right: true,
+        width6: None,
+    }
+}
+
+/// A left-aligned column with its captured v6 width.
+fn col6(prop: &'static str, width: usize) -> Col {
+    Col {
+        width6: Some(width),
+        ..col(prop)
+    }
+}
+
+fn flag(letter: char, prop: &'static str, word: &'static str, group: u8) -> Flag {
+    Flag {
+        letter,
+        prop,
+        word,
+        group,
+    }
+}
+
+fn base(path: &'static str, kind: Kind, form: PrintForm) -> MenuDef {
+    MenuDef {
+        path,
+        kind,
+        props: Vec::new(),
+        key: None,
+        flags: Vec::new(),
+        columns: Vec::new(),
+        form,
+        read_only: false,
+        commands: Vec::new(),
+        noun: "item",
+        v6_flags_width: None,
+        v6_legend: None,
+    }
+}
+
+fn single(path: &'static str, props: Vec<Prop>) -> MenuDef {
+    MenuDef {
+        props,
+        ..base(path, Kind::Single, PrintForm::Single)
+    }
+}
+
+const LIST: Kind = Kind::List {
+    add: true,
+    remove: true,
+};
+const FIXED: Kind = Kind::List {
+    add: false,
+    remove: false,
+};
+
+fn disabled() -> Prop {
+    Prop::new("disabled", BOOL, Some("no"))
+}
+
+fn comment() -> Prop {
+    Prop::new("comment", TEXT, None)
+}
+
+fn xi_flags(v: Ver) -> Vec<Flag> {
+    vec![
+        flag('X', "disabled", "DISABLED", 0),
+        flag('I', "invalid", "INVALID", 0),
+    ]
+    .into_iter()
+    .map(|mut f| {
+        if v.v7() && !v.new_service_layout() && f.letter == 'X' {
+            f.word = "";
+        }
+        f
+    })
+    .collect()
+}
+
+/// Every menu of the model, for this version.
+pub fn menus(v: Ver) -> Vec<MenuDef> {
+    let mut m = vec![
+        service(v),
+        user(v),
+        user_group(),
+        user_active(),
+        filter(),
+        address_list(v),
+        log_menu(),
+        logging(),
+        logging_action(),
+        package(v),
+        package_update(),
+        identity(),
+        resource(),
+        interface(v),
+        ip_address(),
+        dhcp_client(),
+        discovery(),
+        mac_server(v),
+        single(
+            "tool/mac-server/mac-winbox",
+            vec![Prop::new("allowed-interface-list", WORD, Some("all"))],
+        ),
+        single(
+            "tool/mac-server/ping",
+            vec![Prop::new("enabled", BOOL, Some("yes"))],
+        ),
+        bandwidth_server(),
+        dns(v),
+        single(
+            "ip/proxy",
+            vec![
+                Prop::new("enabled", BOOL, Some("no")),
+                Prop::new("src-address", WORD, Some("::")),
+                Prop::new("port", PORT, Some("8080")),
+                Prop::new("anonymous", BOOL, Some("no")),
+                Prop::new("parent-proxy", WORD, Some("::")),
+                Prop::new("parent-proxy-port", WORD, Some("0")),
+                Prop::new("cache-administrator", TEXT, Some("webmaster")),
+                Prop::new("max-cache-size", WORD, Some("unlimited")),
+                Prop::new("cache-on-disk", BOOL, Some("no")),
+                Prop::new("max-client-connections", WORD, Some("600")),
+                Prop::new("max-server-connections", WORD, Some("600")),
+            ],
+        ),
+        socks(v),
+        single(
+            "ip/upnp",
+            vec![
+                Prop::new("enabled", BOOL, Some("no")),
+                Prop::new("allow-disable-external-interface", BOOL, Some("no")),
+                Prop::new("show-dummy-rule", BOOL, Some("yes")),
+            ],
+        ),
+        ssh(v),
+        cloud(v),
+        single(
+            "tool/romon",
+            vec![
+                Prop::new("enabled", BOOL, Some("no")),
+                Prop::new("id", WORD, Some("00:00:00:00:00:00")),
+                Prop::new("secrets", WORD, Some("")),
+            ],
+        ),
+        snmp(),
+        snmp_community(),
+    ];
+    for d in &mut m {
+        if d.path == "ip/firewall/filter" {
+            d.noun = "filter rule";
+        }
+    }
+    m
+}
+
+fn service(v: Ver) -> MenuDef {
+    let mut props = vec![Prop::ro("name", TEXT, None), Prop::new("port", PORT, None)];
+    if v.new_service_layout() {
+        props.push(Prop::ro("proto", WORD, Some("tcp")));
+    }
+    props.push(Prop::new("address", Ty::Addrs, Some("")));
+    props.push(Prop::new("certificate", WORD, None));
+    props.push(Prop::new(
+        "tls-version",
+        Ty::Enum(&["any", "only-1.2"]),
+        None,
+    ));
+    if v.v7() {
+        props.push(Prop::new("vrf", WORD, None));
+    }
+    if v.new_service_layout() {
+        props.push(Prop::new(
+            "max-sessions",
+            Ty::Int { min: 1, max: 1000 },
+            Some("20"),
+        ));
+    }
+    props.push(disabled());
+    props.push(Prop::ro("invalid", BOOL, Some("no")));
+    if v.new_service_layout() {
+        props.push(Prop::ro("dynamic", BOOL, Some("no")));
+    }
+    let mut flags = xi_flags(v);
+    if v.new_service_layout() {
+        flags.push(flag('D', "dynamic", "DYNAMIC", 1));
+    }
+    let columns = if v.new_service_layout() {
+        vec![
+            col("name"),
+            rcol("port"),
+            col("proto"),
+            col("address"),
+            col("certificate"),
+            col("vrf"),
+            rcol("max-sessions"),
+        ]
+    } else if v.v7() {
+        vec![
+            col("name"),
+            rcol("port"),
+            col("address"),
+            col("certificate"),
+            col("vrf"),
+        ]
+    } else {
+        vec![
+            col("name"),
+            rcol("port"),
+            col("address"),
+            col("certificate"),
+        ]
+    };
+    MenuDef {
+        props,
+        key: Some("name"),
+        flags,
+        columns,
+        ..base("ip/service", FIXED, PrintForm::Table)
+    }
+}
+
+/// The eight services of a fresh router, in `.id` order (telnet is `*0`).
+fn service_items(v: Ver) -> Vec<Item> {
+    let names = [
+        ("telnet", "23", false, false),
+        ("ftp", "21", false, false),
+        ("www", "80", false, false),
+        ("ssh", "22", false, false),
+        ("www-ssl", "443", true, true),
+        ("api", "8728", false, false),
+        ("winbox", "8291", false, false),
+        ("api-ssl", "8729", true, false),
+    ];
+    names
+        .iter()
+        .enumerate()
+        .map(|(i, (name, port, tls, off))| {
+            let mut it = Item::new(
+                i as u32,
+                &[
+                    ("name", name),
+                    ("port", port),
+                    ("address", ""),
+                    ("disabled", if *off { "yes" } else { "no" }),
+                    ("invalid", "no"),
+                ],
+            );
+            if *tls {
+                it.set("certificate", "none");
+                it.set("tls-version", "any");
+            }
+            // 7.9.2 prints an empty VRF cell for ftp (capture); 7.2x prints main.
+            if v.v7() && (*name != "ftp" || v.new_service_layout()) {
+                it.set("vrf", "main");
+            }
+            if v.new_service_layout() {
+                it.set("proto", "tcp");
+                it.set("max-sessions", "20");
+                it.set("dynamic", "no");
+            }
+            it
+        })
+        .collect()
+}
+
+fn user(v: Ver) -> MenuDef {
+    let mut props = vec![
+        Prop::new("name", TEXT, None),
+        Prop::new("group", Ty::Ref("user/group"), None),
+        Prop::new("address", Ty::Addrs, Some("")),
+        Prop::ro("last-logged-in", WORD, None),
+    ];
+    if v.new_service_layout() {
+        props.push(Prop::new(
+            "inactivity-policy",
+            Ty::Enum(&["none", "lockscreen", "logout"]),
+            Some("none"),
+        ));
+        props.push(Prop::new("inactivity-timeout", WORD, Some("10m")));
+    }
+    props.push(Prop::secret("password"));
+    props.push(comment());
+    props.push(disabled());
+    let mut columns = vec![
+        col("name"),
+        col("group"),
+        col("address"),
+        col("last-logged-in"),
+    ];
+    if v.new_service_layout() {
+        columns.push(col("inactivity-policy"));
+    }
+    MenuDef {
+        props,
+        key: Some("name"),
+        flags: vec![flag('X', "disabled", "DISABLED", 0)],
+        columns,
+        ..base("user", LIST, PrintForm::Table)
+    }
+}
+
+fn user_group() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::new("name", TEXT, None),
+            Prop::new("policy", Ty::Policy, Some("")),
+            Prop::new("skin", WORD, Some("default")),
+            comment(),
+        ],
+        key: Some("name"),
+        ..base("user/group", LIST, PrintForm::Records)
+    }
+}
+
+fn user_active() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::ro("when", WORD, None),
+            Prop::ro("name", TEXT, None),
+            Prop::ro("address", WORD, None),
+            Prop::ro("via", WORD, None),
+            Prop::ro("group", WORD, None),
+            Prop::ro("radius", BOOL, Some("no")),
+            Prop::ro("by-romon", BOOL, Some("no")),
+        ],
+        flags: vec![
+            flag('R', "radius", "RADIUS", 0),
+            flag('M', "by-romon", "BY-ROMON", 1),
+        ],
+        // [cli:user_active_print__1.raw] (v6 widths).
+        columns: vec![
+            col6("when", 20),
+            col6("name", 10),
+            col6("address", 15),
+            col("via"),
+        ],
+        v6_flags_width: Some(2),
+        read_only: true,
+        ..base("user/active", FIXED, PrintForm::Table)
+    }
+}
+
+/// Filter-rule properties in the order `print` shows them (INFERENCE from one v6 sample).
+pub const FILTER_PRINT_ORDER: &[&str] = &[
+    "chain",
+    "action",
+    "reject-with",
+    "jump-target",
+    "connection-state",
+    "protocol",
+    "src-address",
+    "dst-address",
+    "src-address-list",
+    "dst-address-list",
+    "in-interface",
+    "out-interface",
+    "in-interface-list",
+    "out-interface-list",
+    "src-port",
+    "dst-port",
+    "log",
+    "log-prefix",
+];
+
+fn filter() -> MenuDef {
+    let mut props: Vec<Prop> = FILTER_PRINT_ORDER
+        .iter()
+        .map(|p| match *p {
+            "action" => Prop::new("action", WORD, Some("accept")),
+            "log" => Prop::new("log", BOOL, Some("no")),
+            "log-prefix" => Prop::new("log-prefix", TEXT, Some("")),
+            other => Prop::new(other, WORD, None),
+        })
+        .collect();
+    props.push(Prop::ro(
+        "bytes",
+        Ty::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        Some("0"),
+    ));
+    props.push(Prop::ro(
+        "packets",
+        Ty::Int {
+            min: 0,
+            max: i64::MAX,
+        },
+        Some("0"),
+    ));
+    props.push(disabled());
+    props.push(Prop::ro("invalid", BOOL, Some("no")));
+    props.push(Prop::ro("dynamic", BOOL, Some("no")));
+    props.push(comment());
+    MenuDef {
+        props,
+        flags: vec![
+            flag('X', "disabled", "DISABLED", 0),
+            flag('I', "invalid", "INVALID", 0),
+            flag('D', "dynamic", "DYNAMIC", 1),
+        ],
+        commands: vec!["move", "reset-counters"],
+        ..base("ip/firewall/filter", LIST, PrintForm::Records)
+    }
+}
+
+fn address_list(v: Ver) -> MenuDef {
+    let mut props = vec![
+        Prop::new("list", WORD, None),
+        Prop::new("address", WORD, None),
+        Prop::new("timeout", WORD, None),
+        Prop::ro("creation-time", WORD, None),
+        disabled(),
+        Prop::ro("dynamic", BOOL, Some("no")),
+        comment(),
+    ];
+    if !v.v7() {
+        props.retain(|p| p.name != "creation-time");
+    }
+    let mut columns = vec![col("list"), col("address")];
+    if v.v7() {
+        columns.push(col("creation-time"));
+    }
+    columns.push(col("timeout"));
+    MenuDef {
+        props,
+        flags: vec![
+            flag('X', "disabled", "DISABLED", 0),
+            flag('D', "dynamic", "DYNAMIC", 1),
+        ],
+        columns,
+        ..base("ip/firewall/address-list", LIST, PrintForm::Table)
+    }
+}
+
+fn log_menu() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::ro("time", WORD, None),
+            Prop::ro("topics", WORD, None),
+            Prop::ro("message", TEXT, None),
+        ],
+        read_only: true,
+        ..base("log", FIXED, PrintForm::Table)
+    }
+}
+
+fn logging() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::new("topics", WORD, Some("")),
+            Prop::new("action", Ty::Ref("system/logging/action"), Some("memory")),
+            Prop::new("prefix", WORD, Some("")),
+            Prop::ro("default", BOOL, Some("no")),
+            Prop::ro("invalid", BOOL, Some("no")),
+            disabled(),
+        ],
+        flags: vec![
+            flag('X', "disabled", "DISABLED", 0),
+            flag('I', "invalid", "INVALID", 0),
+            flag('*', "default", "DEFAULT", 1),
+        ],
+        columns: vec![col("topics"), col("action"), col("prefix")],
+        ..base("system/logging", LIST, PrintForm::Table)
+    }
+}
+
+fn logging_action() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::new("name", TEXT, None),
+            Prop::new(
+                "target",
+                Ty::Enum(&["disk", "echo", "email", "memory", "remote"]),
+                None,
+            ),
+            Prop::new("memory-lines", WORD, None),
+            Prop::new("memory-stop-on-full", BOOL, None),
+            Prop::new("disk-file-name", WORD, None),
+            Prop::new("disk-lines-per-file", WORD, None),
+            Prop::new("disk-file-count", WORD, None),
+            Prop::new("disk-stop-on-full", BOOL, None),
+            Prop::new("remember", BOOL, None),
+            Prop::new("remote", WORD, None),
+            Prop::new("remote-port", WORD, None),
+            Prop::new("src-address", WORD, None),
+            Prop::new("bsd-syslog", BOOL, None),
+            Prop::new("syslog-facility", WORD, None),
+            Prop::new("syslog-severity", WORD, None),
+            Prop::ro("default", BOOL, Some("no")),
+        ],
+        key: Some("name"),
+        flags: vec![flag('*', "default", "DEFAULT", 0)],
+        columns: vec![col("name"), col("target"), col("remote")],
+        ..base("system/logging/action", LIST, PrintForm::Table)
+    }
+}
+
+fn package(v: Ver) -> MenuDef {
+    // [cli:ansible/system_package_print.raw] (v6 widths and legend).
+    let mut columns = vec![col6("name", 23), col6("version", 26), col6("scheduled", 23)];
+    if v.v7() {
+        columns.extend([col("build-time"), col("size")]);
+    }
+    MenuDef {
+        props: vec![
+            Prop::ro("name", TEXT, None),
+            Prop::ro("version", WORD, None),
+            Prop::ro("scheduled", WORD, Some("")),
+            Prop::ro("build-time", WORD, None),
+            Prop::ro("size", WORD, None),
+            Prop::ro("disabled", BOOL, Some("no")),
+            Prop::ro("available", BOOL, Some("no")),
+        ],
+        key: Some("name"),
+        flags: if v.v7() {
+            vec![
+                flag('X', "disabled", "DISABLED", 0),
+                flag('A', "available", "AVAILABLE", 1),
+            ]
+        } else {
+            vec![flag('X', "disabled", "DISABLED", 0)]
+        },
+        columns,
+        v6_flags_width: Some(1),
+        v6_legend: Some("Flags: X - disabled "),
+        read_only: true,
+        ..base("system/package", FIXED, PrintForm::Table)
+    }
+}
+
+fn package_update() -> MenuDef {
+    MenuDef {
+        commands: vec!["check-for-updates", "download", "install", "cancel"],
+        ..single(
+            "system/package/update",
+            vec![
+                Prop::new(
+                    "channel",
+                    Ty::Enum(&["long-term", "stable", "testing", "development"]),
+                    Some("stable"),
+                ),
+                Prop::ro("installed-version", WORD, None),
+                Prop::ro("latest-version", WORD, None),
+                Prop::ro("status", WORD, None),
+            ],
+        )
+    }
+}
+
+fn identity() -> MenuDef {
+    single("system/identity", vec![Prop::new("name", TEXT, None)])
+}
+
+/// `/system resource` keys in print order [cli:system_resource_print__3.raw].
+pub const RESOURCE_KEYS: &[&str] = &[
+    "uptime",
+    "version",
+    "build-time",
+    "factory-software",
+    "free-memory",
+    "total-memory",
+    "cpu",
+    "cpu-count",
+    "cpu-frequency",
+    "cpu-load",
+    "free-hdd-space",
+    "total-hdd-space",
+    "write-sect-since-reboot",
+    "write-sect-total",
+    "architecture-name",
+    "board-name",
+    "platform",
+    "sim-firewall",
+];
+
+fn resource() -> MenuDef {
+    MenuDef {
+        props: RESOURCE_KEYS
+            .iter()
+            .map(|k| Prop::ro(k, TEXT, None))
+            .collect(),
+        read_only: true,
+        ..single("system/resource", Vec::new())
+    }
+}
+
+fn interface(v: Ver) -> MenuDef {
+    let mut m = MenuDef {
+        props: vec![
+            Prop::new("name", TEXT, None),
+            Prop::ro("default-name", WORD, None),
+            Prop::ro("type", WORD, None),
+            Prop::new(
+                "mtu",
+                Ty::Int {
+                    min: 32,
+                    max: 65535,
+                },
+                Some("1500"),
+            ),
+            Prop::ro("actual-mtu", WORD, Some("1500")),
+            Prop::ro("mac-address", WORD, None),
+            Prop::ro("running", BOOL, Some("yes")),
+            Prop::ro("dynamic", BOOL, Some("no")),
+            Prop::ro("slave", BOOL, Some("no")),
+            disabled(),
+            comment(),
+        ],
+        key: Some("name"),
+        flags: vec![
+            flag('D', "dynamic", "DYNAMIC", 0),
+            flag('X', "disabled", "DISABLED", 1),
+            flag('R', "running", "RUNNING", 2),
+            flag('S', "slave", "SLAVE", 3),
+        ],
+        columns: vec![
+            col("name"),
+            col("type"),
+            rcol("actual-mtu"),
+            col("mac-address"),
+        ],
+        ..base("interface", FIXED, PrintForm::Table)
+    };
+    if !v.v7() {
+        m.flags = vec![
+            flag('D', "dynamic", "DYNAMIC", 0),
+            flag('X', "disabled", "DISABLED", 0),
+            flag('R', "running", "RUNNING", 0),
+            flag('S', "slave", "SLAVE", 0),
+        ];
+    }
+    m
+}
+
+fn ip_address() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::new("address", Ty::Prefix, None),
+            Prop::new("network", WORD, None),
+            Prop::new("interface", Ty::Ref("interface"), None),
+            Prop::ro("actual-interface", WORD, None),
+            disabled(),
+            Prop::ro("dynamic", BOOL, Some("no")),
+            Prop::ro("invalid", BOOL, Some("no")),
+            comment(),
+        ],
+        flags: vec![
+            flag('X', "disabled", "DISABLED", 0),
+            flag('I', "invalid", "INVALID", 0),
+            flag('D', "dynamic", "DYNAMIC", 1),
+        ],
+        // [cli:ip_address_print__1.raw] (v6 widths).
+        columns: vec![col6("address", 18), col6("network", 15), col("interface")],
+        v6_flags_width: Some(1),
+        ..base("ip/address", LIST, PrintForm::Table)
+    }
+}
+
+fn dhcp_client() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::new("interface", Ty::Ref("interface"), None),
+            Prop::new(
+                "add-default-route",
+                Ty::Enum(&["yes", "no", "special-classless"]),
+                Some("yes"),
+            ),
+            Prop::new(
+                "default-route-distance",
+                Ty::Int { min: 0, max: 255 },
+                Some("1"),
+            ),
+            Prop::new("use-peer-dns", BOOL, Some("yes")),
+            Prop::new("use-peer-ntp", BOOL, Some("yes")),
+            Prop::ro("status", WORD, Some("searching...")),
+            disabled(),
+            Prop::ro("dynamic", BOOL, Some("no")),
+            Prop::ro("invalid", BOOL, Some("no")),
+            comment(),
+        ],
+        flags: vec![
+            flag('X', "disabled", "DISABLED", 0),
+            flag('I', "invalid", "INVALID", 0),
+            flag('D', "dynamic", "DYNAMIC", 1),
+        ],
+        columns: vec![
+            col("interface"),
+            col("use-peer-dns"),
+            col("add-default-route"),
+            col("status"),
+        ],
+        ..base("ip/dhcp-client", LIST, PrintForm::Table)
+    }
+}
+
+fn discovery() -> MenuDef {
+    single(
+        "ip/neighbor/discovery-settings",
+        vec![
+            Prop::new("discover-interface-list", WORD, Some("all")),
+            Prop::new("protocol", WORD, Some("cdp,lldp,mndp")),
+        ],
+    )
+}
+
+fn mac_server(v: Ver) -> MenuDef {
+    let _ = v;
+    single(
+        "tool/mac-server",
+        vec![Prop::new("allowed-interface-list", WORD, Some("all"))],
+    )
+}
+
+fn bandwidth_server() -> MenuDef {
+    single(
+        "tool/bandwidth-server",
+        vec![
+            Prop::new("enabled", BOOL, Some("yes")),
+            Prop::new("authenticate", BOOL, Some("yes")),
+            Prop::new(
+                "allocate-udp-ports-from",
+                Ty::Int {
+                    min: 1000,
+                    max: 64000,
+                },
+                Some("2000"),
+            ),
+            Prop::new("max-sessions", Ty::Int { min: 1, max: 1000 }, Some("100")),
+        ],
+    )
+}
+
+fn dns(v: Ver) -> MenuDef {
+    let mut props = vec![
+        Prop::new("servers", WORD, Some("")),
+        Prop::ro("dynamic-servers", WORD, Some("")),
+    ];
+    if v.v7() {
+        props.push(Prop::new("use-doh-server", WORD, Some("")));
+        props.push(Prop::new("verify-doh-cert", BOOL, Some("no")));
+    }
+    props.extend([
+        Prop::new("allow-remote-requests", BOOL, Some("no")),
+        Prop::new(
+            "max-udp-packet-size",
+            Ty::Int {
+                min: 50,
+                max: 65507,
+            },
+            Some("4096"),
+        ),
+        Prop::new("query-server-timeout", WORD, Some("2s")),
+        Prop::new("query-total-timeout", WORD, Some("10s")),
+        Prop::new("max-concurrent-queries", WORD, Some("100")),
+        Prop::new("max-concurrent-tcp-sessions", WORD, Some("20")),
+        Prop::new("cache-size", WORD, Some("2048KiB")),
+        Prop::new("cache-max-ttl", WORD, Some("1w")),
+        Prop::ro("cache-used", WORD, Some("0KiB")),
+    ]);
+    single("ip/dns", props)
+}
+
+fn socks(v: Ver) -> MenuDef {
+    let mut props = vec![
+        Prop::new("enabled", BOOL, Some("no")),
+        Prop::new("port", PORT, Some("1080")),
+        Prop::new("connection-idle-timeout", WORD, Some("2m")),
+        Prop::new("max-connections", WORD, Some("200")),
+    ];
+    if v.v7() {
+        props.push(Prop::new("version", Ty::Enum(&["4", "5"]), Some("4")));
+        props.push(Prop::new(
+            "auth-method",
+            Ty::Enum(&["none", "password"]),
+            Some("none"),
+        ));
+    }
+    single("ip/socks", props)
+}
+
+fn ssh(v: Ver) -> MenuDef {
+    let mut props = vec![];
+    if v.v7() {
+        props.push(Prop::new(
+            "forwarding-enabled",
+            Ty::Enum(&["no", "local", "remote", "both"]),
+            Some("no"),
+        ));
+    } else {
+        props.push(Prop::new("forwarding-enabled", BOOL, Some("no")));
+    }
+    if !v.ge(7, 21) {
+        props.push(Prop::new("always-allow-password-login", BOOL, Some("no")));
+    }
+    props.push(Prop::new("strong-crypto", BOOL, Some("no")));
+    props.push(Prop::new("allow-none-crypto", BOOL, Some("no")));
+    props.push(Prop::new("host-key-size", WORD, Some("2048")));
+    if v.ge(7, 9) {
+        props.push(Prop::new(
+            "host-key-type",
+            Ty::Enum(&["rsa", "ed25519"]),
+            Some("rsa"),
+        ));
+    }
+    if v.ge(7, 17) {
+        props.push(Prop::new("ciphers", WORD, Some("auto")));
+    }
+    if v.ge(7, 21) {
+        props.push(Prop::new(
+            "password-authentication",
+            Ty::Enum(&["yes", "no", "yes-if-no-key"]),
+            Some("yes-if-no-key"),
+        ));
+    }
+    single("ip/ssh", props)
+}
+
+fn cloud(v: Ver) -> MenuDef {
+    let mut props = vec![
+        Prop::new("ddns-enabled", BOOL, Some("no")),
+        Prop::new("ddns-update-interval", WORD, Some("none")),
+        Prop::new("update-time", BOOL, Some("yes")),
+    ];
+    if v.ge(7, 12) {
+        props.push(Prop::new(
+            "back-to-home-vpn",
+            WORD,
+            Some("revoked-and-disabled"),
+        ));
+    }
+    props.push(Prop::ro("status", WORD, Some("unknown")));
+    single("ip/cloud", props)
+}
+
+fn snmp() -> MenuDef {
+    single(
+        "snmp",
+        vec![
+            Prop::new("enabled", BOOL, Some("no")),
+            Prop::new("contact", TEXT, Some("")),
+            Prop::new("location", TEXT, Some("")),
+            Prop::new("engine-id", TEXT, Some("")),
+            Prop::new("trap-target", WORD, Some("")),
+            Prop::new("trap-community", TEXT, Some("public")),
+            Prop::new("trap-version", Ty::Enum(&["1", "2", "3"]), Some("1")),
+            Prop::new("trap-generators", WORD, Some("")),
+        ],
+    )
+}
+
+fn snmp_community() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::new("name", TEXT, None),
+            Prop::new("addresses", Ty::Addrs, Some("::/0")),
+            Prop::new(
+                "security",
+                Ty::Enum(&["authorized", "none", "private"]),
+                Some("none"),
+            ),
+            Prop::new("read-access", BOOL, Some("yes")),
+            Prop::new("write-access", BOOL, Some("no")),
+            Prop::new(
+                "authentication-protocol",
+                Ty::Enum(&["MD5", "SHA1"]),
+                Some("MD5"),
+            ),
+            Prop::new(
+                "encryption-protocol",
+                Ty::Enum(&["DES", "AES"]),
+                Some("DES"),
+            ),
+            Prop::new("authentication-password", TEXT, Some("")),
+            Prop::new("encryption-password", TEXT, Some("")),
+            Prop::ro("default", BOOL, Some("no")),
+            disabled(),
+            comment(),
+        ],
+        key: Some("name"),
+        flags: vec![
+            flag('*', "default", "DEFAULT", 0),
+            flag('X', "disabled", "DISABLED", 0),
+        ],
+        // [cli:snmp_community_print_without-paging__1.raw] (v6 widths and legend).
+        columns: vec![
+            col6("name", 59),
+            col6("addresses", 97),
+            col6("security", 10),
+            col6("read-access", 11),
+            col6("write-access", 12),
+        ],
+        v6_flags_width: Some(2),
+        v6_legend: Some("Flags: * - default, X - disabled "),
+        ..base("snmp/community", LIST, PrintForm::Table)
+    }
+}
+
+/// Defaults of a settings (single) menu: every property with a default.
+fn single_item(def: &MenuDef) -> Item {
+    let props: Vec<(&str, &str)> = def
+        .props
+        .iter()
+        .filter_map(|p| p.default.map(|d| (p.name, d)))
+        .collect();
+    Item::new(0, &props)
+}
+
+/// The state of a fresh router: every menu's items.
+pub fn factory(v: Ver, version: &Version, identity: &str) -> BTreeMap<String, Table> {
+    let mut t = BTreeMap::new();
+    for def in menus(v) {
+        let table = match def.kind {
+            Kind::Single => Table::new(vec![single_item(&def)]),
+            Kind::List { .. } => Table::new(Vec::new()),
+        };
+        t.insert(def.path.to_string(), table);
+    }
+    let mut put = |path: &str, items: Vec<Item>| {
+        t.insert(path.to_string(), Table::new(items));
+    };
+    put("ip/service", service_items(v));
+    put(
+        "user",
+        vec![Item::new(
+            1,
+            &[
+                ("name", "admin"),
+                ("group", "full"),
+                ("address", ""),
+                ("password", ""),
+                ("comment", "system default user"),
+                ("disabled", "no"),
+            ],
+        )],
+    );
+    if let Some(u) = t
+        .get_mut("user")
+        .and_then(|t| t.by_id_mut(1))
+        .filter(|_| v.new_service_layout())
+    {
+        u.set("inactivity-policy", "none");
+        u.set("inactivity-timeout", "10m");
+    }
+    let groups = [
+        ("read", policies_read(v)),
+        ("write", policies_write(v)),
+        ("full", policies_full(v)),
+    ];
+    let items = groups
+        .iter()
+        .enumerate()
+        .map(|(i, (name, pol))| {
+            Item::new(
+                i as u32 + 1,
+                &[("name", name), ("policy", pol), ("skin", "default")],
+            )
+        })
+        .collect();
+    t.insert("user/group".into(), Table::new(items));
+    t.insert("system/logging".into(), Table::new(logging_items()));
+    t.insert(
+        "system/logging/action".into(),
+        Table::new(logging_action_items()),
+    );
+    let pkg = Item::new(
+        1,
+        &[
+            ("name", "routeros"),
+            ("version", &version.to_string()),
+            ("scheduled", ""),
+            ("disabled", "no"),
+            ("available", "no"),
+        ],
+    );
+    t.insert("system/package".into(), Table::new(vec![pkg]));
+    if let Some(u) = t
+        .get_mut("system/package/update")
+        .and_then(|t| t.by_id_mut(0))
+    {
+        u.set("installed-version", &version.to_string());
+    }
+    if let Some(i) = t.get_mut("system/identity").and_then(|t| t.by_id_mut(0)) {
+        i.set("name", identity);
+    }
+    let ether1 = Item::new(
+        1,
+        &[
+            ("name", "ether1"),
+            ("default-name", "ether1"),
+            ("type", "ether"),
+            ("mtu", "1500"),
+            ("actual-mtu", "1500"),
+            ("mac-address", "0C:C4:7A:00:00:01"),
+            ("running", "yes"),
+            ("dynamic", "no"),
+            ("slave", "no"),
+            ("disabled", "no"),
+        ],
+    );
+    t.insert("interface".into(), Table::new(vec![ether1]));
+    let dhcp = Item::new(
+        1,
+        &[
+            ("interface", "ether1"),
+            ("add-default-route", "yes"),
+            ("default-route-distance", "1"),
+            ("use-peer-dns", "yes"),
+            ("use-peer-ntp", "yes"),
+            ("status", "searching..."),
+            ("disabled", "no"),
+            ("dynamic", "no"),
+            ("invalid", "no"),
+        ],
+    );
+    t.insert("ip/dhcp-client".into(), Table::new(vec![dhcp]));
+    let public = Item::new(
+        0,
+        &[
+            ("name", "public"),
+            ("addresses", if v.v7() { "::/0" } else { "0.0.0.0/0" }),
+            ("security", "none"),
+            ("read-access", "yes"),
+            ("write-access", "no"),
+            ("authentication-protocol", "MD5"),
+            ("encryption-protocol", "DES"),
+            ("authentication-password", ""),
+            ("encryption-password", ""),
+            ("default", "yes"),
+            ("disabled", "no"),
+        ],
+    );
+    t.insert("snmp/community".into(), Table::new(vec![public]));
+    t
+}
+
+fn logging_items() -> Vec<Item> {
+    let rules = [
+        ("info", "memory"),
+        ("error", "memory"),
+        ("warning", "memory"),
+        ("critical", "echo"),
+    ];
+    rules
+        .iter()
+        .enumerate()
+        .map(|(i, (topics, action))| {
+            Item::new(
+                i as u32,
+                &[
+                    ("topics", topics),
+                    ("action", action),
+                    ("prefix", ""),
+                    ("default", "yes"),
+                    ("invalid", "no"),
+                    ("disabled", "no"),
+                ],
+            )
+        })
+        .collect()
+}
+
+fn logging_action_items() -> Vec<Item> {
+    let mem = Item::new(
+        0,
+        &[
+            ("name", "memory"),
+            ("target", "memory"),
+            ("memory-lines", "1000"),
+            ("memory-stop-on-full", "no"),
+            ("default", "yes"),
+        ],
+    );
+    let disk = Item::new(
+        1,
+        &[
+            ("name", "disk"),
+            ("target", "disk"),
+            ("disk-file-name", "log"),
+            ("disk-lines-per-file", "1000"),
+            ("disk-file-count", "2"),
+            ("disk-stop-on-full", "no"),
+            ("default", "yes"),
+        ],
+    );
+    let echo = Item::new(
+        2,
+        &[
+            ("name", "echo"),
+            ("target", "echo"),
+            ("remember", "yes"),
+            ("default", "yes"),
+        ],
+    );
+    let remote = Item::new(
+        3,
+        &[
+            ("name", "remote"),
+            ("target", "remote"),
+            ("remote", "0.0.0.0"),
+            ("remote-port", "514"),
+            ("src-address", "0.0.0.0"),
+            ("bsd-syslog", "no"),
+            ("syslog-facility", "daemon"),
+            ("syslog-severity", "auto"),
+            ("default", "yes"),
+        ],
+    );
+    vec![mem, disk, echo, remote]
+}
+
+/// Directories of the menu tree (paths that only hold other menus or commands).
+pub fn directories(defs: &[MenuDef]) -> Vec<String> {
+    let mut dirs: Vec<String> = Vec::new();
+    for d in defs {
+        let parts: Vec<&str> = d.path.split('/').collect();
+        for n in 1..parts.len() {
+            let p = parts[..n].join("/");
+            if !dirs.contains(&p) && !defs.iter().any(|m| m.path == p) {
+                dirs.push(p);
+            }
+        }
+    }
+    dirs.push("system".into());
+    dirs.sort();
+    dirs.dedup();
+    dirs
+}

@@ -1,0 +1,182 @@
+//! `/export`: the configuration as commands, only values that differ from a fresh router.
+
+use time::OffsetDateTime;
+
+use super::log;
+use super::menu::Item;
+use super::schema::{Kind, MenuDef};
+use super::state::State;
+
+/// Export switches.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Options {
+    pub terse: bool,
+    pub verbose: bool,
+    pub hide_sensitive: bool,
+}
+
+/// Menus in export order (RouterOS exports a menu's dependencies first).
+const ORDER: &[&str] = &[
+    "interface",
+    "user/group",
+    "ip/address",
+    "ip/cloud",
+    "ip/dhcp-client",
+    "ip/dns",
+    "ip/firewall/address-list",
+    "ip/firewall/filter",
+    "ip/neighbor/discovery-settings",
+    "ip/proxy",
+    "ip/service",
+    "ip/socks",
+    "ip/ssh",
+    "ip/upnp",
+    "snmp",
+    "snmp/community",
+    "system/identity",
+    "system/logging/action",
+    "system/logging",
+    "system/package/update",
+    "tool/bandwidth-server",
+    "tool/mac-server",
+    "tool/mac-server/mac-winbox",
+    "tool/mac-server/ping",
+    "tool/romon",
+];
+
+/// Factory items that export as `add` (the CHR's DHCP client is ordinary configuration).
+const USER_ITEMS: &[&str] = &["ip/dhcp-client"];
+
+const SENSITIVE: &[&str] = &["authentication-password", "encryption-password", "secrets"];
+
+/// The export header: `# 2025-07-21 17:14:33 by RouterOS 7.17.1` (v6/early v7: `# jul/21/2023 09:42:42 ...`).
+pub fn header(st: &State) -> String {
+    format!(
+        "# {} by RouterOS {}\n",
+        log::full_date(st.ver, OffsetDateTime::now_utc()),
+        st.version
+    )
+}
+
+/// `/export` of `path` (empty = everything).
+pub fn export(st: &State, path: &str, opts: Options) -> String {
+    let mut out = header(st);
+    for p in ORDER
+        .iter()
+        .filter(|p| path.is_empty() || **p == path || p.starts_with(&format!("{path}/")))
+    {
+        let Some(def) = st.def(p) else { continue };
+        let lines = menu_lines(st, def, opts);
+        if lines.is_empty() {
+            continue;
+        }
+        let menu = format!("/{}", p.replace('/', " "));
+        if opts.terse {
+            for l in lines {
+                out.push_str(&format!("{menu} {l}\n"));
+            }
+        } else {
+            out.push_str(&menu);
+            out.push('\n');
+            for l in lines {
+                out.push_str(&l);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+fn menu_lines(st: &State, def: &MenuDef, opts: Options) -> Vec<String> {
+    let factory = st.factory.get(def.path).cloned().unwrap_or_default();
+    let items = st.items(def.path);
+    let fixed = matches!(def.kind, Kind::List { add: false, .. });
+    let mut lines = Vec::new();
+    for item in &items {
+        let base = factory
+            .by_id(item.id)
+            .filter(|_| !USER_ITEMS.contains(&def.path));
+        let changed = changed_props(def, item, base, opts);
+        match (def.kind, base) {
+            (Kind::Single, _) => {
+                if !changed.is_empty() {
+                    lines.push(format!("set {}", changed.join(" ")));
+                }
+            }
+            (_, Some(b)) => {
+                if !changed.is_empty() {
+                    lines.push(format!("set {} {}", selector(def, b), changed.join(" ")));
+                }
+            }
+            (_, None) => {
+                if fixed {
+                    continue;
+                }
+                lines.push(format!("add {}", changed.join(" ")).trim_end().to_string());
+            }
+        }
+    }
+    lines
+}
+
+/// `telnet` for named fixed items, `[ find default-name=ether1 ]` for interfaces.
+fn selector(def: &MenuDef, base: &Item) -> String {
+    if def.path == "interface" {
+        return format!(
+            "[ find default-name={} ]",
+            base.get("default-name").unwrap_or("")
+        );
+    }
+    match def.key.and_then(|k| base.get(k)) {
+        Some(name) => quote(name),
+        None => format!("*{:X}", base.id),
+    }
+}
+
+fn changed_props(def: &MenuDef, item: &Item, base: Option<&Item>, opts: Options) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for p in &def.props {
+        if p.ro || p.secret || (opts.hide_sensitive && SENSITIVE.contains(&p.name)) {
+            continue;
+        }
+        let Some(v) = item.get(p.name) else { continue };
+        let default = match base {
+            Some(b) => b.get(p.name),
+            None => p.default,
+        };
+        let always = def.path == "ip/firewall/filter" && p.name == "action";
+        if !opts.verbose && !always && default == Some(v) {
+            continue;
+        }
+        out.push(format!("{}={}", p.name, quote(v)));
+    }
+    out.sort();
+    out
+}
+
+/// Quotes a value when the command language needs it.
+pub fn quote(v: &str) -> String {
+    let plain = !v.is_empty()
+        && v.chars().all(|c| {
+            c.is_ascii_alphanumeric()
+                || matches!(c, '.' | ',' | '-' | '_' | '/' | ':' | '*' | '!' | '@')
+        });
+    if plain {
+        return v.to_string();
+    }
+    let mut q = String::from("\"");
+    for c in v.chars() {
+        match c {
+            '"' | '\\' | '$' | '?' => {
+                q.push('\\');
+                q.push(c);
+            }
+            '\n' => q.push_str("\\n"),
+            '\r' => q.push_str("\\r"),
+            '\t' => q.push_str("\\t"),
+            c => q.push(c),
+        }
+    }
+    q.push('"');
+    q
+}

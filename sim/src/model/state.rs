@@ -1,0 +1,894 @@
+//! The router's state and the operations every front end shares: add, set, remove, move, commands,
+//! logins and log lines.
+
+use std::collections::BTreeMap;
+use std::net::IpAddr;
+use std::time::Instant;
+
+use routeros::firewall::{AddressListEntry, FilterRule, FirewallError};
+use routeros::version::Version;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use tokio::sync::broadcast;
+
+use super::ExecError;
+use super::defaults::{self, Ver};
+use super::log::{self, Log, LogEntry, Route};
+use super::menu::{Item, Table, format_id, parse_id};
+use super::schema::{self, Kind, MenuDef, Ty, addr_allowed, no_match};
+use super::users;
+
+/// Who runs a command: the user name and the policies of the user's group.
+#[derive(Debug, Clone)]
+pub struct Actor {
+    pub user: String,
+    pub policy: String,
+}
+
+impl Actor {
+    pub fn may(&self, policy: &str) -> bool {
+        users::has_policy(&self.policy, policy)
+    }
+}
+
+/// A logged-in session (`/user active`).
+#[derive(Debug, Clone)]
+pub struct SessionRec {
+    pub id: u32,
+    pub user: String,
+    pub group: String,
+    pub via: &'static str,
+    pub from: Option<IpAddr>,
+    pub at: OffsetDateTime,
+    /// The previous login of this user (for remembered critical lines).
+    pub previous_login: Option<OffsetDateTime>,
+}
+
+/// How a login arrives: the word logs use, the policy it needs, the service whose `address=` applies.
+#[derive(Debug, Clone, Copy)]
+pub struct LoginVia {
+    pub word: &'static str,
+    pub policy: &'static str,
+    pub service: Option<&'static str>,
+    /// REST: logged once per user and address, never logged out, `last-logged-in` untouched.
+    pub rest: bool,
+}
+
+/// Why a login was refused (the log line is already written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LoginRefusal {
+    BadCredentials,
+    Policy,
+    UserAddress,
+    ServiceAddress,
+}
+
+/// What is written to the state file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Persisted {
+    pub version: String,
+    pub tables: BTreeMap<String, Table>,
+}
+
+/// The whole router.
+pub struct State {
+    pub version: Version,
+    pub ver: Ver,
+    pub defs: Vec<MenuDef>,
+    pub dirs: Vec<String>,
+    pub tables: BTreeMap<String, Table>,
+    pub factory: BTreeMap<String, Table>,
+    pub log: Log,
+    pub sessions: Vec<SessionRec>,
+    next_session: u32,
+    rest_logged: Vec<(String, Option<IpAddr>)>,
+    pub latest_version: Option<Version>,
+    pub firewall_enforced: bool,
+    pub started: Instant,
+    /// Set by every change of `tables`; the router persists and clears it.
+    pub dirty: bool,
+    pub echo: broadcast::Sender<String>,
+}
+
+impl State {
+    /// A fresh router.
+    pub fn new(version: Version, identity: &str) -> State {
+        let ver = Ver::of(&version);
+        let tables = defaults::factory(ver, &version, identity);
+        State::with_tables(version, tables, identity)
+    }
+
+    fn with_tables(version: Version, tables: BTreeMap<String, Table>, identity: &str) -> State {
+        let ver = Ver::of(&version);
+        let defs = defaults::menus(ver);
+        let dirs = defaults::directories(&defs);
+        let factory = defaults::factory(ver, &version, identity);
+        let (echo, _) = broadcast::channel(64);
+        State {
+            version,
+            ver,
+            defs,
+            dirs,
+            tables,
+            factory,
+            log: Log::default(),
+            sessions: Vec::new(),
+            next_session: 1,
+            rest_logged: Vec::new(),
+            latest_version: None,
+            firewall_enforced: false,
+            started: Instant::now(),
+            dirty: false,
+            echo,
+        }
+    }
+
+    /// A router from its state file; menus the file lacks get their factory items.
+    pub fn restore(p: Persisted, identity: &str) -> Result<State, String> {
+        let version =
+            Version::parse(&p.version).map_err(|e| format!("bad version {:?}: {e}", p.version))?;
+        let ver = Ver::of(&version);
+        let mut tables = defaults::factory(ver, &version, identity);
+        for (path, table) in p.tables {
+            if !tables.contains_key(&path) {
+                return Err(format!("unknown menu {path:?}"));
+            }
+            tables.insert(path, table);
+        }
+        Ok(State::with_tables(version, tables, identity))
+    }
+
+    pub fn persisted(&self) -> Persisted {
+        let tables = self
+            .tables
+            .iter()
+            .filter(|(p, _)| !matches!(p.as_str(), "log" | "user/active" | "system/resource"))
+            .map(|(p, t)| (p.clone(), t.clone()))
+            .collect();
+        Persisted {
+            version: self.version.to_string(),
+            tables,
+        }
+    }
+
+    pub fn def(&self, path: &str) -> Option<&MenuDef> {
+        self.defs.iter().find(|d| d.path == path)
+    }
+
+    pub fn is_dir(&self, path: &str) -> bool {
+        self.dirs.iter().any(|d| d == path)
+    }
+
+    pub fn identity(&self) -> String {
+        self.single("system/identity", "name").unwrap_or_default()
+    }
+
+    /// A value of a settings menu.
+    pub fn single(&self, path: &str, prop: &str) -> Option<String> {
+        self.tables
+            .get(path)?
+            .items
+            .first()?
+            .get(prop)
+            .map(str::to_string)
+    }
+
+    // ---- reading ----
+
+    /// The items of a menu in `.id` order, computed ones included.
+    pub fn items(&self, path: &str) -> Vec<Item> {
+        match path {
+            "user/active" => self.active_items(),
+            "log" => self.log_items(),
+            "system/resource" => vec![self.resource_item()],
+            _ => self
+                .tables
+                .get(path)
+                .map(|t| t.items.clone())
+                .unwrap_or_default(),
+        }
+    }
+
+    fn active_items(&self) -> Vec<Item> {
+        self.sessions
+            .iter()
+            .map(|s| {
+                let from = s.from.map(|a| a.to_string()).unwrap_or_default();
+                let when = log::full_date(self.ver, s.at);
+                Item::new(
+                    s.id,
+                    &[
+                        ("when", &when),
+                        ("name", &s.user),
+                        ("address", &from),
+                        ("via", s.via),
+                        ("group", &s.group),
+                        ("radius", "no"),
+                    ],
+                )
+            })
+            .collect()
+    }
+
+    fn log_items(&self) -> Vec<Item> {
+        let now = OffsetDateTime::now_utc();
+        self.log
+            .memory
+            .iter()
+            .map(|e| {
+                let t = log::log_time(self.ver, e.at, now);
+                Item::new(
+                    e.id,
+                    &[("time", &t), ("topics", &e.topics), ("message", &e.message)],
+                )
+            })
+            .collect()
+    }
+
+    fn resource_item(&self) -> Item {
+        let channel = self
+            .single("system/package/update", "channel")
+            .unwrap_or_else(|| "stable".into());
+        let uptime = fmt_uptime(self.started.elapsed().as_secs());
+        let version = format!("{} ({channel})", self.version);
+        let fw = if self.firewall_enforced {
+            "enforced"
+        } else {
+            "not-enforced"
+        };
+        Item::new(
+            0,
+            &[
+                ("uptime", &uptime),
+                ("version", &version),
+                ("free-memory", "222298112"),
+                ("total-memory", "268435456"),
+                ("cpu", "QEMU"),
+                ("cpu-count", "1"),
+                ("cpu-frequency", "2294"),
+                ("cpu-load", "0"),
+                ("free-hdd-space", "84369408"),
+                ("total-hdd-space", "93585408"),
+                ("architecture-name", "x86_64"),
+                ("board-name", "CHR"),
+                ("platform", "MikroTik"),
+                ("sim-firewall", fw),
+            ],
+        )
+    }
+
+    /// Finds an item by `*id` or by its name (the menu's key property).
+    pub fn resolve(&self, path: &str, word: &str) -> Result<u32, ExecError> {
+        let def = self.def(path).ok_or_else(ExecError::no_such_item)?;
+        let items = self.items(path);
+        if let Some(id) = parse_id(word) {
+            if items.iter().any(|i| i.id == id) {
+                return Ok(id);
+            }
+            return Err(ExecError::no_such_item());
+        }
+        if let Some(key) = def.key
+            && let Some(i) = items.iter().find(|i| i.get(key) == Some(word))
+        {
+            return Ok(i.id);
+        }
+        Err(ExecError::no_such_item())
+    }
+
+    /// Properties as the API and REST show them: `.id` first, booleans `true`/`false`, secrets left out.
+    pub fn api_props(&self, def: &MenuDef, item: &Item) -> Vec<(String, String)> {
+        let mut out = Vec::new();
+        if def.is_list() {
+            out.push((".id".to_string(), format_id(item.id)));
+        }
+        for p in &def.props {
+            if p.secret {
+                continue;
+            }
+            if let Some(v) = item.get(p.name) {
+                let v = if p.ty == Ty::Bool {
+                    api_bool(v)
+                } else {
+                    v.to_string()
+                };
+                out.push((p.name.to_string(), v));
+            }
+        }
+        out
+    }
+
+    // ---- logging ----
+
+    /// Writes a log line through the `/system logging` rules; critical lines reach `subscribe_echo`.
+    pub fn log(&mut self, topics: &str, message: &str) -> LogEntry {
+        let route = self.route(topics);
+        let entry = self.log.push(topics, message, route);
+        if route.echo {
+            let _ = self.echo.send(log::echo_line(&entry));
+        }
+        entry
+    }
+
+    fn route(&self, topics: &str) -> Route {
+        let mut r = Route::default();
+        let Some(rules) = self.tables.get("system/logging") else {
+            return r;
+        };
+        for rule in rules.items.iter().filter(|i| !i.is("disabled")) {
+            if !log::rule_matches(rule.get("topics").unwrap_or(""), topics) {
+                continue;
+            }
+            match self.action_target(rule.get("action").unwrap_or("")) {
+                Some("memory") => r.memory = true,
+                Some("echo") => r.echo = true,
+                _ => {}
+            }
+        }
+        r
+    }
+
+    fn action_target(&self, name: &str) -> Option<&str> {
+        let t = self.tables.get("system/logging/action")?;
+        t.items
+            .iter()
+            .find(|i| i.get("name") == Some(name))?
+            .get("target")
+    }
+
+    fn log_change(&mut self, def_noun: &str, verb: &str, actor: &Actor) {
+        if def_noun == "filter rule" {
+            let msg = format!("{def_noun} {verb} by {}", actor.user);
+            self.log("system,info", &msg);
+        }
+    }
+
+    // ---- changing ----
+
+    fn writable(&self, actor: &Actor, path: &str) -> Result<&MenuDef, ExecError> {
+        let def = self
+            .def(path)
+            .ok_or_else(|| ExecError::no_such_command(path))?;
+        if !actor.may("write") || (path.starts_with("user") && !actor.may("policy")) {
+            return Err(ExecError::permission());
+        }
+        Ok(def)
+    }
+
+    /// `add`: returns the new `.id`.
+    pub fn add(
+        &mut self,
+        actor: &Actor,
+        path: &str,
+        args: &[(String, String)],
+    ) -> Result<u32, ExecError> {
+        let def = self.writable(actor, path)?.clone();
+        if !matches!(def.kind, Kind::List { add: true, .. }) {
+            return Err(ExecError::no_such_command("add"));
+        }
+        let mut place_before = None;
+        let mut rest = Vec::new();
+        for (k, v) in args {
+            if k == "place-before" {
+                place_before = Some(self.resolve(path, v)?);
+            } else {
+                rest.push((k.clone(), v.clone()));
+            }
+        }
+        let mut item = Item::new(0, &[]);
+        for p in &def.props {
+            if let (Some(d), false) = (p.default, p.ro && p.default.is_none()) {
+                item.set(p.name, d);
+            }
+        }
+        self.apply(&def, &mut item, &rest)?;
+        self.check_required(&def, &item)?;
+        self.after_change(&def, &mut item, None)?;
+        let table = self.tables.entry(path.to_string()).or_default();
+        item.id = table.alloc_id();
+        let id = item.id;
+        match place_before.and_then(|b| table.position(b)) {
+            Some(pos) => table.items.insert(pos, item),
+            None => table.items.push(item),
+        }
+        self.dirty = true;
+        self.log_change(def.noun, "added", actor);
+        Ok(id)
+    }
+
+    /// `set` on items (list menus) or on the settings object (single menus: pass no ids).
+    pub fn set(
+        &mut self,
+        actor: &Actor,
+        path: &str,
+        ids: &[u32],
+        args: &[(String, String)],
+    ) -> Result<(), ExecError> {
+        let def = self.writable(actor, path)?.clone();
+        if def.read_only {
+            return Err(ExecError::no_such_command("set"));
+        }
+        let ids: Vec<u32> = if def.is_list() { ids.to_vec() } else { vec![0] };
+        let mut updated = Vec::new();
+        for id in &ids {
+            let mut item = self
+                .tables
+                .get(path)
+                .and_then(|t| t.by_id(*id))
+                .cloned()
+                .ok_or_else(ExecError::no_such_item)?;
+            self.apply(&def, &mut item, args)?;
+            self.after_change(&def, &mut item, Some(*id))?;
+            updated.push(item);
+        }
+        if path == "user" {
+            self.check_full_user_remains(&updated, &[])?;
+        }
+        if let Some(t) = self.tables.get_mut(path) {
+            for item in updated {
+                if let Some(slot) = t.by_id_mut(item.id) {
+                    *slot = item;
+                }
+            }
+        }
+        self.dirty = true;
+        if !ids.is_empty() {
+            self.log_change(def.noun, "changed", actor);
+        }
+        Ok(())
+    }
+
+    /// `remove`.
+    pub fn remove(&mut self, actor: &Actor, path: &str, ids: &[u32]) -> Result<(), ExecError> {
+        let def = self.writable(actor, path)?.clone();
+        if !matches!(def.kind, Kind::List { remove: true, .. }) {
+            return Err(ExecError::no_such_command("remove"));
+        }
+        let table = self.tables.get(path).cloned().unwrap_or_default();
+        for id in ids {
+            let item = table.by_id(*id).ok_or_else(ExecError::no_such_item)?;
+            if path == "user/group"
+                && users::BUILTIN_GROUPS.contains(&item.get("name").unwrap_or(""))
+            {
+                return Err(ExecError::failure("default group can not be removed"));
+            }
+            if path == "user/group" && self.group_in_use(item.get("name").unwrap_or("")) {
+                return Err(ExecError::failure("group is used by some user"));
+            }
+            if path == "system/logging/action" && item.is("default") {
+                return Err(ExecError::failure("default action can not be removed"));
+            }
+        }
+        if path == "user" {
+            self.check_full_user_remains(&[], ids)?;
+        }
+        if let Some(t) = self.tables.get_mut(path) {
+            t.items.retain(|i| !ids.contains(&i.id));
+        }
+        self.dirty = true;
+        self.log_change(def.noun, "removed", actor);
+        Ok(())
+    }
+
+    /// `move`: puts the items before `destination` (or at the end).
+    pub fn move_items(
+        &mut self,
+        actor: &Actor,
+        path: &str,
+        ids: &[u32],
+        dest: Option<u32>,
+    ) -> Result<(), ExecError> {
+        let def = self.writable(actor, path)?.clone();
+        if !def.commands.contains(&"move") {
+            return Err(ExecError::no_such_command("move"));
+        }
+        let table = self
+            .tables
+            .get_mut(path)
+            .ok_or_else(ExecError::no_such_item)?;
+        if ids.iter().any(|id| table.by_id(*id).is_none())
+            || dest.is_some_and(|d| table.by_id(d).is_none())
+        {
+            return Err(ExecError::no_such_item());
+        }
+        let moving: Vec<Item> = table
+            .items
+            .iter()
+            .filter(|i| ids.contains(&i.id))
+            .cloned()
+            .collect();
+        table.items.retain(|i| !ids.contains(&i.id));
+        let pos = dest
+            .and_then(|d| table.position(d))
+            .unwrap_or(table.items.len());
+        for (k, item) in moving.into_iter().enumerate() {
+            table.items.insert(pos + k, item);
+        }
+        self.dirty = true;
+        self.log_change(def.noun, "moved", actor);
+        Ok(())
+    }
+
+    fn apply(
+        &self,
+        def: &MenuDef,
+        item: &mut Item,
+        args: &[(String, String)],
+    ) -> Result<(), ExecError> {
+        for (k, v) in args {
+            if k == ".id" || k == "numbers" {
+                continue;
+            }
+            let prop = def
+                .prop(k)
+                .filter(|p| !p.ro)
+                .ok_or_else(|| ExecError::unknown_param(k))?;
+            let fixed_item = def.path == "ip/service";
+            if fixed_item && prop.default.is_none() && !item.props.contains_key(k) && k != "port" {
+                return Err(ExecError::unknown_param(k));
+            }
+            let val = schema::validate(prop, v)?;
+            if let Ty::Ref(target) = prop.ty
+                && !val.is_empty()
+                && !self
+                    .items(target)
+                    .iter()
+                    .any(|i| i.get("name") == Some(val.as_str()))
+            {
+                return Err(no_match(k));
+            }
+            if val.is_empty() && prop.default.is_none() && !fixed_item {
+                item.props.remove(k);
+            } else {
+                item.set(k, &val);
+            }
+        }
+        Ok(())
+    }
+
+    fn check_required(&self, def: &MenuDef, item: &Item) -> Result<(), ExecError> {
+        let required: &[&str] = match def.path {
+            "user" => &["name", "group"],
+            "user/group" => &["name"],
+            "ip/firewall/filter" => &["chain"],
+            "ip/firewall/address-list" => &["list", "address"],
+            "ip/address" => &["address", "interface"],
+            "ip/dhcp-client" => &["interface"],
+            "system/logging/action" => &["name", "target"],
+            "snmp/community" => &["name"],
+            _ => &[],
+        };
+        let missing: Vec<&str> = required
+            .iter()
+            .copied()
+            .filter(|p| item.get(p).is_none())
+            .collect();
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(ExecError::arg(format!(
+                "missing value(s) of argument(s) {}",
+                missing.join(", ")
+            )))
+        }
+    }
+
+    /// Per-menu rules after the values changed: uniqueness, derived values, whole-rule validation.
+    fn after_change(
+        &self,
+        def: &MenuDef,
+        item: &mut Item,
+        id: Option<u32>,
+    ) -> Result<(), ExecError> {
+        let others: Vec<Item> = self
+            .items(def.path)
+            .into_iter()
+            .filter(|i| Some(i.id) != id)
+            .collect();
+        if let Some(key) = def.key
+            && let Some(name) = item.get(key)
+            && others.iter().any(|o| o.get(key) == Some(name))
+        {
+            return Err(match def.path {
+                "user" => ExecError::failure("user with the same name already exists"),
+                _ => ExecError::failure("already have such entry"),
+            });
+        }
+        match def.path {
+            "ip/firewall/filter" => {
+                FilterRule::from_props(&rule_props(item)).map_err(firewall_error)?;
+            }
+            "ip/firewall/address-list" => {
+                AddressListEntry::from_props(&rule_props(item)).map_err(firewall_error)?;
+                let same = |o: &Item| {
+                    o.get("list") == item.get("list") && o.get("address") == item.get("address")
+                };
+                if others.iter().any(same) {
+                    return Err(ExecError::failure("already have such entry"));
+                }
+                if item.get("creation-time").is_none() && self.ver.v7() {
+                    item.set(
+                        "creation-time",
+                        &log::full_date(self.ver, OffsetDateTime::now_utc()),
+                    );
+                }
+            }
+            "ip/address" => {
+                if let Some(addr) = item.get("address").map(str::to_string) {
+                    let net = schema::normalize_prefix(&addr).unwrap_or_default();
+                    let net = net.split('/').next().unwrap_or_default().to_string();
+                    item.set("network", &net);
+                }
+                if let Some(i) = item.get("interface").map(str::to_string) {
+                    item.set("actual-interface", &i);
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    fn group_in_use(&self, group: &str) -> bool {
+        self.items("user")
+            .iter()
+            .any(|u| u.get("group") == Some(group))
+    }
+
+    fn group_policy(&self, group: &str) -> String {
+        self.items("user/group")
+            .iter()
+            .find(|g| g.get("name") == Some(group))
+            .and_then(|g| g.get("policy").map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    /// At least one enabled user of a full group must remain.
+    fn check_full_user_remains(&self, updated: &[Item], removed: &[u32]) -> Result<(), ExecError> {
+        let users: Vec<Item> = self
+            .items("user")
+            .into_iter()
+            .filter(|u| !removed.contains(&u.id))
+            .map(|u| updated.iter().find(|n| n.id == u.id).cloned().unwrap_or(u))
+            .collect();
+        let full = users.iter().any(|u| {
+            !u.is("disabled") && users::is_full(&self.group_policy(u.get("group").unwrap_or("")))
+        });
+        if full {
+            Ok(())
+        } else {
+            Err(ExecError::failure(
+                "can not remove or disable the last full user",
+            ))
+        }
+    }
+
+    // ---- logins ----
+
+    /// Checks a login and writes the log lines RouterOS writes.
+    pub fn login(
+        &mut self,
+        user_with_opts: &str,
+        password: &str,
+        via: LoginVia,
+        from: Option<IpAddr>,
+    ) -> Result<SessionRec, LoginRefusal> {
+        let (name, opts) = users::split_login_name(user_with_opts);
+        if let Some(o) = opts {
+            tracing::debug!(user = name, options = o, "login name options stripped");
+        }
+        if let Some(svc) = via.service {
+            let allowed = self
+                .items("ip/service")
+                .iter()
+                .find(|s| s.get("name") == Some(svc))
+                .is_none_or(|s| addr_allowed(s.get("address").unwrap_or(""), from));
+            if !allowed {
+                return Err(LoginRefusal::ServiceAddress);
+            }
+        }
+        let user = self
+            .items("user")
+            .into_iter()
+            .find(|u| u.get("name") == Some(name) && !u.is("disabled"));
+        let refusal = match &user {
+            None => Some(LoginRefusal::BadCredentials),
+            Some(u) if u.get("password").unwrap_or("") != password => {
+                Some(LoginRefusal::BadCredentials)
+            }
+            Some(u)
+                if !via.policy.is_empty()
+                    && !users::has_policy(
+                        &self.group_policy(u.get("group").unwrap_or("")),
+                        via.policy,
+                    ) =>
+            {
+                Some(LoginRefusal::Policy)
+            }
+            // CVE-2023-41570: 7.1 to 7.11 did not apply the user's address= to REST.
+            Some(u)
+                if !(via.rest && self.ver.ge(7, 1) && !self.ver.ge(7, 12))
+                    && !addr_allowed(u.get("address").unwrap_or(""), from) =>
+            {
+                Some(LoginRefusal::UserAddress)
+            }
+            Some(_) => None,
+        };
+        let (Some(u), None) = (user, refusal) else {
+            let msg = match from {
+                Some(ip) => format!("login failure for user {name} from {ip} via {}", via.word),
+                None => format!("login failure for user {name} via {}", via.word),
+            };
+            self.log("system,error,critical", &msg);
+            return Err(refusal.unwrap_or(LoginRefusal::BadCredentials));
+        };
+        let group = u.get("group").unwrap_or("").to_string();
+        let now = OffsetDateTime::now_utc();
+        let previous_login = self
+            .sessions
+            .iter()
+            .filter(|s| s.user == name)
+            .map(|s| s.at)
+            .max();
+        let rec = SessionRec {
+            id: self.next_session,
+            user: name.to_string(),
+            group,
+            via: via.word,
+            from,
+            at: now,
+            previous_login,
+        };
+        self.next_session += 1;
+        if via.rest {
+            let key = (name.to_string(), from);
+            if !self.rest_logged.contains(&key) {
+                self.rest_logged.push(key);
+                self.log(
+                    "system,info,account",
+                    &logged_line(name, "in", from, via.word),
+                );
+                self.log(
+                    "system,info,account",
+                    &format!("user {name} logged in via api"),
+                );
+            }
+            return Ok(rec);
+        }
+        self.log(
+            "system,info,account",
+            &logged_line(name, "in", from, via.word),
+        );
+        if let Some(item) = self.tables.get_mut("user").and_then(|t| t.by_id_mut(u.id)) {
+            item.set("last-logged-in", &log::full_date(self.ver, now));
+            self.dirty = true;
+        }
+        self.sessions.push(rec.clone());
+        Ok(rec)
+    }
+
+    /// Ends a session and logs `user X logged out ...` (not for REST).
+    pub fn logout(&mut self, id: u32) {
+        if let Some(pos) = self.sessions.iter().position(|s| s.id == id) {
+            let s = self.sessions.remove(pos);
+            self.log(
+                "system,info,account",
+                &logged_line(&s.user, "out", s.from, s.via),
+            );
+        }
+    }
+
+    /// The policies of a user's group now (empty if the user is gone).
+    pub fn policy_of(&self, user: &str) -> String {
+        self.items("user")
+            .iter()
+            .find(|u| u.get("name") == Some(user))
+            .map(|u| self.group_policy(u.get("group").unwrap_or("")))
+            .unwrap_or_default()
+    }
+
+    /// Changes a user's own password (`/password`, the login nag).
+    pub fn set_password(&mut self, user: &str, new: &str) -> Result<(), ExecError> {
+        let t = self
+            .tables
+            .get_mut("user")
+            .ok_or_else(ExecError::no_such_item)?;
+        let item = t
+            .items
+            .iter_mut()
+            .find(|u| u.get("name") == Some(user))
+            .ok_or_else(ExecError::no_such_item)?;
+        item.set("password", new);
+        self.dirty = true;
+        Ok(())
+    }
+
+    /// Whether the user's password is empty.
+    pub fn password_is_empty(&self, user: &str) -> bool {
+        self.items("user")
+            .iter()
+            .find(|u| u.get("name") == Some(user))
+            .is_some_and(|u| u.get("password").unwrap_or("").is_empty())
+    }
+
+    pub fn password_matches(&self, user: &str, password: &str) -> bool {
+        self.items("user")
+            .iter()
+            .find(|u| u.get("name") == Some(user))
+            .is_some_and(|u| u.get("password").unwrap_or("") == password)
+    }
+}
+
+fn logged_line(name: &str, dir: &str, from: Option<IpAddr>, via: &str) -> String {
+    match from {
+        Some(ip) => format!("user {name} logged {dir} from {ip} via {via}"),
+        None => format!("user {name} logged {dir} via {via}"),
+    }
+}
+
+/// `yes` -> `true`, `no` -> `false` (API and REST booleans).
+pub fn api_bool(v: &str) -> String {
+    match v {
+        "yes" => "true".into(),
+        "no" => "false".into(),
+        other => other.into(),
+    }
+}
+
+/// The user-facing properties of a filter rule or address-list entry (what the firewall consumes).
+pub fn rule_props(item: &Item) -> Vec<(String, String)> {
+    const INTERNAL: &[&str] = &["bytes", "packets", "invalid", "dynamic", "creation-time"];
+    item.props
+        .iter()
+        .filter(|(k, _)| !INTERNAL.contains(&k.as_str()))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect()
+}
+
+fn firewall_error(e: FirewallError) -> ExecError {
+    match e {
+        FirewallError::Missing { field } => {
+            ExecError::arg(format!("missing value(s) of argument(s) {field}"))
+        }
+        FirewallError::InvalidValue { field, .. }
+            if matches!(field.as_str(), "action" | "chain" | "reject-with") =>
+        {
+            no_match(&field)
+        }
+        FirewallError::InvalidValue { field, .. } => {
+            ExecError::arg(format!("invalid value for argument {field}"))
+        }
+        FirewallError::UnknownProperty { field, .. } => ExecError::unknown_param(&field),
+        FirewallError::Duplicate { field } => ExecError::unknown_param(&field),
+    }
+}
+
+/// `5w3d20m51s` (zero parts left out, `0s` for zero).
+pub fn fmt_uptime(secs: u64) -> String {
+    let parts = [
+        (secs / 604_800, "w"),
+        (secs % 604_800 / 86_400, "d"),
+        (secs % 86_400 / 3_600, "h"),
+        (secs % 3_600 / 60, "m"),
+        (secs % 60, "s"),
+    ];
+    let s: String = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, u)| format!("{n}{u}"))
+        .collect();
+    if s.is_empty() { "0s".into() } else { s }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uptime_format() {
+        assert_eq!(fmt_uptime(0), "0s");
+        assert_eq!(
+            fmt_uptime(5 * 604_800 + 3 * 86_400 + 20 * 60 + 51),
+            "5w3d20m51s"
+        );
+    }
+}

@@ -1,0 +1,1247 @@
+//! The terminal front end: RouterOS command language over the shared model.
+
+use std::collections::HashMap;
+
+use routeros::cli::{self, BinOp, Command, Cond, Expr, Part, Pos, Value, Word};
+use routeros::print::{self, Style};
+
+use super::defaults::{FILTER_PRINT_ORDER, Ver};
+use super::menu::{Item, format_id};
+use super::schema::{Kind, MenuDef, PrintForm, Ty};
+use super::state::{Actor, State, api_bool};
+use super::{ErrKind, ExecError, export, log, query, update};
+use crate::router::{Router, Session};
+
+/// How a terminal session was opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TerminalOpts {
+    /// A PTY shell (banner, nag, prompt) rather than an exec channel.
+    pub interactive: bool,
+    pub colors: bool,
+    /// Terminal width for `print detail` wrapping.
+    pub width: u16,
+}
+
+/// A CLI session (one per shell or exec channel).
+pub struct Terminal {
+    router: Router,
+    session: Session,
+    opts: TerminalOpts,
+    cwd: Vec<String>,
+    numbering: HashMap<String, Vec<u32>>,
+    vars: HashMap<String, String>,
+}
+
+/// Longest input line accepted; longer lines get a syntax error at the limit.
+pub const MAX_LINE: usize = 65_536;
+
+/// What a command produced: text printed now, and its value (for `[ ]` and `:put`).
+#[derive(Default)]
+struct Out {
+    text: String,
+    value: String,
+}
+
+impl Out {
+    fn text(text: String) -> Out {
+        Out {
+            text,
+            value: String::new(),
+        }
+    }
+
+    fn value(value: String) -> Out {
+        Out {
+            text: String::new(),
+            value,
+        }
+    }
+}
+
+/// The unnamed and named arguments of a command, evaluated.
+#[derive(Default)]
+struct Args {
+    named: Vec<(String, String, Pos)>,
+    unnamed: Vec<(String, Pos)>,
+    cond: Option<Cond>,
+}
+
+impl Args {
+    fn take(&mut self, name: &str) -> Option<String> {
+        let i = self.named.iter().position(|(k, _, _)| k == name)?;
+        Some(self.named.remove(i).1)
+    }
+
+    fn flag(&mut self, name: &str) -> bool {
+        match self.unnamed.iter().position(|(w, _)| w == name) {
+            Some(i) => {
+                self.unnamed.remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn pos_of_named(&self, name: &str) -> Option<Pos> {
+        self.named
+            .iter()
+            .find(|(k, _, _)| k == name)
+            .map(|(_, _, p)| *p)
+    }
+
+    /// Errors on anything left over: `expected end of command (line L column C)`.
+    fn finish(&self) -> Result<(), String> {
+        let first = self
+            .named
+            .iter()
+            .map(|(_, _, p)| *p)
+            .chain(self.unnamed.iter().map(|(_, p)| *p))
+            .min_by_key(|p| (p.line, p.column));
+        match first {
+            Some(p) => Err(end_expected(p)),
+            None => Ok(()),
+        }
+    }
+}
+
+fn end_expected(p: Pos) -> String {
+    format!(
+        "expected end of command (line {} column {})",
+        p.line, p.column
+    )
+}
+
+fn bad_command(name: &str, p: Pos) -> String {
+    format!(
+        "bad command name {name} (line {} column {})",
+        p.line, p.column
+    )
+}
+
+const ROOT_COMMANDS: &[&str] = &["export", "import", "password", "quit"];
+
+/// Logo lines of the login banner.
+const LOGO: &str = "  MMM      MMM       KKK                          TTTTTTTTTTT      KKK
+  MMMM    MMMM       KKK                          TTTTTTTTTTT      KKK
+  MMM MMMM MMM  III  KKK  KKK  RRRRRR     OOOOOO      TTT     III  KKK  KKK
+  MMM  MM  MMM  III  KKKKK     RRR  RRR  OOO  OOO     TTT     III  KKKKK
+  MMM      MMM  III  KKK KKK   RRRRRR    OOO  OOO     TTT     III  KKK KKK
+  MMM      MMM  III  KKK  KKK  RRR  RRR   OOOOOO      TTT     III  KKK  KKK
+";
+
+const V6_HELP: &str = "[?]             Gives the list of available commands
+command [?]     Gives help on the command and list of arguments
+
+[Tab]           Completes the command/word. If the input is ambiguous,
+                a second [Tab] gives possible options
+
+/               Move up to base level
+..              Move up one level
+/command        Use command at the base level
+";
+
+/// The copyright year a version's banner shows (INFERENCE from captures: 6.42.5 → 2018,
+/// 6.49.13 → 2024, 7.17rc3 → 2024, 7.23.2 → 2026).
+fn build_year(v: Ver) -> u32 {
+    match (v.major, v.minor) {
+        (6, m) if m >= 49 => 2024,
+        (6, m) if m >= 47 => 2020,
+        (6, m) if m >= 44 => 2019,
+        (6, _) => 2018,
+        (7, m) if m >= 21 => 2026,
+        (7, m) if m >= 18 => 2025,
+        (7, m) if m >= 14 => 2024,
+        (7, m) if m >= 8 => 2023,
+        _ => 2022,
+    }
+}
+
+impl Terminal {
+    pub(crate) fn new(router: Router, session: Session, opts: TerminalOpts) -> Terminal {
+        Terminal {
+            router,
+            session,
+            opts,
+            cwd: Vec::new(),
+            numbering: HashMap::new(),
+            vars: HashMap::new(),
+        }
+    }
+
+    /// The login banner: logo, version line, help (v7: `Press F1 for help`; v6: the help block).
+    pub fn banner(&self) -> String {
+        let version = self.router.version();
+        let v = Ver::of(&version);
+        let scheme = if v.v7() { "https" } else { "http" };
+        let mut out = String::from(LOGO);
+        out.push('\n');
+        out.push_str(&format!(
+            "  MikroTik RouterOS {version} (c) 1999-{}       {scheme}://www.mikrotik.com/\n\n",
+            build_year(v)
+        ));
+        if v.v7() {
+            out.push_str("\nPress F1 for help\n");
+        } else {
+            out.push_str(V6_HELP);
+        }
+        out
+    }
+
+    /// Critical log lines remembered since this user's previous login, as printed after the banner
+    /// (`sep/24/2026 19:26:05 system,error,critical login failure ...`), one per line.
+    pub fn pending_critical(&self) -> String {
+        let user = self.session.user.clone();
+        self.router.with_state(|st| {
+            let since = st
+                .sessions
+                .iter()
+                .find(|s| s.user == user)
+                .and_then(|s| s.previous_login);
+            st.log
+                .remembered
+                .iter()
+                .filter(|e| since.is_none_or(|t| e.at > t))
+                .map(|e| {
+                    format!(
+                        "{} {} {}\n",
+                        log::full_date(st.ver, e.at),
+                        e.topics,
+                        e.message
+                    )
+                })
+                .collect()
+        })
+    }
+
+    /// Whether the login must show the password nag (interactive session, empty password).
+    pub fn needs_password_nag(&self) -> bool {
+        let user = self.session.user.clone();
+        self.opts.interactive && self.router.with_state(|st| st.password_is_empty(&user))
+    }
+
+    /// Sets the session user's password (the nag's answer).
+    pub fn set_password(&mut self, new: &str) -> Result<(), String> {
+        let user = self.session.user.clone();
+        self.router
+            .with_state(|st| st.set_password(&user, new))
+            .map_err(|e| e.message)
+    }
+
+    /// `[admin@CHR] > ` or `[admin@CHR] /ip/service> ` (v6: `/ip service> `).
+    pub fn prompt(&self) -> String {
+        let (identity, v7) = self.router.with_state(|st| (st.identity(), st.ver.v7()));
+        if self.cwd.is_empty() {
+            format!("[{}@{}] > ", self.session.user, identity)
+        } else {
+            let sep = if v7 { "/" } else { " " };
+            format!(
+                "[{}@{}] /{}> ",
+                self.session.user,
+                identity,
+                self.cwd.join(sep)
+            )
+        }
+    }
+
+    /// Runs one input line; returns what the terminal prints (lines end with `\n`).
+    pub fn execute(&mut self, line: &str) -> String {
+        if line.chars().count() > MAX_LINE {
+            return format!("syntax error (line 1 column {})\n", MAX_LINE + 1);
+        }
+        let script = match cli::parse(line) {
+            Ok(s) => s,
+            Err(e) => return format!("{e}\n"),
+        };
+        let router = self.router.clone();
+        router.with_state(|st| {
+            let mut out = String::new();
+            for cmd in &script {
+                match self.run(st, cmd) {
+                    Ok(o) => out.push_str(&o.text),
+                    Err(e) => {
+                        out.push_str(&e);
+                        out.push('\n');
+                        break;
+                    }
+                }
+            }
+            out
+        })
+    }
+
+    fn actor(&self, st: &State) -> Actor {
+        Actor {
+            user: self.session.user.clone(),
+            policy: st.policy_of(&self.session.user),
+        }
+    }
+
+    // ---- dispatch ----
+
+    fn run(&mut self, st: &mut State, cmd: &Command) -> Result<Out, String> {
+        let words = &cmd.words;
+        let Some(first) = words.first() else {
+            return Ok(Out::default());
+        };
+        if let Word::Bare(w) = &first.word
+            && w.starts_with(':')
+        {
+            return self.script_command(st, w, &words[1..], first.pos);
+        }
+        if let Word::Block(inner) = &first.word {
+            let mut out = Out::default();
+            for c in inner {
+                let o = self.run(st, c)?;
+                out.text.push_str(&o.text);
+                out.value = o.value;
+            }
+            return Ok(out);
+        }
+        let mut path = self.cwd.clone();
+        let mut idx = 0;
+        if matches!(first.word, Word::Root) {
+            path.clear();
+            idx = 1;
+        }
+        let mut command: Option<String> = None;
+        while idx < words.len() && command.is_none() {
+            let Word::Bare(w) = &words[idx].word else {
+                break;
+            };
+            let pos = words[idx].pos;
+            let mut col = 0;
+            for seg in w.split('/') {
+                let seg_pos = Pos {
+                    line: pos.line,
+                    column: pos.column + col,
+                };
+                col += seg.chars().count() + 1;
+                if seg.is_empty() {
+                    continue;
+                }
+                if command.is_some() {
+                    return Err(end_expected(seg_pos));
+                }
+                if seg == ".." {
+                    path.pop();
+                    continue;
+                }
+                let cand = join(&path, seg);
+                if st.def(&cand).is_some() || st.is_dir(&cand) {
+                    path.push(seg.to_string());
+                } else if is_command(st, &path, seg) {
+                    command = Some(seg.to_string());
+                } else {
+                    return Err(bad_command(seg, seg_pos));
+                }
+            }
+            idx += 1;
+        }
+        let Some(command) = command else {
+            if let Some(w) = words.get(idx) {
+                return Err(end_expected(w.pos));
+            }
+            self.cwd = path;
+            return Ok(Out::default());
+        };
+        // `[find ...]` inside the arguments runs in the command's menu.
+        let saved = std::mem::replace(&mut self.cwd, path.clone());
+        let args = self.eval_args(st, &words[idx..]);
+        self.cwd = saved;
+        self.command(st, &path.join("/"), &command, args?)
+    }
+
+    fn eval_args(&mut self, st: &mut State, words: &[cli::Spanned]) -> Result<Args, String> {
+        let mut args = Args::default();
+        for w in words {
+            match &w.word {
+                Word::Bare(b) => args.unnamed.push((b.clone(), w.pos)),
+                Word::Value(v) => {
+                    let text = self.eval_value(st, v)?;
+                    args.unnamed.push((text, w.pos));
+                }
+                Word::Assign { key, value } => {
+                    let text = self.eval_value(st, value)?;
+                    args.named.push((key.clone(), text, w.pos));
+                }
+                Word::Where(c) => args.cond = Some(c.clone()),
+                Word::Root | Word::Block(_) => return Err(end_expected(w.pos)),
+            }
+        }
+        Ok(args)
+    }
+
+    fn eval_value(&mut self, st: &mut State, v: &Value) -> Result<String, String> {
+        let mut out = String::new();
+        for p in &v.parts {
+            match p {
+                Part::Text(t) => out.push_str(t),
+                Part::Var(name) => {
+                    out.push_str(self.vars.get(name).map(String::as_str).unwrap_or(""))
+                }
+                Part::Subst(cmds) => {
+                    let mut last = String::new();
+                    for c in cmds {
+                        last = self.run(st, c)?.value;
+                    }
+                    out.push_str(&last);
+                }
+                Part::Expr(e) => out.push_str(&self.eval_expr(st, e)?),
+                Part::Block(_) => {}
+            }
+        }
+        Ok(out)
+    }
+
+    fn eval_expr(&mut self, st: &mut State, e: &Expr) -> Result<String, String> {
+        Ok(match e {
+            Expr::Term(v) => self.eval_value(st, v)?,
+            Expr::Not(a) => bool_text(!truthy(&self.eval_expr(st, a)?)),
+            Expr::Bin(a, op, b) => {
+                let l = self.eval_expr(st, a)?;
+                match op {
+                    BinOp::And if !truthy(&l) => bool_text(false),
+                    BinOp::Or if truthy(&l) => bool_text(true),
+                    BinOp::And | BinOp::Or => bool_text(truthy(&self.eval_expr(st, b)?)),
+                    BinOp::Cmp(c) => bool_text(query::compare(&l, *c, &self.eval_expr(st, b)?)),
+                    BinOp::Concat => l + &self.eval_expr(st, b)?,
+                    BinOp::Add | BinOp::Sub => {
+                        let r = self.eval_expr(st, b)?;
+                        match (l.parse::<i64>(), r.parse::<i64>()) {
+                            (Ok(x), Ok(y)) if *op == BinOp::Add => x.saturating_add(y).to_string(),
+                            (Ok(x), Ok(y)) => x.saturating_sub(y).to_string(),
+                            _ => return Err("invalid value for argument".into()),
+                        }
+                    }
+                }
+            }
+        })
+    }
+
+    /// `:if (cond) do={ ... } [else={ ... }]`.
+    fn script_if(
+        &mut self,
+        st: &mut State,
+        rest: &[cli::Spanned],
+        pos: Pos,
+    ) -> Result<Out, String> {
+        let cond = rest.first().ok_or_else(|| end_expected(pos))?;
+        let cond_text = match &cond.word {
+            Word::Value(v) => self.eval_value(st, v)?,
+            Word::Bare(b) => b.clone(),
+            _ => return Err(end_expected(cond.pos)),
+        };
+        let mut branch_do = None;
+        let mut branch_else = None;
+        for w in &rest[1..] {
+            match &w.word {
+                Word::Assign { key, value } if key == "do" || key == "else" => {
+                    let body = match value.parts.first() {
+                        Some(Part::Block(b)) => b.clone(),
+                        _ => return Err(end_expected(w.pos)),
+                    };
+                    if key == "do" {
+                        branch_do = Some(body);
+                    } else {
+                        branch_else = Some(body);
+                    }
+                }
+                _ => return Err(end_expected(w.pos)),
+            }
+        }
+        let body = if truthy(&cond_text) {
+            branch_do
+        } else {
+            branch_else
+        };
+        let mut out = Out::default();
+        for c in body.unwrap_or_default() {
+            let o = self.run(st, &c)?;
+            out.text.push_str(&o.text);
+        }
+        Ok(out)
+    }
+
+    fn script_command(
+        &mut self,
+        st: &mut State,
+        name: &str,
+        rest: &[cli::Spanned],
+        pos: Pos,
+    ) -> Result<Out, String> {
+        if name == ":if" {
+            return self.script_if(st, rest, pos);
+        }
+        let mut args = self.eval_args(st, rest)?;
+        match name {
+            ":put" => {
+                let v = args
+                    .unnamed
+                    .first()
+                    .map(|(v, _)| v.clone())
+                    .unwrap_or_default();
+                Ok(Out::text(format!("{v}\n")))
+            }
+            ":local" | ":global" | ":set" => {
+                let (n, _) = args
+                    .unnamed
+                    .first()
+                    .cloned()
+                    .ok_or_else(|| end_expected(pos))?;
+                let value = args
+                    .unnamed
+                    .get(1)
+                    .map(|(v, _)| v.clone())
+                    .unwrap_or_default();
+                self.vars.insert(n, value);
+                Ok(Out::default())
+            }
+            ":len" => {
+                let v = args
+                    .unnamed
+                    .first()
+                    .map(|(v, _)| v.clone())
+                    .unwrap_or_default();
+                Ok(Out::value(len_of(&v).to_string()))
+            }
+            ":return" => Ok(Out::value(args.flag_value())),
+            _ => Err(bad_command(name, pos)),
+        }
+    }
+
+    // ---- commands ----
+
+    fn command(
+        &mut self,
+        st: &mut State,
+        path: &str,
+        cmd: &str,
+        mut args: Args,
+    ) -> Result<Out, String> {
+        let actor = self.actor(st);
+        if path.is_empty() || st.is_dir(path) {
+            return match cmd {
+                "export" => self.export(st, path, args),
+                "import" => import(args),
+                "password" => self.password(st, args),
+                "quit" => Ok(Out::default()),
+                _ => Err(format!("bad command name {cmd}")),
+            };
+        }
+        let def = st
+            .def(path)
+            .cloned()
+            .ok_or_else(|| format!("bad command name {cmd}"))?;
+        let res = match cmd {
+            "print" => return self.print(st, &def, args),
+            "export" => return self.export(st, path, args),
+            "find" => {
+                let ids = self.select(st, &def, &mut args)?;
+                args.finish()?;
+                let v: Vec<String> = ids.iter().map(|i| format_id(*i)).collect();
+                return Ok(Out::value(v.join(";")));
+            }
+            "get" => return self.get(st, &def, args),
+            "set" => {
+                let ids = if def.is_list() {
+                    self.numbers(st, &def, &mut args)?
+                } else {
+                    Vec::new()
+                };
+                let props = named(&args);
+                st.set(&actor, path, &ids, &props)
+            }
+            "add" => {
+                if let Some(i) = args.named.iter().position(|(k, _, _)| k == "place-before") {
+                    let id = self.resolve_one(st, &def, &args.named[i].1.clone())?;
+                    args.named[i].1 = format_id(id);
+                }
+                let props = named(&args);
+                return match st.add(&actor, path, &props) {
+                    Ok(id) => Ok(Out::value(format_id(id))),
+                    Err(e) => Err(render(e, &args)),
+                };
+            }
+            "remove" => {
+                let ids = self.numbers(st, &def, &mut args)?;
+                args.finish()?;
+                st.remove(&actor, path, &ids)
+            }
+            "enable" | "disable" => {
+                let ids = self.numbers(st, &def, &mut args)?;
+                args.finish()?;
+                let v = if cmd == "disable" { "yes" } else { "no" };
+                st.set(&actor, path, &ids, &[("disabled".into(), v.into())])
+            }
+            "comment" => {
+                let ids = self.numbers(st, &def, &mut args)?;
+                let text = args
+                    .take("comment")
+                    .or_else(|| (!args.unnamed.is_empty()).then(|| args.unnamed.remove(0).0));
+                args.finish()?;
+                st.set(
+                    &actor,
+                    path,
+                    &ids,
+                    &[("comment".into(), text.unwrap_or_default())],
+                )
+            }
+            "move" => {
+                let ids = self.numbers(st, &def, &mut args)?;
+                let dest = match args
+                    .take("destination")
+                    .or_else(|| args.unnamed.first().map(|u| u.0.clone()))
+                {
+                    Some(d) => {
+                        args.unnamed.clear();
+                        Some(self.resolve_one(st, &def, &d)?)
+                    }
+                    None => None,
+                };
+                args.finish()?;
+                st.move_items(&actor, path, &ids, dest)
+            }
+            "reset-counters" => {
+                let _ = self.numbers(st, &def, &mut args)?;
+                Ok(())
+            }
+            "check-for-updates" | "download" | "install" | "cancel" => {
+                for f in ["once", "without-paging"] {
+                    args.flag(f);
+                }
+                args.finish()?;
+                let r = match cmd {
+                    "check-for-updates" => update::check(st, &actor),
+                    "download" => update::download(st, &actor),
+                    "install" => update::install(st, &actor),
+                    _ => Ok(()),
+                };
+                return match r {
+                    Ok(()) if cmd == "cancel" => Ok(Out::default()),
+                    Ok(()) => Ok(Out::text(print::single(&self.single_props(st, &def)))),
+                    Err(e) => Err(render(e, &args)),
+                };
+            }
+            other => return Err(format!("bad command name {other}")),
+        };
+        res.map(|()| Out::default()).map_err(|e| render(e, &args))
+    }
+
+    fn numbers(&mut self, st: &State, def: &MenuDef, args: &mut Args) -> Result<Vec<u32>, String> {
+        let text = match args.take("numbers") {
+            Some(n) => n,
+            None => {
+                if args.unnamed.is_empty() {
+                    return Err("missing value(s) of argument(s) numbers".into());
+                }
+                args.unnamed.remove(0).0
+            }
+        };
+        let mut ids = Vec::new();
+        for tok in text.split([',', ';']).filter(|t| !t.is_empty()) {
+            let id = self.resolve_one(st, def, tok)?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    fn resolve_one(&mut self, st: &State, def: &MenuDef, tok: &str) -> Result<u32, String> {
+        if tok.chars().all(|c| c.is_ascii_digit()) {
+            let n: usize = tok.parse().map_err(|_| "no such item".to_string())?;
+            let order = match self.numbering.get(def.path) {
+                Some(o) => o.clone(),
+                None => order(st, def).iter().map(|i| i.id).collect(),
+            };
+            return order
+                .get(n)
+                .copied()
+                .ok_or_else(|| "no such item".to_string());
+        }
+        st.resolve(def.path, tok).map_err(|e| e.message)
+    }
+
+    /// Items chosen by `where` or by `name=value` filters (find).
+    fn select(
+        &mut self,
+        st: &mut State,
+        def: &MenuDef,
+        args: &mut Args,
+    ) -> Result<Vec<u32>, String> {
+        let cond = args.cond.take();
+        let filters: Vec<(String, String)> = std::mem::take(&mut args.named)
+            .into_iter()
+            .map(|(k, v, _)| (k, v))
+            .collect();
+        let items = order(st, def);
+        let mut ids = Vec::new();
+        for item in &items {
+            let ok_filters = filters
+                .iter()
+                .all(|(k, v)| query::compare(item.get(k).unwrap_or(""), cli::CmpOp::Eq, v));
+            if ok_filters && self.cond_holds(st, cond.as_ref(), item)? {
+                ids.push(item.id);
+            }
+        }
+        Ok(ids)
+    }
+
+    fn cond_holds(
+        &mut self,
+        st: &mut State,
+        cond: Option<&Cond>,
+        item: &Item,
+    ) -> Result<bool, String> {
+        let Some(c) = cond else {
+            return Ok(true);
+        };
+        // Values are evaluated up front (they may run commands), then compared.
+        let mut cache: Vec<(Value, String)> = Vec::new();
+        collect_values(c, &mut cache);
+        for entry in &mut cache {
+            entry.1 = self.eval_value(st, &entry.0)?;
+        }
+        let lookup = |v: &Value| {
+            cache
+                .iter()
+                .find(|(k, _)| k == v)
+                .map(|(_, t)| t.clone())
+                .unwrap_or_default()
+        };
+        Ok(query::eval(c, item, &lookup))
+    }
+
+    fn get(&mut self, st: &mut State, def: &MenuDef, mut args: Args) -> Result<Out, String> {
+        let item = if def.is_list() {
+            let n = args
+                .take("number")
+                .or_else(|| (!args.unnamed.is_empty()).then(|| args.unnamed.remove(0).0))
+                .ok_or_else(|| "missing value(s) of argument(s) number".to_string())?;
+            let id = self.resolve_one(st, def, &n)?;
+            st.items(def.path).into_iter().find(|i| i.id == id)
+        } else {
+            st.items(def.path).into_iter().next()
+        }
+        .ok_or_else(|| "no such item".to_string())?;
+        let name = args
+            .take("value-name")
+            .or_else(|| (!args.unnamed.is_empty()).then(|| args.unnamed.remove(0).0));
+        args.finish()?;
+        let Some(name) = name else {
+            let props = st.api_props(def, &item);
+            return Ok(Out::value(print::as_value(&[props]).trim_end().to_string()));
+        };
+        let prop = def
+            .prop(&name)
+            .filter(|p| !p.secret)
+            .ok_or_else(|| "input does not match any value of value-name".to_string())?;
+        let v = item.get(&name).unwrap_or("");
+        let v = if prop.ty == Ty::Bool {
+            api_bool(v)
+        } else {
+            v.to_string()
+        };
+        Ok(Out::value(v))
+    }
+
+    fn password(&mut self, st: &mut State, mut args: Args) -> Result<Out, String> {
+        let old = args.take("old-password");
+        let new = args.take("new-password");
+        let confirm = args.take("confirm-new-password");
+        args.finish()?;
+        let (Some(old), Some(new), Some(confirm)) = (old, new, confirm) else {
+            return Err(
+                "missing value(s) of argument(s) old-password, new-password, confirm-new-password"
+                    .into(),
+            );
+        };
+        if !st.password_matches(&self.session.user, &old) {
+            return Err("failure: old password is not valid".into());
+        }
+        if new != confirm {
+            return Err("failure: new passwords do not match".into());
+        }
+        st.set_password(&self.session.user, &new)
+            .map_err(|e| e.message)?;
+        Ok(Out::default())
+    }
+
+    fn export(&mut self, st: &mut State, path: &str, mut args: Args) -> Result<Out, String> {
+        let terse = args.flag("terse");
+        let verbose = args.flag("verbose");
+        let hide = args.flag("hide-sensitive");
+        let show = args.flag("show-sensitive");
+        let _ = args.flag("compact");
+        if args.take("file").is_some() {
+            return Err("failure: file store is not available".into());
+        }
+        args.finish()?;
+        let opts = export::Options {
+            terse,
+            verbose,
+            hide_sensitive: if st.ver.v7() { !show } else { hide },
+        };
+        Ok(Out::text(export::export(st, path, opts)))
+    }
+
+    // ---- print ----
+
+    fn print(&mut self, st: &mut State, def: &MenuDef, mut args: Args) -> Result<Out, String> {
+        let actor = self.actor(st);
+        if !actor.may("read") {
+            return Err(ExecError::permission().message);
+        }
+        let detail = args.flag("detail");
+        let terse = args.flag("terse");
+        let as_value = args.flag("as-value");
+        let count_only = args.flag("count-only");
+        for f in ["without-paging", "brief", "all", "follow", "follow-only"] {
+            args.flag(f);
+        }
+        let proplist = args.take("proplist").or_else(|| args.take(".proplist"));
+        if let Some(p) = args.pos_of_named("file") {
+            return Err(end_expected(p));
+        }
+        if def.kind == Kind::Single {
+            args.finish()?;
+            let props = self.single_props(st, def);
+            let props = filter_props(props, proplist.as_deref());
+            if as_value {
+                return Ok(Out::value(print::as_value(&[props]).trim_end().to_string()));
+            }
+            return Ok(Out::text(print::single(&props)));
+        }
+        let cond = args.cond.take();
+        args.finish()?;
+        let all = order(st, def);
+        self.numbering
+            .insert(def.path.to_string(), all.iter().map(|i| i.id).collect());
+        let mut rows = Vec::new();
+        for (n, item) in all.iter().enumerate() {
+            if self.cond_holds(st, cond.as_ref(), item)? {
+                rows.push((n, item.clone()));
+            }
+        }
+        if count_only {
+            return Ok(Out {
+                text: format!("{}\n", rows.len()),
+                value: rows.len().to_string(),
+            });
+        }
+        if as_value {
+            let recs: Vec<Vec<(String, String)>> = rows
+                .iter()
+                .map(|(_, i)| filter_props(st.api_props(def, i), proplist.as_deref()))
+                .collect();
+            return Ok(Out::value(print::as_value(&recs).trim_end().to_string()));
+        }
+        let style = if st.ver.v7() { Style::V7 } else { Style::V6 };
+        if def.path == "log" {
+            return Ok(Out::text(log_lines(&rows)));
+        }
+        let groups = used_groups(def, rows.iter().map(|(_, i)| i));
+        let width = self.opts.width.max(20) as usize;
+        if detail || terse {
+            let recs: Vec<print::Record> = rows
+                .iter()
+                .map(|(n, i)| record(def, &groups, *n, i, proplist.as_deref(), true))
+                .collect();
+            let text = if terse {
+                print::terse(&recs)
+            } else {
+                print::detail(style, &legend_lower(def), &recs, width)
+            };
+            return Ok(Out::text(text));
+        }
+        let text = match def.form {
+            PrintForm::Records => {
+                let recs: Vec<print::Record> = rows
+                    .iter()
+                    .map(|(n, i)| record(def, &groups, *n, i, proplist.as_deref(), false))
+                    .collect();
+                print::detail(style, &legend_lower(def), &recs, width)
+            }
+            _ => print::table(
+                style,
+                &table(def, style, &rows, st.ver, proplist.as_deref()),
+            ),
+        };
+        Ok(Out::text(text))
+    }
+
+    /// A settings menu as `key: value` pairs (CLI form, units for `/system resource`).
+    fn single_props(&self, st: &State, def: &MenuDef) -> Vec<(String, String)> {
+        let Some(item) = st.items(def.path).into_iter().next() else {
+            return Vec::new();
+        };
+        def.props
+            .iter()
+            .filter(|p| !p.secret)
+            .filter_map(|p| {
+                item.get(p.name)
+                    .map(|v| (p.name.to_string(), cli_unit(def.path, p.name, v)))
+            })
+            .collect()
+    }
+}
+
+impl Args {
+    fn flag_value(&mut self) -> String {
+        if self.unnamed.is_empty() {
+            String::new()
+        } else {
+            self.unnamed.remove(0).0
+        }
+    }
+}
+
+fn truthy(v: &str) -> bool {
+    matches!(v, "true" | "yes")
+}
+
+fn bool_text(b: bool) -> String {
+    if b { "true" } else { "false" }.to_string()
+}
+
+/// `:len`: the number of elements of an id list (`*1;*2`, what `find` returns), else of characters.
+fn len_of(v: &str) -> usize {
+    if v.is_empty() {
+        return 0;
+    }
+    let parts: Vec<&str> = v.split(';').collect();
+    if parts.iter().all(|p| super::menu::parse_id(p).is_some()) {
+        parts.len()
+    } else {
+        v.chars().count()
+    }
+}
+
+fn import(mut args: Args) -> Result<Out, String> {
+    let _ = args.take("file-name");
+    let _ = args.flag_value();
+    args.finish()?;
+    Err("failure: file store is not available".into())
+}
+
+fn join(path: &[String], seg: &str) -> String {
+    if path.is_empty() {
+        seg.to_string()
+    } else {
+        format!("{}/{seg}", path.join("/"))
+    }
+}
+
+fn is_command(st: &State, path: &[String], seg: &str) -> bool {
+    let p = path.join("/");
+    if p.is_empty() {
+        return ROOT_COMMANDS.contains(&seg);
+    }
+    if st.is_dir(&p) {
+        return seg == "export";
+    }
+    st.def(&p).is_some_and(|d| d.command_names().contains(&seg))
+}
+
+fn named(args: &Args) -> Vec<(String, String)> {
+    args.named
+        .iter()
+        .map(|(k, v, _)| (k.clone(), v.clone()))
+        .collect()
+}
+
+/// An error in the terminal's words (unknown parameters point at their column).
+fn render(e: ExecError, args: &Args) -> String {
+    match &e.kind {
+        ErrKind::UnknownParam(name) => match args.pos_of_named(name) {
+            Some(p) => end_expected(p),
+            None => e.message,
+        },
+        _ => e.message,
+    }
+}
+
+fn collect_values(c: &Cond, out: &mut Vec<(Value, String)>) {
+    match c {
+        Cond::Prop(_) => {}
+        Cond::Cmp { value, .. } => {
+            if !out.iter().any(|(v, _)| v == value) {
+                out.push((value.clone(), String::new()));
+            }
+        }
+        Cond::Not(a) => collect_values(a, out),
+        Cond::And(a, b) | Cond::Or(a, b) => {
+            collect_values(a, out);
+            collect_values(b, out);
+        }
+    }
+}
+
+/// Items in print order (the 7.2x service layout sorts by port).
+pub(crate) fn order(st: &State, def: &MenuDef) -> Vec<Item> {
+    let mut items = st.items(def.path);
+    if def.path == "ip/service" && st.ver.new_service_layout() {
+        items.sort_by_key(|i| {
+            i.get("port")
+                .and_then(|p| p.parse::<u32>().ok())
+                .unwrap_or(0)
+        });
+    }
+    items
+}
+
+fn filter_props(props: Vec<(String, String)>, proplist: Option<&str>) -> Vec<(String, String)> {
+    match proplist {
+        None => props,
+        Some(list) => {
+            let want: Vec<&str> = list.split(',').collect();
+            props
+                .into_iter()
+                .filter(|(k, _)| want.contains(&k.as_str()))
+                .collect()
+        }
+    }
+}
+
+/// The flag groups some item sets (each shown group is one flag position).
+fn used_groups<'a>(def: &MenuDef, items: impl IntoIterator<Item = &'a Item>) -> Vec<u8> {
+    let items: Vec<&Item> = items.into_iter().collect();
+    let mut groups: Vec<u8> = def
+        .flags
+        .iter()
+        .filter(|f| items.iter().any(|i| i.is(f.prop)))
+        .map(|f| f.group)
+        .collect();
+    groups.dedup();
+    groups
+}
+
+/// Flag letters by position: one position per shown flag group.
+fn flags_of(def: &MenuDef, groups: &[u8], item: &Item) -> String {
+    let mut s: String = groups
+        .iter()
+        .map(|g| {
+            def.flags
+                .iter()
+                .filter(|f| f.group == *g)
+                .find(|f| item.is(f.prop))
+                .map_or(' ', |f| f.letter)
+        })
+        .collect();
+    while s.ends_with(' ') {
+        s.pop();
+    }
+    s
+}
+
+fn lower(word: &'static str) -> &'static str {
+    match word {
+        "DISABLED" => "disabled",
+        "INVALID" => "invalid",
+        "DYNAMIC" => "dynamic",
+        "RUNNING" => "running",
+        "SLAVE" => "slave",
+        "DEFAULT" => "default",
+        "RADIUS" => "radius",
+        "AVAILABLE" => "available",
+        "BY-ROMON" => "by-romon",
+        "CONNECTION" => "connection",
+        "" => "disabled",
+        other => other,
+    }
+}
+
+/// The legend of v6 tables and of `detail`/record prints (lower-case words).
+fn legend_lower(def: &MenuDef) -> Vec<(char, &'static str)> {
+    def.flags
+        .iter()
+        .map(|f| (f.letter, lower(f.word)))
+        .collect()
+}
+
+/// The v7 legend: only groups with a flag on some shown row; `X` without a word prints bare (7.9.2).
+fn legend7(def: &MenuDef, flag_rows: &[String]) -> String {
+    let used = |c: char| flag_rows.iter().any(|r| r.contains(c));
+    let mut groups: Vec<u8> = def.flags.iter().map(|f| f.group).collect();
+    groups.dedup();
+    let parts: Vec<String> = groups
+        .iter()
+        .filter(|g| def.flags.iter().any(|f| f.group == **g && used(f.letter)))
+        .map(|g| {
+            def.flags
+                .iter()
+                .filter(|f| f.group == *g)
+                .map(|f| {
+                    if f.word.is_empty() {
+                        f.letter.to_string()
+                    } else {
+                        format!("{} - {}", f.letter, f.word)
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ")
+        })
+        .collect();
+    if parts.is_empty() {
+        String::new()
+    } else {
+        format!("Flags: {}", parts.join("; "))
+    }
+}
+
+fn table(
+    def: &MenuDef,
+    style: Style,
+    rows: &[(usize, Item)],
+    v: Ver,
+    proplist: Option<&str>,
+) -> print::Table {
+    let cols: Vec<_> = def
+        .columns
+        .iter()
+        .filter(|c| proplist.is_none_or(|p| p.split(',').any(|x| x == c.prop)))
+        .filter(|c| {
+            style == Style::V6
+                || rows
+                    .iter()
+                    .any(|(_, i)| !i.get(c.prop).unwrap_or("").is_empty())
+        })
+        .collect();
+    let groups = used_groups(def, rows.iter().map(|(_, i)| i));
+    let flag_rows: Vec<String> = rows
+        .iter()
+        .map(|(_, i)| flags_of(def, &groups, i))
+        .collect();
+    let columns = cols
+        .iter()
+        .map(|c| {
+            let h = c.prop.to_uppercase();
+            let col = if c.right {
+                print::Column::right(h)
+            } else {
+                print::Column::left(h)
+            };
+            match (style, c.width6) {
+                (Style::V6, Some(w)) => col.width(w),
+                _ => col,
+            }
+        })
+        .collect();
+    let trows = rows
+        .iter()
+        .zip(&flag_rows)
+        .map(|((n, i), flags)| print::Row {
+            index: *n,
+            flags: flags.clone(),
+            comment: i.get("comment").map(str::to_string),
+            cells: cols
+                .iter()
+                .map(|c| {
+                    let v = i.get(c.prop).unwrap_or("");
+                    let is_list = def.prop(c.prop).is_some_and(|p| p.ty == Ty::Addrs);
+                    if is_list && v.contains(',') {
+                        v.split(',').map(str::to_string).collect()
+                    } else {
+                        vec![v.to_string()]
+                    }
+                })
+                .collect(),
+        })
+        .collect();
+    let _ = v;
+    let (legend, flags_width) = match style {
+        Style::V7 => (Some(legend7(def, &flag_rows)), None),
+        Style::V6 => (def.v6_legend.map(str::to_string), def.v6_flags_width),
+    };
+    print::Table {
+        flags_legend: legend_lower(def),
+        columns,
+        rows: trows,
+        legend,
+        flags_width,
+    }
+}
+
+/// A record for detail/terse/records print. `all`: every property; else only the ones set away
+/// from their defaults (firewall print), in the firewall's print order.
+fn record(
+    def: &MenuDef,
+    groups: &[u8],
+    n: usize,
+    item: &Item,
+    proplist: Option<&str>,
+    all: bool,
+) -> print::Record {
+    let mut props = Vec::new();
+    let names: Vec<&str> = if def.path == "ip/firewall/filter" && !all {
+        FILTER_PRINT_ORDER.to_vec()
+    } else {
+        def.props.iter().map(|p| p.name).collect()
+    };
+    for name in names {
+        let Some(p) = def.prop(name) else { continue };
+        if p.secret
+            || matches!(name, "comment" | "bytes" | "packets")
+            || def.flags.iter().any(|f| f.prop == name)
+        {
+            continue;
+        }
+        if proplist.is_some_and(|l| !l.split(',').any(|x| x == name)) {
+            continue;
+        }
+        let Some(v) = item.get(name) else { continue };
+        if !all && p.ro {
+            continue;
+        }
+        if !all
+            && def.path == "ip/firewall/filter"
+            && !matches!(name, "chain" | "action")
+            && p.default == Some(v)
+        {
+            continue;
+        }
+        let value = match p.ty {
+            Ty::Int { .. } => print::Value::Num(v.to_string()),
+            Ty::Text => print::Value::Str(v.to_string()),
+            _ => print::Value::Bare(v.to_string()),
+        };
+        props.push((name.to_string(), value));
+    }
+    print::Record {
+        index: n,
+        flags: flags_of(def, groups, item),
+        comment: item.get("comment").map(str::to_string),
+        props,
+    }
+}
+
+fn log_lines(rows: &[(usize, Item)]) -> String {
+    rows.iter()
+        .map(|(_, i)| {
+            format!(
+                "{} {} {}\n",
+                i.get("time").unwrap_or(""),
+                i.get("topics").unwrap_or(""),
+                i.get("message").unwrap_or("")
+            )
+        })
+        .collect()
+}
+
+/// `/system resource` values with the units the terminal shows.
+fn cli_unit(path: &str, prop: &str, v: &str) -> String {
+    if path != "system/resource" {
+        return v.to_string();
+    }
+    match prop {
+        "free-memory" | "total-memory" | "free-hdd-space" | "total-hdd-space" => {
+            match v.parse::<u64>() {
+                Ok(n) => format!("{:.1}MiB", n as f64 / 1_048_576.0),
+                Err(_) => v.to_string(),
+            }
+        }
+        "cpu-frequency" => format!("{v}MHz"),
+        "cpu-load" => format!("{v}%"),
+        _ => v.to_string(),
+    }
+}

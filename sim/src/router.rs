@@ -1,0 +1,424 @@
+//! The simulated router: one shared model behind every front end (terminal, binary API, REST).
+//!
+//! ```no_run
+//! use chrlab_sim::router::{Router, RouterConfig, TerminalOpts, Via};
+//! let router = Router::new(RouterConfig::default()).unwrap();
+//! let session = router.login("admin+ct", "", Via::Ssh, "127.0.0.1".parse().ok()).unwrap();
+//! let mut term = router.terminal(&session, TerminalOpts { interactive: false, colors: false, width: 80 });
+//! print!("{}", term.execute("/ip service print"));
+//! ```
+
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use routeros::version::Version;
+use tokio::sync::{broadcast, watch};
+
+use crate::model::state::{LoginRefusal, LoginVia, Persisted, State, rule_props};
+use crate::model::{api, rest};
+
+pub use crate::model::terminal::{Terminal, TerminalOpts};
+
+/// How the simulated router starts.
+#[derive(Debug, Clone)]
+pub struct RouterConfig {
+    pub version: Version,
+    /// `None`: the version's default (`CHR` for v7, `MikroTik` for v6).
+    pub identity: String,
+    /// Where the state file lives; `None` keeps everything in memory.
+    pub state_dir: Option<PathBuf>,
+    /// What `check-for-updates` finds; `None` = offline.
+    pub latest_version: Option<Version>,
+    /// Whether a firewall enforcer programs `/ip firewall filter` into the kernel (shown in `/system resource`).
+    pub firewall_enforced: bool,
+}
+
+impl Default for RouterConfig {
+    fn default() -> Self {
+        RouterConfig {
+            version: Version::parse("7.23.7")
+                .unwrap_or_else(|_| unreachable!("constant version parses")),
+            identity: "CHR".into(),
+            state_dir: None,
+            latest_version: None,
+            firewall_enforced: false,
+        }
+    }
+}
+
+impl RouterConfig {
+    /// The default config for a version: identity `CHR` on v7, `MikroTik` on v6.
+    pub fn for_version(version: Version) -> RouterConfig {
+        let identity = if version.is_v6() { "MikroTik" } else { "CHR" }.to_string();
+        RouterConfig {
+            version,
+            identity,
+            ..RouterConfig::default()
+        }
+    }
+}
+
+/// Why the router could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error("failed to read state file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("state file {path} is corrupt: {reason}")]
+    Corrupt { path: PathBuf, reason: String },
+    #[error("failed to write state file {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The service a login arrives through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Via {
+    Ssh,
+    Telnet,
+    Ftp,
+    /// WebFig over `www`.
+    Web,
+    /// WebFig over `www-ssl`.
+    WebSsl,
+    /// REST over `www`.
+    RestApi,
+    /// REST over `www-ssl`.
+    RestApiSsl,
+    Api,
+    ApiSsl,
+    Winbox,
+    /// The serial console.
+    Local,
+}
+
+impl Via {
+    /// The word log lines use: `ssh telnet ftp web rest-api api winbox local`.
+    pub fn word(self) -> &'static str {
+        match self {
+            Via::Ssh => "ssh",
+            Via::Telnet => "telnet",
+            Via::Ftp => "ftp",
+            Via::Web | Via::WebSsl => "web",
+            Via::RestApi | Via::RestApiSsl => "rest-api",
+            Via::Api | Via::ApiSsl => "api",
+            Via::Winbox => "winbox",
+            Via::Local => "local",
+        }
+    }
+
+    /// The `/ip service` whose `address=` restricts this login.
+    pub fn service(self) -> Option<&'static str> {
+        Some(match self {
+            Via::Ssh => "ssh",
+            Via::Telnet => "telnet",
+            Via::Ftp => "ftp",
+            Via::Web | Via::RestApi => "www",
+            Via::WebSsl | Via::RestApiSsl => "www-ssl",
+            Via::Api => "api",
+            Via::ApiSsl => "api-ssl",
+            Via::Winbox => "winbox",
+            Via::Local => return None,
+        })
+    }
+
+    /// The group policy a login needs. REST checks `rest-api` per request instead (500 when missing).
+    fn policy(self) -> &'static str {
+        match self {
+            Via::RestApi | Via::RestApiSsl => "",
+            Via::Web | Via::WebSsl => "web",
+            other => other.word(),
+        }
+    }
+
+    fn is_rest(self) -> bool {
+        matches!(self, Via::RestApi | Via::RestApiSsl)
+    }
+}
+
+/// A logged-in user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Session {
+    pub user: String,
+    pub via: Via,
+    pub from: Option<IpAddr>,
+    pub id: u32,
+    pub group: String,
+}
+
+/// Why a login was refused (the log lines are already written).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum LoginError {
+    #[error("invalid user name or password")]
+    BadCredentials,
+    #[error("the user's group lacks the policy for this service")]
+    NotPermitted,
+    #[error("the user's address= does not allow this address")]
+    UserAddress,
+    #[error("the service's address= does not allow this address")]
+    ServiceAddress,
+}
+
+/// One `/ip service` as the listeners need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ServiceState {
+    pub name: String,
+    pub port: u16,
+    pub disabled: bool,
+    pub address: Vec<String>,
+    pub max_sessions: u32,
+}
+
+/// The firewall as CLI-form props, in rule order.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FirewallSnapshot {
+    pub filter: Vec<Vec<(String, String)>>,
+    pub address_lists: Vec<Vec<(String, String)>>,
+}
+
+/// A REST answer: status and the exact JSON body.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RestReply {
+    pub status: u16,
+    pub body: String,
+}
+
+/// The simulated router (cheap to clone; all clones share one state).
+#[derive(Clone)]
+pub struct Router {
+    state: Arc<Mutex<State>>,
+    services: Arc<watch::Sender<Vec<ServiceState>>>,
+    firewall: Arc<watch::Sender<FirewallSnapshot>>,
+    state_file: Option<PathBuf>,
+}
+
+const STATE_FILE: &str = "state.json";
+
+impl Router {
+    /// Starts a router: loads `state_dir/state.json` when it exists (a corrupt file is an error), else a
+    /// fresh CHR, which it writes there at once.
+    pub fn new(cfg: RouterConfig) -> Result<Router, SimError> {
+        let state_file = cfg.state_dir.as_ref().map(|d| d.join(STATE_FILE));
+        let mut state = match &state_file {
+            Some(path) if path.exists() => load(path, &cfg.identity)?,
+            _ => State::new(cfg.version, &cfg.identity),
+        };
+        state.latest_version = cfg.latest_version;
+        state.firewall_enforced = cfg.firewall_enforced;
+        if let Some(path) = &state_file {
+            save(path, &state.persisted())?;
+        }
+        let (services, _) = watch::channel(services_of(&state));
+        let (firewall, _) = watch::channel(firewall_of(&state));
+        Ok(Router {
+            state: Arc::new(Mutex::new(state)),
+            services: Arc::new(services),
+            firewall: Arc::new(firewall),
+            state_file,
+        })
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs `f` on the state, then persists and notifies watchers if anything changed.
+    pub(crate) fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
+        let mut st = self.lock();
+        let out = f(&mut st);
+        if st.dirty {
+            st.dirty = false;
+            if let Some(path) = &self.state_file
+                && let Err(e) = save(path, &st.persisted())
+            {
+                tracing::error!(error = %e, "state not saved");
+            }
+            let services = services_of(&st);
+            let firewall = firewall_of(&st);
+            drop(st);
+            self.services
+                .send_if_modified(|cur| replace_if_changed(cur, services));
+            self.firewall
+                .send_if_modified(|cur| replace_if_changed(cur, firewall));
+        }
+        out
+    }
+
+    /// The installed RouterOS version.
+    pub fn version(&self) -> Version {
+        self.lock().version
+    }
+
+    /// `/system identity` name.
+    pub fn identity(&self) -> String {
+        self.lock().identity()
+    }
+
+    /// `/ip ssh strong-crypto`.
+    pub fn ssh_strong_crypto(&self) -> bool {
+        self.lock().single("ip/ssh", "strong-crypto").as_deref() == Some("yes")
+    }
+
+    /// Whether a service's `address=` admits a client (checked at connection time by the front ends).
+    pub fn service_allows(&self, service: &str, from: Option<IpAddr>) -> bool {
+        self.lock()
+            .items("ip/service")
+            .iter()
+            .find(|s| s.get("name") == Some(service))
+            .is_none_or(|s| {
+                crate::model::schema::addr_allowed(s.get("address").unwrap_or(""), from)
+            })
+    }
+
+    /// The services, live.
+    pub fn watch_services(&self) -> watch::Receiver<Vec<ServiceState>> {
+        self.services.subscribe()
+    }
+
+    /// The firewall filter rules and address lists, live.
+    pub fn watch_firewall(&self) -> watch::Receiver<FirewallSnapshot> {
+        self.firewall.subscribe()
+    }
+
+    /// Critical log lines as terminals echo them: `hh:mm:ss echo: <topics> <message>`.
+    pub fn subscribe_echo(&self) -> broadcast::Receiver<String> {
+        self.lock().echo.subscribe()
+    }
+
+    /// Checks a login (options like `+ct512w` stripped) and writes the log lines.
+    pub fn login(
+        &self,
+        user_with_opts: &str,
+        password: &str,
+        via: Via,
+        from: Option<IpAddr>,
+    ) -> Result<Session, LoginError> {
+        let lv = LoginVia {
+            word: via.word(),
+            policy: via.policy(),
+            service: via.service(),
+            rest: via.is_rest(),
+        };
+        let rec = self.with_state(|s| s.login(user_with_opts, password, lv, from));
+        match rec {
+            Ok(r) => Ok(Session {
+                user: r.user,
+                via,
+                from,
+                id: r.id,
+                group: r.group,
+            }),
+            Err(LoginRefusal::BadCredentials) => Err(LoginError::BadCredentials),
+            Err(LoginRefusal::Policy) => Err(LoginError::NotPermitted),
+            Err(LoginRefusal::UserAddress) => Err(LoginError::UserAddress),
+            Err(LoginRefusal::ServiceAddress) => Err(LoginError::ServiceAddress),
+        }
+    }
+
+    /// Ends a session (`user X logged out ...`; nothing for REST).
+    pub fn logout(&self, s: &Session) {
+        self.with_state(|st| st.logout(s.id));
+    }
+
+    /// A CLI session for a logged-in user.
+    pub fn terminal(&self, s: &Session, opts: TerminalOpts) -> Terminal {
+        Terminal::new(self.clone(), s.clone(), opts)
+    }
+
+    /// Reply sentences for one API command sentence (after login; `.tag` words are echoed).
+    pub fn api(&self, s: &Session, sentence: &[String]) -> Vec<Vec<String>> {
+        self.with_state(|st| api::run(st, s, sentence))
+    }
+
+    /// A REST request (`path` after `/rest`, `query` without `?`).
+    pub fn rest(
+        &self,
+        s: &Session,
+        method: &str,
+        path: &str,
+        query: &str,
+        body: &[u8],
+    ) -> RestReply {
+        let (status, body) = self.with_state(|st| rest::handle(st, s, method, path, query, body));
+        RestReply { status, body }
+    }
+}
+
+fn replace_if_changed<T: PartialEq>(cur: &mut T, new: T) -> bool {
+    if *cur == new {
+        false
+    } else {
+        *cur = new;
+        true
+    }
+}
+
+fn services_of(st: &State) -> Vec<ServiceState> {
+    st.items("ip/service")
+        .iter()
+        .map(|i| ServiceState {
+            name: i.get("name").unwrap_or("").to_string(),
+            port: i.get("port").and_then(|p| p.parse().ok()).unwrap_or(0),
+            disabled: i.is("disabled"),
+            address: i
+                .get("address")
+                .unwrap_or("")
+                .split(',')
+                .filter(|a| !a.is_empty())
+                .map(str::to_string)
+                .collect(),
+            max_sessions: i
+                .get("max-sessions")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(20),
+        })
+        .collect()
+}
+
+fn firewall_of(st: &State) -> FirewallSnapshot {
+    FirewallSnapshot {
+        filter: st
+            .items("ip/firewall/filter")
+            .iter()
+            .map(rule_props)
+            .collect(),
+        address_lists: st
+            .items("ip/firewall/address-list")
+            .iter()
+            .map(rule_props)
+            .collect(),
+    }
+}
+
+fn load(path: &Path, identity: &str) -> Result<State, SimError> {
+    let text = std::fs::read_to_string(path).map_err(|source| SimError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let corrupt = |reason: String| SimError::Corrupt {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let p: Persisted = serde_json::from_str(&text).map_err(|e| corrupt(e.to_string()))?;
+    State::restore(p, identity).map_err(corrupt)
+}
+
+/// Writes the state atomically (temporary file + rename).
+fn save(path: &Path, p: &Persisted) -> Result<(), SimError> {
+    let write_err = |source| SimError::Write {
+        path: path.to_path_buf(),
+        source,
+    };
+    let text = serde_json::to_string_pretty(p).map_err(|e| write_err(std::io::Error::other(e)))?;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).map_err(write_err)?;
+    }
+    let tmp = path.with_extension("json.tmp");
+    std::fs::write(&tmp, text).map_err(write_err)?;
+    std::fs::rename(&tmp, path).map_err(write_err)
+}

@@ -1,0 +1,342 @@
+//! The listener manager: one TCP listener per enabled `/ip service`, following `Router::watch_services()`
+//! live, with per-service `max-sessions` and one task set that `SimHandle` stops.
+
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::{JoinHandle, JoinSet};
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use crate::router::{Router, ServiceState};
+use crate::server::{Shared, api, ftp, ssh, telnet, winbox, www};
+
+/// The front end a service name is served by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum Kind {
+    Telnet,
+    Ftp,
+    Www,
+    WwwSsl,
+    Ssh,
+    Api,
+    ApiSsl,
+    Winbox,
+}
+
+impl Kind {
+    /// The front end for an `/ip service` name; `None` for services the simulator does not serve.
+    pub(crate) fn from_service(name: &str) -> Option<Kind> {
+        Some(match name {
+            "telnet" => Kind::Telnet,
+            "ftp" => Kind::Ftp,
+            "www" => Kind::Www,
+            "www-ssl" => Kind::WwwSsl,
+            "ssh" => Kind::Ssh,
+            "api" => Kind::Api,
+            "api-ssl" => Kind::ApiSsl,
+            "winbox" => Kind::Winbox,
+            _ => return None,
+        })
+    }
+}
+
+/// Errors of the network front ends.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("failed to listen on {addr} for service {service}: {source}")]
+    Bind {
+        service: String,
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("port {port} plus offset {offset} of service {service} is beyond 65535")]
+    PortRange {
+        service: String,
+        port: u16,
+        offset: u16,
+    },
+    #[error(transparent)]
+    Tls(#[from] crate::server::tls::TlsError),
+    #[error(transparent)]
+    Model(#[from] crate::router::SimError),
+}
+
+/// Binds a listening TCP socket (SO_REUSEADDR, non-blocking) in the simulator's namespace.
+fn bind(shared: &Shared, addr: SocketAddr) -> std::io::Result<TcpListener> {
+    let std_listener = crate::netns::bind_tcp(shared.netns.as_ref(), addr)?;
+    std_listener.set_nonblocking(true)?;
+    TcpListener::from_std(std_listener)
+}
+
+/// One running listener.
+struct Running {
+    /// Port configured in the model (before the offset).
+    port: u16,
+    /// Port actually bound.
+    bound: u16,
+    task: JoinHandle<()>,
+}
+
+/// Counts the live sessions of one service.
+#[derive(Default)]
+pub(crate) struct SessionCount(AtomicU32);
+
+/// Held by a session; gives its slot back when dropped.
+pub(crate) struct SessionSlot(Arc<SessionCount>);
+
+impl Drop for SessionSlot {
+    fn drop(&mut self) {
+        self.0.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl SessionCount {
+    fn try_take(self: &Arc<Self>, limit: u32) -> Option<SessionSlot> {
+        let mut current = self.0.load(Ordering::SeqCst);
+        loop {
+            if limit != 0 && current >= limit {
+                return None;
+            }
+            match self
+                .0
+                .compare_exchange(current, current + 1, Ordering::SeqCst, Ordering::SeqCst)
+            {
+                Ok(_) => return Some(SessionSlot(Arc::clone(self))),
+                Err(now) => current = now,
+            }
+        }
+    }
+}
+
+/// The state shared by the manager and its listeners.
+pub(crate) struct Manager {
+    shared: Arc<Shared>,
+    address: IpAddr,
+    offset: u16,
+    running: HashMap<String, Running>,
+    ports: Arc<Mutex<HashMap<String, u16>>>,
+    counts: HashMap<String, Arc<SessionCount>>,
+}
+
+impl Manager {
+    pub(crate) fn new(
+        shared: Arc<Shared>,
+        address: IpAddr,
+        offset: u16,
+        ports: Arc<Mutex<HashMap<String, u16>>>,
+    ) -> Manager {
+        Manager {
+            shared,
+            address,
+            offset,
+            running: HashMap::new(),
+            ports,
+            counts: HashMap::new(),
+        }
+    }
+
+    /// Opens, closes or moves listeners so they match `services`. With `strict`, the first bind
+    /// failure is returned (start-up); otherwise it is logged and the service stays closed.
+    pub(crate) async fn reconcile(
+        &mut self,
+        services: &[ServiceState],
+        strict: bool,
+    ) -> Result<(), ServerError> {
+        // Close what is disabled, gone or re-ported.
+        let mut stop = Vec::new();
+        for (name, running) in &self.running {
+            let keep = services
+                .iter()
+                .any(|s| &s.name == name && !s.disabled && s.port == running.port);
+            if !keep {
+                stop.push(name.clone());
+            }
+        }
+        for name in stop {
+            if let Some(running) = self.running.remove(&name) {
+                running.task.abort();
+                let _ = running.task.await;
+                info!(service = %name, port = running.bound, "listener closed");
+            }
+            lock(&self.ports).remove(&name);
+        }
+        // Open what is enabled and not running.
+        for service in services {
+            let Some(kind) = Kind::from_service(&service.name) else {
+                continue;
+            };
+            if service.disabled || self.running.contains_key(&service.name) {
+                continue;
+            }
+            match self.open(kind, service).await {
+                Ok(()) => {}
+                Err(e) if strict => return Err(e),
+                Err(e) => warn!(service = %service.name, error = %e, "service not listening"),
+            }
+        }
+        Ok(())
+    }
+
+    async fn open(&mut self, kind: Kind, service: &ServiceState) -> Result<(), ServerError> {
+        let port = service
+            .port
+            .checked_add(self.offset)
+            .ok_or_else(|| ServerError::PortRange {
+                service: service.name.clone(),
+                port: service.port,
+                offset: self.offset,
+            })?;
+        let addr = SocketAddr::new(self.address, port);
+        let listener = bind(&self.shared, addr).map_err(|source| ServerError::Bind {
+            service: service.name.clone(),
+            addr,
+            source,
+        })?;
+        let bound = listener.local_addr().map(|a| a.port()).unwrap_or(port);
+        let count = Arc::clone(self.counts.entry(service.name.clone()).or_default());
+        let shared = Arc::clone(&self.shared);
+        let name = service.name.clone();
+        let task = tokio::spawn(accept_loop(listener, kind, name.clone(), count, shared));
+        info!(service = %name, %addr, "listening");
+        lock(&self.ports).insert(name.clone(), bound);
+        self.running.insert(
+            name,
+            Running {
+                port: service.port,
+                bound,
+                task,
+            },
+        );
+        Ok(())
+    }
+
+    /// Follows the model's service table until cancelled.
+    pub(crate) async fn follow(
+        mut self,
+        mut rx: watch::Receiver<Vec<ServiceState>>,
+        cancel: CancellationToken,
+    ) {
+        loop {
+            tokio::select! {
+                _ = cancel.cancelled() => break,
+                changed = rx.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    let services = rx.borrow_and_update().clone();
+                    let _ = self.reconcile(&services, false).await;
+                }
+            }
+        }
+        self.close_all().await;
+    }
+
+    async fn close_all(&mut self) {
+        for (_, running) in self.running.drain() {
+            running.task.abort();
+            let _ = running.task.await;
+        }
+        lock(&self.ports).clear();
+    }
+}
+
+impl Drop for Manager {
+    fn drop(&mut self) {
+        for running in self.running.values() {
+            running.task.abort();
+        }
+    }
+}
+
+pub(crate) fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// The `max-sessions` of a service as the model has it now (0 = unlimited).
+fn max_sessions(router: &Router, name: &str) -> u32 {
+    router
+        .watch_services()
+        .borrow()
+        .iter()
+        .find(|s| s.name == name)
+        .map(|s| s.max_sessions)
+        .unwrap_or(0)
+}
+
+async fn accept_loop(
+    listener: TcpListener,
+    kind: Kind,
+    name: String,
+    count: Arc<SessionCount>,
+    shared: Arc<Shared>,
+) {
+    loop {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => accepted,
+            Err(e) => {
+                warn!(service = %name, error = %e, "accept failed");
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        // A service `address=` that does not admit the client: the connection is closed at once
+        // ("access to the service is denied"; the port still looks open to a scan).
+        if !shared.router.service_allows(&name, Some(peer.ip())) {
+            debug!(service = %name, %peer, "address not allowed, connection closed");
+            drop(stream);
+            continue;
+        }
+        let limit = max_sessions(&shared.router, &name);
+        let Some(slot) = count.try_take(limit) else {
+            debug!(service = %name, %peer, limit, "max-sessions reached, connection closed");
+            drop(stream);
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        let session_shared = Arc::clone(&shared);
+        shared.spawn(async move {
+            let _slot = slot;
+            serve(kind, stream, peer, session_shared).await;
+        });
+    }
+}
+
+async fn serve(kind: Kind, stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
+    debug!(?kind, %peer, "connection");
+    match kind {
+        Kind::Telnet => telnet::serve(stream, peer, shared).await,
+        Kind::Ftp => ftp::serve(stream, peer, shared).await,
+        Kind::Www => www::serve(stream, peer, shared, false).await,
+        Kind::WwwSsl => www::serve(stream, peer, shared, true).await,
+        Kind::Ssh => ssh::serve(stream, peer, shared).await,
+        Kind::Api => api::serve(stream, peer, shared, false).await,
+        Kind::ApiSsl => api::serve(stream, peer, shared, true).await,
+        Kind::Winbox => winbox::serve(stream, peer, shared).await,
+    }
+}
+
+/// The set of session tasks; aborted together at shutdown.
+#[derive(Default)]
+pub(crate) struct Sessions(Mutex<JoinSet<()>>);
+
+impl Sessions {
+    pub(crate) fn spawn(&self, fut: impl std::future::Future<Output = ()> + Send + 'static) {
+        let mut set = lock(&self.0);
+        while set.try_join_next().is_some() {}
+        set.spawn(fut);
+    }
+
+    pub(crate) fn abort_all(&self) {
+        lock(&self.0).abort_all();
+    }
+
+    pub(crate) async fn shutdown(&self) {
+        let mut set = std::mem::take(&mut *lock(&self.0));
+        set.shutdown().await;
+    }
+}

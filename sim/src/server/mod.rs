@@ -1,0 +1,169 @@
+//! The simulator's network front ends (ssh, telnet, ftp, www/www-ssl REST, api/api-ssl, winbox) over one
+//! [`Router`] model, and the listener manager that follows `/ip service`.
+
+mod api;
+mod ftp;
+mod listener;
+mod shell;
+mod ssh;
+mod telnet;
+mod tls;
+mod winbox;
+mod www;
+
+use std::collections::HashMap;
+use std::net::{IpAddr, Ipv4Addr};
+use std::sync::{Arc, Mutex};
+
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+pub use listener::ServerError;
+pub use tls::TlsError;
+
+use crate::router::{Router, RouterConfig};
+use listener::{Manager, Sessions, lock};
+
+/// How to run a simulated router.
+#[derive(Debug)]
+pub struct SimOptions {
+    /// Address every listener binds to (default 127.0.0.1).
+    pub address: IpAddr,
+    /// Added to every service port, so a non-root run can use 22 → 10022 and so on.
+    pub port_offset: u16,
+    /// The model's configuration (version, identity, state dir, ...).
+    pub router: RouterConfig,
+    /// Network namespace the sockets are created in; `None` = the caller's namespace.
+    pub netns: Option<crate::netns::NetnsFd>,
+}
+
+impl Default for SimOptions {
+    fn default() -> SimOptions {
+        SimOptions {
+            address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            port_offset: 0,
+            router: RouterConfig::default(),
+            netns: None,
+        }
+    }
+}
+
+/// What every connection task can reach.
+pub(crate) struct Shared {
+    pub(crate) router: Router,
+    pub(crate) netns: Option<crate::netns::NetnsFd>,
+    pub(crate) tls: tokio_rustls::TlsAcceptor,
+    pub(crate) certificate: Vec<u8>,
+    pub(crate) ssh_key: ssh::HostKey,
+    pub(crate) sessions: Sessions,
+    pub(crate) cancel: CancellationToken,
+}
+
+impl Shared {
+    /// Spawns a session task that shutdown aborts.
+    pub(crate) fn spawn(&self, fut: impl std::future::Future<Output = ()> + Send + 'static) {
+        self.sessions.spawn(fut);
+    }
+}
+
+/// A running simulator: the model plus its listeners. [`SimHandle::shutdown`] stops everything;
+/// dropping the handle aborts all tasks too.
+pub struct SimHandle {
+    shared: Arc<Shared>,
+    address: IpAddr,
+    ports: Arc<Mutex<HashMap<String, u16>>>,
+    manager: Option<JoinHandle<()>>,
+}
+
+/// Starts the simulator and returns once every enabled service listens.
+///
+/// ```no_run
+/// # async fn f() -> Result<(), chrlab_sim::ServerError> {
+/// let sim = chrlab_sim::start(chrlab_sim::SimOptions { port_offset: 10000, ..Default::default() }).await?;
+/// let ssh_port = sim.port("ssh");
+/// sim.shutdown().await;
+/// # Ok(()) }
+/// ```
+pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
+    let state_dir = opts.router.state_dir.clone();
+    let router = Router::new(opts.router).map_err(ServerError::Model)?;
+    let (address, port_offset, netns) = (opts.address, opts.port_offset, opts.netns);
+    let (tls, certificate) = tls::self_signed_acceptor(&router.identity())?;
+    let ssh_key = ssh::HostKey::new(state_dir);
+    let cancel = CancellationToken::new();
+    let shared = Arc::new(Shared {
+        router: router.clone(),
+        netns,
+        tls,
+        certificate,
+        ssh_key,
+        sessions: Sessions::default(),
+        cancel: cancel.clone(),
+    });
+    let ports = Arc::new(Mutex::new(HashMap::new()));
+    let mut manager = Manager::new(
+        Arc::clone(&shared),
+        address,
+        port_offset,
+        Arc::clone(&ports),
+    );
+    let mut rx = router.watch_services();
+    let services = rx.borrow_and_update().clone();
+    manager.reconcile(&services, true).await?;
+    let manager = tokio::spawn(manager.follow(rx, cancel));
+    Ok(SimHandle {
+        shared,
+        address,
+        ports,
+        manager: Some(manager),
+    })
+}
+
+impl SimHandle {
+    /// The simulated router's model.
+    pub fn router(&self) -> &Router {
+        &self.shared.router
+    }
+
+    /// The address every listener is bound to.
+    pub fn address(&self) -> IpAddr {
+        self.address
+    }
+
+    /// The port a service listens on right now (offset included); `None` when it is not listening.
+    pub fn port(&self, service: &str) -> Option<u16> {
+        lock(&self.ports).get(service).copied()
+    }
+
+    /// The self-signed certificate (DER) that www-ssl and api-ssl present, for clients that pin it.
+    pub fn tls_certificate(&self) -> &[u8] {
+        &self.shared.certificate
+    }
+
+    /// Every listening service and its port, in no particular order.
+    pub fn listening(&self) -> Vec<(String, u16)> {
+        lock(&self.ports)
+            .iter()
+            .map(|(k, v)| (k.clone(), *v))
+            .collect()
+    }
+
+    /// Stops the listeners and every session, and waits until they are gone.
+    pub async fn shutdown(mut self) {
+        self.shared.cancel.cancel();
+        if let Some(manager) = self.manager.take() {
+            let _ = manager.await;
+        }
+        self.shared.sessions.shutdown().await;
+    }
+}
+
+impl Drop for SimHandle {
+    fn drop(&mut self) {
+        self.shared.cancel.cancel();
+        if let Some(manager) = self.manager.take() {
+            manager.abort();
+        }
+        self.shared.sessions.abort_all();
+    }
+}

@@ -1,0 +1,258 @@
+//! SSH with a russh client over a real socket: identification, exec, shell with the nag, wrong password,
+//! strong-crypto.
+
+mod frontend_support;
+
+use std::borrow::Cow;
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontend_support::*;
+use russh::client;
+use russh::{ChannelMsg, Preferred, kex, mac};
+use tokio::io::AsyncReadExt;
+use tokio::net::TcpStream;
+
+struct AcceptAll;
+
+impl client::Handler for AcceptAll {
+    type Error = russh::Error;
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+}
+
+async fn connect_with(
+    sim: &chrlab_sim::SimHandle,
+    preferred: Preferred,
+) -> Result<client::Handle<AcceptAll>, russh::Error> {
+    let config = client::Config {
+        preferred,
+        ..Default::default()
+    };
+    client::connect(Arc::new(config), addr(sim, "ssh", sim.address()), AcceptAll).await
+}
+
+async fn login(sim: &chrlab_sim::SimHandle, password: &str) -> (client::Handle<AcceptAll>, bool) {
+    let mut h = connect_with(sim, Preferred::default())
+        .await
+        .expect("ssh connects");
+    let ok = h
+        .authenticate_password("admin", password)
+        .await
+        .expect("auth exchange")
+        .success();
+    (h, ok)
+}
+
+#[tokio::test]
+async fn frontend_ssh_identification_is_rossssh() {
+    let sim = sim().await;
+    let mut s = TcpStream::connect(addr(&sim, "ssh", sim.address()))
+        .await
+        .unwrap();
+    let mut buf = [0u8; 64];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        buf[..n].starts_with(b"SSH-2.0-ROSSSH\r\n"),
+        "{:?}",
+        &buf[..n]
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn frontend_ssh_exec_runs_one_command_plainly() {
+    let sim = sim().await;
+    let (h, ok) = login(&sim, "").await;
+    assert!(ok);
+    let mut ch = h.channel_open_session().await.unwrap();
+    ch.exec(true, "/system identity print").await.unwrap();
+    let mut out = Vec::new();
+    let mut status = None;
+    while let Some(msg) = tokio::time::timeout(Duration::from_secs(5), ch.wait())
+        .await
+        .unwrap()
+    {
+        match msg {
+            ChannelMsg::Data { data } => out.extend_from_slice(&data),
+            ChannelMsg::ExitStatus { exit_status } => status = Some(exit_status),
+            _ => {}
+        }
+    }
+    let text = String::from_utf8_lossy(&out);
+    assert!(text.contains("name: CHR"), "{text:?}");
+    assert!(
+        !text.contains('\x1b') && !text.contains("MikroTik RouterOS"),
+        "{text:?}"
+    );
+    assert_eq!(status, Some(0));
+    let ip = client_ip(&sim).await;
+    assert!(log_has(&sim, &format!("user admin logged in from {ip} via ssh")).await);
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn frontend_ssh_wrong_password_fails_and_is_logged() {
+    let sim = sim().await;
+    let (_h, ok) = login(&sim, "wrong").await;
+    assert!(!ok);
+    let ip = client_ip(&sim).await;
+    assert!(
+        log_has(
+            &sim,
+            &format!("login failure for user admin from {ip} via ssh")
+        )
+        .await
+    );
+    sim.shutdown().await;
+}
+
+async fn read_shell_until(ch: &mut russh::Channel<client::Msg>, suffix: &[u8]) -> Vec<u8> {
+    let mut got = Vec::new();
+    while !got.ends_with(suffix) {
+        match tokio::time::timeout(Duration::from_secs(5), ch.wait()).await {
+            Ok(Some(ChannelMsg::Data { data })) => got.extend_from_slice(&data),
+            Ok(Some(_)) => {}
+            Ok(None) | Err(_) => break,
+        }
+    }
+    got
+}
+
+#[tokio::test]
+async fn frontend_ssh_shell_banner_nag_prompt_command_quit() {
+    let sim = sim().await;
+    let (h, ok) = login(&sim, "").await;
+    assert!(ok);
+    let mut ch = h.channel_open_session().await.unwrap();
+    ch.request_pty(true, "xterm", 120, 40, 0, 0, &[])
+        .await
+        .unwrap();
+    ch.request_shell(true).await.unwrap();
+    let got = read_shell_until(&mut ch, b"new password> \rnew password> ").await;
+    let text = String::from_utf8_lossy(&got);
+    assert!(text.contains("  MikroTik RouterOS "), "{text:?}");
+    assert!(
+        text.contains("Change your password (Ctrl-C to skip)\r\n"),
+        "{text:?}"
+    );
+    ch.data(&[3u8][..]).await.unwrap();
+    let got = read_shell_until(&mut ch, b"[admin@CHR] > ").await;
+    assert_eq!(got, b"\r\n\r\r\r\r\x1b[9999B[admin@CHR] > ");
+    // A critical line is echoed into the idle shell.
+    let from: std::net::IpAddr = "192.0.2.66".parse().unwrap();
+    let _ = sim
+        .router()
+        .login("admin", "bad", chrlab_sim::Via::Api, Some(from));
+    let got = read_shell_until(&mut ch, b"[admin@CHR] > ").await;
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.contains("echo: system,error,critical login failure for user admin from 192.0.2.66 via api\x1b[K\r\n"),
+        "{text:?}"
+    );
+    ch.data(&b"/system identity print\r"[..]).await.unwrap();
+    let got = read_shell_until(&mut ch, b"[admin@CHR] > ").await;
+    assert!(String::from_utf8_lossy(&got).contains("name: CHR\r\n"));
+    ch.data(&b"/quit\r"[..]).await.unwrap();
+    let mut closed = false;
+    while let Ok(Some(msg)) = tokio::time::timeout(Duration::from_secs(5), ch.wait()).await {
+        if matches!(msg, ChannelMsg::Close | ChannelMsg::Eof) {
+            closed = true;
+            break;
+        }
+    }
+    assert!(closed, "the shell channel closes after /quit");
+    sim.shutdown().await;
+}
+
+fn sha1_only() -> Preferred {
+    Preferred {
+        kex: Cow::Owned(vec![kex::DH_G14_SHA1, kex::EXTENSION_SUPPORT_AS_CLIENT]),
+        mac: Cow::Owned(vec![mac::HMAC_SHA1]),
+        ..Preferred::default()
+    }
+}
+
+#[tokio::test]
+async fn frontend_ssh_strong_crypto_drops_sha1_for_new_connections() {
+    let sim = sim().await;
+    // Default strong-crypto=no: a SHA-1-only client (as for RouterOS 6) gets in.
+    let mut h = connect_with(&sim, sha1_only())
+        .await
+        .expect("sha1 kex accepted by default");
+    assert!(
+        h.authenticate_password("admin", "")
+            .await
+            .unwrap()
+            .success()
+    );
+    cli(&sim, "/ip ssh set strong-crypto=yes");
+    assert!(
+        connect_with(&sim, sha1_only()).await.is_err(),
+        "sha1 refused with strong-crypto"
+    );
+    // Modern clients still connect.
+    let (_h, ok) = login(&sim, "").await;
+    assert!(ok);
+    sim.shutdown().await;
+}
+
+/// Remembers the host key the server shows.
+struct KeepKey(Arc<std::sync::Mutex<Option<String>>>);
+
+impl client::Handler for KeepKey {
+    type Error = russh::Error;
+    async fn check_server_key(
+        &mut self,
+        key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        *self.0.lock().unwrap() = Some(format!("{key:?}"));
+        Ok(true)
+    }
+}
+
+async fn host_key(state_dir: &std::path::Path) -> String {
+    let router = chrlab_sim::RouterConfig {
+        state_dir: Some(state_dir.to_path_buf()),
+        ..Default::default()
+    };
+    let sim = chrlab_sim::start(chrlab_sim::SimOptions {
+        address: unique_address(),
+        port_offset: OFFSET,
+        router,
+        netns: None,
+    })
+    .await
+    .expect("simulator starts");
+    let seen = Arc::new(std::sync::Mutex::new(None));
+    let h = client::connect(
+        Arc::new(client::Config::default()),
+        addr(&sim, "ssh", sim.address()),
+        KeepKey(Arc::clone(&seen)),
+    )
+    .await
+    .expect("ssh connects");
+    drop(h);
+    sim.shutdown().await;
+    seen.lock().unwrap().clone().expect("host key seen")
+}
+
+#[tokio::test]
+async fn frontend_ssh_host_key_is_kept_in_the_state_dir() {
+    let dir = std::env::temp_dir().join(format!("chrlab-ssh-key-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let first = host_key(&dir).await;
+    assert!(dir.join("ssh_host_rsa_key").exists());
+    let second = host_key(&dir).await;
+    std::fs::remove_dir_all(&dir).unwrap();
+    assert_eq!(first, second);
+    assert!(first.contains("Rsa") || first.contains("rsa"), "{first}");
+}

@@ -1,0 +1,678 @@
+// Terminal semantics of the model, data-driven through `cli(term, input, expected)`.
+// Expected texts marked [capture] are copied byte for byte from /work/shared/routeros.
+
+use chrlab_sim::router::{Router, RouterConfig, Terminal, TerminalOpts, Via};
+use routeros::version::Version;
+
+fn router_with(version: &str, identity: &str) -> Router {
+    let v = Version::parse(version).expect("version parses");
+    let mut cfg = RouterConfig::for_version(v);
+    cfg.identity = identity.to_string();
+    Router::new(cfg).expect("router starts")
+}
+
+fn term(r: &Router, user: &str, password: &str) -> Terminal {
+    let s = r
+        .login(user, password, Via::Ssh, "127.0.0.1".parse().ok())
+        .expect("login");
+    r.terminal(
+        &s,
+        TerminalOpts {
+            interactive: false,
+            colors: false,
+            width: 80,
+        },
+    )
+}
+
+#[track_caller]
+fn cli(t: &mut Terminal, input: &str, expected: &str) {
+    let got = t.execute(input);
+    assert_eq!(
+        got, expected,
+        "input: {input}\n--- got:\n{got}--- expected:\n{expected}"
+    );
+}
+
+/// Replaces the volatile last-logged-in timestamp so prints compare byte for byte.
+fn mask_dates(s: &str) -> String {
+    let re = regex::Regex::new(
+        r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}|[a-z]{3}/\d{2}/\d{4} \d{2}:\d{2}:\d{2}",
+    )
+    .expect("regex");
+    re.replace_all(s, "DATE").into_owned()
+}
+
+const SERVICES_792: &str = "\
+Flags: X, I - INVALID
+Columns: NAME, PORT, CERTIFICATE, VRF
+#   NAME     PORT  CERTIFICATE  VRF 
+0   telnet     23               main
+1   ftp        21                   
+2   www        80               main
+3   ssh        22               main
+4 X www-ssl   443  none         main
+5   api      8728               main
+6   winbox   8291               main
+7   api-ssl  8729  none         main
+";
+
+const SERVICES_792_AFTER_SET: &str = "\
+Flags: X, I - INVALID
+Columns: NAME, PORT, CERTIFICATE, VRF
+#   NAME     PORT  CERTIFICATE  VRF 
+0 X telnet     23               main
+1 X ftp        21                   
+2 X www        80               main
+3   ssh        22               main
+4 X www-ssl   443  none         main
+5 X api      8728               main
+6   winbox   8291               main
+7 X api-ssl  8729  none         main
+";
+
+/// The tests, under `model` so `cargo test -p chrlab-sim model` selects them.
+mod model {
+    use super::*;
+
+    #[test]
+    fn ip_service_print_matches_the_7_9_2_capture() {
+        // [capture] cli/other/ip_service_print__chr-7.9.2_fresh__blog.txt: user rei on identity MikroTik.
+        let r = router_with("7.9.2", "MikroTik");
+        let mut admin = term(&r, "admin", "");
+        cli(
+            &mut admin,
+            "/user add name=rei group=full password=secret",
+            "",
+        );
+        let mut t = term(&r, "rei", "secret");
+        assert_eq!(t.prompt(), "[rei@MikroTik] > ");
+        cli(&mut t, "/ip service print", SERVICES_792);
+        cli(&mut t, "/ip service set 0,1,2,4,5,7 disabled=yes", "");
+        cli(&mut t, "/ip service print", SERVICES_792_AFTER_SET);
+    }
+
+    #[test]
+    fn ip_service_print_7_2x_layout_with_two_addresses() {
+        // [capture] cli/manual/ip_service_print_where_not_dynamic__v7.2x.txt, except the row numbers: the capture's
+        // router had dynamic rows in between (0,1,2,7,9,13,15,16); the model has none (see FIDELITY.md).
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(
+            &mut t,
+            "/ip service set api address=10.5.101.0/24,2001:db8:fade::/64",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ip/service/print where !dynamic",
+            "\
+Flags: X - DISABLED, I - INVALID
+Columns: NAME, PORT, PROTO, ADDRESS, CERTIFICATE, VRF, MAX-SESSIONS
+#   NAME     PORT  PROTO  ADDRESS             CERTIFICATE  VRF   MAX-SESSIONS
+0   ftp        21  tcp                                     main            20
+1   ssh        22  tcp                                     main            20
+2   telnet     23  tcp                                     main            20
+3   www        80  tcp                                     main            20
+4 X www-ssl   443  tcp                        none         main            20
+5   winbox   8291  tcp                                     main            20
+6   api      8728  tcp    10.5.101.0/24                    main            20
+                          2001:db8:fade::/64                                 
+7   api-ssl  8729  tcp                        none         main            20
+",
+        );
+    }
+
+    #[test]
+    fn user_print_matches_the_7_2x_capture() {
+        // [capture] cli/manual/user_print__v7.2x.txt (the date masked).
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        let got = mask_dates(&t.execute("/user/print"));
+        let expected = "\
+Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
+# NAME   GROUP  LAST-LOGGED-IN       INACTIVITY-POLICY
+;;; system default user
+0 admin  full   2025-07-22 17:09:59  none
+";
+        assert_eq!(got, mask_dates(expected));
+    }
+
+    #[test]
+    fn error_texts_name_line_and_column() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        let cases: &[(&str, &str)] = &[
+            (
+                "/interface ethernet poe print",
+                "bad command name ethernet (line 1 column 12)\n",
+            ),
+            (
+                "/ipv6 address print",
+                "bad command name ipv6 (line 1 column 2)\n",
+            ),
+            (
+                "/ip servic print",
+                "bad command name servic (line 1 column 5)\n",
+            ),
+            (
+                "/ip service set telnet foo=bar",
+                "expected end of command (line 1 column 24)\n",
+            ),
+            (
+                "/ip service print extra",
+                "expected end of command (line 1 column 19)\n",
+            ),
+            ("/ip service set nope disabled=yes", "no such item\n"),
+            (
+                "/ip service set telnet port=70000",
+                "value of port out of range (1..65535)\n",
+            ),
+            (
+                "/ip service set telnet port=abc",
+                "invalid value for argument port\n",
+            ),
+            (
+                "/ip service set telnet disabled=maybe",
+                "invalid value for argument disabled\n",
+            ),
+            (
+                "/ip service set telnet certificate=x",
+                "expected end of command (line 1 column 24)\n",
+            ),
+            (
+                "/ip service add name=x",
+                "bad command name add (line 1 column 13)\n",
+            ),
+            (
+                "/ip service print where (",
+                "syntax error (line 1 column 26)\n",
+            ),
+            (":put \"abc", "syntax error (line 1 column 10)\n"),
+            (
+                "/ip address add address=1.2.3.4/24 interface=ether9",
+                "input does not match any value of interface\n",
+            ),
+            (
+                "/ip firewall filter add chain=input action=dropp",
+                "input does not match any value of action\n",
+            ),
+            (
+                "/ip firewall filter add action=drop",
+                "missing value(s) of argument(s) chain\n",
+            ),
+            (
+                "/user add name=x",
+                "missing value(s) of argument(s) group\n",
+            ),
+            (
+                "/user add name=admin group=read",
+                "failure: user with the same name already exists\n",
+            ),
+            (
+                "/user remove admin",
+                "failure: can not remove or disable the last full user\n",
+            ),
+            (
+                "/user disable admin",
+                "failure: can not remove or disable the last full user\n",
+            ),
+            (
+                "/user group remove full",
+                "failure: default group can not be removed\n",
+            ),
+            (
+                "/import file-name=x.rsc",
+                "failure: file store is not available\n",
+            ),
+            ("/ip service set 9 disabled=yes", "no such item\n"),
+        ];
+        for (input, expected) in cases {
+            cli(&mut t, input, expected);
+        }
+    }
+
+    #[test]
+    fn address_list_duplicates_are_refused() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(
+            &mut t,
+            "/ip firewall address-list add list=mgmt address=192.0.2.10",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ip firewall address-list add list=mgmt address=192.0.2.10",
+            "failure: already have such entry\n",
+        );
+        cli(&mut t, "/ip firewall address-list print count-only", "1\n");
+    }
+
+    #[test]
+    fn find_where_get_and_put() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(&mut t, ":put [/ip service get telnet port]", "23\n");
+        cli(
+            &mut t,
+            ":put [/ip service get [find name=ssh] disabled]",
+            "false\n",
+        );
+        cli(&mut t, ":put [/system identity get name]", "CHR\n");
+        cli(&mut t, ":put [/ip service find where port>8700]", "*5;*7\n");
+        cli(&mut t, "/ip service print count-only where disabled", "1\n");
+        cli(
+            &mut t,
+            "/ip service print count-only where !disabled and (name=ssh or name~\"^api\")",
+            "3\n",
+        );
+        cli(
+            &mut t,
+            "/ip service print count-only where not disabled and port<100",
+            "4\n",
+        );
+        cli(
+            &mut t,
+            "/ip service print count-only where name!=ssh",
+            "7\n",
+        );
+        cli(
+            &mut t,
+            "/ip service set [find where name~\"^www\"] disabled=yes",
+            "",
+        );
+        cli(&mut t, "/ip service print count-only where disabled", "2\n");
+        cli(&mut t, "/ip service enable www", "");
+        cli(
+            &mut t,
+            ":local p 2222; /ip service set ssh port=$p; :put [/ip service get ssh port]",
+            "2222\n",
+        );
+        cli(
+            &mut t,
+            ":put [/ip service print as-value where name=ssh]",
+            ".id=*3;name=ssh;port=2222;proto=tcp;address=;vrf=main;max-sessions=20;disabled=false;invalid=false;dynamic=false\n",
+        );
+        cli(&mut t, "/ip service print as-value", "");
+    }
+
+    #[test]
+    fn item_numbers_follow_the_last_print() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        // 7.2x prints by port: 0 = ftp.
+        let _ = t.execute("/ip service print");
+        cli(&mut t, "/ip service disable 0", "");
+        cli(&mut t, ":put [/ip service get ftp disabled]", "true\n");
+        cli(&mut t, "/ip service set *0 port=2323", "");
+        cli(&mut t, ":put [/ip service get telnet port]", "2323\n");
+    }
+
+    #[test]
+    fn menus_change_the_prompt_in_both_spellings() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        assert_eq!(t.prompt(), "[admin@CHR] > ");
+        cli(&mut t, "/ip service", "");
+        assert_eq!(t.prompt(), "[admin@CHR] /ip/service> ");
+        cli(&mut t, "print count-only", "8\n");
+        cli(&mut t, "..", "");
+        assert_eq!(t.prompt(), "[admin@CHR] /ip> ");
+        cli(&mut t, "/ip/firewall/filter", "");
+        assert_eq!(t.prompt(), "[admin@CHR] /ip/firewall/filter> ");
+        cli(&mut t, "/", "");
+        assert_eq!(t.prompt(), "[admin@CHR] > ");
+
+        let r6 = router_with("6.49.13", "MikroTik");
+        let mut t6 = term(&r6, "admin", "");
+        cli(&mut t6, "/ip service", "");
+        assert_eq!(t6.prompt(), "[admin@MikroTik] /ip service> ");
+    }
+
+    #[test]
+    fn firewall_rules_add_place_before_move_and_print() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(
+            &mut t,
+            "/ip firewall filter add chain=input action=drop protocol=tcp dst-port=22 comment=\"no ssh\"",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ip firewall filter add chain=input action=accept src-address-list=mgmt",
+            "",
+        );
+        let _ = t.execute("/ip firewall filter print");
+        cli(
+            &mut t,
+            "/ip firewall filter add chain=input action=accept connection-state=established,related place-before=0",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ip firewall filter print",
+            concat!(
+                "Flags: X - disabled, I - invalid; D - dynamic\n",
+                " 0   chain=input action=accept connection-state=established,related\n",
+                "\n",
+                " 1   ;;; no ssh\n",
+                "     chain=input action=drop protocol=tcp dst-port=22\n",
+                "\n",
+                " 2   chain=input action=accept src-address-list=mgmt\n",
+            ),
+        );
+        cli(&mut t, "/ip firewall filter move 2 1", "");
+        let _ = t.execute("/ip firewall filter print");
+        cli(&mut t, "/ip firewall filter disable 2", "");
+        cli(
+            &mut t,
+            "/ip firewall filter print terse",
+            concat!(
+                " 0   chain=input action=accept connection-state=established,related log=no log-prefix=\n",
+                " 1   chain=input action=accept src-address-list=mgmt log=no log-prefix=\n",
+                " 2 X comment=no ssh chain=input action=drop protocol=tcp dst-port=22 log=no log-prefix=\n",
+            ),
+        );
+        let log = t.execute("/log print");
+        for verb in ["added", "moved", "changed"] {
+            assert!(
+                log.contains(&format!("system,info filter rule {verb} by admin")),
+                "{log}"
+            );
+        }
+    }
+
+    #[test]
+    fn export_shows_only_changes() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(&mut t, "/ip service set telnet,ftp disabled=yes", "");
+        cli(&mut t, "/ip ssh set strong-crypto=yes", "");
+        cli(
+            &mut t,
+            "/ip firewall filter add chain=input action=accept comment=\"allow mgmt\" src-address-list=mgmt",
+            "",
+        );
+        let out = t.execute("/export terse");
+        let body: Vec<&str> = out.lines().skip(1).collect();
+        assert!(
+            out.starts_with("# 20")
+                && out
+                    .lines()
+                    .next()
+                    .is_some_and(|l| l.ends_with(" by RouterOS 7.23.7")),
+            "{out}"
+        );
+        assert_eq!(
+            body,
+            vec![
+                "/ip dhcp-client add interface=ether1",
+                "/ip firewall filter add action=accept chain=input comment=\"allow mgmt\" src-address-list=mgmt",
+                "/ip service set telnet disabled=yes",
+                "/ip service set ftp disabled=yes",
+                "/ip ssh set strong-crypto=yes",
+            ]
+        );
+        let grouped = t.execute("/ip service export");
+        assert_eq!(
+            grouped.lines().skip(1).collect::<Vec<_>>(),
+            vec![
+                "/ip service",
+                "set telnet disabled=yes",
+                "set ftp disabled=yes"
+            ]
+        );
+        let r6 = router_with("6.49.13", "MikroTik");
+        let mut t6 = term(&r6, "admin", "");
+        let head = t6.execute("/export");
+        let first = head.lines().next().unwrap_or("");
+        let re =
+            regex::Regex::new(r"^# [a-z]{3}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} by RouterOS 6\.49\.13$")
+                .expect("regex");
+        assert!(re.is_match(first), "{first}");
+    }
+
+    #[test]
+    fn password_command_and_nag() {
+        let r = router_with("7.23.7", "CHR");
+        let s = r.login("admin", "", Via::Telnet, None).expect("login");
+        let mut t = r.terminal(
+            &s,
+            TerminalOpts {
+                interactive: true,
+                colors: false,
+                width: 80,
+            },
+        );
+        assert!(t.needs_password_nag());
+        cli(
+            &mut t,
+            "/password old-password=x new-password=a confirm-new-password=a",
+            "failure: old password is not valid\n",
+        );
+        cli(
+            &mut t,
+            "/password old-password=\"\" new-password=a confirm-new-password=b",
+            "failure: new passwords do not match\n",
+        );
+        cli(
+            &mut t,
+            "/password old-password=\"\" new-password=a confirm-new-password=a",
+            "",
+        );
+        assert!(!t.needs_password_nag());
+        assert!(r.login("admin", "a", Via::Ssh, None).is_ok());
+        t.set_password("b").expect("nag sets the password");
+        assert!(r.login("admin", "b", Via::Ssh, None).is_ok());
+        let exec = r.terminal(
+            &s,
+            TerminalOpts {
+                interactive: false,
+                colors: false,
+                width: 80,
+            },
+        );
+        assert!(!exec.needs_password_nag());
+    }
+
+    #[test]
+    fn banners_by_version() {
+        let r = router_with("7.23.2", "CHR");
+        let t = term(&r, "admin", "");
+        let b = t.banner();
+        assert!(b.contains("\n  MikroTik RouterOS 7.23.2 (c) 1999-2026       https://www.mikrotik.com/\n\n\nPress F1 for help\n"), "{b}");
+        assert!(b.starts_with("  MMM      MMM       KKK"));
+        let r6 = router_with("6.49.13", "MikroTik");
+        let b6 = term(&r6, "admin", "").banner();
+        assert!(
+            b6.contains(
+                "  MikroTik RouterOS 6.49.13 (c) 1999-2024       http://www.mikrotik.com/\n"
+            ),
+            "{b6}"
+        );
+        assert!(b6.contains("/command        Use command at the base level\n"));
+    }
+
+    #[test]
+    fn update_check_offline_and_online() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(
+            &mut t,
+            "/system package update print",
+            "            channel: stable\n  installed-version: 7.23.7\n",
+        );
+        cli(
+            &mut t,
+            "/system package update check-for-updates",
+            "            channel: stable\n  installed-version: 7.23.7\n             status: ERROR: could not resolve dns name\n",
+        );
+        let cfg = RouterConfig {
+            latest_version: Version::parse("7.24.1").ok(),
+            ..RouterConfig::default()
+        };
+        let online = Router::new(cfg).expect("router");
+        let mut t = term(&online, "admin", "");
+        cli(
+            &mut t,
+            "/system package update check-for-updates",
+            "            channel: stable\n  installed-version: 7.23.7\n     latest-version: 7.24.1\n             status: New version is available\n",
+        );
+        let _ = t.execute("/system package update install");
+        assert_eq!(online.version().to_string(), "7.24.1");
+        cli(
+            &mut t,
+            ":put [/system package get routeros version]",
+            "7.24.1\n",
+        );
+        assert!(
+            t.execute("/log print")
+                .contains("system,info router rebooted")
+        );
+        cli(
+            &mut t,
+            "/system package update check-for-updates",
+            "            channel: stable\n  installed-version: 7.24.1\n     latest-version: 7.24.1\n             status: System is already up to date\n",
+        );
+    }
+
+    #[test]
+    fn read_only_users_cannot_write() {
+        let r = router_with("7.23.7", "CHR");
+        let mut admin = term(&r, "admin", "");
+        cli(&mut admin, "/user add name=ro group=read password=p", "");
+        let mut t = term(&r, "ro", "p");
+        cli(
+            &mut t,
+            "/ip service disable telnet",
+            "not enough permissions (9)\n",
+        );
+        cli(&mut t, "/ip service print count-only", "8\n");
+    }
+
+    #[test]
+    fn bad_input_never_panics() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        let long = "a".repeat(100_000);
+        let deep = format!(":put {}", "[".repeat(5000));
+        let inputs = [
+            long.as_str(),
+            deep.as_str(),
+            "\u{0}\u{1}\u{7f}",
+            "/ip service set [",
+            "/ip service print where ((((((",
+            "\"",
+            "/ip service set 0,1,2,,,9999999999999999999 disabled=yes",
+            "/////",
+            "/ip/../../../ip/service/print",
+            "{ /ip service print count-only }",
+            "$x$y$z",
+            ":put [/ip service find where name~\"(\"]",
+            "/ip service set telnet port=-1",
+            "/user add name=\"\" group=full",
+        ];
+        for i in inputs {
+            let _ = t.execute(i);
+        }
+        cli(&mut t, "/ip/../../../ip/service/print count-only", "8\n");
+    }
+
+    #[test]
+    fn comment_command_sets_the_comment() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(&mut t, "/ip firewall filter add chain=input", "");
+        cli(
+            &mut t,
+            "/ip firewall filter comment 0 comment=\"from cli\"",
+            "",
+        );
+        cli(
+            &mut t,
+            ":put [/ip firewall filter get 0 comment]",
+            "from cli\n",
+        );
+    }
+
+    /// The harness's apply scripts (harness/src/render.rs) run as RouterOS would run them.
+    #[test]
+    fn harness_apply_scripts_run_and_are_idempotent() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        let script = concat!(
+            "/user\n",
+            ":if ([:len [find name=netops]] = 0) do={ add name=netops group=full password=\"Pw-1\\$x?\" comment=\"chrlab: administrator\" }\n",
+            "set [find name=netops] group=full disabled=no password=\"Pw-1\\$x?\"\n",
+            "/ip firewall address-list\n",
+            ":if ([:len [find list=chrlab-mgmt address=192.0.2.10]] = 0) do={ add list=chrlab-mgmt address=192.0.2.10 comment=\"chrlab: harness source\" }\n",
+            "/ip firewall filter\n",
+            ":if ([:len [find comment=\"chrlab: accept management\"]] = 0) do={ add chain=input action=accept protocol=tcp dst-port=2222,8080 src-address-list=chrlab-mgmt comment=\"chrlab: accept management\" }\n",
+            "set [find comment=\"chrlab: accept management\"] chain=input action=accept protocol=tcp dst-port=2222,8080 src-address-list=chrlab-mgmt disabled=no\n",
+            ":if ([:len [find comment=\"chrlab: drop management\"]] = 0) do={ add chain=input action=drop connection-state=!established,related protocol=tcp dst-port=2222,8080 comment=\"chrlab: drop management\" }\n",
+            "set [find comment=\"chrlab: drop management\"] chain=input action=drop connection-state=!established,related protocol=tcp dst-port=2222,8080 disabled=no\n",
+            "move [find comment=\"chrlab: accept management\"] destination=[find comment=\"chrlab: drop management\"]\n",
+            "/system logging\n",
+            ":if ([:len [find topics=error action=memory]] = 0) do={ add topics=error action=memory }\n",
+            "set [find topics=error action=memory] disabled=no\n",
+            "/system package update\n",
+            "check-for-updates\n",
+            ":if ([get status] = \"New version is available\") do={ install }\n",
+        );
+        for _ in 0..2 {
+            let out = t.execute(script);
+            assert!(
+                out.contains("status: ERROR: could not resolve dns name"),
+                "{out}"
+            );
+            assert!(
+                !out.contains("failure") && !out.contains("error (line"),
+                "{out}"
+            );
+        }
+        cli(&mut t, "/user print count-only", "2\n");
+        cli(&mut t, "/ip firewall filter print count-only", "2\n");
+        cli(
+            &mut t,
+            ":put [/ip firewall filter get 0 comment]",
+            "chrlab: accept management\n",
+        );
+        cli(&mut t, "/system logging print count-only", "4\n");
+        assert!(r.login("netops", "Pw-1$x?", Via::Ssh, None).is_ok());
+        let mut n = term(&r, "netops", "Pw-1$x?");
+        cli(
+            &mut n,
+            "/user\n:if ([:len [find name=netops group=full disabled=no]] > 0) do={ remove [find name=admin] }",
+            "",
+        );
+        cli(&mut n, "/user print count-only", "1\n");
+        cli(
+            &mut n,
+            ":if (1 = 2) do={ :put yes } else={ :put no }",
+            "no\n",
+        );
+        cli(&mut n, ":put (\"a\" . \"b\")", "ab\n");
+        cli(&mut n, ":put ([:len \"abc\"] + 1)", "4\n");
+    }
+
+    #[test]
+    fn v6_tables_use_the_captured_widths() {
+        // Layout of [cli:user_active_print__1.raw] and [cli:ansible/system_package_print.raw].
+        let r = router_with("6.49.13", "MikroTik");
+        let mut t = term(&r, "admin", "");
+        let active = t.execute("/user active print");
+        let re = regex::Regex::new(
+            r"^Flags: R - radius, M - by-romon\n #    WHEN                 NAME       ADDRESS         VIA\n 0    [a-z]{3}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} admin      127\.0\.0\.1       ssh\n$",
+        )
+        .expect("regex");
+        assert!(re.is_match(&active), "{active:?}");
+        let pkg = t.execute("/system package print");
+        assert!(pkg.starts_with("Flags: X - disabled \n"), "{pkg:?}");
+        assert!(
+            pkg.contains(" 0   routeros                6.49.13"),
+            "{pkg:?}"
+        );
+    }
+}

@@ -1,0 +1,34 @@
+//! Measure 5, logging: failed logins appear in the router's log.
+
+use chrlab_suites::{explain, failed, hardened, passed, snapshot_settings, unhardened};
+use rstest::rstest;
+
+#[rstest]
+#[case::rule("logging.rule")]
+#[case::failed_login_recorded("logging.failed-login-recorded")]
+fn hardened_router_passes(#[case] id: &str) {
+    let r = hardened().result(id);
+    assert!(passed(r), "{}", explain(r));
+}
+
+#[rstest]
+#[case::rule("logging.rule")]
+#[case::failed_login_recorded("logging.failed-login-recorded")]
+fn unhardened_router_fails(#[case] id: &str) {
+    let r = unhardened().result(id);
+    assert!(failed(r), "the negative control must fail: {}", explain(r));
+}
+
+#[test]
+fn failed_login_lines_snapshot() {
+    let run = hardened();
+    let log = run.audit.observation.log.as_ref().expect("the log was read");
+    let lines: Vec<String> = log
+        .iter()
+        .filter(|e| e.message.starts_with("login failure") || e.message.contains("logged in"))
+        .map(|e| format!("<time> {} {}", e.topics.join(","), e.message))
+        .collect();
+    snapshot_settings().bind(|| {
+        insta::assert_yaml_snapshot!(format!("log_failed_logins__{}", run.version()), lines);
+    });
+}
