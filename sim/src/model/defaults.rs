@@ -201,7 +201,28 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
         ),
         snmp(),
         snmp_community(),
+        clock(),
+        ro_single("system/routerboard", &["routerboard"]),
+        ro_single("system/license", &["system-id", "level"]),
+        ip_settings(),
+        ipv6_settings(),
     ];
+    if v.v7() {
+        m.push(single(
+            "user/settings",
+            vec![
+                Prop::new(
+                    "minimum-password-length",
+                    Ty::Int {
+                        min: 0,
+                        max: 4_294_967_295,
+                    },
+                    Some("0"),
+                ),
+                Prop::new("minimum-categories", Ty::Int { min: 0, max: 4 }, Some("0")),
+            ],
+        ));
+    }
     for d in &mut m {
         if d.path == "ip/firewall/filter" {
             d.noun = "filter rule";
@@ -890,6 +911,71 @@ fn cloud(v: Ver) -> MenuDef {
     single("ip/cloud", props)
 }
 
+fn ro_single(path: &'static str, keys: &[&'static str]) -> MenuDef {
+    MenuDef {
+        read_only: true,
+        ..single(path, keys.iter().map(|k| Prop::ro(k, WORD, None)).collect())
+    }
+}
+
+fn clock() -> MenuDef {
+    single(
+        "system/clock",
+        vec![
+            Prop::ro("time", WORD, None),
+            Prop::ro("date", WORD, None),
+            Prop::new("time-zone-autodetect", BOOL, Some("yes")),
+            Prop::new("time-zone-name", WORD, Some("manual")),
+            Prop::ro("gmt-offset", WORD, Some("+00:00")),
+            Prop::ro("dst-active", BOOL, Some("no")),
+        ],
+    )
+}
+
+fn ip_settings() -> MenuDef {
+    single(
+        "ip/settings",
+        vec![
+            Prop::new("ip-forward", BOOL, Some("yes")),
+            Prop::new("send-redirects", BOOL, Some("yes")),
+            Prop::new("accept-source-route", BOOL, Some("no")),
+            Prop::new("accept-redirects", BOOL, Some("no")),
+            Prop::new("secure-redirects", BOOL, Some("yes")),
+            Prop::new(
+                "rp-filter",
+                Ty::Enum(&["loose", "no", "strict"]),
+                Some("no"),
+            ),
+            Prop::new("tcp-syncookies", BOOL, Some("no")),
+            Prop::new("allow-fast-path", BOOL, Some("yes")),
+            Prop::new("icmp-rate-limit", WORD, Some("10")),
+            Prop::new("icmp-rate-mask", WORD, Some("0x1818")),
+            Prop::new("arp-timeout", WORD, Some("30s")),
+        ],
+    )
+}
+
+fn ipv6_settings() -> MenuDef {
+    single(
+        "ipv6/settings",
+        vec![
+            Prop::new("disable-ipv6", BOOL, Some("no")),
+            Prop::new("forward", BOOL, Some("yes")),
+            Prop::new(
+                "accept-redirects",
+                Ty::Enum(&["no", "yes-if-forwarding-disabled"]),
+                Some("yes-if-forwarding-disabled"),
+            ),
+            Prop::new(
+                "accept-router-advertisements",
+                Ty::Enum(&["no", "yes", "yes-if-forwarding-disabled"]),
+                Some("yes-if-forwarding-disabled"),
+            ),
+            Prop::new("max-neighbor-entries", WORD, Some("8192")),
+        ],
+    )
+}
+
 fn snmp() -> MenuDef {
     single(
         "snmp",
@@ -1088,6 +1174,16 @@ pub fn factory(v: Ver, version: &Version, identity: &str) -> BTreeMap<String, Ta
         ],
     );
     t.insert("snmp/community".into(), Table::new(vec![public]));
+    t.insert(
+        "system/routerboard".into(),
+        Table::new(vec![Item::new(0, &[("routerboard", "no")])]),
+    );
+    let license = if v.v7() {
+        Item::new(0, &[("system-id", "SimChr0000A"), ("level", "free")])
+    } else {
+        Item::new(0, &[("system-id", "SimChr0000A"), ("level", "free")])
+    };
+    t.insert("system/license".into(), Table::new(vec![license]));
     t
 }
 

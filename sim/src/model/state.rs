@@ -182,6 +182,7 @@ impl State {
             "user/active" => self.active_items(),
             "log" => self.log_items(),
             "system/resource" => vec![self.resource_item()],
+            "system/clock" => vec![self.clock_item()],
             _ => self
                 .tables
                 .get(path)
@@ -224,6 +225,20 @@ impl State {
                 )
             })
             .collect()
+    }
+
+    fn clock_item(&self) -> Item {
+        let mut item = self
+            .tables
+            .get("system/clock")
+            .and_then(|t| t.items.first().cloned())
+            .unwrap_or_else(|| Item::new(0, &[]));
+        let now = OffsetDateTime::now_utc();
+        let full = log::full_date(self.ver, now);
+        let (date, time) = full.split_once(' ').unwrap_or((&full, ""));
+        item.set("time", time);
+        item.set("date", date);
+        item
     }
 
     fn resource_item(&self) -> Item {

@@ -418,6 +418,85 @@ impl Terminal {
         })
     }
 
+    fn run_block(&mut self, st: &mut State, body: &[Command]) -> Result<Out, String> {
+        let mut out = Out::default();
+        for c in body {
+            let o = self.run(st, c)?;
+            out.text.push_str(&o.text);
+        }
+        Ok(out)
+    }
+
+    /// `:do { ... } [on-error={ ... }]`.
+    fn script_do(
+        &mut self,
+        st: &mut State,
+        rest: &[cli::Spanned],
+        pos: Pos,
+    ) -> Result<Out, String> {
+        let Some(cli::Spanned {
+            word: Word::Block(body),
+            ..
+        }) = rest.first()
+        else {
+            return Err(end_expected(pos));
+        };
+        let mut on_error = None;
+        for w in &rest[1..] {
+            match &w.word {
+                Word::Assign { key, value } if key == "on-error" => match value.parts.first() {
+                    Some(Part::Block(b)) => on_error = Some(b.clone()),
+                    _ => return Err(end_expected(w.pos)),
+                },
+                _ => return Err(end_expected(w.pos)),
+            }
+        }
+        match (self.run_block(st, body), on_error) {
+            (Ok(out), _) => Ok(out),
+            (Err(_), Some(handler)) => self.run_block(st, &handler),
+            (Err(e), None) => Err(e),
+        }
+    }
+
+    /// `:foreach i in=[find ...] do={ ... }` (the list is what `find` returns: `*1;*2`).
+    fn script_foreach(
+        &mut self,
+        st: &mut State,
+        rest: &[cli::Spanned],
+        pos: Pos,
+    ) -> Result<Out, String> {
+        let Some(cli::Spanned {
+            word: Word::Bare(var),
+            ..
+        }) = rest.first()
+        else {
+            return Err(end_expected(pos));
+        };
+        let mut list = None;
+        let mut body = None;
+        for w in &rest[1..] {
+            match &w.word {
+                Word::Assign { key, value } if key == "in" => {
+                    list = Some(self.eval_value(st, value)?)
+                }
+                Word::Assign { key, value } if key == "do" => match value.parts.first() {
+                    Some(Part::Block(b)) => body = Some(b.clone()),
+                    _ => return Err(end_expected(w.pos)),
+                },
+                _ => return Err(end_expected(w.pos)),
+            }
+        }
+        let (Some(list), Some(body)) = (list, body) else {
+            return Err(end_expected(pos));
+        };
+        let mut out = Out::default();
+        for element in list.split(';').filter(|e| !e.is_empty()) {
+            self.vars.insert(var.clone(), element.to_string());
+            out.text.push_str(&self.run_block(st, &body)?.text);
+        }
+        Ok(out)
+    }
+
     /// `:if (cond) do={ ... } [else={ ... }]`.
     fn script_if(
         &mut self,
@@ -454,12 +533,7 @@ impl Terminal {
         } else {
             branch_else
         };
-        let mut out = Out::default();
-        for c in body.unwrap_or_default() {
-            let o = self.run(st, &c)?;
-            out.text.push_str(&o.text);
-        }
-        Ok(out)
+        self.run_block(st, &body.unwrap_or_default())
     }
 
     fn script_command(
@@ -469,8 +543,11 @@ impl Terminal {
         rest: &[cli::Spanned],
         pos: Pos,
     ) -> Result<Out, String> {
-        if name == ":if" {
-            return self.script_if(st, rest, pos);
+        match name {
+            ":if" => return self.script_if(st, rest, pos),
+            ":do" => return self.script_do(st, rest, pos),
+            ":foreach" => return self.script_foreach(st, rest, pos),
+            _ => {}
         }
         let mut args = self.eval_args(st, rest)?;
         match name {
