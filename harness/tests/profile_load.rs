@@ -116,7 +116,7 @@ fn type_errors_name_file_line_and_field() {
     );
     check("ssh = 2222", "ssh = 70000", "services.ports.ssh", "u16");
     check(
-        "install = false",
+        "install = true",
         "install = \"no\"",
         "update.install",
         "invalid type",
@@ -126,8 +126,8 @@ fn type_errors_name_file_line_and_field() {
 #[test]
 fn unknown_names_are_rejected() {
     check_at(
-        "install = false",
-        "install = false\nauto_reboot = true",
+        "install = true",
+        "install = true\nauto_reboot = true",
         "update.auto_reboot",
         "auto_reboot",
         "unknown field `auto_reboot`",
@@ -284,7 +284,7 @@ fn reject_and_extra_ranges() {
     .unwrap();
     assert_eq!(p.firewall.action, FirewallAction::Reject);
     let p = load_edited(
-        "install = false\n",
+        "install = true\n",
         "install = false\n[[update.extra_vulnerable]]\nid = \"LOCAL-1\"\nfrom = \"7.24\"\nto = \"7.25\"\n",
     )
     .unwrap();
@@ -295,7 +295,7 @@ fn reject_and_extra_ranges() {
         .collect();
     assert_eq!(ids, ["LOCAL-1"]);
     check_at(
-        "install = false\n",
+        "install = true\n",
         "install = false\n[[update.extra_vulnerable]]\nid = \"LOCAL-1\"\nfrom = \"7.25\"\nto = \"7.24\"\n",
         "update.extra_vulnerable[0].to",
         "to = \"7.24\"",

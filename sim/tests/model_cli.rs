@@ -149,7 +149,7 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
             ),
             (
                 "/ipv6 address print",
-                "bad command name ipv6 (line 1 column 2)\n",
+                "bad command name address (line 1 column 7)\n",
             ),
             (
                 "/ip servic print",
@@ -674,5 +674,54 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
             pkg.contains(" 0   routeros                6.49.13"),
             "{pkg:?}"
         );
+    }
+
+    #[test]
+    fn do_on_error_and_foreach() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(
+            &mut t,
+            ":do { /user remove admin } on-error={ :put caught }",
+            "caught\n",
+        );
+        cli(
+            &mut t,
+            ":foreach s in=[/ip service find where port<100] do={ /ip service disable $s }",
+            "",
+        );
+        cli(&mut t, "/ip service print count-only where disabled", "5\n");
+        cli(&mut t, ":do { :put inside }", "inside\n");
+    }
+
+    #[test]
+    fn settings_menus() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(&mut t, "/system routerboard print", "  routerboard: no\n");
+        cli(
+            &mut t,
+            "/ip settings set rp-filter=strict tcp-syncookies=yes",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ip settings set rp-filter=sometimes",
+            "input does not match any value of rp-filter\n",
+        );
+        cli(&mut t, "/user settings set minimum-password-length=12", "");
+        let out = t.execute("/export terse");
+        assert!(
+            out.contains("/ip settings set rp-filter=strict tcp-syncookies=yes\n"),
+            "{out}"
+        );
+        assert!(
+            out.contains("/user settings set minimum-password-length=12\n"),
+            "{out}"
+        );
+        let clock = t.execute("/system clock print");
+        let re = regex::Regex::new(r"^                  time: \d{2}:\d{2}:\d{2}\n                  date: \d{4}-\d{2}-\d{2}\n  time-zone-autodetect: yes\n")
+            .expect("regex");
+        assert!(re.is_match(&clock), "{clock}");
     }
 }

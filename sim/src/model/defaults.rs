@@ -1178,11 +1178,7 @@ pub fn factory(v: Ver, version: &Version, identity: &str) -> BTreeMap<String, Ta
         "system/routerboard".into(),
         Table::new(vec![Item::new(0, &[("routerboard", "no")])]),
     );
-    let license = if v.v7() {
-        Item::new(0, &[("system-id", "SimChr0000A"), ("level", "free")])
-    } else {
-        Item::new(0, &[("system-id", "SimChr0000A"), ("level", "free")])
-    };
+    let license = Item::new(0, &[("system-id", "SimChr0000A"), ("level", "free")]);
     t.insert("system/license".into(), Table::new(vec![license]));
     t
 }

@@ -28,11 +28,14 @@ const ORDER: &[&str] = &[
     "ip/neighbor/discovery-settings",
     "ip/proxy",
     "ip/service",
+    "ip/settings",
     "ip/socks",
     "ip/ssh",
     "ip/upnp",
+    "ipv6/settings",
     "snmp",
     "snmp/community",
+    "system/clock",
     "system/identity",
     "system/logging/action",
     "system/logging",
@@ -42,6 +45,7 @@ const ORDER: &[&str] = &[
     "tool/mac-server/mac-winbox",
     "tool/mac-server/ping",
     "tool/romon",
+    "user/settings",
 ];
 
 /// Factory items that export as `add` (the CHR's DHCP client is ordinary configuration).

@@ -719,9 +719,8 @@ impl State {
             {
                 Some(LoginRefusal::Policy)
             }
-            // CVE-2023-41570: 7.1 to 7.11 did not apply the user's address= to REST.
             Some(u)
-                if !(via.rest && self.ver.ge(7, 1) && !self.ver.ge(7, 12))
+                if !self.rest_skips_user_address(via)
                     && !addr_allowed(u.get("address").unwrap_or(""), from) =>
             {
                 Some(LoginRefusal::UserAddress)
@@ -779,6 +778,11 @@ impl State {
         }
         self.sessions.push(rec.clone());
         Ok(rec)
+    }
+
+    /// CVE-2023-41570: 7.1 to 7.11 did not apply the user's `address=` to REST.
+    fn rest_skips_user_address(&self, via: LoginVia) -> bool {
+        via.rest && self.ver.ge(7, 1) && !self.ver.ge(7, 12)
     }
 
     /// Ends a session and logs `user X logged out ...` (not for REST).
