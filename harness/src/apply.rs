@@ -132,23 +132,32 @@ async fn run_step(op: &Operator<'_>, step: &Step, creds: &Credentials) -> Result
     } else {
         Err(ApplyError::Step {
             step: step.id,
-            detail: format!(
-                "the router answered: {}",
-                creds.password.redact_in(printed)
-            ),
+            detail: format!("the router answered: {}", creds.password.redact_in(printed)),
         })
     }
 }
 
-async fn verify_login(op: &Operator<'_>, step: &Step, creds: &Credentials) -> Result<(), ApplyError> {
+async fn verify_login(
+    op: &Operator<'_>,
+    step: &Step,
+    creds: &Credentials,
+) -> Result<(), ApplyError> {
     match op
-        .try_login(Role::Trusted, LoginService::Ssh, &creds.user, creds.password.expose())
+        .try_login(
+            Role::Trusted,
+            LoginService::Ssh,
+            &creds.user,
+            creds.password.expose(),
+        )
         .await
     {
         LoginAttempt::Accepted => Ok(()),
         other => Err(ApplyError::Step {
             step: step.id,
-            detail: format!("the new administrator `{}` cannot log in over ssh: {other:?}", creds.user),
+            detail: format!(
+                "the new administrator `{}` cannot log in over ssh: {other:?}",
+                creds.user
+            ),
         }),
     }
 }
@@ -158,9 +167,13 @@ async fn wait_for_ssh(lab: &dyn Lab, step: &Step) -> Result<(), ApplyError> {
     let addr = lab.access().endpoint("ssh");
     let timing = lab.timing();
     let deadline = Instant::now() + timing.connect * 50 + Duration::from_secs(5);
-    let vantage = lab.vantage(Role::Trusted).ok_or(ApplyError::NoTrustedVantage)?;
+    let vantage = lab
+        .vantage(Role::Trusted)
+        .ok_or(ApplyError::NoTrustedVantage)?;
     loop {
-        let probe = vantage.run(move || async move { probe_tcp(addr, timing).await }).await;
+        let probe = vantage
+            .run(move || async move { probe_tcp(addr, timing).await })
+            .await;
         if matches!(probe.identity, Some(Identity::Ssh(_))) {
             return Ok(());
         }

@@ -1,4 +1,6 @@
 pub mod access;
+pub mod apply;
+pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod client;
@@ -13,5 +15,3 @@ pub mod report;
 pub mod run;
 pub mod secret;
 pub mod vantage;
-pub mod apply;
-pub mod audit;

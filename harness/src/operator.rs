@@ -225,7 +225,9 @@ impl<'a> Operator<'a> {
                         Ok(())
                     }
                     LoginService::Telnet => telnet_login(addr, &user, &password, timeout).await,
-                    LoginService::Ftp => ftp_login(addr, &user, &password, timeout).await.map(|_| ()),
+                    LoginService::Ftp => {
+                        ftp_login(addr, &user, &password, timeout).await.map(|_| ())
+                    }
                     LoginService::Api => ApiClient::login(addr, &user, &password, timeout)
                         .await
                         .map(|_| ()),

@@ -160,7 +160,11 @@ async fn identify(mut stream: TcpStream, timing: ProbeTiming) -> Identity {
     }
 }
 
-async fn read_some<'a>(stream: &mut TcpStream, buf: &'a mut [u8], wait: Duration) -> Option<&'a [u8]> {
+async fn read_some<'a>(
+    stream: &mut TcpStream,
+    buf: &'a mut [u8],
+    wait: Duration,
+) -> Option<&'a [u8]> {
     match tokio::time::timeout(wait, stream.read(buf)).await {
         Ok(Ok(n)) if n > 0 => Some(&buf[..n]),
         _ => None,
@@ -235,7 +239,10 @@ mod tests {
     #[test]
     fn greetings_are_classified_by_what_they_say() {
         let cases: &[(&[u8], Identity)] = &[
-            (b"SSH-2.0-ROSSSH\r\n", Identity::Ssh("SSH-2.0-ROSSSH".into())),
+            (
+                b"SSH-2.0-ROSSSH\r\n",
+                Identity::Ssh("SSH-2.0-ROSSSH".into()),
+            ),
             (
                 b"220 CHR FTP server (MikroTik 7.23.7) ready\r\n",
                 Identity::Ftp("220 CHR FTP server (MikroTik 7.23.7) ready".into()),

@@ -75,7 +75,9 @@ async fn build_lab(
 ) -> Result<Box<dyn Lab>, RunError> {
     match target {
         Target::Sim => {
-            progress.say(format!("starting the simulated RouterOS {version} in network namespaces"));
+            progress.say(format!(
+                "starting the simulated RouterOS {version} in network namespaces"
+            ));
             let lab = SimLab::start(SimLabConfig {
                 version,
                 ..SimLabConfig::default()
@@ -84,7 +86,12 @@ async fn build_lab(
             .map_err(|e| RunError::Internal(e.to_string()))?;
             Ok(Box::new(lab))
         }
-        Target::Remote { scheme, user, host, port } => {
+        Target::Remote {
+            scheme,
+            user,
+            host,
+            port,
+        } => {
             if *scheme != Scheme::Ssh {
                 return Err(RunError::Usage(format!(
                     "--target {}://… is not supported yet: chrlab applies and reads over ssh://user@host:port",
@@ -160,7 +167,9 @@ pub async fn bench(args: &BenchArgs) -> Result<(), RunError> {
         let result = audit(lab.as_ref(), &profile, &args.profile, true).await;
         let audited = started.elapsed();
         lab.shutdown().await;
-        let report = result.map_err(|e| RunError::Internal(e.to_string()))?.report;
+        let report = result
+            .map_err(|e| RunError::Internal(e.to_string()))?
+            .report;
         let tally = report.tally();
         totals.push(audited);
         println!(

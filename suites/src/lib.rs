@@ -30,14 +30,24 @@ impl Run {
             .iter()
             .find(|r| r.id == id)
             .unwrap_or_else(|| {
-                let ids: Vec<&str> = self.audit.report.results.iter().map(|r| r.id.as_str()).collect();
+                let ids: Vec<&str> = self
+                    .audit
+                    .report
+                    .results
+                    .iter()
+                    .map(|r| r.id.as_str())
+                    .collect();
                 panic!("no check `{id}`; checks are {ids:?}")
             })
     }
 
     /// The RouterOS version the router reported (snapshot key).
     pub fn version(&self) -> String {
-        self.audit.report.version.clone().unwrap_or_else(|| "unknown".into())
+        self.audit
+            .report
+            .version
+            .clone()
+            .unwrap_or_else(|| "unknown".into())
     }
 }
 
@@ -79,9 +89,9 @@ fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 
 
 async fn build(config: SimLabConfig, harden: bool, sabotage: &'static [&'static str]) -> Run {
     let profile = Profile::baseline();
-    let lab = SimLab::start(config)
-        .await
-        .unwrap_or_else(|e| panic!("cannot start the simulator lab (run as root with nftables installed): {e}"));
+    let lab = SimLab::start(config).await.unwrap_or_else(|e| {
+        panic!("cannot start the simulator lab (run as root with nftables installed): {e}")
+    });
     if !sabotage.is_empty() {
         let op = Operator::new(&lab);
         for line in sabotage {
@@ -95,7 +105,11 @@ async fn build(config: SimLabConfig, harden: bool, sabotage: &'static [&'static 
     let audit = audit(&lab, &profile, Path::new("profiles/baseline.toml"), harden)
         .await
         .unwrap_or_else(|e| panic!("audit failed: {e}"));
-    Run { lab, profile, audit }
+    Run {
+        lab,
+        profile,
+        audit,
+    }
 }
 
 /// The default simulator, hardened with the default baseline, then audited.

@@ -36,7 +36,10 @@ fn probe_matrix_snapshot() {
     for (name, run) in [("hardened", hardened()), ("factory", unhardened())] {
         let matrix = run.audit.observation.summary().matrix;
         snapshot_settings().bind(|| {
-            insta::assert_yaml_snapshot!(format!("probe_matrix__{name}__{}", run.version()), matrix);
+            insta::assert_yaml_snapshot!(
+                format!("probe_matrix__{name}__{}", run.version()),
+                matrix
+            );
         });
     }
 }

@@ -22,7 +22,12 @@ fn unhardened_router_fails(#[case] id: &str) {
 #[test]
 fn failed_login_lines_snapshot() {
     let run = hardened();
-    let log = run.audit.observation.log.as_ref().expect("the log was read");
+    let log = run
+        .audit
+        .observation
+        .log
+        .as_ref()
+        .expect("the log was read");
     let lines: Vec<String> = log
         .iter()
         .filter(|e| e.message.starts_with("login failure"))

@@ -33,7 +33,12 @@ fn vulnerable_version_names_the_cve() {
 #[test]
 fn update_state_snapshot() {
     for run in [hardened(), unhardened()] {
-        let u = run.audit.observation.update.as_ref().expect("update state was read");
+        let u = run
+            .audit
+            .observation
+            .update
+            .as_ref()
+            .expect("update state was read");
         let state = serde_json::json!({
             "installed-version": u.installed_version.to_string(),
             "channel": u.channel.as_str(),

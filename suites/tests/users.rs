@@ -1,8 +1,8 @@
 //! Measure 4, users: the factory admin is gone and refused; a named administrator with a
 //! strong password logs in.
 
-use chrlab_suites::{explain, failed, hardened, passed, snapshot_settings, unhardened};
 use chrlab::report::ReportKind;
+use chrlab_suites::{explain, failed, hardened, passed, snapshot_settings, unhardened};
 use rstest::rstest;
 
 #[rstest]
@@ -29,13 +29,22 @@ fn unhardened_router_fails(#[case] id: &str) {
 fn the_generated_password_appears_in_no_report() {
     let run = hardened();
     let password = run.audit.observation.operator_password.expose().to_string();
-    assert!(password.len() >= 16, "the generated password follows the policy");
+    assert!(
+        password.len() >= 16,
+        "the generated password follows the policy"
+    );
     for kind in [ReportKind::Json, ReportKind::Junit, ReportKind::Markdown] {
         let text = kind.render(&run.audit.report);
-        assert!(!text.contains(&password), "the password leaked into the {kind:?} report");
+        assert!(
+            !text.contains(&password),
+            "the password leaked into the {kind:?} report"
+        );
     }
     let summary = format!("{:?}", run.audit.observation.summary());
-    assert!(!summary.contains(&password), "the password leaked into the snapshot data");
+    assert!(
+        !summary.contains(&password),
+        "the password leaked into the snapshot data"
+    );
 }
 
 #[test]

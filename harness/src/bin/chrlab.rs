@@ -117,8 +117,9 @@ fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
     if !uses_sim || nix::unistd::geteuid().is_root() {
         return Ok(());
     }
-    chrlab::lab::netns::enter_user_namespace()
-        .map_err(|e| format!("cannot enter an unprivileged user namespace for the simulator lab: {e}"))
+    chrlab::lab::netns::enter_user_namespace().map_err(|e| {
+        format!("cannot enter an unprivileged user namespace for the simulator lab: {e}")
+    })
 }
 
 fn init_tracing(verbose: u8) {

@@ -39,14 +39,21 @@ pub enum Verdict {
 }
 
 /// Evaluates the input chain for a new TCP connection from `src` to `port`.
-pub fn evaluate(rules: &[FilterRule], lists: &[AddressListEntry], src: Ipv4Addr, port: u16) -> Verdict {
+pub fn evaluate(
+    rules: &[FilterRule],
+    lists: &[AddressListEntry],
+    src: Ipv4Addr,
+    port: u16,
+) -> Verdict {
     for (i, rule) in rules.iter().enumerate() {
         if rule.disabled || rule.chain.name() != "input" || !matches(rule, lists, src, port) {
             continue;
         }
         match rule.action {
             Action::Accept => return Verdict::Accept(Some(i)),
-            Action::Drop | Action::Reject | Action::Tarpit => return Verdict::Block(i, rule.action),
+            Action::Drop | Action::Reject | Action::Tarpit => {
+                return Verdict::Block(i, rule.action);
+            }
             _ => {}
         }
     }
@@ -82,7 +89,10 @@ fn matches(rule: &FilterRule, lists: &[AddressListEntry], src: Ipv4Addr, port: u
 }
 
 fn parsed(obs: &Observation) -> Result<(Vec<FilterRule>, Vec<AddressListEntry>), String> {
-    let filter = obs.filter.as_ref().map_err(|e| format!("could not read /ip firewall filter: {e}"))?;
+    let filter = obs
+        .filter
+        .as_ref()
+        .map_err(|e| format!("could not read /ip firewall filter: {e}"))?;
     let lists = obs
         .address_lists
         .as_ref()
@@ -95,7 +105,9 @@ fn parsed(obs: &Observation) -> Result<(Vec<FilterRule>, Vec<AddressListEntry>),
     let lists = lists
         .iter()
         .enumerate()
-        .map(|(i, r)| AddressListEntry::from_props(r).map_err(|e| format!("address-list entry {i}: {e}")))
+        .map(|(i, r)| {
+            AddressListEntry::from_props(r).map_err(|e| format!("address-list entry {i}: {e}"))
+        })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rules, lists))
 }
@@ -118,7 +130,11 @@ fn outsider(profile: &Profile, obs: &Observation) -> Ipv4Addr {
         .management_cidrs
         .iter()
         .any(|c| c.contains(IpAddr::V4(candidate)));
-    if listed { Ipv4Addr::new(198, 51, 100, 66) } else { candidate }
+    if listed {
+        Ipv4Addr::new(198, 51, 100, 66)
+    } else {
+        candidate
+    }
 }
 
 fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
@@ -127,8 +143,13 @@ fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
         Ok(x) => x,
         Err(e) => return check("firewall.rules", title, Outcome::Fail(e)),
     };
-    let trusted = v4(obs.source(Role::Trusted))
-        .or_else(|| profile.firewall.management_cidrs.iter().find_map(|c| v4(Some(c.addr()))));
+    let trusted = v4(obs.source(Role::Trusted)).or_else(|| {
+        profile
+            .firewall
+            .management_cidrs
+            .iter()
+            .find_map(|c| v4(Some(c.addr())))
+    });
     let outsider = outsider(profile, obs);
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
@@ -137,7 +158,10 @@ fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
             let v = evaluate(&rules, &lists, t, port);
             evidence.push(format!("tcp {t} -> :{port}: {v:?}"));
             if let Verdict::Block(i, a) = v {
-                bad.push(format!("port {port} from trusted {t} is blocked by rule {i} ({})", a.word()));
+                bad.push(format!(
+                    "port {port} from trusted {t} is blocked by rule {i} ({})",
+                    a.word()
+                ));
             }
         }
         let v = evaluate(&rules, &lists, outsider, port);
@@ -145,11 +169,17 @@ fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
         if let Verdict::Accept(rule) = v {
             bad.push(match rule {
                 Some(i) => format!("port {port} from untrusted {outsider} is accepted by rule {i}"),
-                None => format!("port {port} from untrusted {outsider} is not blocked by any input rule"),
+                None => format!(
+                    "port {port} from untrusted {outsider} is not blocked by any input rule"
+                ),
             });
         }
     }
-    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let outcome = if bad.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(bad.join("; "))
+    };
     let mut r = check("firewall.rules", title, outcome);
     r.evidence = evidence;
     r
@@ -158,7 +188,11 @@ fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
 fn trusted_reachable(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = "management ports answer from the trusted vantage";
     if obs.source(Role::Trusted).is_none() {
-        return check("firewall.trusted-reachable", title, Outcome::Skip("not verifiable: no trusted vantage".into()));
+        return check(
+            "firewall.trusted-reachable",
+            title,
+            Outcome::Skip("not verifiable: no trusted vantage".into()),
+        );
     }
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
@@ -173,7 +207,11 @@ fn trusted_reachable(profile: &Profile, obs: &Observation) -> CheckResult {
             None => bad.push(format!("port {port} was not probed from trusted")),
         }
     }
-    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let outcome = if bad.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(bad.join("; "))
+    };
     let mut r = check("firewall.trusted-reachable", title, outcome);
     r.evidence = evidence;
     r
@@ -185,11 +223,17 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
         return check(
             "firewall.untrusted-blocked",
             title,
-            Outcome::Skip("not verifiable: no untrusted vantage (name a second source address)".into()),
+            Outcome::Skip(
+                "not verifiable: no untrusted vantage (name a second source address)".into(),
+            ),
         );
     }
     if let Some(limit) = obs.limitations.iter().find(|l| l.contains("firewall")) {
-        return check("firewall.untrusted-blocked", title, Outcome::Skip(format!("not verifiable: {limit}")));
+        return check(
+            "firewall.untrusted-blocked",
+            title,
+            Outcome::Skip(format!("not verifiable: {limit}")),
+        );
     }
     let want = match profile.firewall.action {
         FirewallAction::Drop => "filtered",
@@ -203,16 +247,24 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
                 evidence.push(format!("port {port} from untrusted: {p}"));
                 let ok = match profile.firewall.action {
                     FirewallAction::Drop => p.state == PortState::Filtered,
-                    FirewallAction::Reject => matches!(p.state, PortState::Closed | PortState::Rejected),
+                    FirewallAction::Reject => {
+                        matches!(p.state, PortState::Closed | PortState::Rejected)
+                    }
                 };
                 if !ok {
-                    bad.push(format!("port {port} is {p} from untrusted, expected {want}"));
+                    bad.push(format!(
+                        "port {port} is {p} from untrusted, expected {want}"
+                    ));
                 }
             }
             None => bad.push(format!("port {port} was not probed from untrusted")),
         }
     }
-    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let outcome = if bad.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(bad.join("; "))
+    };
     let mut r = check("firewall.untrusted-blocked", title, outcome);
     r.evidence = evidence;
     r

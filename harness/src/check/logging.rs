@@ -20,27 +20,53 @@ fn truthy(v: &str) -> bool {
 
 fn rule(profile: &Profile, obs: &Observation) -> CheckResult {
     let want = profile.logging.rule_topics.join(",");
-    let title = format!("a /system logging rule sends {want} to {}", profile.logging.action);
+    let title = format!(
+        "a /system logging rule sends {want} to {}",
+        profile.logging.action
+    );
     let rules = match &obs.logging {
         Ok(r) => r,
-        Err(e) => return check("logging.rule", &title, Outcome::Fail(format!("could not read /system logging: {e}"))),
+        Err(e) => {
+            return check(
+                "logging.rule",
+                &title,
+                Outcome::Fail(format!("could not read /system logging: {e}")),
+            );
+        }
     };
     let get = |r: &Vec<(String, String)>, k: &str| {
-        r.iter().find(|(key, _)| key == k).map(|(_, v)| v.clone()).unwrap_or_default()
+        r.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
     };
     let found = rules.iter().find(|r| {
         let topics: Vec<String> = get(r, "topics").split(',').map(str::to_string).collect();
         !truthy(&get(r, "disabled"))
             && get(r, "action") == profile.logging.action
-            && profile.logging.rule_topics.iter().all(|t| topics.contains(t))
+            && profile
+                .logging
+                .rule_topics
+                .iter()
+                .all(|t| topics.contains(t))
     });
     let evidence: Vec<String> = rules
         .iter()
-        .map(|r| format!("topics={} action={} disabled={}", get(r, "topics"), get(r, "action"), get(r, "disabled")))
+        .map(|r| {
+            format!(
+                "topics={} action={} disabled={}",
+                get(r, "topics"),
+                get(r, "action"),
+                get(r, "disabled")
+            )
+        })
         .collect();
     let outcome = match found {
         Some(_) => Outcome::Pass,
-        None => Outcome::Fail(format!("no enabled rule sends {want} to {}", profile.logging.action)),
+        None => Outcome::Fail(format!(
+            "no enabled rule sends {want} to {}",
+            profile.logging.action
+        )),
     };
     let mut r = check("logging.rule", &title, outcome);
     r.evidence = evidence;
@@ -50,11 +76,21 @@ fn rule(profile: &Profile, obs: &Observation) -> CheckResult {
 fn failed_logins(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = "failed logins from the trusted vantage appear in /log";
     let Some(from) = obs.source(Role::Trusted) else {
-        return check("logging.failed-login-recorded", title, Outcome::Skip("not verifiable: no trusted vantage".into()));
+        return check(
+            "logging.failed-login-recorded",
+            title,
+            Outcome::Skip("not verifiable: no trusted vantage".into()),
+        );
     };
     let log = match &obs.log {
         Ok(l) => l,
-        Err(e) => return check("logging.failed-login-recorded", title, Outcome::Fail(format!("could not read /log: {e}"))),
+        Err(e) => {
+            return check(
+                "logging.failed-login-recorded",
+                title,
+                Outcome::Fail(format!("could not read /log: {e}")),
+            );
+        }
     };
     if obs.provoked.is_empty() {
         return check(
@@ -63,18 +99,36 @@ fn failed_logins(profile: &Profile, obs: &Observation) -> CheckResult {
             Outcome::Skip("not verifiable: no login service refused a wrong password".into()),
         );
     }
-    let topics: Vec<&str> = profile.logging.failed_login_topics.iter().map(String::as_str).collect();
+    let topics: Vec<&str> = profile
+        .logging
+        .failed_login_topics
+        .iter()
+        .map(String::as_str)
+        .collect();
     let mut missing = Vec::new();
     let mut evidence = Vec::new();
     for (service, user) in &obs.provoked {
-        let want = format!("login failure for user {user} from {from} via {}", service.via());
+        let want = format!(
+            "login failure for user {user} from {from} via {}",
+            service.via()
+        );
         match log.iter().find(|e| e.message == want) {
-            Some(e) if e.has_topics(&topics) => evidence.push(format!("{} {}", e.topics.join(","), e.message)),
-            Some(e) => missing.push(format!("`{want}` is logged with topics {} instead of {}", e.topics.join(","), topics.join(","))),
+            Some(e) if e.has_topics(&topics) => {
+                evidence.push(format!("{} {}", e.topics.join(","), e.message))
+            }
+            Some(e) => missing.push(format!(
+                "`{want}` is logged with topics {} instead of {}",
+                e.topics.join(","),
+                topics.join(",")
+            )),
             None => missing.push(format!("`{want}` is not in /log")),
         }
     }
-    let outcome = if missing.is_empty() { Outcome::Pass } else { Outcome::Fail(missing.join("; ")) };
+    let outcome = if missing.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(missing.join("; "))
+    };
     let mut r = check("logging.failed-login-recorded", title, outcome);
     r.evidence = evidence;
     r

@@ -182,20 +182,25 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             )
             .await;
     }
-    let update = read(op.rest_rows(Role::Trusted, "/system/package/update").await).and_then(
-        |rows| {
+    let update =
+        read(op.rest_rows(Role::Trusted, "/system/package/update").await).and_then(|rows| {
             let row = rows.first().ok_or("empty answer")?;
             PackageUpdate::from_props(row).map_err(|e| e.to_string())
-        },
-    );
+        });
     let services = parse_rows(
         read(op.rest_rows(Role::Trusted, "/ip/service").await),
         Service::from_props,
     )
     .map(|v| v.into_iter().filter(|s| !s.dynamic).collect::<Vec<_>>());
-    let users = parse_rows(read(op.rest_rows(Role::Trusted, "/user").await), User::from_props);
+    let users = parse_rows(
+        read(op.rest_rows(Role::Trusted, "/user").await),
+        User::from_props,
+    );
     let filter = read(op.rest_rows(Role::Trusted, "/ip/firewall/filter").await);
-    let address_lists = read(op.rest_rows(Role::Trusted, "/ip/firewall/address-list").await);
+    let address_lists = read(
+        op.rest_rows(Role::Trusted, "/ip/firewall/address-list")
+            .await,
+    );
     let logging = read(op.rest_rows(Role::Trusted, "/system/logging").await);
     let mut limitations = lab.limitations();
     if let Ok(rows) = op.rest_rows(Role::Trusted, "/system/resource").await {
@@ -206,7 +211,9 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             .find(|(k, _)| k == "sim-firewall")
             .map(|(_, v)| v.clone());
         if sim_firewall.as_deref() == Some("not-enforced") {
-            limitations.push("the simulator's firewall is not enforced (no network namespace of its own)".into());
+            limitations.push(
+                "the simulator's firewall is not enforced (no network namespace of its own)".into(),
+            );
         }
     }
 
@@ -223,7 +230,10 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         LoginService::Rest,
     ] {
         let attempt = op.try_login(Role::Trusted, service, &admin, "").await;
-        logins.insert((format!("{admin} (empty password)"), service, Role::Trusted), attempt);
+        logins.insert(
+            (format!("{admin} (empty password)"), service, Role::Trusted),
+            attempt,
+        );
     }
     for service in [LoginService::Ssh, LoginService::Rest] {
         let attempt = op
@@ -236,11 +246,18 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     let wrong = format!("chrlab-wrong-{}", std::process::id());
     let mut provoked = Vec::new();
     for service in [LoginService::Ssh, LoginService::Rest] {
-        if op.try_login(Role::Trusted, service, &creds.user, &wrong).await == LoginAttempt::Refused {
+        if op
+            .try_login(Role::Trusted, service, &creds.user, &wrong)
+            .await
+            == LoginAttempt::Refused
+        {
             provoked.push((service, creds.user.clone()));
         }
     }
-    let log = parse_rows(read(op.rest_rows(Role::Trusted, "/log").await), LogEntry::from_props);
+    let log = parse_rows(
+        read(op.rest_rows(Role::Trusted, "/log").await),
+        LogEntry::from_props,
+    );
 
     Observation {
         lab: lab.describe(),

@@ -25,7 +25,13 @@ fn disabled_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = "unused services are disabled in /ip service";
     let services = match &obs.services {
         Ok(s) => s,
-        Err(e) => return check("services.disabled", title, Outcome::Fail(format!("could not read /ip service: {e}"))),
+        Err(e) => {
+            return check(
+                "services.disabled",
+                title,
+                Outcome::Fail(format!("could not read /ip service: {e}")),
+            );
+        }
     };
     let mut still_on = Vec::new();
     let mut evidence = Vec::new();
@@ -51,12 +57,17 @@ fn disabled_unreachable(profile: &Profile, obs: &Observation) -> CheckResult {
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
     for name in &profile.services.disable {
-        let port = obs.configured_port(name.as_str()).unwrap_or(name.default_port());
+        let port = obs
+            .configured_port(name.as_str())
+            .unwrap_or(name.default_port());
         for role in Role::ALL {
             if let Some(p) = obs.matrix.get(port, role.name()) {
                 evidence.push(format!("{} port {port} from {role}: {p}", name.as_str()));
                 if p.state == PortState::Open {
-                    bad.push(format!("{} port {port} is open from {role} ({p})", name.as_str()));
+                    bad.push(format!(
+                        "{} port {port} is open from {role} ({p})",
+                        name.as_str()
+                    ));
                 }
             }
         }
@@ -77,7 +88,13 @@ fn moved_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = "ssh and www are on the baseline's ports in /ip service";
     let services = match &obs.services {
         Ok(s) => s,
-        Err(e) => return check("services.moved", title, Outcome::Fail(format!("could not read /ip service: {e}"))),
+        Err(e) => {
+            return check(
+                "services.moved",
+                title,
+                Outcome::Fail(format!("could not read /ip service: {e}")),
+            );
+        }
     };
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
@@ -88,7 +105,11 @@ fn moved_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
             None => bad.push(format!("{} is missing from /ip service", name.as_str())),
         }
     }
-    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let outcome = if bad.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(bad.join("; "))
+    };
     let mut r = check("services.moved", title, outcome);
     r.evidence = evidence;
     r
@@ -142,13 +163,20 @@ fn moved_answer(profile: &Profile, obs: &Observation) -> CheckResult {
                     _ => false,
                 };
                 if !right {
-                    bad.push(format!("{} does not answer on port {port} from trusted ({p})", name.as_str()));
+                    bad.push(format!(
+                        "{} does not answer on port {port} from trusted ({p})",
+                        name.as_str()
+                    ));
                 }
             }
             None => bad.push(format!("port {port} was not probed from trusted")),
         }
     }
-    let outcome = if bad.is_empty() { Outcome::Pass } else { Outcome::Fail(bad.join("; ")) };
+    let outcome = if bad.is_empty() {
+        Outcome::Pass
+    } else {
+        Outcome::Fail(bad.join("; "))
+    };
     let mut r = check("services.answer-on-new-ports", title, outcome);
     r.evidence = evidence;
     r

@@ -16,10 +16,15 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
         Ok(u) => u,
         Err(e) => {
             let why = format!("could not read /system package update: {e}");
-            return ["update.minimum-version", "update.no-known-vulnerability", "update.channel", "update.latest"]
-                .iter()
-                .map(|id| check(id, "update state readable", Outcome::Fail(why.clone())))
-                .collect();
+            return [
+                "update.minimum-version",
+                "update.no-known-vulnerability",
+                "update.channel",
+                "update.latest",
+            ]
+            .iter()
+            .map(|id| check(id, "update state readable", Outcome::Fail(why.clone())))
+            .collect();
         }
     };
     let installed = &update.installed_version;
@@ -85,11 +90,23 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
         }
     };
     vec![
-        check("update.minimum-version", "installed RouterOS meets the minimum version", minimum)
-            .with_evidence(format!("installed-version: {installed}")),
-        check("update.no-known-vulnerability", "installed RouterOS is in no known-vulnerable range", vulnerable),
-        check("update.channel", "update channel is the baseline's", channel)
-            .with_evidence(format!("channel: {}", update.channel.as_str())),
+        check(
+            "update.minimum-version",
+            "installed RouterOS meets the minimum version",
+            minimum,
+        )
+        .with_evidence(format!("installed-version: {installed}")),
+        check(
+            "update.no-known-vulnerability",
+            "installed RouterOS is in no known-vulnerable range",
+            vulnerable,
+        ),
+        check(
+            "update.channel",
+            "update channel is the baseline's",
+            channel,
+        )
+        .with_evidence(format!("channel: {}", update.channel.as_str())),
         check("update.latest", "no newer RouterOS is available", latest).with_evidence(format!(
             "status: {}",
             update.status.as_deref().unwrap_or("(not checked)")

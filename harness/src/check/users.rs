@@ -26,16 +26,35 @@ fn admin_gone(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = format!("the factory user `{admin}` is removed or disabled");
     let users = match &obs.users {
         Ok(u) => u,
-        Err(e) => return check("users.default-admin-gone", &title, Outcome::Fail(format!("could not read /user: {e}"))),
+        Err(e) => {
+            return check(
+                "users.default-admin-gone",
+                &title,
+                Outcome::Fail(format!("could not read /user: {e}")),
+            );
+        }
     };
     let outcome = match users.iter().find(|u| &u.name == admin) {
         None => Outcome::Pass,
-        Some(u) if u.disabled && profile.users.default_admin == DefaultAdmin::Disable => Outcome::Pass,
-        Some(u) if u.disabled => Outcome::Fail(format!("`{admin}` is disabled but still present; the baseline removes it")),
-        Some(u) => Outcome::Fail(format!("`{admin}` still exists and is enabled (group {})", u.group)),
+        Some(u) if u.disabled && profile.users.default_admin == DefaultAdmin::Disable => {
+            Outcome::Pass
+        }
+        Some(u) if u.disabled => Outcome::Fail(format!(
+            "`{admin}` is disabled but still present; the baseline removes it"
+        )),
+        Some(u) => Outcome::Fail(format!(
+            "`{admin}` still exists and is enabled (group {})",
+            u.group
+        )),
     };
-    check("users.default-admin-gone", &title, outcome)
-        .with_evidence(format!("users: {}", users.iter().map(|u| u.name.as_str()).collect::<Vec<_>>().join(", ")))
+    check("users.default-admin-gone", &title, outcome).with_evidence(format!(
+        "users: {}",
+        users
+            .iter()
+            .map(|u| u.name.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    ))
 }
 
 fn admin_refused(profile: &Profile, obs: &Observation) -> CheckResult {
@@ -56,9 +75,14 @@ fn admin_refused(profile: &Profile, obs: &Observation) -> CheckResult {
         }
     }
     let outcome = if !accepted.is_empty() {
-        Outcome::Fail(format!("`{admin}` logged in with an empty password over {}", accepted.join(", ")))
+        Outcome::Fail(format!(
+            "`{admin}` logged in with an empty password over {}",
+            accepted.join(", ")
+        ))
     } else if refused == 0 {
-        Outcome::Skip("not verifiable: no login service answered, so no login could be refused".into())
+        Outcome::Skip(
+            "not verifiable: no login service answered, so no login could be refused".into(),
+        )
     } else {
         Outcome::Pass
     };
@@ -69,29 +93,51 @@ fn admin_refused(profile: &Profile, obs: &Observation) -> CheckResult {
 
 fn new_admin(profile: &Profile, obs: &Observation) -> CheckResult {
     let name = &profile.users.name;
-    let title = format!("the administrator `{name}` exists in group {} and can log in", profile.users.group);
+    let title = format!(
+        "the administrator `{name}` exists in group {} and can log in",
+        profile.users.group
+    );
     let users = match &obs.users {
         Ok(u) => u,
-        Err(e) => return check("users.new-admin", &title, Outcome::Fail(format!("could not read /user: {e}"))),
+        Err(e) => {
+            return check(
+                "users.new-admin",
+                &title,
+                Outcome::Fail(format!("could not read /user: {e}")),
+            );
+        }
     };
     let Some(user) = users.iter().find(|u| &u.name == name) else {
-        return check("users.new-admin", &title, Outcome::Fail(format!("there is no user `{name}`")));
+        return check(
+            "users.new-admin",
+            &title,
+            Outcome::Fail(format!("there is no user `{name}`")),
+        );
     };
     if user.disabled {
-        return check("users.new-admin", &title, Outcome::Fail(format!("`{name}` is disabled")));
+        return check(
+            "users.new-admin",
+            &title,
+            Outcome::Fail(format!("`{name}` is disabled")),
+        );
     }
     if user.group != profile.users.group {
         return check(
             "users.new-admin",
             &title,
-            Outcome::Fail(format!("`{name}` is in group {}, not {}", user.group, profile.users.group)),
+            Outcome::Fail(format!(
+                "`{name}` is in group {}, not {}",
+                user.group, profile.users.group
+            )),
         );
     }
     if &obs.operator_user != name {
         return check(
             "users.new-admin",
             &title,
-            Outcome::Skip(format!("not verifiable: the harness does not know `{name}`'s password")),
+            Outcome::Skip(format!(
+                "not verifiable: the harness does not know `{name}`'s password"
+            )),
         );
     }
     let mut evidence = Vec::new();
@@ -99,7 +145,9 @@ fn new_admin(profile: &Profile, obs: &Observation) -> CheckResult {
     for service in [LoginService::Ssh, LoginService::Rest] {
         let key = (name.clone(), service, Role::Trusted);
         match obs.logins.get(&key) {
-            Some(LoginAttempt::Accepted) => evidence.push(format!("{} from trusted: accepted", service.via())),
+            Some(LoginAttempt::Accepted) => {
+                evidence.push(format!("{} from trusted: accepted", service.via()))
+            }
             Some(other) => failed.push(format!("{} from trusted: {other:?}", service.via())),
             None => {}
         }

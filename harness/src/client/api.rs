@@ -48,7 +48,10 @@ impl ApiClient {
                 format!("=password={password}"),
             ])
             .await?;
-        if reply.iter().any(|s| s.first().map(String::as_str) == Some("!trap")) {
+        if reply
+            .iter()
+            .any(|s| s.first().map(String::as_str) == Some("!trap"))
+        {
             return Err(ClientError::LoginRefused {
                 service: "api",
                 user: user.to_string(),
@@ -80,7 +83,10 @@ impl ApiClient {
     }
 
     /// Runs a command and returns its `!re` rows as (key, value) pairs; a `!trap` becomes an error.
-    pub async fn rows(&mut self, words: &[String]) -> Result<Vec<Vec<(String, String)>>, ClientError> {
+    pub async fn rows(
+        &mut self,
+        words: &[String],
+    ) -> Result<Vec<Vec<(String, String)>>, ClientError> {
         let replies = self.call(words).await?;
         let mut rows = Vec::new();
         for sentence in &replies {
@@ -137,6 +143,9 @@ pub fn attributes(sentence: &[String]) -> Vec<(String, String)> {
     sentence
         .iter()
         .filter_map(|w| w.strip_prefix('='))
-        .filter_map(|w| w.split_once('=').map(|(k, v)| (k.to_string(), v.to_string())))
+        .filter_map(|w| {
+            w.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+        })
         .collect()
 }

@@ -80,7 +80,10 @@ struct AcceptAnyHostKey;
 impl client::Handler for AcceptAnyHostKey {
     type Error = russh::Error;
 
-    async fn check_server_key(&mut self, _key: &PublicKeyOrCertificate) -> Result<bool, Self::Error> {
+    async fn check_server_key(
+        &mut self,
+        _key: &PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
         // A lab router's host key is generated at first boot: there is nothing to pin it to.
         Ok(true)
     }
@@ -124,13 +127,10 @@ impl SshClient {
         .await
         .map_err(|_| ClientError::Timeout { addr, ms })?
         .map_err(protocol)?;
-        let auth = tokio::time::timeout(
-            opts.timeout,
-            handle.authenticate_password(user, password),
-        )
-        .await
-        .map_err(|_| ClientError::Timeout { addr, ms })?
-        .map_err(protocol)?;
+        let auth = tokio::time::timeout(opts.timeout, handle.authenticate_password(user, password))
+            .await
+            .map_err(|_| ClientError::Timeout { addr, ms })?
+            .map_err(protocol)?;
         if !auth.success() {
             return Err(ClientError::LoginRefused {
                 service: "ssh",
@@ -185,11 +185,7 @@ impl SshClient {
             addr: self.addr,
             detail: e.to_string(),
         };
-        let channel = self
-            .handle
-            .channel_open_session()
-            .await
-            .map_err(protocol)?;
+        let channel = self.handle.channel_open_session().await.map_err(protocol)?;
         channel
             .request_pty(true, "xterm", width, 24, 0, 0, &[])
             .await
@@ -232,7 +228,11 @@ impl SshShell {
     }
 
     /// Reads until `needle` has appeared in the output since the last call; returns that output.
-    pub async fn read_until(&mut self, needle: &str, limit: Duration) -> Result<String, ClientError> {
+    pub async fn read_until(
+        &mut self,
+        needle: &str,
+        limit: Duration,
+    ) -> Result<String, ClientError> {
         let find = |hay: &[u8]| {
             hay.windows(needle.len().max(1))
                 .position(|w| w == needle.as_bytes())

@@ -28,7 +28,9 @@ pub async fn telnet_login(
     conn.send_line(user).await?;
     conn.read_until("Password: ").await?;
     conn.send_line(password).await?;
-    let text = conn.read_until_any(&["Login failed", "MikroTik", "] > "]).await?;
+    let text = conn
+        .read_until_any(&["Login failed", "MikroTik", "] > "])
+        .await?;
     if text.contains("Login failed") {
         return Err(ClientError::LoginRefused {
             service: "telnet",
