@@ -13,7 +13,7 @@ use std::str::FromStr;
 use clap::{Args, Parser, Subcommand};
 use routeros::version::Version;
 
-use crate::report::ReportSpec;
+use crate::report::{Destination, ReportSpec};
 
 /// Default profile path.
 pub const DEFAULT_PROFILE: &str = "profiles/baseline.toml";
@@ -66,9 +66,43 @@ pub struct CheckArgs {
     /// Machine-readable report: KIND[=PATH] with KIND json, junit or md; repeatable.
     #[arg(long = "report", value_name = "KIND[=PATH]")]
     pub reports: Vec<ReportSpec>,
+    /// File for a `--report KIND` given without `=PATH`, paired in order
+    /// (`--report json --out r.json --report junit --out j.xml`).
+    #[arg(long = "out", value_name = "PATH")]
+    pub outs: Vec<PathBuf>,
     /// RouterOS version the embedded simulator runs (target `sim` only).
     #[arg(long, value_name = "VERSION", default_value = "7.23.7")]
     pub version_under_test: Version,
+}
+
+impl CheckArgs {
+    /// The reports to write: each `--out PATH` goes, in order, to a `--report KIND` that named no
+    /// path of its own.
+    pub fn report_specs(&self) -> Result<Vec<ReportSpec>, String> {
+        let mut outs = self.outs.iter();
+        let specs: Vec<ReportSpec> = self
+            .reports
+            .iter()
+            .map(|r| match (&r.dest, r.explicit_dest) {
+                (Destination::Stdout, false) => match outs.next() {
+                    Some(p) => ReportSpec {
+                        kind: r.kind,
+                        dest: Destination::File(p.clone()),
+                        explicit_dest: true,
+                    },
+                    None => r.clone(),
+                },
+                _ => r.clone(),
+            })
+            .collect();
+        match outs.next() {
+            Some(extra) => Err(format!(
+                "--out {} has no --report KIND (without =PATH) to pair with",
+                extra.display()
+            )),
+            None => Ok(specs),
+        }
+    }
 }
 
 /// `chrlab render`.
@@ -318,6 +352,27 @@ mod tests {
         ] {
             assert!(bad.parse::<Target>().is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn out_pairs_with_reports_that_name_no_path() {
+        let parse = |args: &[&str]| {
+            let mut argv = vec!["chrlab", "check"];
+            argv.extend_from_slice(args);
+            match Cli::try_parse_from(argv).unwrap().command {
+                Command::Check(a) => a.report_specs(),
+                _ => unreachable!(),
+            }
+        };
+        let specs = parse(&[
+            "--report", "json", "--out", "r.json", "--report", "md=-", "--report", "junit",
+            "--out", "j.xml",
+        ])
+        .unwrap();
+        let dests: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
+        assert_eq!(dests, ["json=r.json", "md=-", "junit=j.xml"]);
+        let err = parse(&["--report", "json=a.json", "--out", "b.json"]).unwrap_err();
+        assert!(err.contains("--out b.json"), "{err}");
     }
 
     #[test]

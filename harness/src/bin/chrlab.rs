@@ -20,8 +20,15 @@ fn main() -> ExitCode {
     }
     let exit = match cli.command {
         Command::Render(args) => render_cmd(&args),
-        Command::Check(args) => {
+        Command::Check(mut args) => {
             let verbose = cli.verbose > 0;
+            match args.report_specs() {
+                Ok(specs) => args.reports = specs,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Exit::Usage.into();
+                }
+            }
             match runtime().and_then(|rt| {
                 rt.block_on(chrlab::run::check(&args))
                     .map_err(|e| fail(e.exit(), &anyhow::Error::from(e)))

@@ -58,6 +58,8 @@ pub struct ReportSpec {
     pub kind: ReportKind,
     /// Where it is written.
     pub dest: Destination,
+    /// Whether the argument named its destination (`KIND=PATH` or `KIND=-`).
+    pub explicit_dest: bool,
 }
 
 /// Why a report could not be parsed or written.
@@ -101,7 +103,11 @@ impl FromStr for ReportSpec {
             Some("") => return Err(ReportError::EmptyPath(kind_text.to_string())),
             Some(p) => Destination::File(PathBuf::from(p)),
         };
-        Ok(ReportSpec { kind, dest })
+        Ok(ReportSpec {
+            kind,
+            dest,
+            explicit_dest: path.is_some(),
+        })
     }
 }
 
