@@ -217,43 +217,47 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         }
     }
 
-    // Black box: ports from both vantages.
-    let matrix = op.probe_matrix(&ports_to_probe(profile, &services)).await;
-
-    // Logins: the factory admin everywhere, the operator over ssh and rest.
-    let mut logins = Logins::new();
-    let admin = profile.users.default_admin_name.clone();
-    for service in [
-        LoginService::Ssh,
-        LoginService::Telnet,
-        LoginService::Api,
-        LoginService::Rest,
-    ] {
-        let attempt = op.try_login(Role::Trusted, service, &admin, "").await;
-        logins.insert(
-            (format!("{admin} (empty password)"), service, Role::Trusted),
-            attempt,
-        );
-    }
-    for service in [LoginService::Ssh, LoginService::Rest] {
-        let attempt = op
-            .try_login(Role::Trusted, service, &creds.user, creds.password.expose())
-            .await;
-        logins.insert((creds.user.clone(), service, Role::Trusted), attempt);
-    }
-
-    // Provoke failed logins from the trusted vantage with a wrong password, then read the log.
-    let wrong = format!("chrlab-wrong-{}", std::process::id());
-    let mut provoked = Vec::new();
-    for service in [LoginService::Ssh, LoginService::Rest] {
-        if op
-            .try_login(Role::Trusted, service, &creds.user, &wrong)
-            .await
-            == LoginAttempt::Refused
-        {
-            provoked.push((service, creds.user.clone()));
+    // Black box (ports from both vantages) while the logins run: probes log nothing, and the
+    // logins stay in a fixed order so the log lines they cause are deterministic.
+    let ports = ports_to_probe(profile, &services);
+    let probing = op.probe_matrix(&ports);
+    let logging_in = async {
+        // The factory admin everywhere, the operator over ssh and rest.
+        let mut logins = Logins::new();
+        let admin = profile.users.default_admin_name.clone();
+        for service in [
+            LoginService::Ssh,
+            LoginService::Telnet,
+            LoginService::Api,
+            LoginService::Rest,
+        ] {
+            let attempt = op.try_login(Role::Trusted, service, &admin, "").await;
+            logins.insert(
+                (format!("{admin} (empty password)"), service, Role::Trusted),
+                attempt,
+            );
         }
-    }
+        for service in [LoginService::Ssh, LoginService::Rest] {
+            let attempt = op
+                .try_login(Role::Trusted, service, &creds.user, creds.password.expose())
+                .await;
+            logins.insert((creds.user.clone(), service, Role::Trusted), attempt);
+        }
+        // Provoke failed logins from the trusted vantage with a wrong password.
+        let wrong = format!("chrlab-wrong-{}", std::process::id());
+        let mut provoked = Vec::new();
+        for service in [LoginService::Ssh, LoginService::Rest] {
+            if op
+                .try_login(Role::Trusted, service, &creds.user, &wrong)
+                .await
+                == LoginAttempt::Refused
+            {
+                provoked.push((service, creds.user.clone()));
+            }
+        }
+        (logins, provoked)
+    };
+    let (matrix, (logins, provoked)) = tokio::join!(probing, logging_in);
     let log = parse_rows(
         read(op.rest_rows(Role::Trusted, "/log").await),
         LogEntry::from_props,
