@@ -68,17 +68,14 @@ impl SimLab {
             .await
             .map_err(|e| LabError::Namespaces(e.to_string()))?;
         let address = net.router_addr;
-        let mut router_config = RouterConfig {
-            version: config.version,
+        let factory = RouterConfig::for_version(config.version);
+        let router_config = RouterConfig {
+            identity: config.identity.clone().unwrap_or(factory.identity),
             latest_version: config.latest_version,
             state_dir: config.state_dir.clone(),
             firewall_enforced: true,
-            ..RouterConfig::default()
+            ..factory
         };
-        router_config.identity = config
-            .identity
-            .clone()
-            .unwrap_or_else(|| factory_identity(&config.version));
         let opts = SimOptions {
             address,
             port_offset: 0,
@@ -140,11 +137,6 @@ impl SimLab {
         // The namespaces vanish with their last file descriptor.
         self.net = None;
     }
-}
-
-/// RouterOS 7 CHR images call themselves `CHR`; older ones `MikroTik` (FACTS §1).
-fn factory_identity(version: &Version) -> String {
-    if version.is_v6() { "MikroTik" } else { "CHR" }.to_string()
 }
 
 fn run_router(
