@@ -41,6 +41,7 @@ impl Credentials {
 struct State {
     credentials: Credentials,
     ports: BTreeMap<String, u16>,
+    rest_tls: bool,
 }
 
 /// Shared, updatable knowledge of how to reach one router.
@@ -59,7 +60,11 @@ impl Access {
             .collect();
         Access {
             address,
-            state: Arc::new(RwLock::new(State { credentials, ports })),
+            state: Arc::new(RwLock::new(State {
+                credentials,
+                ports,
+                rest_tls: false,
+            })),
         }
     }
 
@@ -85,6 +90,22 @@ impl Access {
     /// `address:port` of a service.
     pub fn endpoint(&self, service: &str) -> SocketAddr {
         SocketAddr::new(self.address, self.port(service))
+    }
+
+    /// The service REST is read through: `www-ssl` (HTTPS) or `www` (HTTP), and whether it is TLS.
+    pub fn rest_service(&self) -> (&'static str, bool) {
+        if self.read().rest_tls {
+            ("www-ssl", true)
+        } else {
+            ("www", false)
+        }
+    }
+
+    /// Reads REST over HTTPS (`www-ssl`) instead of HTTP.
+    pub fn use_rest_tls(&self, tls: bool) {
+        if let Ok(mut s) = self.state.write() {
+            s.rest_tls = tls;
+        }
     }
 
     /// Records that a service moved.

@@ -150,14 +150,15 @@ impl<'a> Operator<'a> {
         role: Role,
         path: &str,
     ) -> Result<Vec<Vec<(String, String)>>, ClientError> {
-        let addr = self.access().endpoint("www");
+        let (service, tls) = self.access().rest_service();
+        let addr = self.access().endpoint(service);
         let creds = self.access().credentials();
         let path = path.to_string();
         let timeout = self.timeout();
         self.vantage_or(role)?
             .run(move || async move {
                 let client =
-                    RestClient::new(addr, false, &creds.user, creds.password.expose(), timeout)?;
+                    RestClient::new(addr, tls, &creds.user, creds.password.expose(), timeout)?;
                 client.rows(&path).await
             })
             .await
@@ -170,14 +171,15 @@ impl<'a> Operator<'a> {
         path: &str,
         body: serde_json::Value,
     ) -> Result<serde_json::Value, ClientError> {
-        let addr = self.access().endpoint("www");
+        let (service, tls) = self.access().rest_service();
+        let addr = self.access().endpoint(service);
         let creds = self.access().credentials();
         let path = path.to_string();
         let timeout = self.timeout();
         self.vantage_or(role)?
             .run(move || async move {
                 let client =
-                    RestClient::new(addr, false, &creds.user, creds.password.expose(), timeout)?;
+                    RestClient::new(addr, tls, &creds.user, creds.password.expose(), timeout)?;
                 client.post(&path, &body).await
             })
             .await
@@ -191,7 +193,11 @@ impl<'a> Operator<'a> {
         user: &str,
         password: &str,
     ) -> LoginAttempt {
-        let addr = self.access().endpoint(service.service());
+        let name = match service {
+            LoginService::Rest => self.access().rest_service().0,
+            other => other.service(),
+        };
+        let addr = self.access().endpoint(name);
         self.try_login_at(role, service, addr, user, password).await
     }
 
@@ -210,6 +216,7 @@ impl<'a> Operator<'a> {
         let user = user.to_string();
         let password = password.to_string();
         let timeout = self.lab.timing().connect + self.lab.timing().answer * 4;
+        let rest_tls = self.access().rest_service().1;
         let result: Result<(), ClientError> = vantage
             .run(move || async move {
                 match service {
@@ -232,7 +239,7 @@ impl<'a> Operator<'a> {
                         .await
                         .map(|_| ()),
                     LoginService::Rest => {
-                        let client = RestClient::new(addr, false, &user, &password, timeout)?;
+                        let client = RestClient::new(addr, rest_tls, &user, &password, timeout)?;
                         client.get("/system/identity").await.map(|_| ())
                     }
                 }

@@ -92,22 +92,39 @@ async fn build_lab(
             host,
             port,
         } => {
-            if *scheme != Scheme::Ssh {
-                return Err(RunError::Usage(format!(
-                    "--target {}://… is not supported yet: chrlab applies and reads over ssh://user@host:port",
-                    scheme.as_str()
-                )));
-            }
+            // chrlab applies over SSH and reads back over REST: an ssh:// target names the SSH
+            // port (REST on www, port 80); an http(s):// target names the www or www-ssl port
+            // (SSH on 22).
+            let (ssh_port, rest) = match scheme {
+                Scheme::Ssh => (port.unwrap_or(22), None),
+                Scheme::Http => (22, Some(("www", port.unwrap_or(80), false))),
+                Scheme::Https => (22, Some(("www-ssl", port.unwrap_or(443), true))),
+                Scheme::Api | Scheme::ApiSsl => {
+                    return Err(RunError::Usage(format!(
+                        "--target {}://… is not supported: chrlab applies over ssh:// and reads over http(s)://",
+                        scheme.as_str()
+                    )));
+                }
+            };
             let password = std::env::var(password_env).unwrap_or_default();
             let credentials = Credentials {
                 user: user.clone().unwrap_or_else(|| "admin".into()),
                 password: Secret::new(password),
             };
-            let url = format!("ssh://{}@{host}:{}", credentials.user, port.unwrap_or(22));
+            let url = format!(
+                "{}://{}@{host}:{}",
+                scheme.as_str(),
+                credentials.user,
+                target.port().unwrap_or(ssh_port)
+            );
             progress.say(format!("reaching {url}"));
-            let lab = RemoteLab::connect(&url, host, port.unwrap_or(22), credentials, sources)
+            let lab = RemoteLab::connect(&url, host, ssh_port, credentials, sources)
                 .await
                 .map_err(|e| RunError::Internal(e.to_string()))?;
+            if let Some((service, port, tls)) = rest {
+                lab.access().set_port(service, port);
+                lab.access().use_rest_tls(tls);
+            }
             Ok(Box::new(lab))
         }
     }

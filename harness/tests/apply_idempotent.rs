@@ -1,0 +1,168 @@
+//! Applying the baseline twice to the namespace simulator lab changes nothing the second time:
+//! `/export` read over SSH as the new administrator is the same after both applies (except the
+//! header's timestamp), no firewall rule or address-list entry is duplicated, the second apply
+//! runs entirely as the new administrator on the moved ssh port without a single failed login,
+//! and the administrator's password appears in no export.
+//!
+//! Needs root and nftables (CI runs as root): the lab builds network namespaces.
+
+use chrlab::apply::apply;
+use chrlab::lab::sim::{SimLab, SimLabConfig};
+use chrlab::lab::{Lab, Role};
+use chrlab::operator::Operator;
+use chrlab::profile::Profile;
+use chrlab::secret::Secret;
+
+/// Satisfies the baseline's policy (16+ characters, upper, lower, digit, symbol).
+const PASSWORD: &str = "Idem-Potent-Pass-2026!";
+
+/// `/export` without its first line, which must be the `# <date> <time> by RouterOS <version>`
+/// header (the only line allowed to differ between two exports of the same configuration).
+fn body(export: &str) -> String {
+    let (header, rest) = export.split_once('\n').unwrap_or((export, ""));
+    assert!(
+        header.starts_with("# ") && header.contains(" by RouterOS "),
+        "first line of /export is not the header: {header:?}"
+    );
+    rest.to_string()
+}
+
+fn count(rows: &[Vec<(String, String)>], key: &str, value: &str) -> usize {
+    rows.iter()
+        .filter(|r| r.iter().any(|(k, v)| k == key && v == value))
+        .count()
+}
+
+async fn failed_logins(op: &Operator<'_>) -> Vec<String> {
+    op.rest_rows(Role::Trusted, "/log")
+        .await
+        .expect("read /log over REST")
+        .into_iter()
+        .filter_map(|r| {
+            r.into_iter()
+                .find(|(k, _)| k == "message")
+                .map(|(_, v)| v)
+        })
+        .filter(|m| m.starts_with("login failure"))
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn applying_the_baseline_twice_changes_nothing_the_second_time() {
+    let lab = SimLab::start(SimLabConfig::default())
+        .await
+        .unwrap_or_else(|e| {
+            panic!("cannot start the simulator lab (run as root with nftables installed): {e}")
+        });
+    let profile = Profile::baseline();
+    let password = Secret::new(PASSWORD);
+    profile
+        .users
+        .password_policy
+        .check(&password)
+        .expect("the test password satisfies the baseline's policy");
+    let op = Operator::new(&lab);
+
+    let first = apply(&lab, &profile, &password)
+        .await
+        .unwrap_or_else(|e| panic!("first apply: {e}"));
+    assert!(!first.is_empty());
+    let access = lab.access();
+    assert_eq!(access.credentials().user, profile.users.name);
+    assert_eq!(access.credentials().password.expose(), PASSWORD);
+    assert_eq!(access.port("ssh"), 2222);
+    assert_eq!(access.port("www"), 8080);
+
+    let export1 = op
+        .exec(Role::Trusted, "/export")
+        .await
+        .expect("/export as the new administrator on 2222");
+    let filter1 = op
+        .rest_rows(Role::Trusted, "/ip/firewall/filter")
+        .await
+        .expect("read the filter rules");
+    let lists1 = op
+        .rest_rows(Role::Trusted, "/ip/firewall/address-list")
+        .await
+        .expect("read the address lists");
+    let failures_before = failed_logins(&op).await;
+
+    // The export is not trivially equal: it holds what the first apply configured.
+    let body1 = body(&export1);
+    for expected in [
+        "chrlab: accept management",
+        "chrlab: drop management",
+        "list=chrlab-mgmt",
+        "port=2222",
+        "port=8080",
+    ] {
+        assert!(body1.contains(expected), "{expected:?} not in\n{export1}");
+    }
+    assert_eq!(filter1.len(), 2, "{filter1:#?}");
+    assert_eq!(count(&filter1, "comment", "chrlab: accept management"), 1);
+    assert_eq!(count(&filter1, "comment", "chrlab: drop management"), 1);
+    assert_eq!(count(&lists1, "list", "chrlab-mgmt"), 1, "{lists1:#?}");
+
+    let second = apply(&lab, &profile, &password)
+        .await
+        .unwrap_or_else(|e| panic!("second apply (as the new administrator on 2222): {e}"));
+    assert_eq!(
+        first.iter().map(|s| s.id).collect::<Vec<_>>(),
+        second.iter().map(|s| s.id).collect::<Vec<_>>()
+    );
+    assert_eq!(access.credentials().user, profile.users.name);
+    assert_eq!(access.port("ssh"), 2222);
+
+    let export2 = op
+        .exec(Role::Trusted, "/export")
+        .await
+        .expect("/export after the second apply");
+    assert_eq!(
+        body1,
+        body(&export2),
+        "the second apply changed the configuration:\n--- first\n{export1}\n--- second\n{export2}"
+    );
+    let filter2 = op
+        .rest_rows(Role::Trusted, "/ip/firewall/filter")
+        .await
+        .expect("read the filter rules again");
+    let lists2 = op
+        .rest_rows(Role::Trusted, "/ip/firewall/address-list")
+        .await
+        .expect("read the address lists again");
+    assert_eq!(filter1, filter2, "filter rules changed (ids, order or values)");
+    assert_eq!(lists1, lists2, "address lists changed");
+    let failures_after = failed_logins(&op).await;
+    assert_eq!(
+        failures_before, failures_after,
+        "the second apply tried credentials the router refused"
+    );
+
+    // The password is in no export; RouterOS never exports user passwords, with or without
+    // hide-sensitive (the simulator supports both switches).
+    let hidden = op
+        .exec(Role::Trusted, "/export hide-sensitive")
+        .await
+        .expect("/export hide-sensitive");
+    let shown = op
+        .exec(Role::Trusted, "/export show-sensitive")
+        .await
+        .expect("/export show-sensitive");
+    for (name, text) in [
+        ("/export", &export1),
+        ("/export (second)", &export2),
+        ("/export hide-sensitive", &hidden),
+        ("/export show-sensitive", &shown),
+    ] {
+        assert!(text.contains("by RouterOS "), "{name}: {text}");
+        assert!(!text.contains(PASSWORD), "{name} contains the password");
+    }
+    // Yet the router has it: the administrator logs in with it (and not with anything else).
+    let session = lab
+        .router()
+        .login(&profile.users.name, PASSWORD, chrlab_sim::Via::Local, None)
+        .expect("the administrator logs in with the applied password");
+    lab.router().logout(&session);
+
+    Box::new(lab).shutdown().await;
+}
