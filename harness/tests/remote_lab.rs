@@ -1,0 +1,86 @@
+//! The `remote` backend end to end: a simulator served on a loopback address plays a live
+//! router reached by address. The harness hardens it over SSH, follows it to its new ports and
+//! administrator, and audits it from two source addresses of this machine. The simulator runs
+//! in this namespace, so its firewall is not enforced — the check that needs it must say
+//! "not verifiable", never pass.
+
+use std::net::IpAddr;
+use std::path::Path;
+
+use chrlab::access::Credentials;
+use chrlab::audit::audit;
+use chrlab::lab::Lab;
+use chrlab::lab::remote::{RemoteLab, Sources};
+use chrlab::outcome::Outcome;
+use chrlab::profile::Profile;
+use chrlab_sim::{RouterConfig, SimOptions};
+
+const ROUTER: &str = "127.0.0.51";
+const TRUSTED: &str = "127.0.0.52";
+const UNTRUSTED: &str = "127.0.0.53";
+
+fn ip(s: &str) -> IpAddr {
+    s.parse().expect("test address")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_remote_router_is_hardened_and_audited_from_two_sources() {
+    let sim = chrlab_sim::start(SimOptions {
+        address: ip(ROUTER),
+        port_offset: 0,
+        router: RouterConfig::default(),
+        netns: None,
+    })
+    .await
+    .expect("start the simulator on a loopback address (needs root for ports below 1024)");
+    let lab = RemoteLab::connect(
+        &format!("ssh://admin@{ROUTER}:22"),
+        ROUTER,
+        22,
+        Credentials::factory(),
+        Sources {
+            trusted: Some(ip(TRUSTED)),
+            untrusted: Some(ip(UNTRUSTED)),
+        },
+    )
+    .await
+    .expect("reach the router");
+    let profile = Profile::baseline();
+    let run = audit(&lab, &profile, Path::new("profiles/baseline.toml"), true).await;
+    let access = lab.access().clone();
+    Box::new(lab).shutdown().await;
+    sim.shutdown().await;
+    let run = run.expect("hardening a remote router");
+
+    // The harness followed the router to its new ports and administrator.
+    assert_eq!(access.port("ssh"), 2222);
+    assert_eq!(access.port("www"), 8080);
+    assert_eq!(access.credentials().user, "netops");
+
+    let outcome = |id: &str| {
+        run.report
+            .results
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.outcome.clone())
+            .unwrap_or_else(|| panic!("no check {id}"))
+    };
+    // Seen from the trusted source: the failed login names that address.
+    assert_eq!(outcome("logging.failed-login-recorded"), Outcome::Pass);
+    assert_eq!(outcome("users.default-admin-refused"), Outcome::Pass);
+    assert_eq!(outcome("services.answer-on-new-ports"), Outcome::Pass);
+    // The white-box rules are right, but nothing enforces them here: not verifiable.
+    assert_eq!(outcome("firewall.rules"), Outcome::Pass);
+    match outcome("firewall.untrusted-blocked") {
+        Outcome::Skip(why) => assert!(why.contains("not enforced"), "{why}"),
+        other => panic!("an unenforced firewall must not pass or fail: {other:?}"),
+    }
+    // ros-sim is offline by default: the update check cannot be verified.
+    assert!(matches!(outcome("update.latest"), Outcome::Skip(_)));
+    let log = run.observation.log.as_ref().expect("log read");
+    assert!(
+        log.iter()
+            .any(|e| e.message == format!("login failure for user netops from {TRUSTED} via ssh")),
+        "the router saw the trusted source address"
+    );
+}
