@@ -150,17 +150,8 @@ impl<'a> Operator<'a> {
         role: Role,
         path: &str,
     ) -> Result<Vec<Vec<(String, String)>>, ClientError> {
-        let (service, tls) = self.access().rest_service();
-        let addr = self.access().endpoint(service);
-        let creds = self.access().credentials();
         let path = path.to_string();
-        let timeout = self.timeout();
-        self.vantage_or(role)?
-            .run(move || async move {
-                let client =
-                    RestClient::new(addr, tls, &creds.user, creds.password.expose(), timeout)?;
-                client.rows(&path).await
-            })
+        self.with_rest(role, move |client| async move { client.rows(&path).await })
             .await
     }
 
@@ -171,16 +162,29 @@ impl<'a> Operator<'a> {
         path: &str,
         body: serde_json::Value,
     ) -> Result<serde_json::Value, ClientError> {
+        let path = path.to_string();
+        self.with_rest(role, move |client| async move {
+            client.post(&path, &body).await
+        })
+        .await
+    }
+
+    /// Runs `f` with a REST client for the current credentials, on the vantage's thread.
+    async fn with_rest<F, Fut, T>(&self, role: Role, f: F) -> Result<T, ClientError>
+    where
+        F: FnOnce(RestClient) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = Result<T, ClientError>> + 'static,
+        T: Send + 'static,
+    {
         let (service, tls) = self.access().rest_service();
         let addr = self.access().endpoint(service);
         let creds = self.access().credentials();
-        let path = path.to_string();
         let timeout = self.timeout();
         self.vantage_or(role)?
             .run(move || async move {
                 let client =
                     RestClient::new(addr, tls, &creds.user, creds.password.expose(), timeout)?;
-                client.post(&path, &body).await
+                f(client).await
             })
             .await
     }

@@ -148,6 +148,12 @@ impl CheckResult {
         self
     }
 
+    /// Adds several lines of evidence.
+    pub fn with_evidence_lines(mut self, lines: impl IntoIterator<Item = String>) -> CheckResult {
+        self.evidence.extend(lines);
+        self
+    }
+
     /// Sets the duration.
     pub fn with_duration(mut self, duration: Duration) -> CheckResult {
         self.duration = duration;

@@ -10,7 +10,7 @@ use routeros::firewall::{
     Action, AddressListEntry, ConnectionState, FilterRule, ListAddress, Negatable, Protocol,
 };
 
-use super::Observation;
+use super::{Observation, failures};
 use crate::lab::Role;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::probe::PortState;
@@ -175,14 +175,7 @@ fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
             });
         }
     }
-    let outcome = if bad.is_empty() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail(bad.join("; "))
-    };
-    let mut r = check("firewall.rules", title, outcome);
-    r.evidence = evidence;
-    r
+    check("firewall.rules", title, failures(bad)).with_evidence_lines(evidence)
 }
 
 fn trusted_reachable(profile: &Profile, obs: &Observation) -> CheckResult {
@@ -207,14 +200,7 @@ fn trusted_reachable(profile: &Profile, obs: &Observation) -> CheckResult {
             None => bad.push(format!("port {port} was not probed from trusted")),
         }
     }
-    let outcome = if bad.is_empty() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail(bad.join("; "))
-    };
-    let mut r = check("firewall.trusted-reachable", title, outcome);
-    r.evidence = evidence;
-    r
+    check("firewall.trusted-reachable", title, failures(bad)).with_evidence_lines(evidence)
 }
 
 fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
@@ -260,12 +246,5 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
             None => bad.push(format!("port {port} was not probed from untrusted")),
         }
     }
-    let outcome = if bad.is_empty() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail(bad.join("; "))
-    };
-    let mut r = check("firewall.untrusted-blocked", title, outcome);
-    r.evidence = evidence;
-    r
+    check("firewall.untrusted-blocked", title, failures(bad)).with_evidence_lines(evidence)
 }

@@ -1,6 +1,6 @@
 //! Measure 5, logging: failed logins are recorded in the router's log.
 
-use super::Observation;
+use super::{Observation, failures};
 use crate::lab::Role;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::profile::Profile;
@@ -124,12 +124,5 @@ fn failed_logins(profile: &Profile, obs: &Observation) -> CheckResult {
             None => missing.push(format!("`{want}` is not in /log")),
         }
     }
-    let outcome = if missing.is_empty() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail(missing.join("; "))
-    };
-    let mut r = check("logging.failed-login-recorded", title, outcome);
-    r.evidence = evidence;
-    r
+    check("logging.failed-login-recorded", title, failures(missing)).with_evidence_lines(evidence)
 }

@@ -24,3 +24,12 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
     results.extend(logging::judge(profile, obs));
     results
 }
+
+/// PASS when nothing was found wrong, else FAIL with every problem, `;`-separated.
+pub(crate) fn failures(problems: Vec<String>) -> crate::outcome::Outcome {
+    if problems.is_empty() {
+        crate::outcome::Outcome::Pass
+    } else {
+        crate::outcome::Outcome::Fail(problems.join("; "))
+    }
+}

@@ -1,6 +1,6 @@
 //! Measure 2, management services: unused ones off and unreachable, ssh/www moved.
 
-use super::Observation;
+use super::{Observation, failures};
 use crate::lab::Role;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::probe::PortState;
@@ -105,14 +105,7 @@ fn moved_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
             None => bad.push(format!("{} is missing from /ip service", name.as_str())),
         }
     }
-    let outcome = if bad.is_empty() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail(bad.join("; "))
-    };
-    let mut r = check("services.moved", title, outcome);
-    r.evidence = evidence;
-    r
+    check("services.moved", title, failures(bad)).with_evidence_lines(evidence)
 }
 
 fn default_ports_silent(profile: &Profile, obs: &Observation) -> CheckResult {
@@ -172,12 +165,5 @@ fn moved_answer(profile: &Profile, obs: &Observation) -> CheckResult {
             None => bad.push(format!("port {port} was not probed from trusted")),
         }
     }
-    let outcome = if bad.is_empty() {
-        Outcome::Pass
-    } else {
-        Outcome::Fail(bad.join("; "))
-    };
-    let mut r = check("services.answer-on-new-ports", title, outcome);
-    r.evidence = evidence;
-    r
+    check("services.answer-on-new-ports", title, failures(bad)).with_evidence_lines(evidence)
 }
