@@ -248,3 +248,93 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
     }
     check("firewall.untrusted-blocked", title, failures(bad)).with_evidence_lines(evidence)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(line: &str) -> FilterRule {
+        let props: Vec<(String, String)> = line
+            .split_whitespace()
+            .map(|w| {
+                let (k, v) = w.split_once('=').unwrap_or((w, ""));
+                (k.to_string(), v.to_string())
+            })
+            .collect();
+        FilterRule::from_props(&props).expect("test rule parses")
+    }
+
+    fn list(name: &str, address: &str) -> AddressListEntry {
+        AddressListEntry::from_props(&[
+            ("list".into(), name.into()),
+            ("address".into(), address.into()),
+        ])
+        .expect("test entry parses")
+    }
+
+    const TRUSTED: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
+    const OUTSIDER: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 66);
+
+    /// One case: rules, address lists, source, port → verdict.
+    fn check(rules: &[&str], lists: &[AddressListEntry], src: Ipv4Addr, port: u16, want: Verdict) {
+        let rules: Vec<FilterRule> = rules.iter().map(|r| rule(r)).collect();
+        assert_eq!(
+            evaluate(&rules, lists, src, port),
+            want,
+            "{rules:?} from {src} to {port}"
+        );
+    }
+
+    #[test]
+    fn the_seed_rules_admit_the_whitelist_and_drop_the_rest() {
+        let seed = [
+            "chain=input action=accept protocol=tcp dst-port=22,80,8291 src-address=192.0.2.10",
+            "chain=input action=drop connection-state=!established,related protocol=tcp dst-port=22,80,8291",
+        ];
+        check(&seed, &[], TRUSTED, 22, Verdict::Accept(Some(0)));
+        check(&seed, &[], OUTSIDER, 8291, Verdict::Block(1, Action::Drop));
+        // Ports the rules do not name fall through to the chain's accept.
+        check(&seed, &[], OUTSIDER, 2222, Verdict::Accept(None));
+    }
+
+    #[test]
+    fn order_lists_negation_and_disabled_rules_count() {
+        let lists = [list("mgmt", "192.0.2.0/28")];
+        // The drop before the accept wins, as on RouterOS.
+        check(
+            &[
+                "chain=input action=drop protocol=tcp dst-port=2222",
+                "chain=input action=accept src-address-list=mgmt",
+            ],
+            &lists,
+            TRUSTED,
+            2222,
+            Verdict::Block(0, Action::Drop),
+        );
+        // A disabled drop is skipped; the address list admits 192.0.2.10 but not .66.
+        let rules = [
+            "chain=input action=drop protocol=tcp dst-port=2222 disabled=yes",
+            "chain=input action=accept src-address-list=mgmt",
+            "chain=input action=reject src-address-list=!mgmt protocol=tcp",
+        ];
+        check(&rules, &lists, TRUSTED, 2222, Verdict::Accept(Some(1)));
+        check(
+            &rules,
+            &lists,
+            OUTSIDER,
+            2222,
+            Verdict::Block(2, Action::Reject),
+        );
+        // Rules of other chains, and rules bound to an interface, are not assumed to match.
+        check(
+            &[
+                "chain=forward action=drop",
+                "chain=input action=drop in-interface=ether2",
+            ],
+            &[],
+            OUTSIDER,
+            22,
+            Verdict::Accept(None),
+        );
+    }
+}
