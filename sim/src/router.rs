@@ -24,7 +24,7 @@ pub use crate::model::terminal::{Terminal, TerminalOpts};
 #[derive(Debug, Clone)]
 pub struct RouterConfig {
     pub version: Version,
-    /// `None`: the version's default (`CHR` for v7, `MikroTik` for v6).
+    /// `/system identity` of a fresh router (`RouterConfig::for_version` picks `CHR` for v7, `MikroTik` for v6).
     pub identity: String,
     /// Where the state file lives; `None` keeps everything in memory.
     pub state_dir: Option<PathBuf>,

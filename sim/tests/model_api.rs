@@ -274,4 +274,21 @@ mod model {
             &[&["!re", "=name=CHR"], &["!done"]],
         );
     }
+
+    #[test]
+    fn empty_answers_by_version() {
+        let (r, s) = setup();
+        api(
+            &r,
+            &s,
+            &["/ip/address/print", ".tag=4"],
+            &[&["!empty", ".tag=4"], &["!done", ".tag=4"]],
+        );
+        let old = Router::new(RouterConfig::for_version(
+            routeros::version::Version::parse("7.16.2").expect("version"),
+        ))
+        .expect("router");
+        let s = old.login("admin", "", Via::Api, None).expect("login");
+        api(&old, &s, &["/ip/address/print"], &[&["!done"]]);
+    }
 }

@@ -145,7 +145,7 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
         let cases: &[(&str, &str)] = &[
             (
                 "/interface ethernet poe print",
-                "bad command name ethernet (line 1 column 12)\n",
+                "bad command name poe (line 1 column 21)\n",
             ),
             (
                 "/ipv6 address print",
@@ -723,5 +723,49 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
         let re = regex::Regex::new(r"^                  time: \d{2}:\d{2}:\d{2}\n                  date: \d{4}-\d{2}-\d{2}\n  time-zone-autodetect: yes\n")
             .expect("regex");
         assert!(re.is_match(&clock), "{clock}");
+    }
+
+    #[test]
+    fn interface_ethernet_is_a_view_of_interface() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        // [capture] cli/interface_ethernet_poe_print_without-paging__3.raw: no PoE on this hardware.
+        cli(
+            &mut t,
+            "/interface ethernet poe print without-paging",
+            "bad command name poe (line 1 column 21)\n",
+        );
+        cli(
+            &mut t,
+            "/interface ethernet print",
+            concat!(
+                "Flags: R - RUNNING\n",
+                "Columns: NAME, MTU, MAC-ADDRESS, ARP\n",
+                "#   NAME    MTU   MAC-ADDRESS        ARP    \n",
+                "0 R ether1  1500  0C:C4:7A:00:00:01  enabled\n",
+            ),
+        );
+        cli(
+            &mut t,
+            "/interface ethernet set [ find default-name=ether1 ] name=wan arp=reply-only",
+            "",
+        );
+        cli(
+            &mut t,
+            ":put [/interface get [find default-name=ether1] name]",
+            "wan\n",
+        );
+        cli(
+            &mut t,
+            "/interface set wan arp=enabled",
+            "expected end of command (line 1 column 20)\n",
+        );
+        let out = t.execute("/export terse");
+        assert!(
+            out.contains(
+                "/interface ethernet set [ find default-name=ether1 ] arp=reply-only name=wan\n"
+            ),
+            "{out}"
+        );
     }
 }

@@ -287,4 +287,73 @@ mod model {
             );
         }
     }
+
+    /// Deterministic pseudo-random inputs through every front end: nothing may panic.
+    #[test]
+    fn random_input_never_panics() {
+        let r = Router::new(RouterConfig::default()).expect("router");
+        let s = r
+            .login("admin", "", Via::Api, ip("127.0.0.1"))
+            .expect("login");
+        let mut t = r.terminal(
+            &s,
+            TerminalOpts {
+                interactive: true,
+                colors: false,
+                width: 80,
+            },
+        );
+        let alphabet: Vec<char> = " /=[]{}()\"$;:!~<>&|.,*-+#\\\nabcdeipstwrux019"
+            .chars()
+            .collect();
+        let words = [
+            "/ip service ",
+            "print ",
+            "set ",
+            "where ",
+            "find ",
+            "disabled=",
+            "[",
+            "]",
+            ":if ",
+            "do={",
+            "}",
+            ":put ",
+            "$x",
+            "(",
+            ")",
+            "\"",
+            "0,1,",
+            "*1",
+            "add ",
+            "/user ",
+            "remove ",
+            "move ",
+            "/export ",
+        ];
+        let mut seed: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        for _ in 0..3000 {
+            let mut line = String::new();
+            for _ in 0..(next() % 12) {
+                if next() % 2 == 0 {
+                    line.push_str(words[(next() as usize) % words.len()]);
+                } else {
+                    line.push(alphabet[(next() as usize) % alphabet.len()]);
+                }
+            }
+            let _ = t.execute(&line);
+            let api_words: Vec<String> = line.split(' ').map(str::to_string).collect();
+            let _ = r.api(&s, &api_words);
+            let _ = r.rest(&s, "POST", &line, &line, line.as_bytes());
+            let _ = r.rest(&s, "PATCH", "/ip/service/*0", "", line.as_bytes());
+        }
+        // The router still works and keeps its last full user.
+        assert!(r.login("admin", "", Via::Ssh, None).is_ok());
+    }
 }

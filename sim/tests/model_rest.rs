@@ -300,4 +300,31 @@ mod model {
             r#"[{".id":"*1","address":"10.155.101.214/24","interface":"ether1"},{".id":"*2","address":"192.168.111.111/32","interface":"ether1"}]"#,
         );
     }
+
+    #[test]
+    fn verbs_a_menu_lacks_are_406() {
+        // Shape of rest/manual/error_406_remove_interface.json, keys sorted as 7.23 sends them.
+        let (r, s) = setup();
+        rest(
+            &r,
+            &s,
+            ("DELETE", "/interface/*1", "", ""),
+            406,
+            r#"{"detail":"no such command or directory (remove)","error":406,"message":"Not Acceptable"}"#,
+        );
+        rest(
+            &r,
+            &s,
+            ("PUT", "/ip/service", "", r#"{"name":"x"}"#),
+            406,
+            r#"{"detail":"no such command or directory (add)","error":406,"message":"Not Acceptable"}"#,
+        );
+        rest(
+            &r,
+            &s,
+            ("PATCH", "/system/resource", "", r#"{"cpu":"x"}"#),
+            406,
+            r#"{"detail":"no such command or directory (set)","error":406,"message":"Not Acceptable"}"#,
+        );
+    }
 }

@@ -276,6 +276,11 @@ fn print(
     if count_only {
         out.push(done(vec![("ret".into(), count.to_string())]));
     } else {
+        // 7.18: "console - put !empty sentence when API query returns nothing" (changelog, via the
+        // client libraries that had to learn it: go-routeros #29, tik4net #103).
+        if out.is_empty() && st.ver.ge(7, 18) {
+            out.push(vec!["!empty".to_string()]);
+        }
         out.push(done(Vec::new()));
     }
     Ok(out)

@@ -150,6 +150,7 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
         identity(),
         resource(),
         interface(v),
+        ethernet(v),
         ip_address(),
         dhcp_client(),
         discovery(),
@@ -668,7 +669,7 @@ fn interface(v: Ver) -> MenuDef {
         props: vec![
             Prop::new("name", TEXT, None),
             Prop::ro("default-name", WORD, None),
-            Prop::ro("type", WORD, None),
+            Prop::ro("type", TEXT, None),
             Prop::new(
                 "mtu",
                 Ty::Int {
@@ -709,6 +710,60 @@ fn interface(v: Ver) -> MenuDef {
         ];
     }
     m
+}
+
+/// `/interface ethernet`: the ethernet view of `/interface` (same items).
+fn ethernet(v: Ver) -> MenuDef {
+    let mut flags = vec![
+        flag('X', "disabled", "DISABLED", 0),
+        flag('R', "running", "RUNNING", 1),
+        flag('S', "slave", "SLAVE", 2),
+    ];
+    if !v.v7() {
+        flags.iter_mut().for_each(|f| f.group = 0);
+    }
+    MenuDef {
+        props: vec![
+            Prop::new("name", TEXT, None),
+            Prop::ro("default-name", TEXT, None),
+            Prop::new(
+                "mtu",
+                Ty::Int {
+                    min: 32,
+                    max: 65535,
+                },
+                Some("1500"),
+            ),
+            Prop::ro("mac-address", WORD, None),
+            Prop::ro("orig-mac-address", WORD, None),
+            Prop::new(
+                "arp",
+                Ty::Enum(&[
+                    "disabled",
+                    "enabled",
+                    "local-proxy-arp",
+                    "proxy-arp",
+                    "reply-only",
+                ]),
+                Some("enabled"),
+            ),
+            Prop::new("arp-timeout", WORD, Some("auto")),
+            Prop::new(
+                "loop-protect",
+                Ty::Enum(&["default", "off", "on"]),
+                Some("default"),
+            ),
+            Prop::ro("running", BOOL, Some("yes")),
+            Prop::ro("slave", BOOL, Some("no")),
+            disabled(),
+            comment(),
+        ],
+        key: Some("name"),
+        flags,
+        // [cli:interface_ethernet_print__1.raw]; CHR has no switch.
+        columns: vec![col("name"), rcol("mtu"), col("mac-address"), col("arp")],
+        ..base("interface/ethernet", FIXED, PrintForm::Table)
+    }
 }
 
 fn ip_address() -> MenuDef {
@@ -1053,6 +1108,9 @@ fn single_item(def: &MenuDef) -> Item {
 pub fn factory(v: Ver, version: &Version, identity: &str) -> BTreeMap<String, Table> {
     let mut t = BTreeMap::new();
     for def in menus(v) {
+        if super::state::storage(def.path) != def.path {
+            continue;
+        }
         let table = match def.kind {
             Kind::Single => Table::new(vec![single_item(&def)]),
             Kind::List { .. } => Table::new(Vec::new()),
@@ -1135,6 +1193,10 @@ pub fn factory(v: Ver, version: &Version, identity: &str) -> BTreeMap<String, Ta
             ("mtu", "1500"),
             ("actual-mtu", "1500"),
             ("mac-address", "0C:C4:7A:00:00:01"),
+            ("orig-mac-address", "0C:C4:7A:00:00:01"),
+            ("arp", "enabled"),
+            ("arp-timeout", "auto"),
+            ("loop-protect", "default"),
             ("running", "yes"),
             ("dynamic", "no"),
             ("slave", "no"),

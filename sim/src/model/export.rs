@@ -17,7 +17,7 @@ pub struct Options {
 
 /// Menus in export order (RouterOS exports a menu's dependencies first).
 const ORDER: &[&str] = &[
-    "interface",
+    "interface/ethernet",
     "user/group",
     "ip/address",
     "ip/cloud",
@@ -92,7 +92,11 @@ pub fn export(st: &State, path: &str, opts: Options) -> String {
 }
 
 fn menu_lines(st: &State, def: &MenuDef, opts: Options) -> Vec<String> {
-    let factory = st.factory.get(def.path).cloned().unwrap_or_default();
+    let factory = st
+        .factory
+        .get(super::state::storage(def.path))
+        .cloned()
+        .unwrap_or_default();
     let items = st.items(def.path);
     let fixed = matches!(def.kind, Kind::List { add: false, .. });
     let mut lines = Vec::new();
@@ -125,7 +129,7 @@ fn menu_lines(st: &State, def: &MenuDef, opts: Options) -> Vec<String> {
 
 /// `telnet` for named fixed items, `[ find default-name=ether1 ]` for interfaces.
 fn selector(def: &MenuDef, base: &Item) -> String {
-    if def.path == "interface" {
+    if def.path.starts_with("interface") {
         return format!(
             "[ find default-name={} ]",
             base.get("default-name").unwrap_or("")

@@ -2,19 +2,28 @@
 //!
 //! Front ends (terminal, binary API, REST) translate their syntax into the operations of [`state::State`]
 //! and format the results; validation, errors, logging and persistence live here once.
+//!
+//! Codemap: `schema` (property types, validation texts), `defaults` (the menus of a fresh CHR per
+//! version), `menu` (items, tables, `.id`s), `state` (add/set/remove/move, log routing), `login`,
+//! `users` (policies), `log` (buffer, dates, echo lines), `update` (package update), `query` (`where`
+//! and API `?` queries), `terminal` + `script` + `view` (the CLI: dispatch, scripting, print layout),
+//! `api`, `rest`, `export`, `error`. The public face is `crate::router::Router`.
 
-pub mod api;
-pub mod defaults;
-pub mod error;
-pub mod export;
-pub mod log;
-pub mod menu;
-pub mod query;
-pub mod rest;
-pub mod schema;
-pub mod state;
+pub(crate) mod api;
+pub(crate) mod defaults;
+pub(crate) mod error;
+pub(crate) mod export;
+pub(crate) mod log;
+pub(crate) mod login;
+pub(crate) mod menu;
+pub(crate) mod query;
+pub(crate) mod rest;
+pub(crate) mod schema;
+pub(crate) mod script;
+pub(crate) mod state;
 pub mod terminal;
-pub mod update;
-pub mod users;
+pub(crate) mod update;
+pub(crate) mod users;
+pub(crate) mod view;
 
 pub use error::{ErrKind, ExecError};

@@ -106,6 +106,17 @@ pub fn handle(
         Err(r) => return r,
     };
     let params = parse_query(query_str);
+    // A verb whose command the menu lacks: 406 (manual: DELETE of an interface, `remove`).
+    let verb_command = match method {
+        "PUT" => Some("add"),
+        "PATCH" => Some("set"),
+        "DELETE" => Some("remove"),
+        _ => None,
+    };
+    if let Some(c) = verb_command.filter(|c| !def.command_names().contains(c)) {
+        let detail = format!("no such command or directory ({c})");
+        return (406, error_body(406, Some(&detail)));
+    }
     match (method, rest.first().copied()) {
         ("GET", None) => get_list(st, &actor, &def, &params),
         ("GET", Some(id)) if def.command_names().contains(&id) && parse_id(id).is_none() => {

@@ -15,7 +15,7 @@ use super::ExecError;
 use super::defaults::{self, Ver};
 use super::log::{self, Log, LogEntry, Route};
 use super::menu::{Item, Table, format_id, parse_id};
-use super::schema::{self, Kind, MenuDef, Ty, addr_allowed, no_match};
+use super::schema::{self, Kind, MenuDef, Ty, no_match};
 use super::users;
 
 /// Who runs a command: the user name and the policies of the user's group.
@@ -81,8 +81,8 @@ pub struct State {
     pub factory: BTreeMap<String, Table>,
     pub log: Log,
     pub sessions: Vec<SessionRec>,
-    next_session: u32,
-    rest_logged: Vec<(String, Option<IpAddr>)>,
+    pub(super) next_session: u32,
+    pub(super) rest_logged: Vec<(String, Option<IpAddr>)>,
     pub latest_version: Option<Version>,
     pub firewall_enforced: bool,
     pub started: Instant,
@@ -183,6 +183,11 @@ impl State {
             "log" => self.log_items(),
             "system/resource" => vec![self.resource_item()],
             "system/clock" => vec![self.clock_item()],
+            "interface/ethernet" => self
+                .items("interface")
+                .into_iter()
+                .filter(|i| i.get("type") == Some("ether"))
+                .collect(),
             _ => self
                 .tables
                 .get(path)
@@ -428,7 +433,7 @@ impl State {
         for id in &ids {
             let mut item = self
                 .tables
-                .get(path)
+                .get(storage(path))
                 .and_then(|t| t.by_id(*id))
                 .cloned()
                 .ok_or_else(ExecError::no_such_item)?;
@@ -439,7 +444,7 @@ impl State {
         if path == "user" {
             self.check_full_user_remains(&updated, &[])?;
         }
-        if let Some(t) = self.tables.get_mut(path) {
+        if let Some(t) = self.tables.get_mut(storage(path)) {
             for item in updated {
                 if let Some(slot) = t.by_id_mut(item.id) {
                     *slot = item;
@@ -649,7 +654,7 @@ impl State {
             .any(|u| u.get("group") == Some(group))
     }
 
-    fn group_policy(&self, group: &str) -> String {
+    pub(super) fn group_policy(&self, group: &str) -> String {
         self.items("user/group")
             .iter()
             .find(|g| g.get("name") == Some(group))
@@ -676,171 +681,13 @@ impl State {
             ))
         }
     }
-
-    // ---- logins ----
-
-    /// Checks a login and writes the log lines RouterOS writes.
-    pub fn login(
-        &mut self,
-        user_with_opts: &str,
-        password: &str,
-        via: LoginVia,
-        from: Option<IpAddr>,
-    ) -> Result<SessionRec, LoginRefusal> {
-        let (name, opts) = users::split_login_name(user_with_opts);
-        if let Some(o) = opts {
-            tracing::debug!(user = name, options = o, "login name options stripped");
-        }
-        if let Some(svc) = via.service {
-            let allowed = self
-                .items("ip/service")
-                .iter()
-                .find(|s| s.get("name") == Some(svc))
-                .is_none_or(|s| addr_allowed(s.get("address").unwrap_or(""), from));
-            if !allowed {
-                return Err(LoginRefusal::ServiceAddress);
-            }
-        }
-        let user = self
-            .items("user")
-            .into_iter()
-            .find(|u| u.get("name") == Some(name) && !u.is("disabled"));
-        let refusal = match &user {
-            None => Some(LoginRefusal::BadCredentials),
-            Some(u) if u.get("password").unwrap_or("") != password => {
-                Some(LoginRefusal::BadCredentials)
-            }
-            Some(u)
-                if !via.policy.is_empty()
-                    && !users::has_policy(
-                        &self.group_policy(u.get("group").unwrap_or("")),
-                        via.policy,
-                    ) =>
-            {
-                Some(LoginRefusal::Policy)
-            }
-            Some(u)
-                if !self.rest_skips_user_address(via)
-                    && !addr_allowed(u.get("address").unwrap_or(""), from) =>
-            {
-                Some(LoginRefusal::UserAddress)
-            }
-            Some(_) => None,
-        };
-        let (Some(u), None) = (user, refusal) else {
-            let msg = match from {
-                Some(ip) => format!("login failure for user {name} from {ip} via {}", via.word),
-                None => format!("login failure for user {name} via {}", via.word),
-            };
-            self.log("system,error,critical", &msg);
-            return Err(refusal.unwrap_or(LoginRefusal::BadCredentials));
-        };
-        let group = u.get("group").unwrap_or("").to_string();
-        let now = OffsetDateTime::now_utc();
-        let previous_login = self
-            .sessions
-            .iter()
-            .filter(|s| s.user == name)
-            .map(|s| s.at)
-            .max();
-        let rec = SessionRec {
-            id: self.next_session,
-            user: name.to_string(),
-            group,
-            via: via.word,
-            from,
-            at: now,
-            previous_login,
-        };
-        self.next_session += 1;
-        if via.rest {
-            let key = (name.to_string(), from);
-            if !self.rest_logged.contains(&key) {
-                self.rest_logged.push(key);
-                self.log(
-                    "system,info,account",
-                    &logged_line(name, "in", from, via.word),
-                );
-                self.log(
-                    "system,info,account",
-                    &format!("user {name} logged in via api"),
-                );
-            }
-            return Ok(rec);
-        }
-        self.log(
-            "system,info,account",
-            &logged_line(name, "in", from, via.word),
-        );
-        if let Some(item) = self.tables.get_mut("user").and_then(|t| t.by_id_mut(u.id)) {
-            item.set("last-logged-in", &log::full_date(self.ver, now));
-            self.dirty = true;
-        }
-        self.sessions.push(rec.clone());
-        Ok(rec)
-    }
-
-    /// CVE-2023-41570: 7.1 to 7.11 did not apply the user's `address=` to REST.
-    fn rest_skips_user_address(&self, via: LoginVia) -> bool {
-        via.rest && self.ver.ge(7, 1) && !self.ver.ge(7, 12)
-    }
-
-    /// Ends a session and logs `user X logged out ...` (not for REST).
-    pub fn logout(&mut self, id: u32) {
-        if let Some(pos) = self.sessions.iter().position(|s| s.id == id) {
-            let s = self.sessions.remove(pos);
-            self.log(
-                "system,info,account",
-                &logged_line(&s.user, "out", s.from, s.via),
-            );
-        }
-    }
-
-    /// The policies of a user's group now (empty if the user is gone).
-    pub fn policy_of(&self, user: &str) -> String {
-        self.items("user")
-            .iter()
-            .find(|u| u.get("name") == Some(user))
-            .map(|u| self.group_policy(u.get("group").unwrap_or("")))
-            .unwrap_or_default()
-    }
-
-    /// Changes a user's own password (`/password`, the login nag).
-    pub fn set_password(&mut self, user: &str, new: &str) -> Result<(), ExecError> {
-        let t = self
-            .tables
-            .get_mut("user")
-            .ok_or_else(ExecError::no_such_item)?;
-        let item = t
-            .items
-            .iter_mut()
-            .find(|u| u.get("name") == Some(user))
-            .ok_or_else(ExecError::no_such_item)?;
-        item.set("password", new);
-        self.dirty = true;
-        Ok(())
-    }
-
-    /// Whether the user's password is empty.
-    pub fn password_is_empty(&self, user: &str) -> bool {
-        self.items("user")
-            .iter()
-            .find(|u| u.get("name") == Some(user))
-            .is_some_and(|u| u.get("password").unwrap_or("").is_empty())
-    }
-
-    pub fn password_matches(&self, user: &str, password: &str) -> bool {
-        self.items("user")
-            .iter()
-            .find(|u| u.get("name") == Some(user))
-            .is_some_and(|u| u.get("password").unwrap_or("") == password)
-    }
 }
 
-fn logged_line(name: &str, dir: &str, from: Option<IpAddr>, via: &str) -> String {
-    match from {
-        Some(ip) => format!("user {name} logged {dir} from {ip} via {via}"),
-        None => format!("user {name} logged {dir} via {via}"),
+/// The table a menu's items live in (`/interface ethernet` is a view of `/interface`).
+pub fn storage(path: &str) -> &str {
+    match path {
+        "interface/ethernet" => "interface",
+        other => other,
     }
 }
 

@@ -2,13 +2,16 @@
 
 use std::collections::HashMap;
 
-use routeros::cli::{self, BinOp, Command, Cond, Expr, Part, Pos, Value, Word};
+use routeros::cli::{self, Command, Cond, Part, Pos, Value, Word};
 use routeros::print::{self, Style};
 
-use super::defaults::{FILTER_PRINT_ORDER, Ver};
+use super::defaults::Ver;
 use super::menu::{Item, format_id};
 use super::schema::{Kind, MenuDef, PrintForm, Ty};
 use super::state::{Actor, State, api_bool};
+use super::view::{
+    cli_unit, filter_props, legend_lower, log_lines, order, record, table, used_groups,
+};
 use super::{ErrKind, ExecError, export, log, query, update};
 use crate::router::{Router, Session};
 
@@ -29,7 +32,7 @@ pub struct Terminal {
     opts: TerminalOpts,
     cwd: Vec<String>,
     numbering: HashMap<String, Vec<u32>>,
-    vars: HashMap<String, String>,
+    pub(super) vars: HashMap<String, String>,
 }
 
 /// Longest input line accepted; longer lines get a syntax error at the limit.
@@ -37,20 +40,20 @@ pub const MAX_LINE: usize = 65_536;
 
 /// What a command produced: text printed now, and its value (for `[ ]` and `:put`).
 #[derive(Default)]
-struct Out {
-    text: String,
-    value: String,
+pub(super) struct Out {
+    pub(super) text: String,
+    pub(super) value: String,
 }
 
 impl Out {
-    fn text(text: String) -> Out {
+    pub(super) fn text(text: String) -> Out {
         Out {
             text,
             value: String::new(),
         }
     }
 
-    fn value(value: String) -> Out {
+    pub(super) fn value(value: String) -> Out {
         Out {
             text: String::new(),
             value,
@@ -60,10 +63,10 @@ impl Out {
 
 /// The unnamed and named arguments of a command, evaluated.
 #[derive(Default)]
-struct Args {
-    named: Vec<(String, String, Pos)>,
-    unnamed: Vec<(String, Pos)>,
-    cond: Option<Cond>,
+pub(super) struct Args {
+    pub(super) named: Vec<(String, String, Pos)>,
+    pub(super) unnamed: Vec<(String, Pos)>,
+    pub(super) cond: Option<Cond>,
 }
 
 impl Args {
@@ -104,14 +107,14 @@ impl Args {
     }
 }
 
-fn end_expected(p: Pos) -> String {
+pub(super) fn end_expected(p: Pos) -> String {
     format!(
         "expected end of command (line {} column {})",
         p.line, p.column
     )
 }
 
-fn bad_command(name: &str, p: Pos) -> String {
+pub(super) fn bad_command(name: &str, p: Pos) -> String {
     format!(
         "bad command name {name} (line {} column {})",
         p.line, p.column
@@ -278,7 +281,7 @@ impl Terminal {
 
     // ---- dispatch ----
 
-    fn run(&mut self, st: &mut State, cmd: &Command) -> Result<Out, String> {
+    pub(super) fn run(&mut self, st: &mut State, cmd: &Command) -> Result<Out, String> {
         let words = &cmd.words;
         let Some(first) = words.first() else {
             return Ok(Out::default());
@@ -351,7 +354,11 @@ impl Terminal {
         self.command(st, &path.join("/"), &command, args?)
     }
 
-    fn eval_args(&mut self, st: &mut State, words: &[cli::Spanned]) -> Result<Args, String> {
+    pub(super) fn eval_args(
+        &mut self,
+        st: &mut State,
+        words: &[cli::Spanned],
+    ) -> Result<Args, String> {
         let mut args = Args::default();
         for w in words {
             match &w.word {
@@ -371,7 +378,7 @@ impl Terminal {
         Ok(args)
     }
 
-    fn eval_value(&mut self, st: &mut State, v: &Value) -> Result<String, String> {
+    pub(super) fn eval_value(&mut self, st: &mut State, v: &Value) -> Result<String, String> {
         let mut out = String::new();
         for p in &v.parts {
             match p {
@@ -392,201 +399,6 @@ impl Terminal {
         }
         Ok(out)
     }
-
-    fn eval_expr(&mut self, st: &mut State, e: &Expr) -> Result<String, String> {
-        Ok(match e {
-            Expr::Term(v) => self.eval_value(st, v)?,
-            Expr::Not(a) => bool_text(!truthy(&self.eval_expr(st, a)?)),
-            Expr::Bin(a, op, b) => {
-                let l = self.eval_expr(st, a)?;
-                match op {
-                    BinOp::And if !truthy(&l) => bool_text(false),
-                    BinOp::Or if truthy(&l) => bool_text(true),
-                    BinOp::And | BinOp::Or => bool_text(truthy(&self.eval_expr(st, b)?)),
-                    BinOp::Cmp(c) => bool_text(query::compare(&l, *c, &self.eval_expr(st, b)?)),
-                    BinOp::Concat => l + &self.eval_expr(st, b)?,
-                    BinOp::Add | BinOp::Sub => {
-                        let r = self.eval_expr(st, b)?;
-                        match (l.parse::<i64>(), r.parse::<i64>()) {
-                            (Ok(x), Ok(y)) if *op == BinOp::Add => x.saturating_add(y).to_string(),
-                            (Ok(x), Ok(y)) => x.saturating_sub(y).to_string(),
-                            _ => return Err("invalid value for argument".into()),
-                        }
-                    }
-                }
-            }
-        })
-    }
-
-    fn run_block(&mut self, st: &mut State, body: &[Command]) -> Result<Out, String> {
-        let mut out = Out::default();
-        for c in body {
-            let o = self.run(st, c)?;
-            out.text.push_str(&o.text);
-        }
-        Ok(out)
-    }
-
-    /// `:do { ... } [on-error={ ... }]`.
-    fn script_do(
-        &mut self,
-        st: &mut State,
-        rest: &[cli::Spanned],
-        pos: Pos,
-    ) -> Result<Out, String> {
-        let Some(cli::Spanned {
-            word: Word::Block(body),
-            ..
-        }) = rest.first()
-        else {
-            return Err(end_expected(pos));
-        };
-        let mut on_error = None;
-        for w in &rest[1..] {
-            match &w.word {
-                Word::Assign { key, value } if key == "on-error" => match value.parts.first() {
-                    Some(Part::Block(b)) => on_error = Some(b.clone()),
-                    _ => return Err(end_expected(w.pos)),
-                },
-                _ => return Err(end_expected(w.pos)),
-            }
-        }
-        match (self.run_block(st, body), on_error) {
-            (Ok(out), _) => Ok(out),
-            (Err(_), Some(handler)) => self.run_block(st, &handler),
-            (Err(e), None) => Err(e),
-        }
-    }
-
-    /// `:foreach i in=[find ...] do={ ... }` (the list is what `find` returns: `*1;*2`).
-    fn script_foreach(
-        &mut self,
-        st: &mut State,
-        rest: &[cli::Spanned],
-        pos: Pos,
-    ) -> Result<Out, String> {
-        let Some(cli::Spanned {
-            word: Word::Bare(var),
-            ..
-        }) = rest.first()
-        else {
-            return Err(end_expected(pos));
-        };
-        let mut list = None;
-        let mut body = None;
-        for w in &rest[1..] {
-            match &w.word {
-                Word::Assign { key, value } if key == "in" => {
-                    list = Some(self.eval_value(st, value)?)
-                }
-                Word::Assign { key, value } if key == "do" => match value.parts.first() {
-                    Some(Part::Block(b)) => body = Some(b.clone()),
-                    _ => return Err(end_expected(w.pos)),
-                },
-                _ => return Err(end_expected(w.pos)),
-            }
-        }
-        let (Some(list), Some(body)) = (list, body) else {
-            return Err(end_expected(pos));
-        };
-        let mut out = Out::default();
-        for element in list.split(';').filter(|e| !e.is_empty()) {
-            self.vars.insert(var.clone(), element.to_string());
-            out.text.push_str(&self.run_block(st, &body)?.text);
-        }
-        Ok(out)
-    }
-
-    /// `:if (cond) do={ ... } [else={ ... }]`.
-    fn script_if(
-        &mut self,
-        st: &mut State,
-        rest: &[cli::Spanned],
-        pos: Pos,
-    ) -> Result<Out, String> {
-        let cond = rest.first().ok_or_else(|| end_expected(pos))?;
-        let cond_text = match &cond.word {
-            Word::Value(v) => self.eval_value(st, v)?,
-            Word::Bare(b) => b.clone(),
-            _ => return Err(end_expected(cond.pos)),
-        };
-        let mut branch_do = None;
-        let mut branch_else = None;
-        for w in &rest[1..] {
-            match &w.word {
-                Word::Assign { key, value } if key == "do" || key == "else" => {
-                    let body = match value.parts.first() {
-                        Some(Part::Block(b)) => b.clone(),
-                        _ => return Err(end_expected(w.pos)),
-                    };
-                    if key == "do" {
-                        branch_do = Some(body);
-                    } else {
-                        branch_else = Some(body);
-                    }
-                }
-                _ => return Err(end_expected(w.pos)),
-            }
-        }
-        let body = if truthy(&cond_text) {
-            branch_do
-        } else {
-            branch_else
-        };
-        self.run_block(st, &body.unwrap_or_default())
-    }
-
-    fn script_command(
-        &mut self,
-        st: &mut State,
-        name: &str,
-        rest: &[cli::Spanned],
-        pos: Pos,
-    ) -> Result<Out, String> {
-        match name {
-            ":if" => return self.script_if(st, rest, pos),
-            ":do" => return self.script_do(st, rest, pos),
-            ":foreach" => return self.script_foreach(st, rest, pos),
-            _ => {}
-        }
-        let mut args = self.eval_args(st, rest)?;
-        match name {
-            ":put" => {
-                let v = args
-                    .unnamed
-                    .first()
-                    .map(|(v, _)| v.clone())
-                    .unwrap_or_default();
-                Ok(Out::text(format!("{v}\n")))
-            }
-            ":local" | ":global" | ":set" => {
-                let (n, _) = args
-                    .unnamed
-                    .first()
-                    .cloned()
-                    .ok_or_else(|| end_expected(pos))?;
-                let value = args
-                    .unnamed
-                    .get(1)
-                    .map(|(v, _)| v.clone())
-                    .unwrap_or_default();
-                self.vars.insert(n, value);
-                Ok(Out::default())
-            }
-            ":len" => {
-                let v = args
-                    .unnamed
-                    .first()
-                    .map(|(v, _)| v.clone())
-                    .unwrap_or_default();
-                Ok(Out::value(len_of(&v).to_string()))
-            }
-            ":return" => Ok(Out::value(args.flag_value())),
-            _ => Err(bad_command(name, pos)),
-        }
-    }
-
-    // ---- commands ----
 
     fn command(
         &mut self,
@@ -964,33 +776,12 @@ impl Terminal {
 }
 
 impl Args {
-    fn flag_value(&mut self) -> String {
+    pub(super) fn flag_value(&mut self) -> String {
         if self.unnamed.is_empty() {
             String::new()
         } else {
             self.unnamed.remove(0).0
         }
-    }
-}
-
-fn truthy(v: &str) -> bool {
-    matches!(v, "true" | "yes")
-}
-
-fn bool_text(b: bool) -> String {
-    if b { "true" } else { "false" }.to_string()
-}
-
-/// `:len`: the number of elements of an id list (`*1;*2`, what `find` returns), else of characters.
-fn len_of(v: &str) -> usize {
-    if v.is_empty() {
-        return 0;
-    }
-    let parts: Vec<&str> = v.split(';').collect();
-    if parts.iter().all(|p| super::menu::parse_id(p).is_some()) {
-        parts.len()
-    } else {
-        v.chars().count()
     }
 }
 
@@ -1051,274 +842,5 @@ fn collect_values(c: &Cond, out: &mut Vec<(Value, String)>) {
             collect_values(a, out);
             collect_values(b, out);
         }
-    }
-}
-
-/// Items in print order (the 7.2x service layout sorts by port).
-pub(crate) fn order(st: &State, def: &MenuDef) -> Vec<Item> {
-    let mut items = st.items(def.path);
-    if def.path == "ip/service" && st.ver.new_service_layout() {
-        items.sort_by_key(|i| {
-            i.get("port")
-                .and_then(|p| p.parse::<u32>().ok())
-                .unwrap_or(0)
-        });
-    }
-    items
-}
-
-fn filter_props(props: Vec<(String, String)>, proplist: Option<&str>) -> Vec<(String, String)> {
-    match proplist {
-        None => props,
-        Some(list) => {
-            let want: Vec<&str> = list.split(',').collect();
-            props
-                .into_iter()
-                .filter(|(k, _)| want.contains(&k.as_str()))
-                .collect()
-        }
-    }
-}
-
-/// The flag groups some item sets (each shown group is one flag position).
-fn used_groups<'a>(def: &MenuDef, items: impl IntoIterator<Item = &'a Item>) -> Vec<u8> {
-    let items: Vec<&Item> = items.into_iter().collect();
-    let mut groups: Vec<u8> = def
-        .flags
-        .iter()
-        .filter(|f| items.iter().any(|i| i.is(f.prop)))
-        .map(|f| f.group)
-        .collect();
-    groups.dedup();
-    groups
-}
-
-/// Flag letters by position: one position per shown flag group.
-fn flags_of(def: &MenuDef, groups: &[u8], item: &Item) -> String {
-    let mut s: String = groups
-        .iter()
-        .map(|g| {
-            def.flags
-                .iter()
-                .filter(|f| f.group == *g)
-                .find(|f| item.is(f.prop))
-                .map_or(' ', |f| f.letter)
-        })
-        .collect();
-    while s.ends_with(' ') {
-        s.pop();
-    }
-    s
-}
-
-fn lower(word: &'static str) -> &'static str {
-    match word {
-        "DISABLED" => "disabled",
-        "INVALID" => "invalid",
-        "DYNAMIC" => "dynamic",
-        "RUNNING" => "running",
-        "SLAVE" => "slave",
-        "DEFAULT" => "default",
-        "RADIUS" => "radius",
-        "AVAILABLE" => "available",
-        "BY-ROMON" => "by-romon",
-        "CONNECTION" => "connection",
-        "" => "disabled",
-        other => other,
-    }
-}
-
-/// The legend of v6 tables and of `detail`/record prints (lower-case words).
-fn legend_lower(def: &MenuDef) -> Vec<(char, &'static str)> {
-    def.flags
-        .iter()
-        .map(|f| (f.letter, lower(f.word)))
-        .collect()
-}
-
-/// The v7 legend: only groups with a flag on some shown row; `X` without a word prints bare (7.9.2).
-fn legend7(def: &MenuDef, flag_rows: &[String]) -> String {
-    let used = |c: char| flag_rows.iter().any(|r| r.contains(c));
-    let mut groups: Vec<u8> = def.flags.iter().map(|f| f.group).collect();
-    groups.dedup();
-    let parts: Vec<String> = groups
-        .iter()
-        .filter(|g| def.flags.iter().any(|f| f.group == **g && used(f.letter)))
-        .map(|g| {
-            def.flags
-                .iter()
-                .filter(|f| f.group == *g)
-                .map(|f| {
-                    if f.word.is_empty() {
-                        f.letter.to_string()
-                    } else {
-                        format!("{} - {}", f.letter, f.word)
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ")
-        })
-        .collect();
-    if parts.is_empty() {
-        String::new()
-    } else {
-        format!("Flags: {}", parts.join("; "))
-    }
-}
-
-fn table(
-    def: &MenuDef,
-    style: Style,
-    rows: &[(usize, Item)],
-    v: Ver,
-    proplist: Option<&str>,
-) -> print::Table {
-    let cols: Vec<_> = def
-        .columns
-        .iter()
-        .filter(|c| proplist.is_none_or(|p| p.split(',').any(|x| x == c.prop)))
-        .filter(|c| {
-            style == Style::V6
-                || rows
-                    .iter()
-                    .any(|(_, i)| !i.get(c.prop).unwrap_or("").is_empty())
-        })
-        .collect();
-    let groups = used_groups(def, rows.iter().map(|(_, i)| i));
-    let flag_rows: Vec<String> = rows
-        .iter()
-        .map(|(_, i)| flags_of(def, &groups, i))
-        .collect();
-    let columns = cols
-        .iter()
-        .map(|c| {
-            let h = c.prop.to_uppercase();
-            let col = if c.right {
-                print::Column::right(h)
-            } else {
-                print::Column::left(h)
-            };
-            match (style, c.width6) {
-                (Style::V6, Some(w)) => col.width(w),
-                _ => col,
-            }
-        })
-        .collect();
-    let trows = rows
-        .iter()
-        .zip(&flag_rows)
-        .map(|((n, i), flags)| print::Row {
-            index: *n,
-            flags: flags.clone(),
-            comment: i.get("comment").map(str::to_string),
-            cells: cols
-                .iter()
-                .map(|c| {
-                    let v = i.get(c.prop).unwrap_or("");
-                    let is_list = def.prop(c.prop).is_some_and(|p| p.ty == Ty::Addrs);
-                    if is_list && v.contains(',') {
-                        v.split(',').map(str::to_string).collect()
-                    } else {
-                        vec![v.to_string()]
-                    }
-                })
-                .collect(),
-        })
-        .collect();
-    let _ = v;
-    let (legend, flags_width) = match style {
-        Style::V7 => (Some(legend7(def, &flag_rows)), None),
-        Style::V6 => (def.v6_legend.map(str::to_string), def.v6_flags_width),
-    };
-    print::Table {
-        flags_legend: legend_lower(def),
-        columns,
-        rows: trows,
-        legend,
-        flags_width,
-    }
-}
-
-/// A record for detail/terse/records print. `all`: every property; else only the ones set away
-/// from their defaults (firewall print), in the firewall's print order.
-fn record(
-    def: &MenuDef,
-    groups: &[u8],
-    n: usize,
-    item: &Item,
-    proplist: Option<&str>,
-    all: bool,
-) -> print::Record {
-    let mut props = Vec::new();
-    let names: Vec<&str> = if def.path == "ip/firewall/filter" && !all {
-        FILTER_PRINT_ORDER.to_vec()
-    } else {
-        def.props.iter().map(|p| p.name).collect()
-    };
-    for name in names {
-        let Some(p) = def.prop(name) else { continue };
-        if p.secret
-            || matches!(name, "comment" | "bytes" | "packets")
-            || def.flags.iter().any(|f| f.prop == name)
-        {
-            continue;
-        }
-        if proplist.is_some_and(|l| !l.split(',').any(|x| x == name)) {
-            continue;
-        }
-        let Some(v) = item.get(name) else { continue };
-        if !all && p.ro {
-            continue;
-        }
-        if !all
-            && def.path == "ip/firewall/filter"
-            && !matches!(name, "chain" | "action")
-            && p.default == Some(v)
-        {
-            continue;
-        }
-        let value = match p.ty {
-            Ty::Int { .. } => print::Value::Num(v.to_string()),
-            Ty::Text => print::Value::Str(v.to_string()),
-            _ => print::Value::Bare(v.to_string()),
-        };
-        props.push((name.to_string(), value));
-    }
-    print::Record {
-        index: n,
-        flags: flags_of(def, groups, item),
-        comment: item.get("comment").map(str::to_string),
-        props,
-    }
-}
-
-fn log_lines(rows: &[(usize, Item)]) -> String {
-    rows.iter()
-        .map(|(_, i)| {
-            format!(
-                "{} {} {}\n",
-                i.get("time").unwrap_or(""),
-                i.get("topics").unwrap_or(""),
-                i.get("message").unwrap_or("")
-            )
-        })
-        .collect()
-}
-
-/// `/system resource` values with the units the terminal shows.
-fn cli_unit(path: &str, prop: &str, v: &str) -> String {
-    if path != "system/resource" {
-        return v.to_string();
-    }
-    match prop {
-        "free-memory" | "total-memory" | "free-hdd-space" | "total-hdd-space" => {
-            match v.parse::<u64>() {
-                Ok(n) => format!("{:.1}MiB", n as f64 / 1_048_576.0),
-                Err(_) => v.to_string(),
-            }
-        }
-        "cpu-frequency" => format!("{v}MHz"),
-        "cpu-load" => format!("{v}%"),
-        _ => v.to_string(),
     }
 }

@@ -88,18 +88,6 @@ fn is_login_opts(o: &str) -> bool {
             .all(|c| c.is_ascii_digit() || matches!(c, 'c' | 't' | 'e' | 'w' | 'h'))
 }
 
-/// Terminal width from login options (`512w`), if given.
-pub fn opts_width(opts: &str) -> Option<u16> {
-    let i = opts.find('w')?;
-    let digits: String = opts[..i]
-        .chars()
-        .rev()
-        .take_while(|c| c.is_ascii_digit())
-        .collect();
-    let digits: String = digits.chars().rev().collect();
-    digits.parse().ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -114,7 +102,6 @@ mod tests {
         assert_eq!(split_login_name("admin"), ("admin", None));
         assert_eq!(split_login_name("a+b+c"), ("a+b", Some("c")));
         assert_eq!(split_login_name("odd+name"), ("odd+name", None));
-        assert_eq!(opts_width("ct511w4098h"), Some(511));
     }
 
     #[test]
