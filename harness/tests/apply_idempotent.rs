@@ -38,11 +38,7 @@ async fn failed_logins(op: &Operator<'_>) -> Vec<String> {
         .await
         .expect("read /log over REST")
         .into_iter()
-        .filter_map(|r| {
-            r.into_iter()
-                .find(|(k, _)| k == "message")
-                .map(|(_, v)| v)
-        })
+        .filter_map(|r| r.into_iter().find(|(k, _)| k == "message").map(|(_, v)| v))
         .filter(|m| m.starts_with("login failure"))
         .collect()
 }
@@ -130,7 +126,10 @@ async fn applying_the_baseline_twice_changes_nothing_the_second_time() {
         .rest_rows(Role::Trusted, "/ip/firewall/address-list")
         .await
         .expect("read the address lists again");
-    assert_eq!(filter1, filter2, "filter rules changed (ids, order or values)");
+    assert_eq!(
+        filter1, filter2,
+        "filter rules changed (ids, order or values)"
+    );
     assert_eq!(lists1, lists2, "address lists changed");
     let failures_after = failed_logins(&op).await;
     assert_eq!(

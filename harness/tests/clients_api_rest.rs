@@ -37,8 +37,8 @@ async fn lab(n: u8, offset: u16) -> (SimHandle, Vantage) {
     })
     .await
     .unwrap_or_else(|e| panic!("simulator on 127.0.0.{n} (+{offset}): {e}"));
-    let vantage = Vantage::local_bound(&format!("clients-{n}"), loopback(100 + n))
-        .expect("bound vantage");
+    let vantage =
+        Vantage::local_bound(&format!("clients-{n}"), loopback(100 + n)).expect("bound vantage");
     (sim, vantage)
 }
 
@@ -62,7 +62,11 @@ fn log_messages(sim: &SimHandle) -> Vec<String> {
     let rows: Vec<serde_json::Value> =
         serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body));
     rows.iter()
-        .filter_map(|r| r.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .filter_map(|r| {
+            r.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
         .collect()
 }
 
@@ -142,7 +146,10 @@ async fn api_login_reads_the_services_and_refuses_a_wrong_password() {
         })
         .await;
     assert_refused(refused, "api", "admin", at);
-    assert_logged(&sim, "login failure for user admin from 127.0.0.151 via api");
+    assert_logged(
+        &sim,
+        "login failure for user admin from 127.0.0.151 via api",
+    );
     vantage.shutdown();
     sim.shutdown().await;
 }
@@ -228,7 +235,10 @@ async fn ftp_login_accepts_the_right_password_and_refuses_a_wrong_one() {
         .run(move || async move { ftp_login(at, "admin", "wrong-password", LIMIT).await })
         .await;
     assert_refused(refused, "ftp", "admin", at);
-    assert_logged(&sim, "login failure for user admin from 127.0.0.154 via ftp");
+    assert_logged(
+        &sim,
+        "login failure for user admin from 127.0.0.154 via ftp",
+    );
     vantage.shutdown();
     sim.shutdown().await;
 }

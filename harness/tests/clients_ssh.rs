@@ -55,7 +55,11 @@ fn log_messages(sim: &SimHandle) -> Vec<String> {
     let rows: Vec<serde_json::Value> =
         serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body));
     rows.iter()
-        .filter_map(|r| r.get("message").and_then(|m| m.as_str()).map(str::to_string))
+        .filter_map(|r| {
+            r.get("message")
+                .and_then(|m| m.as_str())
+                .map(str::to_string)
+        })
         .collect()
 }
 
@@ -72,7 +76,11 @@ async fn exec_prints_the_identity_the_router_has() {
     let out = client.exec("/system identity print").await.expect("exec");
     let identity = sim.router().identity();
     assert_eq!(identity, "edge-41");
-    let lines: Vec<&str> = out.lines().map(str::trim).filter(|l| !l.is_empty()).collect();
+    let lines: Vec<&str> = out
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
     assert_eq!(lines, [format!("name: {identity}")], "{out:?}");
     assert!(!out.contains('\r') && !out.contains('\x1b'), "{out:?}");
     // A second exec channel on the same connection sees a change made by the first.
@@ -104,7 +112,10 @@ async fn shell_with_ct_shows_the_nag_ctrl_c_skips_it_and_commands_run() {
         nag.contains("Change your password (Ctrl-C to skip)\r\n"),
         "{nag:?}"
     );
-    assert!(!nag.contains("[admin@CHR] > "), "no prompt before the nag: {nag:?}");
+    assert!(
+        !nag.contains("[admin@CHR] > "),
+        "no prompt before the nag: {nag:?}"
+    );
     shell.send(&[0x03]).await.expect("send Ctrl-C");
     let prompt = shell
         .read_until("[admin@CHR] > ", LIMIT)
@@ -199,6 +210,15 @@ async fn routeros6_accepts_the_legacy_algorithm_set() {
         .expect("SHA-1-only client logs in to RouterOS 6");
     let out = client.exec("/system resource print").await.expect("exec");
     assert!(out.contains("6.49.13"), "{out:?}");
+    // The v6 shell nags in the 6.49.13 capture's words, without "(Ctrl-C to skip)" (FACTS §3).
+    let mut shell = client.shell(80).await.expect("shell with a pty");
+    let nag = shell
+        .read_until("new password> \x1b[K", LIMIT)
+        .await
+        .expect("the v6 password nag");
+    assert!(nag.contains("\r\nChange your password\r\n"), "{nag:?}");
+    assert!(!nag.contains("Ctrl-C to skip"), "{nag:?}");
+    assert!(!nag.contains("[admin@MikroTik] > "), "{nag:?}");
     client.close().await;
     sim.shutdown().await;
 }

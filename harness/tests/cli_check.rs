@@ -1,0 +1,284 @@
+//! `chrlab check` as a user runs it: the built binary against the embedded simulator lab.
+//! A hardening run passes every check and writes JSON, JUnit and Markdown reports that agree;
+//! `--no-apply` on a factory router exits 1 with failures in every measure it can fail; a profile
+//! with a syntax error exits 2 naming the file and line; and a profile's fixed password appears
+//! nowhere in the output or the reports, even at the most verbose log level.
+//!
+//! Needs root and nftables (CI runs as root): each run builds its own network namespaces.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use serde_json::Value;
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+
+/// A fresh directory under the system temp dir, removed (with its contents) when dropped.
+struct TempDir(PathBuf);
+
+impl TempDir {
+    fn new(name: &str) -> TempDir {
+        let dir = std::env::temp_dir().join(format!("chrlab-cli-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
+        TempDir(dir)
+    }
+
+    fn path(&self, file: &str) -> PathBuf {
+        self.0.join(file)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn chrlab(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args(args)
+        .current_dir(REPO)
+        .env_remove("RUST_LOG")
+        .env_remove("CHRLAB_ROUTER_PASSWORD")
+        .output()
+        .expect("run chrlab")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn show(out: &Output) -> String {
+    format!(
+        "exit {:?}\n--- stdout\n{}\n--- stderr\n{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    )
+}
+
+fn baseline_toml() -> String {
+    let path = Path::new(REPO).join("profiles/baseline.toml");
+    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()))
+}
+
+/// `(passed, failed, skipped)` from the last line of the human report,
+/// `N passed, N failed, N skipped (T s)`.
+fn tally(stdout: &str) -> (usize, usize, usize) {
+    let last = stdout
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_else(|| panic!("empty report:\n{stdout}"));
+    let words: Vec<&str> = last.split_whitespace().collect();
+    match words.as_slice() {
+        [p, "passed,", f, "failed,", s, "skipped", ..] => (
+            p.parse().expect("passed count"),
+            f.parse().expect("failed count"),
+            s.parse().expect("skipped count"),
+        ),
+        _ => panic!("the last line is not a tally: {last:?}\n{stdout}"),
+    }
+}
+
+fn read_json(path: &Path) -> Value {
+    let raw =
+        std::fs::read_to_string(path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&raw)
+        .unwrap_or_else(|e| panic!("{} is not JSON ({e}):\n{raw}", path.display()))
+}
+
+fn results(report: &Value) -> &Vec<Value> {
+    report["results"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no results array in {report:#}"))
+}
+
+fn status(result: &Value) -> &str {
+    result["outcome"]["status"]
+        .as_str()
+        .unwrap_or_else(|| panic!("result without outcome.status: {result:#}"))
+}
+
+#[test]
+fn check_hardens_the_simulator_and_every_report_says_pass() {
+    let tmp = TempDir::new("pass");
+    let (json, junit, md) = (tmp.path("r.json"), tmp.path("j.xml"), tmp.path("r.md"));
+    let out = chrlab(&[
+        "check",
+        "--report",
+        &format!("json={}", json.display()),
+        "--report",
+        &format!("junit={}", junit.display()),
+        "--report",
+        &format!("md={}", md.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    let (passed, failed, skipped) = tally(&stdout);
+    assert_eq!((failed, skipped), (0, 0), "{stdout}");
+    assert!(passed >= 18, "{stdout}");
+    assert_eq!(stdout.matches("  PASS  ").count(), passed, "{stdout}");
+
+    let report = read_json(&json);
+    let rs = results(&report);
+    assert_eq!(rs.len(), passed);
+    for r in rs {
+        assert_eq!(status(r), "pass", "{r:#}");
+    }
+    assert_eq!(report["summary"]["passed"], passed);
+    assert_eq!(report["summary"]["failed"], 0);
+    let mut measures: Vec<&str> = rs.iter().filter_map(|r| r["measure"].as_str()).collect();
+    measures.dedup();
+    assert_eq!(
+        measures,
+        ["update", "services", "firewall", "users", "logging"]
+    );
+
+    let xml = std::fs::read_to_string(&junit).expect("junit report written");
+    assert!(xml.starts_with("<?xml"), "{xml}");
+    assert!(
+        xml.contains(&format!("tests=\"{passed}\" failures=\"0\" errors=\"0\"")),
+        "{xml}"
+    );
+    assert!(!xml.contains("<failure"), "{xml}");
+    assert_eq!(xml.matches("<testcase ").count(), passed, "{xml}");
+
+    let markdown = std::fs::read_to_string(&md).expect("markdown report written");
+    assert!(
+        markdown.contains(&format!("**{passed} passed, 0 failed, 0 skipped**")),
+        "{markdown}"
+    );
+    assert_eq!(markdown.matches("\n| PASS |").count(), passed, "{markdown}");
+}
+
+#[test]
+fn check_without_apply_fails_a_factory_router_in_every_measure() {
+    let tmp = TempDir::new("no-apply");
+    let json = tmp.path("r.json");
+    let out = chrlab(&[
+        "check",
+        "--no-apply",
+        "--report",
+        &format!("json={}", json.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    let (_, failed, _) = tally(&stdout);
+    assert!(failed > 0, "{stdout}");
+    let report = read_json(&json);
+    let failing: Vec<(&str, &str)> = results(&report)
+        .iter()
+        .filter(|r| status(r) == "fail")
+        .map(|r| {
+            (
+                r["measure"].as_str().unwrap_or(""),
+                r["id"].as_str().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(failing.len(), failed, "{failing:?}");
+    // Logging is the one measure a factory CHR already meets (error -> memory is a default rule).
+    for measure in ["update", "services", "firewall", "users"] {
+        assert!(
+            failing.iter().any(|(m, _)| *m == measure),
+            "no failure in {measure}: {failing:?}"
+        );
+    }
+    for id in [
+        "services.disabled",
+        "firewall.untrusted-blocked",
+        "users.default-admin-gone",
+        "users.default-admin-refused",
+    ] {
+        assert!(
+            failing.iter().any(|(_, i)| *i == id),
+            "{id} did not fail: {failing:?}"
+        );
+    }
+    assert!(stdout.contains("  FAIL  "), "{stdout}");
+}
+
+#[test]
+fn a_profile_with_a_syntax_error_exits_2_naming_file_and_line() {
+    let tmp = TempDir::new("syntax");
+    let toml = baseline_toml();
+    let good = "action = \"drop\"";
+    assert_eq!(toml.matches(good).count(), 1, "baseline.toml changed");
+    let line = toml[..toml.find(good).expect("found")]
+        .matches('\n')
+        .count()
+        + 1;
+    let path = tmp.path("broken.toml");
+    // A bare word is not a TOML value.
+    std::fs::write(&path, toml.replacen(good, "action = drop", 1)).expect("write profile");
+    let path_text = path.to_str().expect("utf-8 temp path");
+    let out = chrlab(&["check", "--profile", path_text]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains(&format!("{path_text}:{line}")),
+        "stderr does not name {path_text}:{line}:\n{stderr}"
+    );
+    assert!(
+        text(&out.stdout).trim().is_empty(),
+        "no report for a broken profile: {}",
+        show(&out)
+    );
+}
+
+#[test]
+fn a_fixed_profile_password_never_reaches_output_or_reports() {
+    let tmp = TempDir::new("secret");
+    let password = "Cli-Check-Secret-4711!";
+    let toml = baseline_toml();
+    let anchor = "default_admin = \"remove\"";
+    assert_eq!(toml.matches(anchor).count(), 1, "baseline.toml changed");
+    let profile = tmp.path("with-password.toml");
+    std::fs::write(
+        &profile,
+        toml.replacen(anchor, &format!("password = \"{password}\"\n{anchor}"), 1),
+    )
+    .expect("write profile");
+    let reports = [tmp.path("r.json"), tmp.path("j.xml"), tmp.path("r.md")];
+    let out = chrlab(&[
+        "-vvv",
+        "check",
+        "--profile",
+        profile.to_str().expect("utf-8 temp path"),
+        "--report",
+        &format!("json={}", reports[0].display()),
+        "--report",
+        &format!("junit={}", reports[1].display()),
+        "--report",
+        &format!("md={}", reports[2].display()),
+    ]);
+    // The password satisfies the policy, so the run passes: it was really applied and used.
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    assert!(
+        !text(&out.stdout).contains(password),
+        "stdout has the password"
+    );
+    assert!(
+        !text(&out.stderr).contains(password),
+        "stderr has the password"
+    );
+    assert!(!text(&out.stderr).is_empty(), "-vvv logged nothing");
+    for path in &reports {
+        let content = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+        assert!(!content.is_empty(), "{} is empty", path.display());
+        assert!(
+            !content.contains(password),
+            "{} has the password",
+            path.display()
+        );
+    }
+    let report = read_json(&reports[0]);
+    let policy = results(&report)
+        .iter()
+        .find(|r| r["id"] == "users.password-policy")
+        .expect("users.password-policy result");
+    assert_eq!(status(policy), "pass", "{policy:#}");
+}
