@@ -260,3 +260,29 @@ async fn strong_crypto_refuses_a_sha1_only_client_at_key_exchange() {
     strong.close().await;
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn to_prompt_gets_past_the_first_login_screens_on_v7_and_v6() {
+    for (n, offset, version, prompt) in [
+        (46u8, 25000u16, "7.23.7", "[admin@CHR] > "),
+        (47, 26000, "6.49.13", "[admin@MikroTik] > "),
+    ] {
+        let version = Version::parse(version).expect("version");
+        let sim = sim_at(n, offset, RouterConfig::for_version(version)).await;
+        let client = SshClient::connect(ssh_addr(&sim), "admin+ct", "", &opts())
+            .await
+            .expect("admin+ct logs in with the empty password");
+        let mut shell = client.shell(120).await.expect("shell with a pty");
+        let screen = shell.to_prompt(LIMIT).await.expect("a prompt");
+        assert!(
+            screen.contains("Change your password"),
+            "{version}: {screen:?}"
+        );
+        assert!(screen.ends_with(prompt), "{version}: {screen:?}");
+        shell.send(b"/system identity print\r").await.expect("type");
+        let out = shell.to_prompt(LIMIT).await.expect("the next prompt");
+        assert!(out.contains("name: "), "{version}: {out:?}");
+        client.close().await;
+        sim.shutdown().await;
+    }
+}

@@ -207,6 +207,19 @@ impl SshClient {
     }
 }
 
+/// What an operator types at a first-login screen, if it is one: `n` to the licence question,
+/// Ctrl-C to the password nag (FACTS §3). `None` when `screen` ends at neither.
+pub fn first_login_answer(screen: &str) -> Option<&'static [u8]> {
+    let tail = screen.trim_end_matches([' ', '\u{1b}', '[', 'K']);
+    if tail.ends_with("Do you want to see the software license? [Y/n]:") {
+        Some(b"n\r")
+    } else if tail.ends_with("new password>") {
+        Some(b"\x03")
+    } else {
+        None
+    }
+}
+
 /// An interactive shell: write keystrokes, wait for text.
 pub struct SshShell {
     channel: russh::Channel<client::Msg>,
@@ -225,6 +238,67 @@ impl SshShell {
                 addr: self.addr,
                 detail: e.to_string(),
             })
+    }
+
+    /// Reads past the first-login screens (licence question, password nag) until a prompt
+    /// `] > ` appears; returns everything read.
+    pub async fn to_prompt(&mut self, limit: Duration) -> Result<String, ClientError> {
+        let deadline = tokio::time::Instant::now() + limit;
+        let mut screen = String::new();
+        let mut answered: Vec<&'static [u8]> = Vec::new();
+        loop {
+            let text = self
+                .read_until_any(&["] > ", "[Y/n]: ", "new password> "], deadline)
+                .await?;
+            screen.push_str(&text);
+            if text.ends_with("] > ") {
+                return Ok(screen);
+            }
+            // Each screen is answered once: the nag paints its prompt twice.
+            if let Some(answer) = first_login_answer(&screen)
+                && !answered.contains(&answer)
+            {
+                answered.push(answer);
+                self.send(answer).await?;
+            }
+        }
+    }
+
+    async fn read_until_any(
+        &mut self,
+        needles: &[&str],
+        deadline: tokio::time::Instant,
+    ) -> Result<String, ClientError> {
+        let find = |hay: &[u8]| {
+            needles
+                .iter()
+                .filter_map(|n| {
+                    hay.windows(n.len())
+                        .position(|w| w == n.as_bytes())
+                        .map(|p| p + n.len())
+                })
+                .min()
+        };
+        loop {
+            if let Some(end) = find(&self.seen) {
+                let taken: Vec<u8> = self.seen.drain(..end).collect();
+                return Ok(String::from_utf8_lossy(&taken).into_owned());
+            }
+            match tokio::time::timeout_at(deadline, self.channel.wait()).await {
+                Ok(Some(ChannelMsg::Data { data })) => self.seen.extend_from_slice(&data),
+                Ok(Some(ChannelMsg::Eof | ChannelMsg::Close) | None) | Err(_) => {
+                    return Err(ClientError::Protocol {
+                        service: "ssh",
+                        addr: self.addr,
+                        detail: format!(
+                            "no prompt; the shell printed {:?}",
+                            String::from_utf8_lossy(&self.seen)
+                        ),
+                    });
+                }
+                Ok(Some(_)) => {}
+            }
+        }
     }
 
     /// Reads until `needle` has appeared in the output since the last call; returns that output.
@@ -262,5 +336,19 @@ impl SshShell {
                 ),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_login_screens_get_their_answers() {
+        let license = "  MikroTik RouterOS 7.17.1 (c) 1999-2025       https://www.mikrotik.com/\r\n\r\n\r\n\r\nDo you want to see the software license? [Y/n]: ";
+        assert_eq!(first_login_answer(license), Some(&b"n\r"[..]));
+        let nag = "Change your password (Ctrl-C to skip)\r\n\r\nnew password> \rnew password> ";
+        assert_eq!(first_login_answer(nag), Some(&b"\x03"[..]));
+        assert_eq!(first_login_answer("[admin@CHR] > "), None);
     }
 }
