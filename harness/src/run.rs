@@ -130,9 +130,29 @@ async fn build_lab(
     }
 }
 
+/// Environment variable that carries the new administrator's password for a remote router.
+pub const NEW_ADMIN_PASSWORD_ENV: &str = "CHRLAB_NEW_ADMIN_PASSWORD";
+
 /// Applies (unless `--no-apply`) and checks the profile against the target.
 pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
-    let profile = Profile::load(&args.profile)?;
+    let mut profile = Profile::load(&args.profile)?;
+    if args.target != Target::Sim && !args.no_apply && profile.users.password.is_none() {
+        // A password generated for this run is never shown: fine for a throw-away simulator,
+        // a lock-out for a router someone has to administer afterwards.
+        let password = std::env::var(NEW_ADMIN_PASSWORD_ENV).map_err(|_| {
+            RunError::Usage(format!(
+                "hardening a remote router needs the new administrator's password: set users.password in {} or {NEW_ADMIN_PASSWORD_ENV}",
+                args.profile.display()
+            ))
+        })?;
+        let password = Secret::new(password);
+        profile
+            .users
+            .password_policy
+            .check(&password)
+            .map_err(|v| RunError::Usage(format!("{NEW_ADMIN_PASSWORD_ENV}: {v}")))?;
+        profile.users.password = Some(password);
+    }
     let sources = Sources {
         trusted: args.trusted_source,
         untrusted: args.untrusted_source,

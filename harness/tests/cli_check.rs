@@ -282,3 +282,34 @@ fn a_fixed_profile_password_never_reaches_output_or_reports() {
         .expect("users.password-policy result");
     assert_eq!(status(policy), "pass", "{policy:#}");
 }
+
+#[test]
+fn hardening_a_remote_router_without_a_known_password_is_refused() {
+    // A generated password is never shown: using one on a router someone administers would
+    // lock them out, so chrlab refuses before it connects anywhere.
+    let out = Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(["check", "--target", "ssh://admin@127.0.0.9"])
+        .env_remove("CHRLAB_NEW_ADMIN_PASSWORD")
+        .output()
+        .expect("run chrlab");
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("CHRLAB_NEW_ADMIN_PASSWORD"),
+        "{}",
+        show(&out)
+    );
+    // A password that breaks the policy is refused the same way, naming the variable.
+    let out = Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .args(["check", "--target", "ssh://admin@127.0.0.9"])
+        .env("CHRLAB_NEW_ADMIN_PASSWORD", "Qz7!")
+        .output()
+        .expect("run chrlab");
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        !text(&out.stderr).contains("Qz7!"),
+        "the rejected password is not echoed: {}",
+        show(&out)
+    );
+}
