@@ -17,7 +17,7 @@
 //! * detail: ` N FL key=value …` wrapped at the terminal width, strings quoted.
 //! * terse: one line per record, `comment=` first, nothing quoted.
 //!
-//! Reproduced byte for byte by `routeros/tests/print_corpus.rs` (copies in `routeros/tests/corpus/cli`;
+//! Reproduced byte for byte by `routeros/tests/print_corpus.rs` (read from the shared corpus, `../shared/routeros/cli`;
 //! prompt and echo lines excluded):
 //! * v7 tables: `other/ip_service_print__chr-7.9.2_fresh__blog.txt` (both tables),
 //!   `manual/ip_service_print_where_not_dynamic__v7.2x.txt`, `manual/user_print__v7.2x.txt`,

@@ -59,6 +59,15 @@ mod model {
             ],
             &[&["!re", "=name=www-ssl", "=port=443"], &["!done"]],
         );
+        // Booleans match in either spelling, as librouteros sends `?=disabled=yes`.
+        for word in ["?disabled=yes", "?=disabled=yes"] {
+            api(
+                &r,
+                &s,
+                &["/ip/service/print", "=.proplist=name", word],
+                &[&["!re", "=name=www-ssl"], &["!done"]],
+            );
+        }
         api(
             &r,
             &s,

@@ -91,7 +91,7 @@ pub fn api_match(words: &[String], props: &[(String, String)]) -> Result<bool, E
         } else {
             let w = w.strip_prefix('=').unwrap_or(w);
             match w.split_once('=') {
-                Some((k, v)) => get(k).unwrap_or("") == v,
+                Some((k, v)) => compare(get(k).unwrap_or(""), CmpOp::Eq, v),
                 None => get(w).is_some(),
             }
         };

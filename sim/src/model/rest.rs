@@ -276,12 +276,12 @@ fn get_list(st: &State, actor: &Actor, def: &MenuDef, params: &[(String, String)
     for item in &items {
         let props = st.api_props(def, item);
         let ok = filters.iter().all(|(k, v)| {
-            props
+            let have = props
                 .iter()
                 .find(|(p, _)| p == k)
                 .map(|(_, x)| x.as_str())
-                .unwrap_or("")
-                == v
+                .unwrap_or("");
+            super::query::compare(have, routeros::cli::CmpOp::Eq, v)
         });
         if ok {
             out.push(limit(props, &list, keeps_id(st)));

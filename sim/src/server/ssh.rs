@@ -204,17 +204,16 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
     let (_guard, stream) = guard;
     let router = &shared.router;
     let v6 = router.version().is_v6();
-    let mut methods = MethodSet::empty();
-    methods.push(MethodKind::Password);
     let config = russh::server::Config {
         server_id: SshId::Standard(Cow::Borrowed("SSH-2.0-ROSSSH")),
-        methods,
+        methods: password_only(),
         auth_rejection_time: Duration::from_millis(200),
         auth_rejection_time_initial: Some(Duration::from_millis(0)),
         keys: vec![key],
         preferred: preferred(router.ssh_strong_crypto(), v6),
         inactivity_timeout: Some(Duration::from_secs(600)),
-        max_auth_attempts: 3,
+        // russh counts the `none` probe OpenSSH sends first; 3 password attempts follow it.
+        max_auth_attempts: 4,
         nodelay: true,
         ..Default::default()
     };
@@ -283,6 +282,13 @@ impl SshSession {
     }
 }
 
+/// The one authentication method the simulator offers.
+fn password_only() -> MethodSet {
+    let mut methods = MethodSet::empty();
+    methods.push(MethodKind::Password);
+    methods
+}
+
 impl russh::server::Handler for SshSession {
     type Error = russh::Error;
 
@@ -297,7 +303,12 @@ impl russh::server::Handler for SshSession {
                 self.login = Some(session);
                 Ok(Auth::Accept)
             }
-            Err(_) => Ok(Auth::reject()),
+            // Keep offering `password`: a bare reject empties the method list after a failure
+            // and strict clients give up after the first wrong password.
+            Err(_) => Ok(Auth::Reject {
+                proceed_with_methods: Some(password_only()),
+                partial_success: false,
+            }),
         }
     }
 
