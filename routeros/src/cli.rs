@@ -7,8 +7,10 @@
 //! ```
 //! use routeros::cli::{parse, Word};
 //! let script = parse("/ip service set telnet disabled=yes").unwrap();
-//! assert_eq!(script[0].words.len(), 5);
-//! assert!(matches!(&script[0].words[4].word, Word::Assign { key, .. } if key == "disabled"));
+//! // `/`, `ip`, `service`, `set`, `telnet`, `disabled=yes`
+//! assert_eq!(script[0].words.len(), 6);
+//! assert!(matches!(&script[0].words[0].word, Word::Root));
+//! assert!(matches!(&script[0].words[5].word, Word::Assign { key, .. } if key == "disabled"));
 //! ```
 
 use std::fmt;
