@@ -5,4 +5,5 @@ pub mod cli;
 pub mod firewall;
 pub mod model;
 pub mod print;
+pub mod telnet;
 pub mod version;

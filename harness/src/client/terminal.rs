@@ -6,15 +6,9 @@ use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use super::ClientError;
+use routeros::telnet::Decoder;
 
-const IAC: u8 = 255;
-const DONT: u8 = 254;
-const DO: u8 = 253;
-const WONT: u8 = 252;
-const WILL: u8 = 251;
-const SB: u8 = 250;
-const SE: u8 = 240;
+use super::ClientError;
 
 /// Logs in over telnet; `Ok(())` when the router printed its banner or prompt.
 pub async fn telnet_login(
@@ -43,6 +37,7 @@ pub async fn telnet_login(
 
 struct Telnet {
     stream: TcpStream,
+    decoder: Decoder,
     text: String,
     addr: SocketAddr,
     timeout: Duration,
@@ -57,6 +52,7 @@ impl Telnet {
             .map_err(|source| ClientError::Connect { addr, source })?;
         Ok(Telnet {
             stream,
+            decoder: Decoder::refusing(),
             text: String::new(),
             addr,
             timeout,
@@ -105,7 +101,8 @@ impl Telnet {
                     detail: format!("connection closed while waiting for {needles:?}"),
                 });
             }
-            let (data, reply) = strip_negotiation(&buf[..n]);
+            let mut reply = Vec::new();
+            let data = self.decoder.decode(&buf[..n], &mut reply);
             if !reply.is_empty() {
                 self.stream
                     .write_all(&reply)
@@ -115,46 +112,6 @@ impl Telnet {
             self.text.push_str(&String::from_utf8_lossy(&data));
         }
     }
-}
-
-/// Splits telnet option negotiation from data; the reply refuses every option.
-fn strip_negotiation(bytes: &[u8]) -> (Vec<u8>, Vec<u8>) {
-    let mut data = Vec::new();
-    let mut reply = Vec::new();
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] != IAC {
-            data.push(bytes[i]);
-            i += 1;
-            continue;
-        }
-        match bytes.get(i + 1).copied() {
-            Some(cmd @ (DO | DONT | WILL | WONT)) => {
-                if let Some(opt) = bytes.get(i + 2).copied() {
-                    match cmd {
-                        DO => reply.extend_from_slice(&[IAC, WONT, opt]),
-                        WILL => reply.extend_from_slice(&[IAC, DONT, opt]),
-                        _ => {}
-                    }
-                }
-                i += 3;
-            }
-            Some(SB) => {
-                // Skip to IAC SE.
-                let mut j = i + 2;
-                while j + 1 < bytes.len() && !(bytes[j] == IAC && bytes[j + 1] == SE) {
-                    j += 1;
-                }
-                i = j + 2;
-            }
-            Some(IAC) => {
-                data.push(IAC);
-                i += 2;
-            }
-            _ => i += 2,
-        }
-    }
-    (data, reply)
 }
 
 /// Logs in over FTP; `Ok(greeting)` when the server answered `230`.
@@ -228,16 +185,4 @@ async fn ftp_reply(
         });
     }
     Ok(line.trim_end().to_string())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn negotiation_is_refused_and_data_kept() {
-        let (data, reply) = strip_negotiation(&[IAC, DO, 24, b'L', IAC, WILL, 1, b'o', IAC, IAC]);
-        assert_eq!(data, vec![b'L', b'o', IAC]);
-        assert_eq!(reply, vec![IAC, WONT, 24, IAC, DONT, 1]);
-    }
 }

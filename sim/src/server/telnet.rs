@@ -14,16 +14,9 @@ use crate::router::{TerminalOpts, Via};
 use crate::server::Shared;
 use crate::server::shell::{Shell, login_flags};
 
-const IAC: u8 = 255;
-const DONT: u8 = 254;
-const DO: u8 = 253;
-const WONT: u8 = 252;
-const WILL: u8 = 251;
-const SB: u8 = 250;
-const SE: u8 = 240;
-const OPT_ECHO: u8 = 1;
-const OPT_SGA: u8 = 3;
-const OPT_NAWS: u8 = 31;
+use routeros::telnet::{
+    DO, Decoder as TelnetDecoder, IAC, OPT_ECHO, OPT_NAWS, OPT_SGA, WILL, escape,
+};
 
 /// What the server sends first: it will echo and suppress go-ahead (character mode), and asks for the
 /// window size. RouterOS's exact option list was not captured (FIDELITY.md).
@@ -58,108 +51,6 @@ pub(crate) fn greeting(version: &routeros::version::Version) -> String {
 const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
 /// Longest user name or password line accepted.
 const MAX_FIELD: usize = 256;
-
-/// Strips telnet commands from the byte stream (sans-IO).
-#[derive(Debug, Default)]
-pub(crate) struct TelnetDecoder {
-    state: State,
-    sb: Vec<u8>,
-    /// Terminal width from NAWS, once the client sent it.
-    pub width: Option<u16>,
-}
-
-#[derive(Debug, Default, Clone, Copy)]
-enum State {
-    #[default]
-    Data,
-    Iac,
-    Opt,
-    Sb,
-    SbIac,
-}
-
-impl TelnetDecoder {
-    /// Returns the data bytes in `input`; replies to option requests go to `reply`.
-    pub(crate) fn decode(&mut self, input: &[u8], reply: &mut Vec<u8>) -> Vec<u8> {
-        let mut data = Vec::with_capacity(input.len());
-        let mut cmd = 0u8;
-        for &b in input {
-            match self.state {
-                State::Data => {
-                    if b == IAC {
-                        self.state = State::Iac;
-                    } else {
-                        data.push(b);
-                    }
-                }
-                State::Iac => match b {
-                    IAC => {
-                        data.push(IAC);
-                        self.state = State::Data;
-                    }
-                    WILL | WONT | DO | DONT => {
-                        cmd = b;
-                        self.state = State::Opt;
-                    }
-                    SB => {
-                        self.sb.clear();
-                        self.state = State::Sb;
-                    }
-                    _ => self.state = State::Data,
-                },
-                State::Opt => {
-                    self.state = State::Data;
-                    // Refuse options we did not offer; accept the ones we did.
-                    match (cmd, b) {
-                        (DO, OPT_ECHO | OPT_SGA) | (WILL, OPT_NAWS) | (DONT, _) | (WONT, _) => {}
-                        (DO, opt) => reply.extend_from_slice(&[IAC, WONT, opt]),
-                        (WILL, opt) => reply.extend_from_slice(&[IAC, DONT, opt]),
-                        _ => {}
-                    }
-                }
-                State::Sb => {
-                    if b == IAC {
-                        self.state = State::SbIac;
-                    } else if self.sb.len() < 64 {
-                        self.sb.push(b);
-                    }
-                }
-                State::SbIac => {
-                    if b == SE {
-                        self.state = State::Data;
-                        if self.sb.first() == Some(&OPT_NAWS) && self.sb.len() >= 5 {
-                            let w = u16::from_be_bytes([self.sb[1], self.sb[2]]);
-                            if w > 0 {
-                                self.width = Some(w);
-                            }
-                        }
-                    } else {
-                        if self.sb.len() < 64 {
-                            self.sb.push(b);
-                        }
-                        self.state = State::Sb;
-                    }
-                }
-            }
-        }
-        data
-    }
-}
-
-/// Doubles IAC bytes in outgoing data.
-fn escape(bytes: Vec<u8>) -> Vec<u8> {
-    if !bytes.contains(&IAC) {
-        return bytes;
-    }
-    let mut out = Vec::with_capacity(bytes.len() + 4);
-    for b in bytes {
-        out.push(b);
-        if b == IAC {
-            out.push(IAC);
-        }
-    }
-    out
-}
 
 /// The login dialogue (sans-IO): which field is being typed.
 #[derive(Debug, Default)]
@@ -255,7 +146,7 @@ async fn run(stream: &mut TcpStream, peer: SocketAddr, shared: &Shared) -> std::
     greeting.extend_from_slice(self::greeting(&router.version()).as_bytes());
     greeting.extend_from_slice(LOGIN_PROMPT.as_bytes());
     stream.write_all(&greeting).await?;
-    let mut decoder = TelnetDecoder::default();
+    let mut decoder = TelnetDecoder::server();
     let mut dialogue = LoginDialogue::default();
     let mut buf = vec![0u8; 4096];
     let deadline = tokio::time::Instant::now() + LOGIN_TIMEOUT;
@@ -388,6 +279,7 @@ pub(crate) async fn recv_echo(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use routeros::telnet::{SB, SE, WONT};
 
     #[test]
     fn old_versions_name_themselves_before_login() {
@@ -402,7 +294,7 @@ mod tests {
 
     #[test]
     fn strips_negotiation_and_reads_naws() {
-        let mut d = TelnetDecoder::default();
+        let mut d = TelnetDecoder::server();
         let mut reply = Vec::new();
         let data = d.decode(
             &[
