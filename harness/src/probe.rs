@@ -28,11 +28,13 @@ pub struct ProbeTiming {
 }
 
 impl ProbeTiming {
-    /// Timing for labs on this machine (namespaces, loopback).
+    /// Timing for labs on this machine (namespaces, loopback). The kernel answers a SYN at
+    /// once, so a short connect deadline is safe. A greeting that comes later than `greeting`
+    /// (a busy server on a loaded CI machine) is still recognised in the answer window.
     pub const LOCAL: ProbeTiming = ProbeTiming {
         connect: Duration::from_millis(400),
-        greeting: Duration::from_millis(250),
-        answer: Duration::from_millis(400),
+        greeting: Duration::from_millis(150),
+        answer: Duration::from_millis(600),
     };
     /// Timing for a router across a real network.
     pub const REMOTE: ProbeTiming = ProbeTiming {
@@ -123,8 +125,9 @@ pub async fn probe_tcp(addr: SocketAddr, timing: ProbeTiming) -> Probe {
         Err(_) => return state_only(PortState::Filtered),
         Ok(Err(e)) => {
             return state_only(match e.kind() {
-                ErrorKind::ConnectionRefused => PortState::Closed,
+                ErrorKind::ConnectionRefused | ErrorKind::ConnectionReset => PortState::Closed,
                 ErrorKind::TimedOut => PortState::Filtered,
+                // ICMP errors: host/network unreachable, administratively prohibited.
                 _ => PortState::Rejected,
             });
         }
@@ -155,7 +158,11 @@ async fn identify(mut stream: TcpStream, timing: ProbeTiming) -> Identity {
         return Identity::Silent;
     }
     match read_some(&mut stream, &mut buf, timing.answer).await {
-        Some(bytes) => classify_answer(bytes),
+        // A late greeting arrives before any answer to our question.
+        Some(bytes) => match classify_greeting(bytes) {
+            Identity::Silent | Identity::Http(_) => classify_answer(bytes),
+            greeting => greeting,
+        },
         None => Identity::Silent,
     }
 }
@@ -265,5 +272,30 @@ mod tests {
         let fatal = routeros::api::encode_sentence(&["!fatal", "not logged in"]);
         assert_eq!(classify_answer(&fatal), Identity::Api);
         assert_eq!(classify_answer(b"\x00\x00"), Identity::Silent);
+    }
+
+    /// A server that speaks first, but late, after our question went out.
+    #[tokio::test]
+    async fn a_late_greeting_is_still_recognised() {
+        use tokio::io::AsyncWriteExt;
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = tokio::spawn(async move {
+            let (mut s, _) = listener.accept().await.unwrap();
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let _ = s.write_all(b"SSH-2.0-ROSSSH\r\n").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        });
+        let probe = probe_tcp(addr, ProbeTiming::LOCAL).await;
+        assert_eq!(
+            probe.identity,
+            Some(Identity::Ssh("SSH-2.0-ROSSSH".into())),
+            "{probe}"
+        );
+        server.abort();
+        let _ = server.await;
+        // Nothing listening: closed, at once.
+        let closed = probe_tcp(addr, ProbeTiming::LOCAL).await;
+        assert_eq!(closed.state, PortState::Closed);
     }
 }
