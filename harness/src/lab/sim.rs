@@ -179,9 +179,9 @@ impl Drop for SimLab {
 #[async_trait]
 impl Lab for SimLab {
     fn describe(&self) -> String {
+        // The version is the router's to report (an update changes it): see `version_hint`.
         format!(
-            "embedded simulator, RouterOS {} at {} (network namespaces, nftables firewall)",
-            self.version,
+            "embedded simulator at {} (network namespaces, nftables firewall)",
             self.access.address()
         )
     }
