@@ -8,7 +8,6 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use chrlab::audit::{Audit, audit};
-use chrlab::lab::Lab;
 use chrlab::lab::sim::{SimLab, SimLabConfig};
 use chrlab::operator::Operator;
 use chrlab::outcome::{CheckResult, Outcome};
@@ -139,9 +138,4 @@ pub fn snapshot_settings() -> insta::Settings {
     s.set_prepend_module_to_snapshot(false);
     s.set_omit_expression(true);
     s
-}
-
-/// Lab limits, for skips.
-pub fn lab_of(run: &Run) -> &dyn Lab {
-    &run.lab
 }
