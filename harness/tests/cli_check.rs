@@ -313,3 +313,21 @@ fn hardening_a_remote_router_without_a_known_password_is_refused() {
         show(&out)
     );
 }
+
+#[test]
+fn bench_reports_the_wall_time_of_the_whole_suite() {
+    // The time itself is a benchmark's business, not a test's: only the report is asserted.
+    let out = chrlab(&["bench", "--iterations", "1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("run 1: lab ready") && stdout.contains(" passed, 0 failed, 0 skipped)"),
+        "{}",
+        show(&out)
+    );
+    let last = stdout.lines().last().unwrap_or_default();
+    assert!(
+        last.starts_with("whole suite on the simulator") && last.contains(" ms over 1 runs"),
+        "{last}"
+    );
+}
