@@ -10,6 +10,7 @@ pub mod operator;
 pub mod outcome;
 pub mod probe;
 pub mod profile;
+pub mod readback;
 pub mod render;
 pub mod report;
 pub mod run;

@@ -2,6 +2,7 @@
 //! with the credentials and ports currently tracked in [`Access`].
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures::future::join_all;
@@ -14,6 +15,7 @@ use crate::client::ssh::{SshClient, SshOptions};
 use crate::client::terminal::{ftp_login, telnet_login};
 use crate::lab::{Lab, Role};
 use crate::probe::{Probe, ProbeMatrix, probe_tcp};
+use crate::readback::{self, Readback};
 
 /// A management protocol a login can be tried over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -69,15 +71,31 @@ pub enum LoginAttempt {
     Unreachable(String),
 }
 
+/// A row of (key, value) pairs as the router sent it.
+pub type Rows = Vec<Vec<(String, String)>>;
+
 /// Runs operations against the lab's router from its vantages.
 pub struct Operator<'a> {
     lab: &'a dyn Lab,
+    /// How configuration is read ([`Operator::rows`]), decided on first use; with the reason
+    /// REST was not used, if it was not.
+    readback: OnceLock<(Readback, Option<String>)>,
 }
 
 impl<'a> Operator<'a> {
-    /// An operator for this lab.
+    /// An operator for this lab; it decides on its first read whether REST works.
     pub fn new(lab: &'a dyn Lab) -> Operator<'a> {
-        Operator { lab }
+        Operator {
+            lab,
+            readback: OnceLock::new(),
+        }
+    }
+
+    /// An operator that reads configuration the given way, without trying the other.
+    pub fn with_readback(lab: &'a dyn Lab, way: Readback) -> Operator<'a> {
+        let readback = OnceLock::new();
+        let _ = readback.set((way, None));
+        Operator { lab, readback }
     }
 
     /// The lab's access (address, ports, credentials).
@@ -142,6 +160,131 @@ impl<'a> Operator<'a> {
                 Ok(outs)
             })
             .await
+    }
+
+    /// How this operator reads configuration: REST when the router has it and `www` (or
+    /// `www-ssl`, per [`Access::rest_service`]) answers it, else SSH. Decided once, on the first
+    /// call, by reading `/system/resource` over REST from `role`.
+    pub async fn readback(&self, role: Role) -> Readback {
+        if let Some((way, _)) = self.readback.get() {
+            return *way;
+        }
+        let decided = match self.rest_rows(role, "/system/resource").await {
+            Ok(_) => (Readback::Rest, None),
+            Err(e) => (Readback::Ssh, Some(e.to_string())),
+        };
+        tracing::debug!(readback = %decided.0, reason = ?decided.1, "configuration read-back");
+        self.readback.get_or_init(|| decided).0
+    }
+
+    /// Why REST is not used for reading, once [`Operator::readback`] chose SSH for that reason.
+    pub fn readback_reason(&self) -> Option<String> {
+        self.readback.get().and_then(|(_, r)| r.clone())
+    }
+
+    /// Reads a menu (API-style path: `/ip/service`, `/system/package/update`, `/log`) as rows
+    /// of (key, value), the way [`Operator::readback`] chose: `GET /rest<menu>`, or over SSH
+    /// `<menu> print terse without-paging` (`print` for a single-value menu) read by
+    /// [`crate::readback`]. Values keep their form: `true`/`false` over REST, `yes`/`no` over SSH.
+    pub async fn rows(&self, role: Role, menu: &str) -> Result<Rows, ClientError> {
+        self.rows_many(role, &[menu])
+            .await
+            .pop()
+            .unwrap_or_else(|| Ok(Vec::new()))
+    }
+
+    /// Reads several menus like [`Operator::rows`]; over SSH on one connection (one exec
+    /// channel each), so the router logs one login for all of them.
+    pub async fn rows_many(&self, role: Role, menus: &[&str]) -> Vec<Result<Rows, ClientError>> {
+        if menus.is_empty() {
+            return Vec::new();
+        }
+        match self.readback(role).await {
+            Readback::Rest => {
+                let mut out = Vec::with_capacity(menus.len());
+                for menu in menus {
+                    out.push(self.rest_rows(role, menu).await);
+                }
+                out
+            }
+            Readback::Ssh => {
+                let commands: Vec<String> =
+                    menus.iter().map(|m| readback::print_command(m)).collect();
+                match self
+                    .exec_many_as(role, &self.access().credentials(), &commands)
+                    .await
+                {
+                    Ok(outputs) => menus
+                        .iter()
+                        .zip(commands.iter().zip(outputs))
+                        .map(|(menu, (command, text))| self.read_printed(menu, command, &text))
+                        .collect(),
+                    Err(e) => {
+                        // The connection failed for every menu: the first gets the error
+                        // itself, the others its text.
+                        let addr = self.access().endpoint("ssh");
+                        let text = e.to_string();
+                        let mut out = vec![Err(e)];
+                        out.extend(menus.iter().skip(1).map(|_| {
+                            Err(ClientError::Protocol {
+                                service: "ssh",
+                                addr,
+                                detail: text.clone(),
+                            })
+                        }));
+                        out
+                    }
+                }
+            }
+        }
+    }
+
+    /// Turns what `command` printed into rows, or the router's error message into an error.
+    fn read_printed(&self, menu: &str, command: &str, text: &str) -> Result<Rows, ClientError> {
+        let addr = self.access().endpoint("ssh");
+        readback::parse_print(menu, text).map_err(|e| {
+            if crate::apply::reports_error(text) {
+                ClientError::Command {
+                    addr,
+                    command: command.to_string(),
+                    message: text.trim().to_string(),
+                }
+            } else {
+                ClientError::Protocol {
+                    service: "ssh",
+                    addr,
+                    detail: format!("`{command}` printed output that cannot be read: {e}"),
+                }
+            }
+        })
+    }
+
+    /// Asks the router to look for a newer release (`check-for-updates`); the answer lands in
+    /// `/system/package/update`'s `status`. Over REST a `POST`, over SSH the CLI command (its
+    /// printed status lines are not needed: read the menu afterwards).
+    pub async fn check_for_updates(&self, role: Role) -> Result<(), ClientError> {
+        match self.readback(role).await {
+            Readback::Rest => self
+                .rest_post(
+                    role,
+                    "/system/package/update/check-for-updates",
+                    serde_json::json!({}),
+                )
+                .await
+                .map(|_| ()),
+            Readback::Ssh => {
+                let command = "/system package update check-for-updates";
+                let out = self.exec(role, command).await?;
+                if crate::apply::reports_error(&out) {
+                    return Err(ClientError::Command {
+                        addr: self.access().endpoint("ssh"),
+                        command: command.into(),
+                        message: out.trim().to_string(),
+                    });
+                }
+                Ok(())
+            }
+        }
     }
 
     /// Reads a menu over REST (`/rest<path>`) as rows of (key, value).

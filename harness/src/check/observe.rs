@@ -11,6 +11,7 @@ use crate::lab::{Lab, Role};
 use crate::operator::{LoginAttempt, LoginService, Operator};
 use crate::probe::ProbeMatrix;
 use crate::profile::Profile;
+use crate::readback::Readback;
 use crate::secret::Secret;
 
 /// A key-value row as the router sent it.
@@ -31,6 +32,11 @@ pub struct Observation {
     pub sources: BTreeMap<Role, IpAddr>,
     /// Facts that make some checks unverifiable here.
     pub limitations: Vec<String>,
+    /// How the configuration was read: over REST, or over SSH (`print terse`) when the router
+    /// has no REST (RouterOS 6) or its www does not answer.
+    pub readback: Readback,
+    /// Why REST was not used, when it was not.
+    pub readback_reason: Option<String>,
     /// The user the harness is logged in as, and whether its password is known to it.
     pub operator_user: String,
     /// The password the harness uses (to judge the policy); never printed.
@@ -171,39 +177,49 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     let creds = lab.access().credentials();
     let read = |r: Result<Vec<Props>, crate::client::ClientError>| r.map_err(|e| e.to_string());
 
-    // White box, first: the configuration as the router reports it.
+    // White box, first: the configuration as the router reports it, over REST when the
+    // router has it and www answers, else over SSH (RouterOS 6 has no REST).
+    let readback = op.readback(Role::Trusted).await;
+    let readback_reason = op.readback_reason();
+    tracing::info!(%readback, reason = ?readback_reason, "reading the configuration");
     if profile.update.check_for_updates {
         // The answer lands in /system/package/update's status; failures show there too.
-        let _ = op
-            .rest_post(
-                Role::Trusted,
-                "/system/package/update/check-for-updates",
-                serde_json::json!({}),
-            )
-            .await;
+        let _ = op.check_for_updates(Role::Trusted).await;
     }
-    let update =
-        read(op.rest_rows(Role::Trusted, "/system/package/update").await).and_then(|rows| {
-            let row = rows.first().ok_or("empty answer")?;
-            PackageUpdate::from_props(row).map_err(|e| e.to_string())
-        });
-    let services = parse_rows(
-        read(op.rest_rows(Role::Trusted, "/ip/service").await),
-        Service::from_props,
-    )
-    .map(|v| v.into_iter().filter(|s| !s.dynamic).collect::<Vec<_>>());
-    let users = parse_rows(
-        read(op.rest_rows(Role::Trusted, "/user").await),
-        User::from_props,
-    );
-    let filter = read(op.rest_rows(Role::Trusted, "/ip/firewall/filter").await);
-    let address_lists = read(
-        op.rest_rows(Role::Trusted, "/ip/firewall/address-list")
-            .await,
-    );
-    let logging = read(op.rest_rows(Role::Trusted, "/system/logging").await);
+    let mut reads = op
+        .rows_many(
+            Role::Trusted,
+            &[
+                "/system/package/update",
+                "/ip/service",
+                "/user",
+                "/ip/firewall/filter",
+                "/ip/firewall/address-list",
+                "/system/logging",
+                "/system/resource",
+            ],
+        )
+        .await
+        .into_iter()
+        .map(read);
+    let mut next = || {
+        reads
+            .next()
+            .unwrap_or_else(|| Err("no answer for this menu".to_string()))
+    };
+    let update = next().and_then(|rows| {
+        let row = rows.first().ok_or("empty answer")?;
+        PackageUpdate::from_props(row).map_err(|e| e.to_string())
+    });
+    let services = parse_rows(next(), Service::from_props)
+        .map(|v| v.into_iter().filter(|s| !s.dynamic).collect::<Vec<_>>());
+    let users = parse_rows(next(), User::from_props);
+    let filter = next();
+    let address_lists = next();
+    let logging = next();
+    let resource = next();
     let mut limitations = lab.limitations();
-    if let Ok(rows) = op.rest_rows(Role::Trusted, "/system/resource").await {
+    if let Ok(rows) = resource {
         // ros-sim says whether its firewall reaches the kernel; a real router has no such field.
         let sim_firewall = rows
             .iter()
@@ -216,6 +232,10 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             );
         }
     }
+    // RouterOS 6 has no REST API (FACTS §6): no login can be tried over it, so none is, rather
+    // than being counted as a login that failed.
+    let has_rest = !matches!(&update, Ok(u) if u.installed_version.major() < 7);
+    let rest_logins: &[LoginService] = if has_rest { &[LoginService::Rest] } else { &[] };
 
     // Black box (ports from both vantages) while the logins run: probes log nothing, and the
     // logins stay in a fixed order so the log lines they cause are deterministic.
@@ -225,19 +245,18 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         // The factory admin everywhere, the operator over ssh and rest.
         let mut logins = Logins::new();
         let admin = profile.users.default_admin_name.clone();
-        for service in [
-            LoginService::Ssh,
-            LoginService::Telnet,
-            LoginService::Api,
-            LoginService::Rest,
-        ] {
+        for service in [LoginService::Ssh, LoginService::Telnet, LoginService::Api]
+            .iter()
+            .chain(rest_logins)
+            .copied()
+        {
             let attempt = op.try_login(Role::Trusted, service, &admin, "").await;
             logins.insert(
                 (format!("{admin} (empty password)"), service, Role::Trusted),
                 attempt,
             );
         }
-        for service in [LoginService::Ssh, LoginService::Rest] {
+        for service in [LoginService::Ssh].iter().chain(rest_logins).copied() {
             let attempt = op
                 .try_login(Role::Trusted, service, &creds.user, creds.password.expose())
                 .await;
@@ -246,7 +265,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         // Provoke failed logins from the trusted vantage with a wrong password.
         let wrong = format!("chrlab-wrong-{}", std::process::id());
         let mut provoked = Vec::new();
-        for service in [LoginService::Ssh, LoginService::Rest] {
+        for service in [LoginService::Ssh].iter().chain(rest_logins).copied() {
             if op
                 .try_login(Role::Trusted, service, &creds.user, &wrong)
                 .await
@@ -259,7 +278,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     };
     let (matrix, (logins, provoked)) = tokio::join!(probing, logging_in);
     let log = parse_rows(
-        read(op.rest_rows(Role::Trusted, "/log").await),
+        read(op.rows(Role::Trusted, "/log").await),
         LogEntry::from_props,
     );
 
@@ -270,6 +289,8 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             .filter_map(|r| Some((*r, lab.vantage(*r)?.address())))
             .collect(),
         limitations,
+        readback,
+        readback_reason,
         operator_user: creds.user,
         operator_password: creds.password,
         update,
