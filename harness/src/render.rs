@@ -1,5 +1,6 @@
-//! The RouterOS script that applies a [`Profile`]: v7 syntax, one command per line, in a safe order,
-//! and idempotent (running it twice changes nothing the second time).
+//! The RouterOS script that applies a [`Profile`], in syntax RouterOS 6 and 7 both accept (paths
+//! with spaces, `[find]`, `:if`): one command per line, in a safe order, and idempotent (running it
+//! twice changes nothing the second time).
 //!
 //! The script is a list of [`Step`]s so an applier can run one step, re-check it ([`Verify`]), and only
 //! then go on. Order: update channel → add the new administrator → address list → accept rule, then
@@ -249,7 +250,7 @@ pub fn render(profile: &Profile, ctx: &RenderContext) -> Result<Vec<Step>, Rende
 pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "# chrlab hardening script for RouterOS v7, profile {profile_name}\n"
+        "# chrlab hardening script for RouterOS 6 and 7, profile {profile_name}\n"
     ));
     s.push_str("# Idempotent: every block can run again without changing anything.\n");
     if reveal == Reveal::Redacted {

@@ -34,7 +34,7 @@ fn render_prints_the_baseline_script_with_a_placeholder_password() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
     let script = text(&out.stdout);
     assert!(script.starts_with(
-        "# chrlab hardening script for RouterOS v7, profile profiles/baseline.toml\n"
+        "# chrlab hardening script for RouterOS 6 and 7, profile profiles/baseline.toml\n"
     ));
     assert_eq!(script.matches("password=\"***\"").count(), 2, "{script}");
     assert!(script.contains("add list=chrlab-mgmt address=192.0.2.10 "));
