@@ -54,6 +54,10 @@ pub async fn audit(
         .ok()
         .map(|u| u.installed_version.to_string())
         .or_else(|| lab.version_hint());
+    report.readback = Some(match &observation.readback_reason {
+        Some(why) => format!("{} ({why})", observation.readback),
+        None => observation.readback.to_string(),
+    });
     // Checks are judged together from one observation, so no per-check time is claimed.
     for r in results {
         report.push(r);

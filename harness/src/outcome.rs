@@ -223,6 +223,8 @@ pub struct RunReport {
     pub version: Option<String>,
     /// The profile file the run used.
     pub profile: PathBuf,
+    /// How the configuration was read back (`rest` or `ssh`), once it was.
+    pub readback: Option<String>,
     /// Results in the order the checks ran.
     pub results: Vec<CheckResult>,
     /// When the run started.
@@ -240,6 +242,7 @@ impl RunReport {
             router: router.into(),
             version: None,
             profile: profile.into(),
+            readback: None,
             results: Vec::new(),
             started: now,
             finished: now,
@@ -320,6 +323,7 @@ impl RunReport {
             router: redact(&self.router, s),
             version: self.version.as_deref().map(|v| redact(v, s)),
             profile: PathBuf::from(redact(&self.profile.to_string_lossy(), s)),
+            readback: self.readback.as_deref().map(|v| redact(v, s)),
             results: self.results.iter().map(|r| r.redacted(s)).collect(),
             started: self.started,
             finished: self.finished,
@@ -349,6 +353,8 @@ struct ReportJson<'a> {
     router: &'a str,
     version: Option<&'a str>,
     profile: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    readback: Option<&'a str>,
     started: String,
     finished: String,
     duration: f64,
@@ -363,6 +369,7 @@ impl Serialize for RunReport {
             router: &r.router,
             version: r.version.as_deref(),
             profile: r.profile.display().to_string(),
+            readback: r.readback.as_deref(),
             started: rfc3339(r.started),
             finished: rfc3339(r.finished),
             duration: r.elapsed().as_secs_f64(),

@@ -18,6 +18,9 @@ pub fn render_markdown(report: &RunReport) -> String {
             .unwrap_or_else(|| "unknown".into())
     );
     let _ = writeln!(out, "- profile: `{}`", r.profile.display());
+    if let Some(way) = &r.readback {
+        let _ = writeln!(out, "- configuration read back over: {way}");
+    }
     let _ = writeln!(out, "- started: {}", rfc3339(r.started));
     let _ = writeln!(out, "- finished: {}", rfc3339(r.finished));
     let _ = writeln!(out);

@@ -48,6 +48,9 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
         version,
         r.profile.display()
     );
+    if let Some(way) = &r.readback {
+        let _ = writeln!(out, "configuration read back over {way}");
+    }
     for (measure, results) in r.by_measure() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", paint(BOLD, &measure.to_string()));
