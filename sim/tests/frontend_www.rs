@@ -166,3 +166,28 @@ async fn frontend_www_ssl_serves_rest_once_enabled() {
     assert!(r.text().await.unwrap().contains("CHR"));
     sim.shutdown().await;
 }
+
+#[tokio::test]
+async fn frontend_www_has_no_rest_on_routeros_6() {
+    // REST is a v7 feature (FACTS §6): a v6 web server has no such page, and must not answer
+    // with a REST error body that would tell a client REST exists.
+    let sim = sim_with(Some("6.49.13"), None).await;
+    let r = reqwest::Client::new()
+        .get(format!("{}/rest/system/identity", base(&sim)))
+        .basic_auth("admin", Some(""))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+    let content_type = r.headers()[reqwest::header::CONTENT_TYPE]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(content_type.starts_with("text/html"), "{content_type}");
+    let body = r.text().await.unwrap();
+    assert!(
+        serde_json::from_str::<serde_json::Value>(&body).is_err(),
+        "{body}"
+    );
+    sim.shutdown().await;
+}

@@ -176,7 +176,14 @@ fn unauthorized() -> Response {
 
 fn webfig(method: &Method, path: &str) -> Response {
     if path.starts_with("/rest") {
-        return error(StatusCode::NOT_FOUND);
+        // No REST on this version: the web server knows no such page. Not a REST error body,
+        // which would tell a client that REST exists (exact v6 bytes UNVERIFIED, FIDELITY.md).
+        return (
+            StatusCode::NOT_FOUND,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><head><title>404 Not Found</title></head><body>Not Found</body></html>\n",
+        )
+            .into_response();
     }
     match *method {
         Method::GET | Method::HEAD => (
