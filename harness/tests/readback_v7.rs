@@ -182,6 +182,23 @@ async fn rest_and_ssh_read_the_same_configuration_and_ssh_works_without_www() {
     lab.exec_ok("/ip service set [find name=www] disabled=yes")
         .await
         .expect("disable www");
+    // The listener closes a moment after the command returns; wait until www refuses.
+    let www_addr = lab.access().endpoint("www");
+    let timing = lab.timing();
+    let mut closed = false;
+    for _ in 0..100 {
+        let probe = lab
+            .vantage(Role::Trusted)
+            .expect("trusted vantage")
+            .run(move || async move { chrlab::probe::probe_tcp(www_addr, timing).await })
+            .await;
+        if probe.state == chrlab::probe::PortState::Closed {
+            closed = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(closed, "www never closed at {www_addr}");
     let a = audit(&lab, &profile, Path::new("profiles/baseline.toml"), false)
         .await
         .expect("audit");
