@@ -3,6 +3,7 @@
 mod frontend_support;
 
 use std::io::{BufRead, BufReader};
+use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,8 @@ use frontend_support::unique_address;
 #[test]
 fn frontend_bin_prints_ready_and_exits_on_sigterm() {
     let ip = unique_address();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ros-sim"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ros-sim"));
+    child
         .args([
             "--address",
             &ip.to_string(),
@@ -21,9 +23,16 @@ fn frontend_bin_prints_ready_and_exits_on_sigterm() {
             "Lab1",
         ])
         .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("spawn ros-sim");
+        .stderr(Stdio::null());
+    // Should this test process be killed, the kernel ends ros-sim too: nothing outlives a run.
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        child.pre_exec(|| {
+            nix::sys::prctl::set_pdeathsig(nix::sys::signal::Signal::SIGTERM)
+                .map_err(std::io::Error::from)
+        });
+    }
+    let mut child = child.spawn().expect("spawn ros-sim");
     let stdout = child.stdout.take().unwrap();
     let mut lines = BufReader::new(stdout).lines();
     let mut seen = Vec::new();
