@@ -1,5 +1,7 @@
-//! Shared fixtures for the measure suites: a hardened simulator lab and a negative control,
-//! each built once per test binary and shared by its tests.
+//! Shared fixtures for the measure suites: a hardened lab and a negative control, each built
+//! once per test binary and shared by its tests. The lab comes from `$CHRLAB_SUITE_LAB`
+//! (`sim`, `sim:6.49.13`, …; default `sim`) and is used only through the `Lab` trait, so other
+//! backends run the same suites unchanged.
 //!
 //! The labs run on threads of their own (router, vantages), so they outlive the runtime that
 //! built them; their namespaces vanish with the process even if a test panics.
@@ -8,14 +10,15 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use chrlab::audit::{Audit, audit};
-use chrlab::lab::sim::{SimLab, SimLabConfig};
+use chrlab::lab::Lab;
+use chrlab::lab::spec::LabSpec;
 use chrlab::operator::Operator;
 use chrlab::outcome::{CheckResult, Outcome};
 use chrlab::profile::Profile;
 
 /// A lab and the audit run against it.
 pub struct Run {
-    pub lab: SimLab,
+    pub lab: Box<dyn Lab>,
     pub profile: Profile,
     pub audit: Audit,
 }
@@ -86,13 +89,14 @@ fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 
     .expect("fixture thread")
 }
 
-async fn build(config: SimLabConfig, harden: bool, sabotage: &'static [&'static str]) -> Run {
+async fn build(harden: bool, sabotage: &'static [&'static str]) -> Run {
     let profile = Profile::baseline();
-    let lab = SimLab::start(config).await.unwrap_or_else(|e| {
-        panic!("cannot start the simulator lab (run as root with nftables installed): {e}")
+    let spec = LabSpec::from_env().unwrap_or_else(|e| panic!("{e}"));
+    let lab = spec.start().await.unwrap_or_else(|e| {
+        panic!("cannot start the {spec} lab (the simulator needs root and nftables): {e}")
     });
     if !sabotage.is_empty() {
-        let op = Operator::new(&lab);
+        let op = Operator::new(lab.as_ref());
         for line in sabotage {
             let out = op
                 .exec(chrlab::lab::Role::Trusted, line)
@@ -101,9 +105,14 @@ async fn build(config: SimLabConfig, harden: bool, sabotage: &'static [&'static 
             assert!(out.trim().is_empty(), "sabotage `{line}` printed {out:?}");
         }
     }
-    let audit = audit(&lab, &profile, Path::new("profiles/baseline.toml"), harden)
-        .await
-        .unwrap_or_else(|e| panic!("audit failed: {e}"));
+    let audit = audit(
+        lab.as_ref(),
+        &profile,
+        Path::new("profiles/baseline.toml"),
+        harden,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("audit failed: {e}"));
     Run {
         lab,
         profile,
@@ -111,18 +120,18 @@ async fn build(config: SimLabConfig, harden: bool, sabotage: &'static [&'static 
     }
 }
 
-/// The default simulator, hardened with the default baseline, then audited.
+/// A factory router, hardened with the default baseline, then audited.
 pub fn hardened() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
-    RUN.get_or_init(|| block_on(build(SimLabConfig::default(), true, &[])))
+    RUN.get_or_init(|| block_on(build(true, &[])))
 }
 
-/// The negative control: the default simulator as it comes from the factory, except for the
+/// The negative control: a router as it comes from the factory, except for the
 /// few settings whose factory value already meets the baseline (the update channel, the
 /// logging rules), which are broken on purpose so that every check has something to catch.
 pub fn unhardened() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
-    RUN.get_or_init(|| block_on(build(SimLabConfig::default(), false, SABOTAGE)))
+    RUN.get_or_init(|| block_on(build(false, SABOTAGE)))
 }
 
 /// What the negative control changes on a factory router.

@@ -32,7 +32,7 @@ fn vulnerable_version_names_the_cve() {
 
 #[test]
 fn update_state_snapshot() {
-    for run in [hardened(), unhardened()] {
+    for (name, run) in [("hardened", hardened()), ("factory", unhardened())] {
         let u = run
             .audit
             .observation
@@ -46,7 +46,7 @@ fn update_state_snapshot() {
             "status": u.status,
         });
         snapshot_settings().bind(|| {
-            insta::assert_yaml_snapshot!(format!("update__{}", run.version()), state);
+            insta::assert_yaml_snapshot!(format!("update__{name}__{}", run.version()), state);
         });
     }
 }

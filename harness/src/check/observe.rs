@@ -94,18 +94,11 @@ impl Observation {
                     })
                     .collect()
             }),
-            filter: self.filter.as_ref().ok().map(|rules| {
-                rules
-                    .iter()
-                    .map(|r| {
-                        r.iter()
-                            .filter(|(k, _)| !matches!(k.as_str(), ".id" | "bytes" | "packets"))
-                            .map(|(k, v)| format!("{k}={v}"))
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .collect()
-            }),
+            filter: self
+                .filter
+                .as_ref()
+                .ok()
+                .map(|rules| rules.iter().map(|r| normalized_rule(r)).collect()),
             matrix: self
                 .matrix
                 .cells
@@ -119,6 +112,37 @@ impl Observation {
                 .collect(),
         }
     }
+}
+
+/// One filter rule as `key=value` words, sorted by key, booleans as `yes`/`no`, counters, ids and
+/// flag-only properties left out — the same text whether it was read over REST or SSH, so a
+/// snapshot diff across versions shows a change of behaviour, not of transport.
+fn normalized_rule(rule: &[(String, String)]) -> String {
+    let mut words: Vec<String> = rule
+        .iter()
+        .filter(|(k, _)| {
+            !matches!(
+                k.as_str(),
+                ".id" | "bytes" | "packets" | "dynamic" | "invalid" | "disabled"
+            )
+        })
+        .map(|(k, v)| {
+            let v = match v.as_str() {
+                "true" => "yes",
+                "false" => "no",
+                other => other,
+            };
+            format!("{k}={v}")
+        })
+        .collect();
+    let disabled = rule
+        .iter()
+        .any(|(k, v)| k == "disabled" && matches!(v.as_str(), "true" | "yes"));
+    if disabled {
+        words.push("disabled=yes".into());
+    }
+    words.sort();
+    words.join(" ")
 }
 
 /// Secret-free, time-free facts for snapshots.

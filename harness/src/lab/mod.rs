@@ -4,3 +4,4 @@ mod topology;
 pub use topology::{Lab, LabError, Role};
 pub mod remote;
 pub mod sim;
+pub mod spec;
