@@ -32,6 +32,9 @@ pub struct RouterConfig {
     pub latest_version: Option<Version>,
     /// Whether a firewall enforcer programs `/ip firewall filter` into the kernel (shown in `/system resource`).
     pub firewall_enforced: bool,
+    /// How many NICs the machine has: `/interface` lists `ether1`..`ether<n>` (a CHR names its
+    /// virtual NICs that way; 1 by default). A fact of the VM, not configuration.
+    pub ethernets: u32,
 }
 
 impl Default for RouterConfig {
@@ -43,6 +46,7 @@ impl Default for RouterConfig {
             state_dir: None,
             latest_version: None,
             firewall_enforced: false,
+            ethernets: 1,
         }
     }
 }
@@ -210,6 +214,7 @@ impl Router {
         };
         state.latest_version = cfg.latest_version;
         state.firewall_enforced = cfg.firewall_enforced;
+        state.add_ethernets(cfg.ethernets);
         if let Some(path) = &state_file {
             save(path, &state.persisted())?;
         }

@@ -1184,26 +1184,7 @@ pub fn factory(v: Ver, version: &Version, identity: &str) -> BTreeMap<String, Ta
     if let Some(i) = t.get_mut("system/identity").and_then(|t| t.by_id_mut(0)) {
         i.set("name", identity);
     }
-    let ether1 = Item::new(
-        1,
-        &[
-            ("name", "ether1"),
-            ("default-name", "ether1"),
-            ("type", "ether"),
-            ("mtu", "1500"),
-            ("actual-mtu", "1500"),
-            ("mac-address", "0C:C4:7A:00:00:01"),
-            ("orig-mac-address", "0C:C4:7A:00:00:01"),
-            ("arp", "enabled"),
-            ("arp-timeout", "auto"),
-            ("loop-protect", "default"),
-            ("running", "yes"),
-            ("dynamic", "no"),
-            ("slave", "no"),
-            ("disabled", "no"),
-        ],
-    );
-    t.insert("interface".into(), Table::new(vec![ether1]));
+    t.insert("interface".into(), Table::new(vec![ethernet_item(1)]));
     let dhcp = Item::new(
         1,
         &[
@@ -1243,6 +1224,32 @@ pub fn factory(v: Ver, version: &Version, identity: &str) -> BTreeMap<String, Ta
     let license = Item::new(0, &[("system-id", "SimChr0000A"), ("level", "free")]);
     t.insert("system/license".into(), Table::new(vec![license]));
     t
+}
+
+/// The `/interface` item of the machine's `n`th NIC (`.id` `*n`, name `ether<n>`, MAC
+/// `0C:C4:7A:00:00:<n>`, invented like ether1's).
+pub fn ethernet_item(n: u32) -> Item {
+    let name = format!("ether{n}");
+    let mac = format!("0C:C4:7A:00:00:{n:02X}");
+    Item::new(
+        n,
+        &[
+            ("name", &name),
+            ("default-name", &name),
+            ("type", "ether"),
+            ("mtu", "1500"),
+            ("actual-mtu", "1500"),
+            ("mac-address", &mac),
+            ("orig-mac-address", &mac),
+            ("arp", "enabled"),
+            ("arp-timeout", "auto"),
+            ("loop-protect", "default"),
+            ("running", "yes"),
+            ("dynamic", "no"),
+            ("slave", "no"),
+            ("disabled", "no"),
+        ],
+    )
 }
 
 fn logging_items() -> Vec<Item> {

@@ -1,7 +1,5 @@
 //! `/export`: the configuration as commands, only values that differ from a fresh router.
 
-use time::OffsetDateTime;
-
 use super::log;
 use super::menu::Item;
 use super::schema::{Kind, MenuDef};
@@ -57,7 +55,7 @@ const SENSITIVE: &[&str] = &["authentication-password", "encryption-password", "
 pub fn header(st: &State) -> String {
     format!(
         "# {} by RouterOS {}\n",
-        log::full_date(st.ver, OffsetDateTime::now_utc()),
+        log::full_date(st.ver, st.now()),
         st.version
     )
 }

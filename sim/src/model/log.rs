@@ -33,10 +33,16 @@ pub struct Route {
 
 impl Log {
     /// Stores a line; returns it (the caller echoes it when the route says so).
-    pub fn push(&mut self, topics: &str, message: &str, route: Route) -> LogEntry {
+    pub fn push(
+        &mut self,
+        topics: &str,
+        message: &str,
+        route: Route,
+        at: OffsetDateTime,
+    ) -> LogEntry {
         let entry = LogEntry {
             id: self.next_id,
-            at: OffsetDateTime::now_utc(),
+            at,
             topics: topics.to_string(),
             message: message.to_string(),
         };
@@ -69,7 +75,7 @@ pub fn rule_matches(rule_topics: &str, line_topics: &str) -> bool {
         })
 }
 
-const MONTHS: [&str; 12] = [
+pub(super) const MONTHS: [&str; 12] = [
     "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
 ];
 

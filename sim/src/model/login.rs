@@ -2,8 +2,6 @@
 
 use std::net::IpAddr;
 
-use time::OffsetDateTime;
-
 use super::ExecError;
 use super::log;
 use super::schema::addr_allowed;
@@ -68,7 +66,7 @@ impl State {
             return Err(refusal.unwrap_or(LoginRefusal::BadCredentials));
         };
         let group = u.get("group").unwrap_or("").to_string();
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let previous_login = self
             .sessions
             .iter()

@@ -86,6 +86,10 @@ pub struct State {
     pub latest_version: Option<Version>,
     pub firewall_enforced: bool,
     pub started: Instant,
+    /// What `/system clock set time=... date=...` moved the clock by, against the host's clock.
+    pub clock_offset: time::Duration,
+    /// The machine's NICs: `ether1`..`ether<n>` (a fact of the VM, from `RouterConfig`).
+    pub ethernets: u32,
     /// Set by every change of `tables`; the router persists and clears it.
     pub dirty: bool,
     pub echo: broadcast::Sender<String>,
@@ -119,6 +123,8 @@ impl State {
             latest_version: None,
             firewall_enforced: false,
             started: Instant::now(),
+            clock_offset: time::Duration::ZERO,
+            ethernets: 1,
             dirty: false,
             echo,
         }
@@ -150,6 +156,70 @@ impl State {
             version: self.version.to_string(),
             tables,
         }
+    }
+
+    /// Gives the machine `n` NICs: `ether2`..`ether<n>` join `ether1` in the factory state, and in
+    /// the current state unless an interface already has that `default-name`.
+    pub fn add_ethernets(&mut self, n: u32) {
+        self.ethernets = n.max(1);
+        for k in 2..=self.ethernets {
+            let name = format!("ether{k}");
+            for table in [&mut self.factory, &mut self.tables] {
+                let t = table.entry("interface".to_string()).or_default();
+                if t.items
+                    .iter()
+                    .any(|i| i.get("default-name") == Some(name.as_str()))
+                {
+                    continue;
+                }
+                let item = defaults::ethernet_item(k);
+                t.next_id = t.next_id.max(k + 1);
+                let pos = t
+                    .items
+                    .iter()
+                    .position(|i| i.id > k)
+                    .unwrap_or(t.items.len());
+                t.items.insert(pos, item);
+            }
+        }
+    }
+
+    /// The router's clock: the host's UTC time moved by `/system clock set`, in the local time
+    /// of `time-zone-name`.
+    pub fn now(&self) -> OffsetDateTime {
+        let utc = OffsetDateTime::now_utc() + self.clock_offset;
+        utc.to_offset(self.zone_at(utc).0)
+    }
+
+    /// The offset from UTC and whether DST is on at `utc`, for `time-zone-name` (looked up in the
+    /// IANA database jiff bundles); `manual` is UTC.
+    fn zone_at(&self, utc: OffsetDateTime) -> (time::UtcOffset, bool) {
+        let name = self
+            .single("system/clock", "time-zone-name")
+            .unwrap_or_default();
+        let Some(tz) = zone(&name) else {
+            return (time::UtcOffset::UTC, false);
+        };
+        let Ok(ts) = jiff::Timestamp::from_second(utc.unix_timestamp()) else {
+            return (time::UtcOffset::UTC, false);
+        };
+        let info = tz.to_offset_info(ts);
+        let offset = time::UtcOffset::from_whole_seconds(info.offset().seconds())
+            .unwrap_or(time::UtcOffset::UTC);
+        (offset, info.dst().is_dst())
+    }
+
+    /// `/system clock set time=hh:mm:ss date=...`: moves the clock to that local time (the
+    /// value not given stays).
+    fn set_clock(&mut self, date: Option<time::Date>, clock: Option<time::Time>) {
+        let now = self.now();
+        let local = date
+            .unwrap_or(now.date())
+            .with_time(clock.unwrap_or(now.time()));
+        // The zone's offset on the target day may differ from today's (DST).
+        let guess = local.assume_offset(now.offset());
+        let target = local.assume_offset(self.zone_at(guess).0);
+        self.clock_offset += target - now;
     }
 
     pub fn def(&self, path: &str) -> Option<&MenuDef> {
@@ -218,7 +288,7 @@ impl State {
     }
 
     fn log_items(&self) -> Vec<Item> {
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         self.log
             .memory
             .iter()
@@ -238,11 +308,14 @@ impl State {
             .get("system/clock")
             .and_then(|t| t.items.first().cloned())
             .unwrap_or_else(|| Item::new(0, &[]));
-        let now = OffsetDateTime::now_utc();
+        let now = self.now();
         let full = log::full_date(self.ver, now);
         let (date, time) = full.split_once(' ').unwrap_or((&full, ""));
         item.set("time", time);
         item.set("date", date);
+        let (offset, dst) = self.zone_at(now);
+        item.set("gmt-offset", &fmt_gmt_offset(offset));
+        item.set("dst-active", if dst { "yes" } else { "no" });
         item
     }
 
@@ -323,7 +396,8 @@ impl State {
     /// Writes a log line through the `/system logging` rules; critical lines reach `subscribe_echo`.
     pub fn log(&mut self, topics: &str, message: &str) -> LogEntry {
         let route = self.route(topics);
-        let entry = self.log.push(topics, message, route);
+        let at = self.now();
+        let entry = self.log.push(topics, message, route, at);
         if route.echo {
             let _ = self.echo.send(log::echo_line(&entry));
         }
@@ -428,6 +502,23 @@ impl State {
         if def.read_only {
             return Err(ExecError::no_such_command("set"));
         }
+        // `/system clock set time= date=` moves the clock (after the other values, so a new
+        // `time-zone-name` in the same command applies to the time given).
+        let mut args = args.to_vec();
+        let mut new_clock = (None, None);
+        if path == "system/clock" {
+            let take = |args: &mut Vec<(String, String)>, k: &str| {
+                let pos = args.iter().position(|(n, _)| n == k)?;
+                Some(args.remove(pos).1)
+            };
+            if let Some(d) = take(&mut args, "date") {
+                new_clock.0 = Some(parse_date(&d).ok_or_else(|| invalid_value("date"))?);
+            }
+            if let Some(t) = take(&mut args, "time") {
+                new_clock.1 = Some(parse_time(&t).ok_or_else(|| invalid_value("time"))?);
+            }
+        }
+        let args = args.as_slice();
         let ids: Vec<u32> = if def.is_list() { ids.to_vec() } else { vec![0] };
         let mut updated = Vec::new();
         for id in &ids {
@@ -452,6 +543,9 @@ impl State {
             }
         }
         self.dirty = true;
+        if new_clock != (None, None) {
+            self.set_clock(new_clock.0, new_clock.1);
+        }
         if !ids.is_empty() {
             self.log_change(def.noun, "changed", actor);
         }
@@ -615,6 +709,12 @@ impl State {
             });
         }
         match def.path {
+            "system/clock" => {
+                let name = item.get("time-zone-name").unwrap_or("manual");
+                if name != "manual" && zone(name).is_none() {
+                    return Err(no_match("time-zone-name"));
+                }
+            }
             "ip/firewall/filter" => {
                 FilterRule::from_props(&rule_props(item)).map_err(firewall_error)?;
             }
@@ -627,13 +727,16 @@ impl State {
                     return Err(ExecError::failure("already have such entry"));
                 }
                 if item.get("creation-time").is_none() && self.ver.v7() {
-                    item.set(
-                        "creation-time",
-                        &log::full_date(self.ver, OffsetDateTime::now_utc()),
-                    );
+                    item.set("creation-time", &log::full_date(self.ver, self.now()));
                 }
             }
             "ip/address" => {
+                // A bare address is a host address: `192.168.111.111` is stored and shown as
+                // `192.168.111.111/32` [rest:manual/put_ip_address.json].
+                if let Some(addr) = item.get("address").filter(|a| !a.contains('/')) {
+                    let host = format!("{addr}/32");
+                    item.set("address", &host);
+                }
                 if let Some(addr) = item.get("address").map(str::to_string) {
                     let net = schema::normalize_prefix(&addr).unwrap_or_default();
                     let net = net.split('/').next().unwrap_or_default().to_string();
@@ -745,6 +848,63 @@ pub fn fmt_uptime(secs: u64) -> String {
     if s.is_empty() { "0s".into() } else { s }
 }
 
+fn invalid_value(arg: &str) -> ExecError {
+    ExecError::arg(format!("invalid value for argument {arg}"))
+}
+
+/// A `time-zone-name` other than `manual`, from the IANA database jiff bundles (never the host's).
+fn zone(name: &str) -> Option<jiff::tz::TimeZone> {
+    if name == "manual" || name.is_empty() {
+        return None;
+    }
+    jiff::tz::TimeZone::get(name).ok()
+}
+
+/// `+03:00`, `-05:30`.
+fn fmt_gmt_offset(o: time::UtcOffset) -> String {
+    let secs = o.whole_seconds();
+    let sign = if secs < 0 { '-' } else { '+' };
+    let a = secs.unsigned_abs();
+    format!("{sign}{:02}:{:02}", a / 3600, a % 3600 / 60)
+}
+
+/// `hh:mm:ss`.
+fn parse_time(s: &str) -> Option<time::Time> {
+    let mut parts = s.split(':').map(|p| p.parse::<u8>().ok());
+    let (h, m, sec) = (
+        parts.next()??,
+        parts.next()??,
+        parts.next().unwrap_or(Some(0))?,
+    );
+    if parts.next().is_some() {
+        return None;
+    }
+    time::Time::from_hms(h, m, sec).ok()
+}
+
+/// `jul/21/2023` (v6 and early v7) or `2023-07-21` (the ISO form later v7 prints).
+fn parse_date(s: &str) -> Option<time::Date> {
+    let (y, m, d) = if let Some((mon, rest)) = s.split_once('/') {
+        let (d, y) = rest.split_once('/')?;
+        let m = log::MONTHS
+            .iter()
+            .position(|x| x.eq_ignore_ascii_case(mon))? as u8
+            + 1;
+        (y.parse::<i32>().ok()?, m, d.parse::<u8>().ok()?)
+    } else {
+        let mut p = s.split('-');
+        let y = p.next()?.parse::<i32>().ok()?;
+        let m = p.next()?.parse::<u8>().ok()?;
+        let d = p.next()?.parse::<u8>().ok()?;
+        if p.next().is_some() {
+            return None;
+        }
+        (y, m, d)
+    };
+    let month = time::Month::try_from(m).ok()?;
+    time::Date::from_calendar_date(y, month, d).ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -756,5 +916,55 @@ mod tests {
             fmt_uptime(5 * 604_800 + 3 * 86_400 + 20 * 60 + 51),
             "5w3d20m51s"
         );
+    }
+
+    fn clock_set(st: &mut State, args: &[(&str, &str)]) -> Result<(), ExecError> {
+        let admin = Actor {
+            user: "admin".into(),
+            policy: st.group_policy("full"),
+        };
+        let args: Vec<(String, String)> = args
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        st.set(&admin, "system/clock", &[], &args)
+    }
+
+    fn clock_shows(st: &State) -> Vec<String> {
+        let c = st.clock_item();
+        ["date", "time", "gmt-offset", "dst-active"]
+            .iter()
+            .map(|k| c.get(k).unwrap_or("").to_string())
+            .collect()
+    }
+
+    #[test]
+    fn clock_set_moves_the_clock_in_the_zones_local_time() {
+        let mut st = State::new(Version::parse("6.48.6").expect("version"), "MikroTik");
+        clock_set(&mut st, &[("date", "jan/15/2024"), ("time", "12:00:00")]).expect("set");
+        assert_eq!(
+            clock_shows(&st),
+            ["jan/15/2024", "12:00:00", "+00:00", "no"]
+        );
+        // A zone with DST: Riga is +02:00 in winter, +03:00 in summer; the time given is local.
+        clock_set(&mut st, &[("time-zone-name", "Europe/Riga")]).expect("zone");
+        assert_eq!(
+            clock_shows(&st),
+            ["jan/15/2024", "14:00:00", "+02:00", "no"]
+        );
+        clock_set(&mut st, &[("date", "jul/15/2024"), ("time", "12:00:00")]).expect("set");
+        assert_eq!(
+            clock_shows(&st),
+            ["jul/15/2024", "12:00:00", "+03:00", "yes"]
+        );
+        let e = clock_set(&mut st, &[("time-zone-name", "Mars/Olympus")]).expect_err("bad zone");
+        assert_eq!(
+            e.message,
+            "input does not match any value of time-zone-name"
+        );
+        let e = clock_set(&mut st, &[("date", "jul/32/2024")]).expect_err("bad date");
+        assert_eq!(e.message, "invalid value for argument date");
+        clock_set(&mut st, &[("date", "2024-07-16")]).expect("ISO date");
+        assert_eq!(clock_shows(&st)[0], "jul/16/2024");
     }
 }

@@ -88,6 +88,8 @@ fn reboot_into(st: &mut State, version: routeros::version::Version) {
     st.defs = defaults::menus(ver);
     st.dirs = defaults::directories(&st.defs);
     st.factory = defaults::factory(ver, &version, &identity);
+    let nics = st.ethernets;
+    st.add_ethernets(nics);
     st.version = version;
     st.ver = ver;
     let v = version.to_string();
