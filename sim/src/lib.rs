@@ -8,7 +8,7 @@ pub mod router;
 pub mod server;
 
 pub use router::{
-    LoginError, RestReply, Router, RouterConfig, ServiceState, Session, SimError, Terminal,
+    LoginError, Power, RestReply, Router, RouterConfig, ServiceState, Session, SimError, Terminal,
     TerminalOpts, Via,
 };
 pub use server::{ServerError, SimHandle, SimOptions, TlsError, start};

@@ -10,13 +10,15 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
 
 use routeros::version::Version;
 use tokio::sync::{broadcast, watch};
 
 use crate::model::state::{LoginRefusal, LoginVia, Persisted, State, rule_props};
-use crate::model::{api, rest};
+use crate::model::{api, rest, update};
 
 pub use crate::model::terminal::{Terminal, TerminalOpts};
 
@@ -35,6 +37,10 @@ pub struct RouterConfig {
     /// How many NICs the machine has: `/interface` lists `ether1`..`ether<n>` (a CHR names its
     /// virtual NICs that way; 1 by default). A fact of the VM, not configuration.
     pub ethernets: u32,
+    /// How long a reboot keeps every service down (front ends closed until it has passed).
+    /// A real CHR takes about 10–60 s; the simulator's default is 300 ms, because the shape of
+    /// a reboot (sessions cut, ports refusing, then back) matters to a harness, not its length.
+    pub boot_time: Duration,
 }
 
 impl Default for RouterConfig {
@@ -47,6 +53,7 @@ impl Default for RouterConfig {
             latest_version: None,
             firewall_enforced: false,
             ethernets: 1,
+            boot_time: Duration::from_millis(300),
         }
     }
 }
@@ -192,12 +199,25 @@ pub struct RestReply {
     pub body: String,
 }
 
+/// Whether the router is running or on its way through a reboot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Power {
+    /// Running: services answer.
+    Up,
+    /// A reboot was asked for (`/system package update install`); it ends with [`Router::boot`].
+    Rebooting,
+}
+
 /// The simulated router (cheap to clone; all clones share one state).
 #[derive(Clone)]
 pub struct Router {
     state: Arc<Mutex<State>>,
     services: Arc<watch::Sender<Vec<ServiceState>>>,
     firewall: Arc<watch::Sender<FirewallSnapshot>>,
+    power: Arc<watch::Sender<Power>>,
+    /// Whether a front end carries reboots out ([`Router::defer_reboots`]).
+    deferred: Arc<AtomicBool>,
+    boot_time: Duration,
     state_file: Option<PathBuf>,
 }
 
@@ -220,10 +240,14 @@ impl Router {
         }
         let (services, _) = watch::channel(services_of(&state));
         let (firewall, _) = watch::channel(firewall_of(&state));
+        let (power, _) = watch::channel(Power::Up);
         Ok(Router {
             state: Arc::new(Mutex::new(state)),
             services: Arc::new(services),
             firewall: Arc::new(firewall),
+            power: Arc::new(power),
+            deferred: Arc::new(AtomicBool::new(false)),
+            boot_time: cfg.boot_time,
             state_file,
         })
     }
@@ -232,10 +256,20 @@ impl Router {
         self.state.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    /// Runs `f` on the state, then persists and notifies watchers if anything changed.
+    /// Runs `f` on the state, then persists and notifies watchers if anything changed. A reboot
+    /// `f` asked for happens at once, unless a front end carries reboots out
+    /// ([`Router::defer_reboots`]): then the router only turns [`Power::Rebooting`].
     pub(crate) fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let mut st = self.lock();
         let out = f(&mut st);
+        if st.reboot.is_some() {
+            if self.deferred.load(Ordering::SeqCst) {
+                self.power
+                    .send_if_modified(|p| replace_if_changed(p, Power::Rebooting));
+            } else {
+                update::boot(&mut st);
+            }
+        }
         if st.dirty {
             st.dirty = false;
             if let Some(path) = &self.state_file
@@ -252,6 +286,46 @@ impl Router {
                 .send_if_modified(|cur| replace_if_changed(cur, firewall));
         }
         out
+    }
+
+    /// Up, or rebooting (from a command asking for it until [`Router::boot`]).
+    pub fn power(&self) -> Power {
+        *self.power.borrow()
+    }
+
+    /// The power state, live: front ends take the router down when it turns
+    /// [`Power::Rebooting`] and call [`Router::boot`] after [`Router::boot_time`].
+    pub fn watch_power(&self) -> watch::Receiver<Power> {
+        self.power.subscribe()
+    }
+
+    /// From now on a reboot waits for [`Router::boot`] (the network front ends call this). Without
+    /// it — a model used on its own — a reboot happens at once, inside the command that asked.
+    pub fn defer_reboots(&self) {
+        self.deferred.store(true, Ordering::SeqCst);
+    }
+
+    /// How long a reboot keeps the services down ([`RouterConfig::boot_time`]).
+    pub fn boot_time(&self) -> Duration {
+        self.boot_time
+    }
+
+    /// Asks for a reboot into the installed version, as `/system reboot` would (immediate, or
+    /// [`Power::Rebooting`] when reboots are deferred).
+    pub fn reboot(&self) {
+        self.with_state(|st| update::request_reboot(st, None));
+    }
+
+    /// Completes a reboot: installs the update a pending `install` asked for, drops what RouterOS
+    /// keeps only in RAM (memory log, `/user active`), logs `router rebooted` (`system,info`) and
+    /// turns [`Power::Up`]. The configuration stays (and stays in the state file).
+    pub fn boot(&self) {
+        self.with_state(|st| {
+            update::boot(st);
+            // Under the state lock: a reboot asked for from now on is a new one.
+            self.power
+                .send_if_modified(|p| replace_if_changed(p, Power::Up));
+        });
     }
 
     /// The installed RouterOS version.

@@ -93,6 +93,8 @@ pub struct State {
     /// Set by every change of `tables`; the router persists and clears it.
     pub dirty: bool,
     pub echo: broadcast::Sender<String>,
+    /// A reboot a command asked for (`install`); the router carries it out (`update::boot`).
+    pub reboot: Option<super::update::Reboot>,
 }
 
 impl State {
@@ -127,6 +129,7 @@ impl State {
             ethernets: 1,
             dirty: false,
             echo,
+            reboot: None,
         }
     }
 

@@ -1,7 +1,10 @@
-//! `/system package update`: check-for-updates, download, install.
+//! `/system package update`: check-for-updates, download, install; and the reboot an install asks for.
+
+use routeros::version::Version;
 
 use super::ExecError;
 use super::defaults::{self, Ver};
+use super::log::Log;
 use super::state::{Actor, State};
 
 /// Status texts [DOC upgrade.md].
@@ -54,7 +57,7 @@ pub fn check(st: &mut State, actor: &Actor) -> Result<(), ExecError> {
     Ok(())
 }
 
-fn newer(st: &State) -> Option<routeros::version::Version> {
+fn newer(st: &State) -> Option<Version> {
     st.latest_version.filter(|l| *l > st.version)
 }
 
@@ -67,18 +70,49 @@ pub fn download(st: &mut State, actor: &Actor) -> Result<(), ExecError> {
     Ok(())
 }
 
-/// `install`: with a newer version known, the router "reboots" into it (sessions stay; the log gets
-/// `router rebooted`). Without one it only refreshes the status like `check-for-updates`.
+/// A reboot asked for by a command: into a newer version (`install`) or the same one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Reboot {
+    /// The version the router comes back with; `None` keeps the installed one.
+    pub into: Option<Version>,
+}
+
+/// `install`: with a newer version known, the update is downloaded (status `Downloaded, please
+/// reboot router to upgrade it`) and a reboot into it is requested; the router carries it out
+/// ([`boot`]). Without one it only refreshes the status like `check-for-updates`.
 pub fn install(st: &mut State, actor: &Actor) -> Result<(), ExecError> {
     check(st, actor)?;
     let Some(latest) = newer(st) else {
         return Ok(());
     };
-    reboot_into(st, latest);
+    set(st, "status", Some(DOWNLOADED));
+    request_reboot(st, Some(latest));
     Ok(())
 }
 
-fn reboot_into(st: &mut State, version: routeros::version::Version) {
+/// Asks for a reboot. A request already pending keeps its version unless this one names another.
+pub fn request_reboot(st: &mut State, into: Option<Version>) {
+    let into = into.or(st.reboot.and_then(|r| r.into));
+    st.reboot = Some(Reboot { into });
+}
+
+/// The router comes back from a reboot: the pending update (if any) is installed, everything
+/// RouterOS keeps only in RAM is gone (memory log, echo lines, active sessions), uptime starts
+/// again, and the log's first line is `router rebooted`. The configuration (`tables`) stays.
+pub fn boot(st: &mut State) {
+    let into = st.reboot.take().and_then(|r| r.into);
+    if let Some(version) = into.filter(|v| *v != st.version) {
+        switch_to(st, version);
+    }
+    st.log = Log::default();
+    st.sessions.clear();
+    st.rest_logged.clear();
+    st.started = std::time::Instant::now();
+    st.log("system,info", "router rebooted");
+}
+
+/// Installs `version`: package version, installed-version, menus and defaults of that version.
+fn switch_to(st: &mut State, version: Version) {
     let ver = Ver::of(&version);
     let identity = st.identity();
     let fresh = defaults::factory(ver, &version, &identity);
@@ -103,6 +137,4 @@ fn reboot_into(st: &mut State, version: routeros::version::Version) {
     set(st, "installed-version", Some(&v));
     set(st, "latest-version", None);
     set(st, "status", None);
-    st.started = std::time::Instant::now();
-    st.log("system,info", "router rebooted");
 }

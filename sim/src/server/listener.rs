@@ -1,10 +1,13 @@
 //! The listener manager: one TCP listener per enabled `/ip service`, following `Router::watch_services()`
-//! live, with per-service `max-sessions` and one task set that `SimHandle` stops.
+//! live, with per-service `max-sessions` and one task set that `SimHandle` stops. It also carries
+//! out reboots (`Router::watch_power()`): every session and listener goes, and the listeners come
+//! back after the boot time.
 
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
@@ -12,7 +15,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use crate::router::{Router, ServiceState};
+use crate::router::{Power, Router, ServiceState};
 use crate::server::{Shared, api, ftp, ssh, telnet, winbox, www};
 
 /// The front end a service name is served by.
@@ -215,13 +218,20 @@ impl Manager {
         Ok(())
     }
 
-    /// Follows the model's service table until cancelled.
+    /// Follows the model's service table and power state until cancelled.
     pub(crate) async fn follow(
         mut self,
         mut rx: watch::Receiver<Vec<ServiceState>>,
+        mut power: watch::Receiver<Power>,
         cancel: CancellationToken,
     ) {
         loop {
+            if *power.borrow_and_update() == Power::Rebooting {
+                if !self.reboot(&mut rx, &cancel).await {
+                    break;
+                }
+                continue;
+            }
             tokio::select! {
                 _ = cancel.cancelled() => break,
                 changed = rx.changed() => {
@@ -231,9 +241,40 @@ impl Manager {
                     let services = rx.borrow_and_update().clone();
                     let _ = self.reconcile(&services, false).await;
                 }
+                changed = power.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                }
             }
         }
         self.close_all().await;
+    }
+
+    /// One reboot: after [`GOING_DOWN`] (the command's reply goes out first) every listener
+    /// closes and every session is cut; after the boot time the model boots and the listeners
+    /// open again as `/ip service` says. False when cancelled on the way.
+    async fn reboot(
+        &mut self,
+        rx: &mut watch::Receiver<Vec<ServiceState>>,
+        cancel: &CancellationToken,
+    ) -> bool {
+        info!("reboot requested");
+        if !sleep_unless(GOING_DOWN, cancel).await {
+            return false;
+        }
+        // Listeners first, so nothing is accepted after the sessions are cut.
+        self.close_all().await;
+        self.shared.sessions.shutdown().await;
+        info!(boot_time = ?self.shared.router.boot_time(), "router down");
+        if !sleep_unless(self.shared.router.boot_time(), cancel).await {
+            return false;
+        }
+        self.shared.router.boot();
+        let services = rx.borrow_and_update().clone();
+        let _ = self.reconcile(&services, false).await;
+        info!("router up");
+        true
     }
 
     async fn close_all(&mut self) {
@@ -250,6 +291,18 @@ impl Drop for Manager {
         for running in self.running.values() {
             running.task.abort();
         }
+    }
+}
+
+/// From a reboot command to the moment the router goes down: long enough for the command's own
+/// reply to reach the client (a real router takes about as long to start shutting down).
+const GOING_DOWN: Duration = Duration::from_millis(100);
+
+/// Sleeps for `d`; false when `cancel` fires first.
+async fn sleep_unless(d: Duration, cancel: &CancellationToken) -> bool {
+    tokio::select! {
+        _ = cancel.cancelled() => false,
+        _ = tokio::time::sleep(d) => true,
     }
 }
 
@@ -335,6 +388,7 @@ impl Sessions {
         lock(&self.0).abort_all();
     }
 
+    /// Aborts every session and waits until they are gone; sessions spawned later are kept.
     pub(crate) async fn shutdown(&self) {
         let mut set = std::mem::take(&mut *lock(&self.0));
         set.shutdown().await;

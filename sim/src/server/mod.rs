@@ -87,6 +87,8 @@ pub struct SimHandle {
 pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
     let state_dir = opts.router.state_dir.clone();
     let router = Router::new(opts.router).map_err(ServerError::Model)?;
+    // The listener manager carries reboots out (sessions cut, ports closed for the boot time).
+    router.defer_reboots();
     let (address, port_offset, netns) = (opts.address, opts.port_offset, opts.netns);
     let (tls, certificate) = tls::self_signed_acceptor(&router.identity())?;
     let ssh_key = ssh::HostKey::new(state_dir);
@@ -110,7 +112,8 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
     let mut rx = router.watch_services();
     let services = rx.borrow_and_update().clone();
     manager.reconcile(&services, true).await?;
-    let manager = tokio::spawn(manager.follow(rx, cancel));
+    let power = router.watch_power();
+    let manager = tokio::spawn(manager.follow(rx, power, cancel));
     Ok(SimHandle {
         shared,
         address,
