@@ -16,6 +16,7 @@ use crate::probe::{Identity, probe_tcp};
 use crate::profile::Profile;
 use crate::render::{After, RenderContext, Reveal, RunAs, Step, render};
 use crate::secret::Secret;
+use routeros::model::{PackageUpdate, UpdateStatus};
 
 /// Why applying stopped.
 #[derive(Debug, thiserror::Error)]
@@ -68,7 +69,14 @@ pub async fn apply(
                 new_admin.clone()
             }
         };
-        run_step(&op, step, &creds).await?;
+        // A step that may reboot the router (installing an update) reboots it only when the
+        // router has something to install: ask first, so the wait below knows what to expect.
+        let reboots = step.after == After::Reboot && update_pending(&op).await;
+        match run_step(&op, step, &creds).await {
+            // The router may cut the session as it goes down.
+            Err(e) if reboots => tracing::debug!(step = step.id, error = %e, "step ended"),
+            other => other?,
+        }
         if step.id == "users.add-admin" {
             // Prove the new administrator works, then use it for everything that follows.
             verify_login(&op, step, &new_admin).await?;
@@ -82,7 +90,11 @@ pub async fn apply(
                 }
                 wait_for_ssh(lab, step).await?;
             }
-            After::Reboot => wait_for_ssh(lab, step).await?,
+            After::Reboot if reboots => {
+                wait_for_ssh_down(lab, step).await?;
+                wait_for_ssh(lab, step).await?;
+            }
+            After::Reboot => tracing::info!(step = step.id, "nothing to install: no reboot"),
         }
         lab.settle().await;
         applied.push(AppliedStep {
@@ -162,11 +174,55 @@ async fn verify_login(
     }
 }
 
+/// How often the applier looks whether the router went down or came back.
+const POLL: Duration = Duration::from_millis(20);
+
+/// Whether the router reports a newer version than it runs (after checking for one).
+async fn update_pending(op: &Operator<'_>) -> bool {
+    if op.check_for_updates(Role::Trusted).await.is_err() {
+        return false;
+    }
+    let Ok(rows) = op.rows(Role::Trusted, "/system/package/update").await else {
+        return false;
+    };
+    rows.first()
+        .and_then(|row| PackageUpdate::from_props(row).ok())
+        .is_some_and(|u| u.status_kind() == UpdateStatus::NewVersionAvailable)
+}
+
+/// Waits until ssh stops answering: the router has begun to reboot.
+async fn wait_for_ssh_down(lab: &dyn Lab, step: &Step) -> Result<(), ApplyError> {
+    let addr = lab.access().endpoint("ssh");
+    let timing = lab.timing();
+    let deadline = Instant::now() + lab.reboot_timing().going_down;
+    let vantage = lab
+        .vantage(Role::Trusted)
+        .ok_or(ApplyError::NoTrustedVantage)?;
+    loop {
+        let probe = vantage
+            .run(move || async move { probe_tcp(addr, timing).await })
+            .await;
+        if !matches!(probe.identity, Some(Identity::Ssh(_))) {
+            tracing::info!(step = step.id, %addr, "the router is rebooting");
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(ApplyError::Step {
+                step: step.id,
+                detail: format!(
+                    "the router did not reboot after installing the update (ssh at {addr} kept answering)"
+                ),
+            });
+        }
+        tokio::time::sleep(POLL).await;
+    }
+}
+
 /// Waits until ssh answers on its current port (after a move or a reboot).
 async fn wait_for_ssh(lab: &dyn Lab, step: &Step) -> Result<(), ApplyError> {
     let addr = lab.access().endpoint("ssh");
     let timing = lab.timing();
-    let deadline = Instant::now() + timing.connect * 50 + Duration::from_secs(5);
+    let deadline = Instant::now() + timing.connect * 50 + lab.reboot_timing().booting;
     let vantage = lab
         .vantage(Role::Trusted)
         .ok_or(ApplyError::NoTrustedVantage)?;
@@ -183,6 +239,6 @@ async fn wait_for_ssh(lab: &dyn Lab, step: &Step) -> Result<(), ApplyError> {
                 detail: format!("ssh did not come back on {addr} ({probe})"),
             });
         }
-        tokio::time::sleep(Duration::from_millis(50)).await;
+        tokio::time::sleep(POLL).await;
     }
 }

@@ -15,7 +15,7 @@ use routeros::version::Version;
 use tokio::sync::oneshot;
 
 use super::netns::NamespaceLab;
-use super::{Lab, LabError, Role};
+use super::{Lab, LabError, RebootTiming, Role};
 use crate::access::{Access, Credentials};
 use crate::probe::ProbeTiming;
 use crate::vantage::Vantage;
@@ -204,6 +204,14 @@ impl Lab for SimLab {
 
     fn timing(&self) -> ProbeTiming {
         ProbeTiming::LOCAL
+    }
+
+    fn reboot_timing(&self) -> RebootTiming {
+        // The simulator reboots in a fraction of a second; these only bound a failure.
+        RebootTiming {
+            going_down: std::time::Duration::from_secs(5),
+            booting: std::time::Duration::from_secs(10),
+        }
     }
 
     async fn settle(&self) {

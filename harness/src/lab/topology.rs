@@ -50,6 +50,23 @@ pub enum LabError {
     Target { target: String, detail: String },
 }
 
+/// How long a router may take to go down after being told to reboot, and to boot again.
+#[derive(Debug, Clone, Copy)]
+pub struct RebootTiming {
+    /// From the command to the moment its services stop answering.
+    pub going_down: std::time::Duration,
+    /// From then until SSH answers again.
+    pub booting: std::time::Duration,
+}
+
+impl RebootTiming {
+    /// A real router: a CHR boots in seconds under KVM, a minute or more under TCG.
+    pub const REAL: RebootTiming = RebootTiming {
+        going_down: std::time::Duration::from_secs(30),
+        booting: std::time::Duration::from_secs(300),
+    };
+}
+
 /// A running lab: one router and the vantages that probe it.
 #[async_trait]
 pub trait Lab: Send + Sync {
@@ -65,6 +82,10 @@ pub trait Lab: Send + Sync {
     fn vantage(&self, role: Role) -> Option<&Vantage>;
     /// Probe deadlines that suit this lab's network.
     fn timing(&self) -> ProbeTiming;
+    /// How long a reboot may take (an update install reboots the router).
+    fn reboot_timing(&self) -> RebootTiming {
+        RebootTiming::REAL
+    }
     /// Facts that make some checks unverifiable here (e.g. "the firewall is not enforced").
     fn limitations(&self) -> Vec<String> {
         Vec::new()
