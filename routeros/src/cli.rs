@@ -525,24 +525,24 @@ impl Parser {
         }
     }
 
+    /// A comparison operator, longest first (`!=` before `=`, `<=` before `<`).
+    fn cmp_op(&mut self) -> Option<CmpOp> {
+        const OPS: [(&str, CmpOp); 7] = [
+            ("!=", CmpOp::Ne),
+            ("<=", CmpOp::Le),
+            (">=", CmpOp::Ge),
+            ("=", CmpOp::Eq),
+            ("<", CmpOp::Lt),
+            (">", CmpOp::Gt),
+            ("~", CmpOp::Match),
+        ];
+        OPS.iter().find(|(sym, _)| self.sym(sym)).map(|(_, op)| *op)
+    }
+
     fn expr_cmp(&mut self, depth: usize) -> Result<Expr, CliError> {
         let left = self.expr_add(depth)?;
         self.skip_spaces();
-        let op = if self.sym("!=") {
-            CmpOp::Ne
-        } else if self.sym("<=") {
-            CmpOp::Le
-        } else if self.sym(">=") {
-            CmpOp::Ge
-        } else if self.sym("=") {
-            CmpOp::Eq
-        } else if self.sym("<") {
-            CmpOp::Lt
-        } else if self.sym(">") {
-            CmpOp::Gt
-        } else if self.sym("~") {
-            CmpOp::Match
-        } else {
+        let Some(op) = self.cmp_op() else {
             return Ok(left);
         };
         let right = self.expr_add(depth)?;
@@ -760,24 +760,10 @@ impl Parser {
             return Err(self.err());
         }
         self.skip_cond_spaces();
-        let op = if self.sym("!=") {
-            CmpOp::Ne
-        } else if self.sym("<=") {
-            CmpOp::Le
-        } else if self.sym(">=") {
-            CmpOp::Ge
-        } else if self.sym("=") {
-            CmpOp::Eq
-        } else if self.sym("<") {
-            CmpOp::Lt
-        } else if self.sym(">") {
-            CmpOp::Gt
-        } else if self.sym("~") {
-            CmpOp::Match
-        } else if self.keyword("in") {
-            CmpOp::In
-        } else {
-            return Ok(Cond::Prop(prop));
+        let op = match self.cmp_op() {
+            Some(op) => op,
+            None if self.keyword("in") => CmpOp::In,
+            None => return Ok(Cond::Prop(prop)),
         };
         self.skip_cond_spaces();
         let value = self.value(depth + 1)?;
