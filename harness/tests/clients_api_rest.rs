@@ -5,7 +5,7 @@
 //! Every test runs its own simulator on its own 127.0.0.N address and port offset, and connects
 //! from a vantage bound to its own source address 127.0.0.(100+N).
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 use chrlab::client::ClientError;
@@ -13,7 +13,10 @@ use chrlab::client::api::ApiClient;
 use chrlab::client::rest::RestClient;
 use chrlab::client::terminal::{ftp_login, telnet_login};
 use chrlab::vantage::Vantage;
-use chrlab_sim::{RouterConfig, SimHandle, SimOptions, Via};
+use chrlab_sim::{RouterConfig, SimHandle};
+use support::{addr, log_messages, loopback, sim_at};
+
+mod support;
 
 const LIMIT: Duration = Duration::from_secs(5);
 
@@ -22,52 +25,13 @@ const SERVICES: [&str; 8] = [
     "telnet", "ftp", "www", "ssh", "www-ssl", "api", "winbox", "api-ssl",
 ];
 
-fn loopback(n: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, 0, n))
-}
-
 /// A simulator on 127.0.0.`n` (ports + `offset`) and a vantage whose connections leave from
 /// 127.0.0.(100+`n`).
 async fn lab(n: u8, offset: u16) -> (SimHandle, Vantage) {
-    let sim = chrlab_sim::start(SimOptions {
-        address: loopback(n),
-        port_offset: offset,
-        router: RouterConfig::default(),
-        netns: None,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("simulator on 127.0.0.{n} (+{offset}): {e}"));
+    let sim = sim_at(n, offset, RouterConfig::default()).await;
     let vantage =
         Vantage::local_bound(&format!("clients-{n}"), loopback(100 + n)).expect("bound vantage");
     (sim, vantage)
-}
-
-fn addr(sim: &SimHandle, service: &str) -> SocketAddr {
-    SocketAddr::new(
-        sim.address(),
-        sim.port(service)
-            .unwrap_or_else(|| panic!("{service} listens")),
-    )
-}
-
-/// The messages of the router's memory log, read through the model's REST view.
-fn log_messages(sim: &SimHandle) -> Vec<String> {
-    let router = sim.router();
-    let session = router
-        .login("admin", "", Via::Local, None)
-        .expect("local admin login");
-    let reply = router.rest(&session, "GET", "/log", "", b"");
-    router.logout(&session);
-    assert_eq!(reply.status, 200, "GET /log: {}", reply.body);
-    let rows: Vec<serde_json::Value> =
-        serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body));
-    rows.iter()
-        .filter_map(|r| {
-            r.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .collect()
 }
 
 fn assert_logged(sim: &SimHandle, expected: &str) {

@@ -5,62 +5,24 @@
 //! Every test runs its own simulator on its own 127.0.0.N address and port offset, so they can run
 //! in parallel; each stops what it started.
 
-use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::time::Duration;
 
 use chrlab::client::ClientError;
 use chrlab::client::ssh::{SshClient, SshOptions};
 use chrlab::vantage::Vantage;
-use chrlab_sim::{RouterConfig, SimHandle, SimOptions, Via};
+use chrlab_sim::{RouterConfig, Via};
+use support::{addr, log_messages, loopback, sim_at};
+
+mod support;
 use routeros::version::Version;
 
 const LIMIT: Duration = Duration::from_secs(5);
-
-fn loopback(n: u8) -> IpAddr {
-    IpAddr::V4(Ipv4Addr::new(127, 0, 0, n))
-}
-
-/// A simulator on 127.0.0.`n` with every port shifted by `offset`.
-async fn sim_at(n: u8, offset: u16, router: RouterConfig) -> SimHandle {
-    chrlab_sim::start(SimOptions {
-        address: loopback(n),
-        port_offset: offset,
-        router,
-        netns: None,
-    })
-    .await
-    .unwrap_or_else(|e| panic!("simulator on 127.0.0.{n} (+{offset}): {e}"))
-}
-
-fn ssh_addr(sim: &SimHandle) -> SocketAddr {
-    SocketAddr::new(sim.address(), sim.port("ssh").expect("ssh listens"))
-}
 
 fn opts() -> SshOptions {
     SshOptions {
         timeout: LIMIT,
         ..SshOptions::default()
     }
-}
-
-/// The messages of the router's memory log, read through the model's REST view.
-fn log_messages(sim: &SimHandle) -> Vec<String> {
-    let router = sim.router();
-    let session = router
-        .login("admin", "", Via::Local, None)
-        .expect("local admin login");
-    let reply = router.rest(&session, "GET", "/log", "", b"");
-    router.logout(&session);
-    assert_eq!(reply.status, 200, "GET /log: {}", reply.body);
-    let rows: Vec<serde_json::Value> =
-        serde_json::from_str(&reply.body).unwrap_or_else(|e| panic!("{e}: {}", reply.body));
-    rows.iter()
-        .filter_map(|r| {
-            r.get("message")
-                .and_then(|m| m.as_str())
-                .map(str::to_string)
-        })
-        .collect()
 }
 
 #[tokio::test]
@@ -70,7 +32,7 @@ async fn exec_prints_the_identity_the_router_has() {
         ..RouterConfig::default()
     };
     let sim = sim_at(41, 20000, router).await;
-    let client = SshClient::connect(ssh_addr(&sim), "admin", "", &opts())
+    let client = SshClient::connect(addr(&sim, "ssh"), "admin", "", &opts())
         .await
         .expect("admin with the empty factory password logs in");
     let out = client.exec("/system identity print").await.expect("exec");
@@ -99,7 +61,7 @@ async fn exec_prints_the_identity_the_router_has() {
 #[tokio::test]
 async fn shell_with_ct_shows_the_nag_ctrl_c_skips_it_and_commands_run() {
     let sim = sim_at(42, 21000, RouterConfig::default()).await;
-    let client = SshClient::connect(ssh_addr(&sim), "admin+ct", "", &opts())
+    let client = SshClient::connect(addr(&sim, "ssh"), "admin+ct", "", &opts())
         .await
         .expect("admin+ct logs in with the empty password");
     let mut shell = client.shell(120).await.expect("shell with a pty");
@@ -149,7 +111,7 @@ async fn wrong_password_is_refused_and_logged_with_the_source_address() {
     let sim = sim_at(43, 22000, RouterConfig::default()).await;
     let source = loopback(143);
     let vantage = Vantage::local_bound("clients-ssh-43", source).expect("bound vantage");
-    let addr = ssh_addr(&sim);
+    let addr = addr(&sim, "ssh");
     let options = opts();
     let refused = vantage
         .run(move || async move {
@@ -194,7 +156,7 @@ async fn routeros6_accepts_the_legacy_algorithm_set() {
         weak_only: false,
         timeout: LIMIT,
     };
-    let client = SshClient::connect(ssh_addr(&sim), "admin", "", &legacy)
+    let client = SshClient::connect(addr(&sim, "ssh"), "admin", "", &legacy)
         .await
         .expect("legacy client logs in to RouterOS 6");
     let out = client.exec("/system identity print").await.expect("exec");
@@ -205,7 +167,7 @@ async fn routeros6_accepts_the_legacy_algorithm_set() {
         weak_only: true,
         ..legacy
     };
-    let client = SshClient::connect(ssh_addr(&sim), "admin", "", &weak)
+    let client = SshClient::connect(addr(&sim, "ssh"), "admin", "", &weak)
         .await
         .expect("SHA-1-only client logs in to RouterOS 6");
     let out = client.exec("/system resource print").await.expect("exec");
@@ -226,7 +188,7 @@ async fn routeros6_accepts_the_legacy_algorithm_set() {
 #[tokio::test]
 async fn strong_crypto_refuses_a_sha1_only_client_at_key_exchange() {
     let sim = sim_at(45, 24000, RouterConfig::default()).await;
-    let addr = ssh_addr(&sim);
+    let addr = addr(&sim, "ssh");
     let weak = SshOptions {
         weak_only: true,
         ..opts()
@@ -269,7 +231,7 @@ async fn to_prompt_gets_past_the_first_login_screens_on_v7_and_v6() {
     ] {
         let version = Version::parse(version).expect("version");
         let sim = sim_at(n, offset, RouterConfig::for_version(version)).await;
-        let client = SshClient::connect(ssh_addr(&sim), "admin+ct", "", &opts())
+        let client = SshClient::connect(addr(&sim, "ssh"), "admin+ct", "", &opts())
             .await
             .expect("admin+ct logs in with the empty password");
         let mut shell = client.shell(120).await.expect("shell with a pty");
