@@ -32,7 +32,7 @@ impl ProbeTiming {
     /// once, so a short connect deadline is safe. A greeting that comes later than `greeting`
     /// (a busy server on a loaded CI machine) is still recognised in the answer window.
     pub const LOCAL: ProbeTiming = ProbeTiming {
-        connect: Duration::from_millis(400),
+        connect: Duration::from_millis(250),
         greeting: Duration::from_millis(150),
         answer: Duration::from_millis(600),
     };
