@@ -6,19 +6,8 @@ use std::collections::BTreeMap;
 use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, RwLock};
 
+use crate::profile::ServiceName;
 use crate::secret::Secret;
-
-/// The default RouterOS service ports (FACTS §2).
-pub const DEFAULT_PORTS: [(&str, u16); 8] = [
-    ("ftp", 21),
-    ("ssh", 22),
-    ("telnet", 23),
-    ("www", 80),
-    ("www-ssl", 443),
-    ("winbox", 8291),
-    ("api", 8728),
-    ("api-ssl", 8729),
-];
 
 /// Login name and password.
 #[derive(Debug, Clone)]
@@ -54,9 +43,9 @@ pub struct Access {
 impl Access {
     /// Access to a router at `address` with default ports and the given credentials.
     pub fn new(address: IpAddr, credentials: Credentials) -> Access {
-        let ports = DEFAULT_PORTS
+        let ports = ServiceName::ALL
             .iter()
-            .map(|(name, port)| (name.to_string(), *port))
+            .map(|s| (s.as_str().to_string(), s.default_port()))
             .collect();
         Access {
             address,
@@ -132,10 +121,9 @@ impl Access {
 
 /// RouterOS's default port for a service name (0 when unknown).
 pub fn default_port(service: &str) -> u16 {
-    DEFAULT_PORTS
-        .iter()
-        .find(|(name, _)| *name == service)
-        .map(|(_, p)| *p)
+    service
+        .parse::<ServiceName>()
+        .map(ServiceName::default_port)
         .unwrap_or(0)
 }
 

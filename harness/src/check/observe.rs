@@ -6,11 +6,10 @@ use std::net::IpAddr;
 use routeros::model::{LogEntry, PackageUpdate, Service, User};
 use serde::Serialize;
 
-use crate::access::DEFAULT_PORTS;
 use crate::lab::{Lab, Role};
 use crate::operator::{LoginAttempt, LoginService, Operator};
 use crate::probe::ProbeMatrix;
-use crate::profile::Profile;
+use crate::profile::{Profile, ServiceName};
 use crate::readback::Readback;
 use crate::secret::Secret;
 
@@ -183,7 +182,7 @@ fn parse_rows<T, E: std::fmt::Display>(
 
 /// The ports worth probing: every factory port plus the profile's and the router's current ones.
 pub fn ports_to_probe(profile: &Profile, services: &Read<Vec<Service>>) -> Vec<u16> {
-    let mut ports: Vec<u16> = DEFAULT_PORTS.iter().map(|(_, p)| *p).collect();
+    let mut ports: Vec<u16> = ServiceName::ALL.iter().map(|s| s.default_port()).collect();
     ports.extend(profile.services.ports.values().copied());
     ports.extend(profile.firewall.extra_ports.iter().copied());
     if let Ok(services) = services {
