@@ -7,26 +7,61 @@
 //! user is removed, and the removal runs as the new administrator. Idempotence comes from the
 //! script itself (find-before-add, set to the desired values), so applying twice changes nothing.
 
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::access::Credentials;
+use crate::client::ClientError;
 use crate::lab::{Lab, Role};
 use crate::operator::{LoginAttempt, LoginService, Operator};
 use crate::probe::{Identity, probe_tcp};
-use crate::profile::Profile;
-use crate::render::{After, RenderContext, Reveal, RunAs, Step, render};
+use crate::profile::{Profile, ServiceName};
+use crate::render::{
+    ACCEPT_COMMENT, After, DROP_COMMENT, HARNESS_SOURCE_COMMENT, MGMT_COMMENT, RenderContext,
+    RenderError, Reveal, RunAs, Step, render,
+};
 use crate::secret::Secret;
-use routeros::model::{PackageUpdate, UpdateStatus};
+use routeros::model::{PackageUpdate, Service, UpdateStatus, User};
 
-/// Why applying stopped.
+/// Why applying stopped (or never started).
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
-    #[error("render the script: {0}")]
-    Render(String),
-    #[error("step {step}: {detail}")]
-    Step { step: &'static str, detail: String },
+    /// The profile could not be turned into a script.
+    #[error("render the script")]
+    Render(#[from] RenderError),
+    /// The profile would leave the harness no way into the router: refused before anything
+    /// was sent (a usage error; `field` names the profile field to change).
+    #[error("refusing to apply: field `{field}`: {why}")]
+    WouldLockOut {
+        /// The profile field to change.
+        field: &'static str,
+        /// How the harness would be locked out.
+        why: String,
+    },
+    /// A step failed on the router.
+    #[error("step {step}: {what}")]
+    Step {
+        /// The step's id.
+        step: &'static str,
+        /// What went wrong (secrets redacted).
+        what: String,
+        /// The client's error, when a connection or command failed.
+        #[source]
+        source: Option<ClientError>,
+    },
+    /// The lab has no trusted vantage.
     #[error("the lab has no trusted vantage to apply from")]
     NoTrustedVantage,
+}
+
+impl ApplyError {
+    /// Whether the user must change the input (profile) rather than the router having failed.
+    pub fn is_usage(&self) -> bool {
+        matches!(
+            self,
+            ApplyError::Render(_) | ApplyError::WouldLockOut { .. }
+        )
+    }
 }
 
 /// What one applied step did.
@@ -35,6 +70,274 @@ pub struct AppliedStep {
     pub id: &'static str,
     pub description: String,
     pub duration: Duration,
+    /// RouterOS commands that would undo it (comments start with `#`).
+    pub undo: Vec<String>,
+}
+
+/// What an apply has done so far: which steps were sent to the router, and which are still to
+/// come. Shared with whoever may have to stop the apply (Ctrl-C), so that it can say exactly
+/// what the router has received.
+#[derive(Debug, Default)]
+pub struct Journal(Mutex<JournalState>);
+
+#[derive(Debug, Default, Clone)]
+struct JournalState {
+    applied: Vec<AppliedStep>,
+    pending: Vec<(&'static str, String)>,
+    /// The step that was being sent when the apply stopped, if any.
+    current: Option<&'static str>,
+}
+
+impl Journal {
+    fn with<T>(&self, f: impl FnOnce(&mut JournalState) -> T) -> T {
+        match self.0.lock() {
+            Ok(mut s) => f(&mut s),
+            Err(poisoned) => f(&mut poisoned.into_inner()),
+        }
+    }
+
+    /// The steps the router has received, in order.
+    pub fn applied(&self) -> Vec<AppliedStep> {
+        self.with(|s| s.applied.clone())
+    }
+
+    /// The steps not (completely) applied: (id, description), in order.
+    pub fn not_applied(&self) -> Vec<(&'static str, String)> {
+        self.with(|s| s.pending.clone())
+    }
+
+    /// The step under way when the apply stopped: it may have been applied in part.
+    pub fn interrupted_step(&self) -> Option<&'static str> {
+        self.with(|s| s.current)
+    }
+
+    /// The commands that undo every applied step, last step first.
+    pub fn undo_script(&self) -> Vec<String> {
+        self.with(|s| {
+            s.applied
+                .iter()
+                .rev()
+                .flat_map(|a| {
+                    std::iter::once(format!("# undo [{}]", a.id)).chain(a.undo.iter().cloned())
+                })
+                .collect()
+        })
+    }
+
+    /// A human account of what was and was not applied, with the undo commands.
+    pub fn account(&self) -> String {
+        let mut out = String::new();
+        let applied = self.applied();
+        if applied.is_empty() {
+            out.push_str("nothing was applied to the router\n");
+            return out;
+        }
+        out.push_str("applied to the router:\n");
+        for a in &applied {
+            out.push_str(&format!("  [{}] {}\n", a.id, a.description));
+        }
+        let pending = self.not_applied();
+        if !pending.is_empty() {
+            out.push_str("not applied:\n");
+            for (id, description) in &pending {
+                let part = if self.interrupted_step() == Some(*id) {
+                    " (under way: may be applied in part)"
+                } else {
+                    ""
+                };
+                out.push_str(&format!("  [{id}] {description}{part}\n"));
+            }
+        }
+        out.push_str("RouterOS commands that undo the applied steps:\n");
+        for l in self.undo_script() {
+            out.push_str(&format!("  {l}\n"));
+        }
+        out
+    }
+}
+
+/// Refuses a profile that would leave the harness no way in, before anything is sent: chrlab
+/// applies and re-audits over SSH from `harness_source`.
+pub fn refuse_lockout(
+    profile: &Profile,
+    harness_source: Option<std::net::IpAddr>,
+) -> Result<(), ApplyError> {
+    if profile.services.disable.contains(&ServiceName::Ssh) {
+        return Err(ApplyError::WouldLockOut {
+            field: "services.disable",
+            why: "disabling ssh locks chrlab out: it applies the profile and reads the router over ssh, so the router would be left half hardened".into(),
+        });
+    }
+    if let Some(ip) = harness_source {
+        let allowed = profile.allowed_sources(Some(ip));
+        if !allowed.iter().any(|c| c.contains(ip)) {
+            return Err(ApplyError::WouldLockOut {
+                field: "firewall.management_cidrs",
+                why: format!(
+                    "the harness applies from {ip}, which the firewall would drop (include_harness_source = false and no management CIDR contains it)"
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The router's state before the apply, for the undo commands.
+#[derive(Debug, Default)]
+struct Before {
+    services: Vec<Service>,
+    users: Vec<User>,
+    update: Option<PackageUpdate>,
+    logging: Vec<Vec<(String, String)>>,
+    /// `/tool bandwidth-server enabled`, if it was read.
+    bandwidth_server: Option<bool>,
+}
+
+impl Before {
+    async fn read(op: &Operator<'_>) -> Before {
+        let mut reads = op
+            .rows_many(
+                Role::Trusted,
+                &[
+                    "/ip/service",
+                    "/user",
+                    "/system/package/update",
+                    "/system/logging",
+                    "/tool/bandwidth-server",
+                ],
+            )
+            .await
+            .into_iter();
+        let mut next = || reads.next().and_then(Result::ok).unwrap_or_default();
+        let services: Vec<Service> = next()
+            .iter()
+            .filter_map(|r| Service::from_props(r).ok())
+            .collect();
+        op.follow_ports(&services);
+        let users = next()
+            .iter()
+            .filter_map(|r| User::from_props(r).ok())
+            .collect();
+        let update = next()
+            .first()
+            .and_then(|r| PackageUpdate::from_props(r).ok());
+        let logging = next();
+        let bandwidth_server = next()
+            .iter()
+            .flatten()
+            .find(|(k, _)| k == "enabled")
+            .map(|(_, v)| matches!(v.as_str(), "true" | "yes"));
+        Before {
+            services,
+            users,
+            update,
+            logging,
+            bandwidth_server,
+        }
+    }
+
+    fn service(&self, name: ServiceName) -> Option<&Service> {
+        self.services.iter().find(|s| s.name == name.as_str())
+    }
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "yes" } else { "no" }
+}
+
+/// The commands that would undo `step` on a router that was in state `before`.
+fn undo(step: &Step, profile: &Profile, before: &Before) -> Vec<String> {
+    let q = crate::render::quote;
+    match step.id {
+        "update.channel" => match &before.update {
+            Some(u) => vec![format!(
+                "/system package update set channel={}",
+                u.channel.as_str()
+            )],
+            None => vec!["# the channel before the apply could not be read".into()],
+        },
+        "update.install" => vec![
+            "# an installed update is not undone by a command: upload the old version's packages and run /system package downgrade".into(),
+        ],
+        "users.add-admin" => {
+            let name = &profile.users.name;
+            if before.users.iter().any(|u| &u.name == name) {
+                vec![format!(
+                    "# {name} existed before the apply; chrlab set its group and password"
+                )]
+            } else {
+                vec![format!("/user remove [find name={}]", q(name))]
+            }
+        }
+        "firewall.address-list" => [HARNESS_SOURCE_COMMENT, MGMT_COMMENT]
+            .iter()
+            .map(|c| {
+                format!(
+                    "/ip firewall address-list remove [find list={} comment={}]",
+                    crate::profile::MGMT_ADDRESS_LIST,
+                    q(c)
+                )
+            })
+            .collect(),
+        "firewall.rules" => vec![
+            format!("/ip firewall filter remove [find comment={}]", q(DROP_COMMENT)),
+            format!("/ip firewall filter remove [find comment={}]", q(ACCEPT_COMMENT)),
+        ],
+        "services.disable" => profile
+            .services
+            .disable
+            .iter()
+            .filter_map(|s| before.service(*s))
+            .map(|s| {
+                format!(
+                    "/ip service set [find name={}] disabled={}",
+                    s.name,
+                    yes_no(s.disabled)
+                )
+            })
+            .chain(
+                before
+                    .bandwidth_server
+                    .filter(|_| !profile.services.bandwidth_server)
+                    .map(|on| format!("/tool bandwidth-server set enabled={}", yes_no(on))),
+            )
+            .collect(),
+        "services.ports" => profile
+            .services
+            .ports
+            .keys()
+            .filter_map(|s| before.service(*s))
+            .map(|s| format!("/ip service set [find name={}] port={}", s.name, s.port))
+            .collect(),
+        "logging.failed-logins" => {
+            let topics = profile.logging.rule_topics.join(",");
+            let action = &profile.logging.action;
+            let get = |r: &Vec<(String, String)>, k: &str| {
+                r.iter()
+                    .find(|(key, _)| key == k)
+                    .map(|(_, v)| v.clone())
+                    .unwrap_or_default()
+            };
+            match before
+                .logging
+                .iter()
+                .find(|r| get(r, "topics") == topics && &get(r, "action") == action)
+            {
+                Some(r) => vec![format!(
+                    "/system logging set [find topics={topics} action={action}] disabled={}",
+                    yes_no(matches!(get(r, "disabled").as_str(), "true" | "yes"))
+                )],
+                None => vec![format!(
+                    "/system logging remove [find topics={topics} action={action}]"
+                )],
+            }
+        }
+        "users.default-admin" => vec![format!(
+            "# /user add name={} group=full password=…  (chrlab cannot restore the old password: choose one)",
+            profile.users.default_admin_name
+        )],
+        other => vec![format!("# no undo known for step {other}")],
+    }
 }
 
 /// Applies `profile` to the lab's router. `password` is the new administrator's password
@@ -44,22 +347,42 @@ pub async fn apply(
     profile: &Profile,
     password: &Secret,
 ) -> Result<Vec<AppliedStep>, ApplyError> {
+    apply_with(lab, profile, password, &Journal::default()).await
+}
+
+/// [`apply`], recording each step in `journal` as it is sent, so that a caller that stops the
+/// apply (or sees it fail) can say what the router received and how to undo it.
+pub async fn apply_with(
+    lab: &dyn Lab,
+    profile: &Profile,
+    password: &Secret,
+    journal: &Journal,
+) -> Result<Vec<AppliedStep>, ApplyError> {
     let source = lab
         .vantage(Role::Trusted)
         .map(|v| v.address())
         .ok_or(ApplyError::NoTrustedVantage)?;
+    refuse_lockout(profile, Some(source))?;
     let ctx = RenderContext {
         harness_source: Some(source),
         password: password.clone(),
     };
-    let steps = render(profile, &ctx).map_err(|e| ApplyError::Render(e.to_string()))?;
+    let steps = render(profile, &ctx)?;
+    journal.with(|s| {
+        s.pending = steps
+            .iter()
+            .map(|st| (st.id, st.description.clone()))
+            .collect();
+    });
     let op = Operator::new(lab);
+    let before = Before::read(&op).await;
     let new_admin = Credentials {
         user: profile.users.name.clone(),
         password: password.clone(),
     };
     let mut applied = Vec::new();
     for step in &steps {
+        journal.with(|s| s.current = Some(step.id));
         let started = Instant::now();
         tracing::info!(step = step.id, "{}", step.description);
         let creds = match step.run_as {
@@ -97,11 +420,18 @@ pub async fn apply(
             After::Reboot => tracing::info!(step = step.id, "nothing to install: no reboot"),
         }
         lab.settle().await;
-        applied.push(AppliedStep {
+        let done = AppliedStep {
             id: step.id,
             description: step.description.clone(),
             duration: started.elapsed(),
+            undo: undo(step, profile, &before),
+        };
+        journal.with(|s| {
+            s.applied.push(done.clone());
+            s.pending.retain(|(id, _)| *id != step.id);
+            s.current = None;
         });
+        applied.push(done);
     }
     Ok(applied)
 }
@@ -133,7 +463,8 @@ async fn run_step(op: &Operator<'_>, step: &Step, creds: &Credentials) -> Result
         .await
         .map_err(|e| ApplyError::Step {
             step: step.id,
-            detail: creds.password.redact_in(&e.to_string()),
+            what: "the step could not be sent".into(),
+            source: Some(e),
         })?;
     let printed = output.trim();
     if !reports_error(printed) {
@@ -144,7 +475,8 @@ async fn run_step(op: &Operator<'_>, step: &Step, creds: &Credentials) -> Result
     } else {
         Err(ApplyError::Step {
             step: step.id,
-            detail: format!("the router answered: {}", creds.password.redact_in(printed)),
+            what: format!("the router answered: {}", creds.password.redact_in(printed)),
+            source: None,
         })
     }
 }
@@ -166,10 +498,11 @@ async fn verify_login(
         LoginAttempt::Accepted => Ok(()),
         other => Err(ApplyError::Step {
             step: step.id,
-            detail: format!(
+            what: format!(
                 "the new administrator `{}` cannot log in over ssh: {other:?}",
                 creds.user
             ),
+            source: None,
         }),
     }
 }
@@ -209,9 +542,10 @@ async fn wait_for_ssh_down(lab: &dyn Lab, step: &Step) -> Result<(), ApplyError>
         if Instant::now() > deadline {
             return Err(ApplyError::Step {
                 step: step.id,
-                detail: format!(
+                what: format!(
                     "the router did not reboot after installing the update (ssh at {addr} kept answering)"
                 ),
+                source: None,
             });
         }
         tokio::time::sleep(POLL).await;
@@ -236,7 +570,8 @@ async fn wait_for_ssh(lab: &dyn Lab, step: &Step) -> Result<(), ApplyError> {
         if Instant::now() > deadline {
             return Err(ApplyError::Step {
                 step: step.id,
-                detail: format!("ssh did not come back on {addr} ({probe})"),
+                what: format!("ssh did not come back on {addr} ({probe})"),
+                source: None,
             });
         }
         tokio::time::sleep(POLL).await;

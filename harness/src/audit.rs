@@ -3,7 +3,7 @@
 use std::path::Path;
 use std::time::Instant;
 
-use crate::apply::{AppliedStep, ApplyError, apply};
+use crate::apply::{AppliedStep, ApplyError, Journal, apply_with};
 use crate::check::{self, Observation};
 use crate::lab::Lab;
 use crate::outcome::RunReport;
@@ -30,6 +30,17 @@ pub async fn audit(
     profile_path: &Path,
     apply_first: bool,
 ) -> Result<Audit, ApplyError> {
+    audit_with(lab, profile, profile_path, apply_first, &Journal::default()).await
+}
+
+/// [`audit`], recording the apply's progress in `journal` (for a caller that may stop it).
+pub async fn audit_with(
+    lab: &dyn Lab,
+    profile: &Profile,
+    profile_path: &Path,
+    apply_first: bool,
+    journal: &Journal,
+) -> Result<Audit, ApplyError> {
     let mut report = RunReport::new(lab.describe(), profile_path);
     let password = profile
         .users
@@ -39,7 +50,7 @@ pub async fn audit(
     report.add_secret(&password);
     report.add_secret(&lab.access().credentials().password);
     let applied = if apply_first {
-        apply(lab, profile, &password).await?
+        apply_with(lab, profile, &password, journal).await?
     } else {
         Vec::new()
     };
@@ -58,6 +69,7 @@ pub async fn audit(
         Some(why) => format!("{} ({why})", observation.readback),
         None => observation.readback.to_string(),
     });
+    report.incomplete = observation.unreadable();
     // Checks are judged together from one observation, so no per-check time is claimed.
     for r in results {
         report.push(r);

@@ -5,14 +5,14 @@
 //! KIND is `json`, `junit` or `md`; PATH `-` or no PATH means standard output. The human report is
 //! always printed, to stdout, or to stderr when some `--report` already writes to stdout.
 
-use std::fmt;
 use std::net::IpAddr;
 use std::path::PathBuf;
-use std::str::FromStr;
 
 use clap::{Args, Parser, Subcommand};
 use routeros::version::Version;
 
+use crate::lab::LabError;
+use crate::lab::spec::{LabSpec, ROUTER_PASSWORD_ENV};
 use crate::report::{Destination, ReportSpec};
 
 /// Default profile path.
@@ -50,10 +50,10 @@ pub struct CheckArgs {
     /// Only check; do not apply the profile first.
     #[arg(long)]
     pub no_apply: bool,
-    /// Router to check: `sim` (the embedded simulator), `ssh://user@host:port`,
-    /// `https://host[:port]`, `http://host[:port]`, `api://user@host[:port]`.
-    #[arg(long, value_name = "URL", default_value = "sim")]
-    pub target: Target,
+    /// Router to check: `sim` (the embedded simulator), `sim:VERSION`, `ssh://[USER@]HOST[:PORT]`,
+    /// `http://[USER@]HOST[:PORT]` or `https://[USER@]HOST[:PORT]`.
+    #[arg(long, value_name = "LAB", default_value = "sim")]
+    pub target: LabSpec,
     /// Source address of the trusted vantage (must be allowed by the profile's firewall).
     #[arg(long, value_name = "IP")]
     pub trusted_source: Option<IpAddr>,
@@ -61,7 +61,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "IP")]
     pub untrusted_source: Option<IpAddr>,
     /// Environment variable holding the router's current password (never pass it as an argument).
-    #[arg(long, value_name = "NAME", default_value = "CHRLAB_ROUTER_PASSWORD")]
+    #[arg(long, value_name = "NAME", default_value = ROUTER_PASSWORD_ENV)]
     pub password_env: String,
     /// Machine-readable report: KIND[=PATH] with KIND json, junit or md; repeatable.
     #[arg(long = "report", value_name = "KIND[=PATH]")]
@@ -70,15 +70,21 @@ pub struct CheckArgs {
     /// (`--report json --out r.json --report junit --out j.xml`).
     #[arg(long = "out", value_name = "PATH")]
     pub outs: Vec<PathBuf>,
-    /// RouterOS version the embedded simulator runs (target `sim` only).
-    #[arg(long, value_name = "VERSION", default_value = "7.23.7")]
-    pub version_under_test: Version,
+    /// RouterOS version the embedded simulator runs: `--target sim --version-under-test V` is
+    /// `--target sim:V`.
+    #[arg(long, value_name = "VERSION")]
+    pub version_under_test: Option<Version>,
 }
 
 impl CheckArgs {
+    /// The lab to build: `--target`, with `--version-under-test` folded in.
+    pub fn lab(&self) -> Result<LabSpec, LabError> {
+        self.target.clone().with_version(self.version_under_test)
+    }
+
     /// The reports to write: each `--out PATH` goes, in order, to a `--report KIND` that named no
     /// path of its own.
-    pub fn report_specs(&self) -> Result<Vec<ReportSpec>, String> {
+    pub fn report_specs(&self) -> Result<Vec<ReportSpec>, UnpairedOut> {
         let mut outs = self.outs.iter();
         let specs: Vec<ReportSpec> = self
             .reports
@@ -96,14 +102,16 @@ impl CheckArgs {
             })
             .collect();
         match outs.next() {
-            Some(extra) => Err(format!(
-                "--out {} has no --report KIND (without =PATH) to pair with",
-                extra.display()
-            )),
+            Some(extra) => Err(UnpairedOut(extra.clone())),
             None => Ok(specs),
         }
     }
 }
+
+/// An `--out PATH` with no `--report KIND` to pair with.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("--out {} has no --report KIND (without =PATH) to pair with", .0.display())]
+pub struct UnpairedOut(pub PathBuf);
 
 /// `chrlab render`.
 #[derive(Debug, Clone, Args)]
@@ -126,194 +134,20 @@ pub struct BenchArgs {
     #[arg(long, value_name = "FILE", default_value = DEFAULT_PROFILE)]
     pub profile: PathBuf,
     /// Router to use (see `check --target`).
-    #[arg(long, value_name = "URL", default_value = "sim")]
-    pub target: Target,
+    #[arg(long, value_name = "LAB", default_value = "sim")]
+    pub target: LabSpec,
     /// Number of measured runs.
     #[arg(long, default_value_t = 5)]
     pub iterations: u32,
-    /// RouterOS version the embedded simulator runs (target `sim` only).
-    #[arg(long, value_name = "VERSION", default_value = "7.23.7")]
-    pub version_under_test: Version,
+    /// RouterOS version the embedded simulator runs (`--target sim` only).
+    #[arg(long, value_name = "VERSION")]
+    pub version_under_test: Option<Version>,
 }
 
-/// How the harness reaches the router.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scheme {
-    /// SSH (CLI over an exec channel or shell).
-    Ssh,
-    /// REST over HTTP (`www`).
-    Http,
-    /// REST over HTTPS (`www-ssl`).
-    Https,
-    /// Binary API (`api`).
-    Api,
-    /// Binary API over TLS (`api-ssl`).
-    ApiSsl,
-}
-
-impl Scheme {
-    /// The URL scheme word.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Scheme::Ssh => "ssh",
-            Scheme::Http => "http",
-            Scheme::Https => "https",
-            Scheme::Api => "api",
-            Scheme::ApiSsl => "api-ssl",
-        }
-    }
-
-    /// The RouterOS factory port for this access.
-    pub fn default_port(self) -> u16 {
-        match self {
-            Scheme::Ssh => 22,
-            Scheme::Http => 80,
-            Scheme::Https => 443,
-            Scheme::Api => 8728,
-            Scheme::ApiSsl => 8729,
-        }
-    }
-}
-
-/// `--target`: the embedded simulator or a remote router.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Target {
-    /// The embedded simulator (`sim`).
-    Sim,
-    /// A router reached over the network.
-    Remote {
-        /// Access protocol.
-        scheme: Scheme,
-        /// User name from the URL, if any.
-        user: Option<String>,
-        /// Host name or address (IPv6 without brackets).
-        host: String,
-        /// Port from the URL, if any.
-        port: Option<u16>,
-    },
-}
-
-impl Target {
-    /// The port to connect to: the URL's, else the scheme's factory port.
-    pub fn port(&self) -> Option<u16> {
-        match self {
-            Target::Sim => None,
-            Target::Remote { scheme, port, .. } => Some(port.unwrap_or(scheme.default_port())),
-        }
-    }
-}
-
-/// Why a `--target` value is not understood.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid target `{text}`: {reason}")]
-pub struct TargetError {
-    /// The argument.
-    pub text: String,
-    /// What is wrong.
-    pub reason: String,
-}
-
-impl FromStr for Target {
-    type Err = TargetError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let err = |reason: &str| TargetError {
-            text: s.to_string(),
-            reason: reason.to_string(),
-        };
-        if s == "sim" {
-            return Ok(Target::Sim);
-        }
-        let (scheme_text, rest) = s
-            .split_once("://")
-            .ok_or_else(|| err("expected sim or SCHEME://[USER@]HOST[:PORT]"))?;
-        let scheme = match scheme_text {
-            "ssh" => Scheme::Ssh,
-            "http" => Scheme::Http,
-            "https" => Scheme::Https,
-            "api" => Scheme::Api,
-            "api-ssl" | "apis" => Scheme::ApiSsl,
-            _ => return Err(err("scheme must be ssh, http, https, api or api-ssl")),
-        };
-        let rest = rest.strip_suffix('/').unwrap_or(rest);
-        if rest.contains('/') || rest.contains('?') {
-            return Err(err("no path or query allowed"));
-        }
-        let (user, hostport) = match rest.rsplit_once('@') {
-            Some((u, h)) if !u.is_empty() => {
-                if u.contains(':') {
-                    return Err(err("no password in the URL (use --password-env)"));
-                }
-                (Some(u.to_string()), h)
-            }
-            Some(_) => return Err(err("empty user name")),
-            None => (None, rest),
-        };
-        let (host, port_text) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (h, after) = v6
-                .split_once(']')
-                .ok_or_else(|| err("unclosed `[` in IPv6 address"))?;
-            match after {
-                "" => (h, None),
-                a => (
-                    h,
-                    Some(
-                        a.strip_prefix(':')
-                            .ok_or_else(|| err("expected `:PORT` after `]`"))?,
-                    ),
-                ),
-            }
-        } else {
-            match hostport.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (hostport, None),
-            }
-        };
-        if host.is_empty() {
-            return Err(err("empty host"));
-        }
-        let port = match port_text {
-            None => None,
-            Some(p) => Some(
-                p.parse::<u16>()
-                    .ok()
-                    .filter(|p| *p != 0)
-                    .ok_or_else(|| err("port must be 1-65535"))?,
-            ),
-        };
-        Ok(Target::Remote {
-            scheme,
-            user,
-            host: host.to_string(),
-            port,
-        })
-    }
-}
-
-impl fmt::Display for Target {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Target::Sim => f.write_str("sim"),
-            Target::Remote {
-                scheme,
-                user,
-                host,
-                port,
-            } => {
-                write!(f, "{}://", scheme.as_str())?;
-                if let Some(u) = user {
-                    write!(f, "{u}@")?;
-                }
-                if host.contains(':') {
-                    write!(f, "[{host}]")?;
-                } else {
-                    f.write_str(host)?;
-                }
-                if let Some(p) = port {
-                    write!(f, ":{p}")?;
-                }
-                Ok(())
-            }
-        }
+impl BenchArgs {
+    /// The lab to build: `--target`, with `--version-under-test` folded in.
+    pub fn lab(&self) -> Result<LabSpec, LabError> {
+        self.target.clone().with_version(self.version_under_test)
     }
 }
 
@@ -325,33 +159,6 @@ mod tests {
     #[test]
     fn clap_definition_is_consistent() {
         Cli::command().debug_assert();
-    }
-
-    #[test]
-    fn targets_parse_and_round_trip() {
-        for s in [
-            "sim",
-            "ssh://admin@192.0.2.1:2222",
-            "https://router.example",
-            "http://192.0.2.1:8080",
-            "api://netops@[2001:db8::1]:8728",
-        ] {
-            assert_eq!(s.parse::<Target>().unwrap().to_string(), s);
-        }
-        let t: Target = "ssh://admin@192.0.2.1".parse().unwrap();
-        assert_eq!(t.port(), Some(22));
-        assert_eq!("https://h".parse::<Target>().unwrap().port(), Some(443));
-        for bad in [
-            "telnet://h",
-            "192.0.2.1",
-            "ssh://admin:pw@h",
-            "ssh://h:0",
-            "ssh://h:99999",
-            "https://h/rest",
-            "ssh://@h",
-        ] {
-            assert!(bad.parse::<Target>().is_err(), "{bad}");
-        }
     }
 
     #[test]
@@ -372,7 +179,7 @@ mod tests {
         let dests: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
         assert_eq!(dests, ["json=r.json", "md=-", "junit=j.xml"]);
         let err = parse(&["--report", "json=a.json", "--out", "b.json"]).unwrap_err();
-        assert!(err.contains("--out b.json"), "{err}");
+        assert!(err.to_string().contains("--out b.json"), "{err}");
     }
 
     #[test]
@@ -401,7 +208,18 @@ mod tests {
         assert!(a.no_apply);
         assert_eq!(a.profile, PathBuf::from(DEFAULT_PROFILE));
         assert_eq!(a.reports.len(), 2);
-        assert_eq!(a.version_under_test, Version::parse("6.49.13").unwrap());
+        assert_eq!(a.version_under_test, Version::parse("6.49.13").ok());
+        // One lab specification: the CLI's version flag names the same lab as `sim:6.49.13`.
+        let sim =
+            Cli::try_parse_from(["chrlab", "check", "--version-under-test", "6.49.13"]).unwrap();
+        let Command::Check(sim) = sim.command else {
+            panic!("not check")
+        };
+        assert_eq!(
+            sim.lab().unwrap(),
+            "sim:6.49.13".parse::<LabSpec>().unwrap()
+        );
+        assert!(a.lab().is_err(), "a version for a remote router is refused");
         assert_eq!(a.untrusted_source, Some("192.0.2.66".parse().unwrap()));
         assert!(Cli::try_parse_from(["chrlab", "check", "--report", "html=x"]).is_err());
         assert!(Cli::try_parse_from(["chrlab", "check", "--version-under-test", "x"]).is_err());

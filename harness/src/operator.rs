@@ -103,6 +103,17 @@ impl<'a> Operator<'a> {
         self.lab.access()
     }
 
+    /// Follows the router's own `/ip service` table: every later login and probe uses the
+    /// ports it reports (a URL's port only says where to start).
+    pub fn follow_ports(&self, services: &[routeros::model::Service]) {
+        for s in services {
+            if !s.dynamic && s.port != 0 && s.port != self.access().port(&s.name) {
+                tracing::info!(service = %s.name, port = s.port, "following the router's port");
+                self.access().set_port(&s.name, s.port);
+            }
+        }
+    }
+
     fn timeout(&self) -> Duration {
         let t = self.lab.timing();
         (t.connect + t.answer) * 5

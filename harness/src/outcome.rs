@@ -193,17 +193,23 @@ impl fmt::Display for Tally {
     }
 }
 
-/// Process exit codes of `chrlab`.
+/// Process exit codes of `chrlab`, one per kind of ending.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Exit {
-    /// Every check passed (skips allowed).
+    /// Every check passed (skips allowed, unless the router could not be read).
     Pass = 0,
-    /// At least one check failed, or no check ran at all.
+    /// At least one check failed, no check ran at all, or the audit was incomplete.
     ChecksFailed = 1,
-    /// Bad command line or bad profile: the user must fix the input.
+    /// Bad command line or bad profile: the user must fix the input; nothing was sent.
     Usage = 2,
-    /// The harness itself failed (lab, network, bug).
-    Internal = 3,
+    /// The router refused or could not be reached (the message names it and the command).
+    Router = 3,
+    /// The harness itself failed (lab set-up, bug).
+    Internal = 4,
+    /// Stopped by SIGINT (Ctrl-C): 128 + 2.
+    Interrupted = 130,
+    /// Stopped by SIGTERM: 128 + 15.
+    Terminated = 143,
 }
 
 impl From<Exit> for ExitCode {
@@ -227,6 +233,9 @@ pub struct RunReport {
     pub readback: Option<String>,
     /// Results in the order the checks ran.
     pub results: Vec<CheckResult>,
+    /// What could not be read from the router (a menu, a timeout, a lock-out): the checks that
+    /// needed it are *not verifiable*, and the audit is incomplete.
+    pub incomplete: Vec<String>,
     /// When the run started.
     pub started: OffsetDateTime,
     /// When the run finished.
@@ -244,6 +253,7 @@ impl RunReport {
             profile: profile.into(),
             readback: None,
             results: Vec::new(),
+            incomplete: Vec::new(),
             started: now,
             finished: now,
             secrets: Vec::new(),
@@ -288,9 +298,10 @@ impl RunReport {
         t
     }
 
-    /// [`Exit::Pass`] when nothing failed and something ran, else [`Exit::ChecksFailed`].
+    /// [`Exit::Pass`] when nothing failed, something ran and the router could be read, else
+    /// [`Exit::ChecksFailed`].
     pub fn exit(&self) -> Exit {
-        if self.results.is_empty() || !self.failed().is_empty() {
+        if self.results.is_empty() || !self.failed().is_empty() || !self.incomplete.is_empty() {
             Exit::ChecksFailed
         } else {
             Exit::Pass
@@ -325,6 +336,7 @@ impl RunReport {
             profile: PathBuf::from(redact(&self.profile.to_string_lossy(), s)),
             readback: self.readback.as_deref().map(|v| redact(v, s)),
             results: self.results.iter().map(|r| r.redacted(s)).collect(),
+            incomplete: self.incomplete.iter().map(|i| redact(i, s)).collect(),
             started: self.started,
             finished: self.finished,
             secrets: self.secrets.clone(),
@@ -359,6 +371,9 @@ struct ReportJson<'a> {
     finished: String,
     duration: f64,
     summary: Tally,
+    /// Empty when the audit is complete.
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    incomplete: &'a [String],
     results: &'a [CheckResult],
 }
 
@@ -374,6 +389,7 @@ impl Serialize for RunReport {
             finished: rfc3339(r.finished),
             duration: r.elapsed().as_secs_f64(),
             summary: r.tally(),
+            incomplete: &r.incomplete,
             results: &r.results,
         }
         .serialize(serializer)
@@ -401,6 +417,10 @@ mod tests {
             Outcome::Skip("no untrusted vantage".into()),
         ));
         assert_eq!(r.exit(), Exit::Pass);
+        // A skip because the router could not be read makes the audit incomplete: not a pass.
+        r.incomplete.push("/user: connect timed out".into());
+        assert_eq!(r.exit(), Exit::ChecksFailed);
+        r.incomplete.clear();
         r.push(CheckResult::new(
             Measure::Users,
             "users.admin-gone",

@@ -72,6 +72,8 @@ pub enum Identity {
     Http(String),
     /// The RouterOS binary API (it answered our sentence with `!fatal`/`!trap`/`!done`).
     Api,
+    /// The bandwidth-test server (its hello `01 00 00 00`, TCP 2000).
+    BandwidthTest,
     /// Accepted the connection but said nothing intelligible.
     Silent,
 }
@@ -84,6 +86,7 @@ impl fmt::Display for Identity {
             Identity::Telnet => f.write_str("telnet"),
             Identity::Http(s) => write!(f, "http ({s})"),
             Identity::Api => f.write_str("routeros api"),
+            Identity::BandwidthTest => f.write_str("bandwidth-test server"),
             Identity::Silent => f.write_str("silent"),
         }
     }
@@ -193,6 +196,8 @@ pub fn classify_greeting(bytes: &[u8]) -> Identity {
         Identity::Telnet
     } else if bytes.starts_with(b"HTTP/") {
         Identity::Http(first_line(bytes))
+    } else if bytes == [0x01, 0, 0, 0] {
+        Identity::BandwidthTest
     } else {
         Identity::Silent
     }

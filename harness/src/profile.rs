@@ -87,6 +87,10 @@ pub struct ServicesPolicy {
     /// New ports for services that stay enabled (`ssh = 2222`).
     #[serde(default)]
     pub ports: BTreeMap<ServiceName, u16>,
+    /// Whether the bandwidth-test server (`/tool bandwidth-server`, TCP 2000) stays enabled;
+    /// `false` (MikroTik's advice) disables it.
+    #[serde(default)]
+    pub bandwidth_server: bool,
 }
 
 /// An `/ip service` name.
@@ -188,6 +192,10 @@ pub struct FirewallPolicy {
     /// Ports to protect besides those of the enabled services.
     #[serde(default)]
     pub extra_ports: Vec<u16>,
+    /// Ports meant to answer from anywhere (a VPN endpoint, say). Every other port that
+    /// answers from the untrusted vantage fails `firewall.untrusted-blocked`.
+    #[serde(default)]
+    pub public_ports: Vec<u16>,
 }
 
 /// What the closing rule does.
@@ -270,6 +278,10 @@ pub struct UsersPolicy {
     /// Password strength.
     #[serde(default)]
     pub password_policy: PasswordPolicy,
+    /// Other users allowed to keep write or policy rights (e.g. a backup account); every other
+    /// enabled user in a group with `write`, `policy`, `password` or `sensitive` fails.
+    #[serde(default)]
+    pub allowed_privileged: Vec<String>,
 }
 
 /// What to do with the factory `admin` once the new administrator can log in.
@@ -665,6 +677,17 @@ impl Profile {
                 "only meaningful with action = \"reject\"".into(),
             );
         }
+        if let Some(p) = self
+            .firewall
+            .public_ports
+            .iter()
+            .find(|p| **p == 0 || self.management_ports().contains(p))
+        {
+            return bad(
+                "firewall.public_ports",
+                format!("port {p} is a management port (or 0): it cannot also be public"),
+            );
+        }
         if self.firewall.extra_ports.contains(&0) {
             return bad("firewall.extra_ports", "port 0 is not a port".into());
         }
@@ -691,6 +714,11 @@ impl Profile {
         }
         if let Some(m) = user_name_problem(&u.default_admin_name) {
             return bad("users.default_admin_name", m);
+        }
+        for (i, name) in u.allowed_privileged.iter().enumerate() {
+            if let Some(m) = user_name_problem(name) {
+                return bad(&format!("users.allowed_privileged[{i}]"), m);
+            }
         }
         if u.group.trim().is_empty() {
             return bad("users.group", "must not be empty".into());

@@ -65,8 +65,9 @@ impl fmt::Display for Readback {
 }
 
 /// Menus that hold one item and print `key: value` lines.
-const SINGLE_VALUE: [&str; 7] = [
+const SINGLE_VALUE: [&str; 8] = [
     "/system/package/update",
+    "/tool/bandwidth-server",
     "/system/resource",
     "/system/identity",
     "/system/clock",

@@ -466,6 +466,9 @@ fn disable_services(p: &Profile) -> Step {
     for s in &p.services.disable {
         l.push(format!("set [find name={s}] disabled=yes"));
     }
+    if !p.services.bandwidth_server {
+        l.push("/tool bandwidth-server set enabled=no".into());
+    }
     Step {
         id: "services.disable",
         measure: Measure::Services,
@@ -475,6 +478,7 @@ fn disable_services(p: &Profile) -> Step {
                 .disable
                 .iter()
                 .map(|s| s.as_str())
+                .chain((!p.services.bandwidth_server).then_some("the bandwidth-test server"))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),

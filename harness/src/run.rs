@@ -1,40 +1,130 @@
-//! What `chrlab check` and `chrlab bench` do: build the lab the target names, audit it,
-//! shut the lab down (also when the audit failed), and hand back the report.
+//! What `chrlab check` and `chrlab bench` do: check every input, build the lab the target names,
+//! audit it, shut the lab down (also when the audit failed or a signal stopped it), and hand
+//! back the report.
+//!
+//! Everything the user can get wrong — the profile, the lab's name, the report paths, a
+//! profile that would lock the harness out — is refused here, before a router is touched.
 
 use std::time::{Duration, Instant};
 
 use indicatif::{ProgressBar, ProgressStyle};
 
-use crate::access::Credentials;
-use crate::audit::audit;
-use crate::cli::{BenchArgs, CheckArgs, Scheme, Target};
-use crate::lab::Lab;
-use crate::lab::remote::{RemoteLab, Sources};
-use crate::lab::sim::{SimLab, SimLabConfig};
+use crate::apply::{ApplyError, Journal, refuse_lockout};
+use crate::audit::{audit, audit_with};
+use crate::cli::{BenchArgs, CheckArgs, UnpairedOut};
+use crate::lab::LabError;
+use crate::lab::remote::Sources;
+use crate::lab::spec::{LabOptions, LabSpec};
 use crate::outcome::{Exit, RunReport};
 use crate::profile::{Profile, ProfileError};
+use crate::report::{DestinationError, check_destinations};
 use crate::secret::Secret;
 
-/// Why a run produced no report.
+/// A signal that stops a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Signal {
+    /// SIGINT (Ctrl-C).
+    Interrupt,
+    /// SIGTERM.
+    Terminate,
+}
+
+impl Signal {
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Interrupt => "SIGINT",
+            Signal::Terminate => "SIGTERM",
+        }
+    }
+}
+
+/// Why a run produced no report. The exit code follows from the kind ([`RunError::exit`]).
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
     /// The profile is unreadable or invalid (the user must fix it).
     #[error(transparent)]
     Profile(#[from] ProfileError),
-    /// A bad combination of arguments.
-    #[error("{0}")]
-    Usage(String),
-    /// The harness failed (lab, network, client).
-    #[error("{0}")]
-    Internal(String),
+    /// The lab is named wrongly, or cannot be built or reached.
+    #[error(transparent)]
+    Lab(#[from] LabError),
+    /// A report cannot be written where it is asked to go.
+    #[error(transparent)]
+    Destination(#[from] DestinationError),
+    /// `--out` without a report to pair with.
+    #[error(transparent)]
+    Unpaired(#[from] UnpairedOut),
+    /// A remote router cannot be hardened without a password for its new administrator.
+    #[error(
+        "hardening a remote router needs the new administrator's password: set users.password in {profile} or {NEW_ADMIN_PASSWORD_ENV}"
+    )]
+    NoNewAdminPassword {
+        /// The profile file.
+        profile: String,
+    },
+    /// The password in the environment does not meet the profile's policy.
+    #[error("{NEW_ADMIN_PASSWORD_ENV}: {0}")]
+    WeakNewAdminPassword(String),
+    /// Applying the profile failed (or was refused). `account` says what the router received.
+    #[error("apply {profile} to {router}")]
+    Apply {
+        /// The profile file.
+        profile: String,
+        /// The router.
+        router: String,
+        /// What was and was not applied, and how to undo it.
+        account: String,
+        /// Why it stopped.
+        #[source]
+        source: ApplyError,
+    },
+    /// A signal stopped the run; the lab was torn down.
+    #[error("stopped by {}; the lab was torn down", .signal.name())]
+    Signalled {
+        /// Which.
+        signal: Signal,
+        /// What the router had received when the signal came (empty for a fresh simulator).
+        account: String,
+    },
 }
 
 impl RunError {
-    /// Exit code: [`Exit::Usage`] for what the user must fix, [`Exit::Internal`] otherwise.
+    /// The exit code for this kind of error: 2 for what the user must fix (nothing was sent to
+    /// a router), 3 when the router refused or could not be reached, 4 when the harness failed,
+    /// 130/143 after SIGINT/SIGTERM.
     pub fn exit(&self) -> Exit {
         match self {
-            RunError::Profile(_) | RunError::Usage(_) => Exit::Usage,
-            RunError::Internal(_) => Exit::Internal,
+            RunError::Profile(_)
+            | RunError::Destination(_)
+            | RunError::Unpaired(_)
+            | RunError::NoNewAdminPassword { .. }
+            | RunError::WeakNewAdminPassword(_) => Exit::Usage,
+            RunError::Lab(e) if e.is_usage() => Exit::Usage,
+            RunError::Lab(e) if e.is_unreachable() => Exit::Router,
+            RunError::Lab(_) => Exit::Internal,
+            RunError::Apply { source, .. } if source.is_usage() => Exit::Usage,
+            RunError::Apply {
+                source: ApplyError::NoTrustedVantage,
+                ..
+            } => Exit::Internal,
+            RunError::Apply { .. } => Exit::Router,
+            RunError::Signalled {
+                signal: Signal::Interrupt,
+                ..
+            } => Exit::Interrupted,
+            RunError::Signalled {
+                signal: Signal::Terminate,
+                ..
+            } => Exit::Terminated,
+        }
+    }
+
+    /// What the router received before the run stopped, with the commands that undo it.
+    pub fn account(&self) -> Option<&str> {
+        match self {
+            RunError::Apply { account, .. } | RunError::Signalled { account, .. } => {
+                Some(account).filter(|a| !a.is_empty()).map(String::as_str)
+            }
+            _ => None,
         }
     }
 }
@@ -66,146 +156,128 @@ impl Drop for Progress {
     }
 }
 
-async fn build_lab(
-    target: &Target,
-    version: routeros::version::Version,
-    password_env: &str,
-    sources: Sources,
-    progress: &Progress,
-) -> Result<Box<dyn Lab>, RunError> {
-    match target {
-        Target::Sim => {
-            progress.say(format!(
-                "starting the simulated RouterOS {version} in network namespaces"
-            ));
-            let lab = SimLab::start(SimLabConfig {
-                version,
-                ..SimLabConfig::default()
-            })
-            .await
-            .map_err(|e| RunError::Internal(e.to_string()))?;
-            Ok(Box::new(lab))
-        }
-        Target::Remote {
-            scheme,
-            user,
-            host,
-            port,
-        } => {
-            // chrlab applies over SSH and reads back over REST: an ssh:// target names the SSH
-            // port (REST on www, port 80); an http(s):// target names the www or www-ssl port
-            // (SSH on 22).
-            let (ssh_port, rest) = match scheme {
-                Scheme::Ssh => (port.unwrap_or(22), None),
-                Scheme::Http => (22, Some(("www", port.unwrap_or(80), false))),
-                Scheme::Https => (22, Some(("www-ssl", port.unwrap_or(443), true))),
-                Scheme::Api | Scheme::ApiSsl => {
-                    return Err(RunError::Usage(format!(
-                        "--target {}://… is not supported: chrlab applies over ssh:// and reads over http(s)://",
-                        scheme.as_str()
-                    )));
-                }
-            };
-            let password = std::env::var(password_env).unwrap_or_default();
-            let credentials = Credentials {
-                user: user.clone().unwrap_or_else(|| "admin".into()),
-                password: Secret::new(password),
-            };
-            let url = format!(
-                "{}://{}@{host}:{}",
-                scheme.as_str(),
-                credentials.user,
-                target.port().unwrap_or(ssh_port)
-            );
-            progress.say(format!("reaching {url}"));
-            let lab = RemoteLab::connect(&url, host, ssh_port, credentials, sources)
-                .await
-                .map_err(|e| RunError::Internal(e.to_string()))?;
-            if let Some((service, port, tls)) = rest {
-                lab.access().set_port(service, port);
-                lab.access().use_rest_tls(tls);
-            }
-            Ok(Box::new(lab))
-        }
-    }
-}
-
 /// Environment variable that carries the new administrator's password for a remote router.
 pub const NEW_ADMIN_PASSWORD_ENV: &str = "CHRLAB_NEW_ADMIN_PASSWORD";
 
+/// Waits for SIGINT or SIGTERM (never returns if neither can be listened for).
+async fn signalled() -> Signal {
+    use tokio::signal::unix::{SignalKind, signal};
+    let (Ok(mut int), Ok(mut term)) = (
+        signal(SignalKind::interrupt()),
+        signal(SignalKind::terminate()),
+    ) else {
+        tracing::warn!("cannot listen for SIGINT/SIGTERM");
+        return std::future::pending().await;
+    };
+    tokio::select! {
+        _ = int.recv() => Signal::Interrupt,
+        _ = term.recv() => Signal::Terminate,
+    }
+}
+
 /// Applies (unless `--no-apply`) and checks the profile against the target.
 pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
+    // Every input first: nothing below this block may fail because of what the user typed.
+    let spec = args.lab()?;
     let mut profile = Profile::load(&args.profile)?;
-    if args.target != Target::Sim && !args.no_apply && profile.users.password.is_none() {
+    check_destinations(&args.reports)?;
+    let profile_name = args.profile.display().to_string();
+    if !args.no_apply {
+        refuse_lockout(&profile, args.trusted_source).map_err(|source| RunError::Apply {
+            profile: profile_name.clone(),
+            router: spec.to_string(),
+            account: String::new(),
+            source,
+        })?;
+    }
+    if !spec.is_sim() && !args.no_apply && profile.users.password.is_none() {
         // A password generated for this run is never shown: fine for a throw-away simulator,
         // a lock-out for a router someone has to administer afterwards.
-        let password = std::env::var(NEW_ADMIN_PASSWORD_ENV).map_err(|_| {
-            RunError::Usage(format!(
-                "hardening a remote router needs the new administrator's password: set users.password in {} or {NEW_ADMIN_PASSWORD_ENV}",
-                args.profile.display()
-            ))
-        })?;
+        let password =
+            std::env::var(NEW_ADMIN_PASSWORD_ENV).map_err(|_| RunError::NoNewAdminPassword {
+                profile: profile_name.clone(),
+            })?;
         let password = Secret::new(password);
         profile
             .users
             .password_policy
             .check(&password)
-            .map_err(|v| RunError::Usage(format!("{NEW_ADMIN_PASSWORD_ENV}: {v}")))?;
+            .map_err(|v| RunError::WeakNewAdminPassword(v.to_string()))?;
         profile.users.password = Some(password);
     }
-    let sources = Sources {
-        trusted: args.trusted_source,
-        untrusted: args.untrusted_source,
+    let options = LabOptions {
+        sources: Sources {
+            trusted: args.trusted_source,
+            untrusted: args.untrusted_source,
+        },
+        ..LabOptions::from_env(&args.password_env)
     };
-    if args.target == Target::Sim && (sources.trusted.is_some() || sources.untrusted.is_some()) {
-        return Err(RunError::Usage(
-            "--trusted-source/--untrusted-source name addresses of this machine for a remote --target; the simulator lab has its own".into(),
-        ));
-    }
+
     let progress = Progress::new();
-    let lab = build_lab(
-        &args.target,
-        args.version_under_test,
-        &args.password_env,
-        sources,
-        &progress,
-    )
-    .await?;
+    progress.say(format!("starting the lab {spec}"));
+    let lab = tokio::select! {
+        lab = spec.start_with(&options) => lab?,
+        signal = signalled() => return Err(RunError::Signalled { signal, account: String::new() }),
+    };
     progress.say(if args.no_apply {
         "auditing the router as it is".to_string()
     } else {
-        format!("hardening with {} and auditing", args.profile.display())
+        format!("hardening with {profile_name} and auditing")
     });
-    let result = audit(lab.as_ref(), &profile, &args.profile, !args.no_apply).await;
+    let journal = Journal::default();
+    let outcome = tokio::select! {
+        result = audit_with(lab.as_ref(), &profile, &args.profile, !args.no_apply, &journal) => Ok(result),
+        signal = signalled() => Err(signal),
+    };
     progress.say("stopping the lab");
+    let router = lab.describe();
     lab.shutdown().await;
-    result
-        .map(|a| a.report)
-        .map_err(|e| RunError::Internal(e.to_string()))
+    match outcome {
+        Ok(Ok(audit)) => Ok(audit.report),
+        Ok(Err(source)) => Err(RunError::Apply {
+            profile: profile_name,
+            router,
+            account: journal.account(),
+            source,
+        }),
+        Err(signal) => Err(RunError::Signalled {
+            signal,
+            account: if args.no_apply {
+                String::new()
+            } else {
+                journal.account()
+            },
+        }),
+    }
 }
 
 /// Times lab start-up, hardening and a full audit, `iterations` times, on a fresh lab each time.
 pub async fn bench(args: &BenchArgs) -> Result<(), RunError> {
+    let spec: LabSpec = args.lab()?;
     let profile = Profile::load(&args.profile)?;
     let progress = Progress::new();
     let mut totals = Vec::new();
     for i in 0..args.iterations.max(1) {
         let started = Instant::now();
-        let lab = build_lab(
-            &args.target,
-            args.version_under_test,
-            "CHRLAB_ROUTER_PASSWORD",
-            Sources::default(),
-            &progress,
-        )
-        .await?;
+        progress.say(format!(
+            "run {}/{}: starting {spec}",
+            i + 1,
+            args.iterations
+        ));
+        let lab = spec.start().await?;
         let ready = started.elapsed();
         progress.say(format!("run {}/{}: auditing", i + 1, args.iterations));
         let result = audit(lab.as_ref(), &profile, &args.profile, true).await;
         let audited = started.elapsed();
+        let router = lab.describe();
         lab.shutdown().await;
         let report = result
-            .map_err(|e| RunError::Internal(e.to_string()))?
+            .map_err(|source| RunError::Apply {
+                profile: args.profile.display().to_string(),
+                router,
+                account: String::new(),
+                source,
+            })?
             .report;
         let tally = report.tally();
         totals.push(audited);

@@ -354,6 +354,15 @@ impl Router {
             })
     }
 
+    /// One property of a single-value menu (`tool/bandwidth-server`, `authenticate`), as the
+    /// terminal would print it.
+    pub fn menu_value(&self, menu: &str, prop: &str) -> Option<String> {
+        self.lock()
+            .items(menu)
+            .first()
+            .and_then(|i| i.get(prop).map(str::to_string))
+    }
+
     /// The services, live.
     pub fn watch_services(&self) -> watch::Receiver<Vec<ServiceState>> {
         self.services.subscribe()
@@ -437,7 +446,27 @@ fn replace_if_changed<T: PartialEq>(cur: &mut T, new: T) -> bool {
     }
 }
 
+/// The listener name of the bandwidth-test server (`/tool bandwidth-server`), which listens on
+/// TCP 2000 beside the `/ip service` items while enabled (on by default on a CHR).
+pub const BANDWIDTH_SERVER: &str = "bandwidth-server";
+
+/// The TCP port the bandwidth-test server's control connection uses (manual, "Bandwidth Test").
+pub const BANDWIDTH_SERVER_PORT: u16 = 2000;
+
 fn services_of(st: &State) -> Vec<ServiceState> {
+    let btest = st
+        .items("tool/bandwidth-server")
+        .first()
+        .map(|i| ServiceState {
+            name: BANDWIDTH_SERVER.to_string(),
+            port: BANDWIDTH_SERVER_PORT,
+            disabled: !i.is("enabled"),
+            address: Vec::new(),
+            max_sessions: i
+                .get("max-sessions")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(100),
+        });
     st.items("ip/service")
         .iter()
         .map(|i| ServiceState {
@@ -456,6 +485,7 @@ fn services_of(st: &State) -> Vec<ServiceState> {
                 .and_then(|p| p.parse().ok())
                 .unwrap_or(20),
         })
+        .chain(btest)
         .collect()
 }
 

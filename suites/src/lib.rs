@@ -74,7 +74,8 @@ pub fn failed(r: &CheckResult) -> bool {
     matches!(r.outcome, Outcome::Fail(_))
 }
 
-fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
+/// Runs `f` to completion on a private runtime on a private thread (fixtures and tests are sync).
+pub fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
     // A private runtime on a private thread: fixtures are built from sync rstest code, and
     // whatever they start runs on its own threads afterwards.
     std::thread::spawn(move || {
@@ -90,21 +91,30 @@ fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 
 }
 
 async fn build(harden: bool, sabotage: &'static [&'static str]) -> Run {
-    let profile = Profile::baseline();
+    fresh(Profile::baseline(), sabotage, harden).await
+}
+
+/// Runs each command line on the lab's router over SSH from the trusted vantage, as the
+/// harness's current user; each must print nothing (RouterOS prints nothing on success).
+pub async fn run_commands(lab: &dyn Lab, lines: &[&str]) {
+    let op = Operator::new(lab);
+    for line in lines {
+        let out = op
+            .exec(chrlab::lab::Role::Trusted, line)
+            .await
+            .unwrap_or_else(|e| panic!("`{line}`: {e}"));
+        assert!(out.trim().is_empty(), "`{line}` printed {out:?}");
+    }
+}
+
+/// A fresh lab from `$CHRLAB_SUITE_LAB`, changed by `sabotage` (run as the factory user), then
+/// audited with `profile` (hardened first when `harden`).
+pub async fn fresh(profile: Profile, sabotage: &[&str], harden: bool) -> Run {
     let spec = LabSpec::from_env().unwrap_or_else(|e| panic!("{e}"));
     let lab = spec.start().await.unwrap_or_else(|e| {
         panic!("cannot start the {spec} lab (the simulator needs root and nftables): {e}")
     });
-    if !sabotage.is_empty() {
-        let op = Operator::new(lab.as_ref());
-        for line in sabotage {
-            let out = op
-                .exec(chrlab::lab::Role::Trusted, line)
-                .await
-                .unwrap_or_else(|e| panic!("sabotage `{line}`: {e}"));
-            assert!(out.trim().is_empty(), "sabotage `{line}` printed {out:?}");
-        }
-    }
+    run_commands(lab.as_ref(), sabotage).await;
     let audit = audit(
         lab.as_ref(),
         &profile,

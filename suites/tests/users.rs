@@ -10,6 +10,8 @@ use rstest::rstest;
 #[case::default_admin_refused("users.default-admin-refused")]
 #[case::new_admin("users.new-admin")]
 #[case::password_policy("users.password-policy")]
+#[case::no_other_privileged("users.no-other-privileged")]
+#[case::guessing_refused("users.guessing-refused")]
 fn hardened_router_passes(#[case] id: &str) {
     let r = hardened().result(id);
     assert!(passed(r), "{}", explain(r));
@@ -20,6 +22,8 @@ fn hardened_router_passes(#[case] id: &str) {
 #[case::default_admin_refused("users.default-admin-refused")]
 #[case::new_admin("users.new-admin")]
 #[case::password_policy("users.password-policy")]
+#[case::no_other_privileged("users.no-other-privileged")]
+#[case::guessing_refused("users.guessing-refused")]
 fn unhardened_router_fails(#[case] id: &str) {
     let r = unhardened().result(id);
     assert!(failed(r), "the negative control must fail: {}", explain(r));

@@ -1,5 +1,6 @@
 //! `chrlab`: parses arguments, calls the library, maps results to exit codes
-//! (0 pass, 1 check failures, 2 usage or profile error, 3 internal error).
+//! (0 pass, 1 check failures or an incomplete audit, 2 usage or profile error, 3 router refused
+//! or unreachable, 4 internal error, 130/143 stopped by SIGINT/SIGTERM).
 
 use std::io::{IsTerminal as _, Write as _};
 use std::process::ExitCode;
@@ -25,14 +26,13 @@ fn main() -> ExitCode {
             match args.report_specs() {
                 Ok(specs) => args.reports = specs,
                 Err(e) => {
-                    eprintln!("error: {e}");
-                    return Exit::Usage.into();
+                    let e = chrlab::run::RunError::from(e);
+                    return fail(e.exit(), &anyhow::Error::from(e)).into();
                 }
             }
-            match runtime().and_then(|rt| {
-                rt.block_on(chrlab::run::check(&args))
-                    .map_err(|e| fail(e.exit(), &anyhow::Error::from(e)))
-            }) {
+            match runtime()
+                .and_then(|rt| rt.block_on(chrlab::run::check(&args)).map_err(run_failed))
+            {
                 Err(code) => code,
                 Ok(report) => {
                     let to_stdout = args.reports.iter().any(|r| r.dest == Destination::Stdout);
@@ -54,10 +54,9 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Command::Bench(args) => match runtime().and_then(|rt| {
-            rt.block_on(chrlab::run::bench(&args))
-                .map_err(|e| fail(e.exit(), &anyhow::Error::from(e)))
-        }) {
+        Command::Bench(args) => match runtime()
+            .and_then(|rt| rt.block_on(chrlab::run::bench(&args)).map_err(run_failed))
+        {
             Ok(()) => Exit::Pass,
             Err(code) => code,
         },
@@ -107,6 +106,18 @@ fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
         })
 }
 
+/// Prints a run's error (its whole cause chain on one line), then what the router received and
+/// how to undo it, and returns the exit code its kind calls for.
+fn run_failed(e: chrlab::run::RunError) -> Exit {
+    let code = e.exit();
+    let account = e.account().map(str::to_string);
+    fail(code, &anyhow::Error::from(e));
+    if let Some(account) = account {
+        eprint!("{account}");
+    }
+    code
+}
+
 fn fail(code: Exit, e: &anyhow::Error) -> Exit {
     eprintln!("error: {e:#}");
     code
@@ -117,8 +128,8 @@ fn fail(code: Exit, e: &anyhow::Error) -> Exit {
 /// any runtime starts.
 fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
     let uses_sim = match command {
-        Command::Check(a) => a.target == chrlab::cli::Target::Sim,
-        Command::Bench(a) => a.target == chrlab::cli::Target::Sim,
+        Command::Check(a) => a.target.is_sim(),
+        Command::Bench(a) => a.target.is_sim(),
         Command::Render(_) => false,
     };
     if !uses_sim || nix::unistd::geteuid().is_root() {

@@ -10,7 +10,8 @@ use routeros::firewall::{
     Action, AddressListEntry, ConnectionState, FilterRule, ListAddress, Negatable, Protocol,
 };
 
-use super::{Observation, failures};
+use super::observe::ReadError;
+use super::{Observation, failures, unreadable};
 use crate::lab::Role;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::probe::PortState;
@@ -88,25 +89,23 @@ fn matches(rule: &FilterRule, lists: &[AddressListEntry], src: Ipv4Addr, port: u
         && rule.dst_address_list.is_none()
 }
 
-fn parsed(obs: &Observation) -> Result<(Vec<FilterRule>, Vec<AddressListEntry>), String> {
-    let filter = obs
-        .filter
-        .as_ref()
-        .map_err(|e| format!("could not read /ip firewall filter: {e}"))?;
-    let lists = obs
-        .address_lists
-        .as_ref()
-        .map_err(|e| format!("could not read /ip firewall address-list: {e}"))?;
+fn parsed(obs: &Observation) -> Result<(Vec<FilterRule>, Vec<AddressListEntry>), ReadError> {
+    let filter = obs.filter.as_ref().map_err(Clone::clone)?;
+    let lists = obs.address_lists.as_ref().map_err(Clone::clone)?;
+    let bad = |menu: &str, i: usize, e: &dyn std::fmt::Display| ReadError {
+        menu: menu.to_string(),
+        cause: format!("row {i} cannot be understood: {e}"),
+    };
     let rules = filter
         .iter()
         .enumerate()
-        .map(|(i, r)| FilterRule::from_props(r).map_err(|e| format!("filter rule {i}: {e}")))
+        .map(|(i, r)| FilterRule::from_props(r).map_err(|e| bad("/ip/firewall/filter", i, &e)))
         .collect::<Result<Vec<_>, _>>()?;
     let lists = lists
         .iter()
         .enumerate()
         .map(|(i, r)| {
-            AddressListEntry::from_props(r).map_err(|e| format!("address-list entry {i}: {e}"))
+            AddressListEntry::from_props(r).map_err(|e| bad("/ip/firewall/address-list", i, &e))
         })
         .collect::<Result<Vec<_>, _>>()?;
     Ok((rules, lists))
@@ -141,7 +140,7 @@ fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = "input chain accepts management ports from trusted sources and blocks the rest";
     let (rules, lists) = match parsed(obs) {
         Ok(x) => x,
-        Err(e) => return check("firewall.rules", title, Outcome::Fail(e)),
+        Err(e) => return check("firewall.rules", title, unreadable(&e)),
     };
     let trusted = v4(obs.source(Role::Trusted)).or_else(|| {
         profile
@@ -227,7 +226,9 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
     };
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
-    for port in profile.management_ports() {
+    let managed = profile.management_ports();
+    for port in &managed {
+        let port = *port;
         match obs.matrix.get(port, Role::Untrusted.name()) {
             Some(p) => {
                 evidence.push(format!("port {port} from untrusted: {p}"));
@@ -244,6 +245,29 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
                 }
             }
             None => bad.push(format!("port {port} was not probed from untrusted")),
+        }
+    }
+    // Every other port a RouterOS service or listener can use: nothing may answer from the
+    // untrusted vantage that the profile does not mean to be public.
+    for (port, by) in &obs.matrix.cells {
+        if managed.contains(port) {
+            continue;
+        }
+        let Some(p) = by.get(Role::Untrusted.name()) else {
+            continue;
+        };
+        if p.state != PortState::Open {
+            continue;
+        }
+        if profile.firewall.public_ports.contains(port) {
+            evidence.push(format!(
+                "port {port} from untrusted: {p} (public by the profile)"
+            ));
+        } else {
+            bad.push(format!(
+                "port {port} ({}) answers from untrusted: {p}",
+                obs.port_owner(*port)
+            ));
         }
     }
     check("firewall.untrusted-blocked", title, failures(bad)).with_evidence_lines(evidence)

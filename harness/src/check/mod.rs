@@ -25,6 +25,12 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
     results
 }
 
+/// The verdict when what a check needs could not be read: *not verifiable*, never a failure
+/// (the checks whose own observation is the symptom — a probe, a login — carry the failure).
+pub(crate) fn unreadable(e: &observe::ReadError) -> crate::outcome::Outcome {
+    crate::outcome::Outcome::Skip(format!("not verifiable: {e}"))
+}
+
 /// PASS when nothing was found wrong, else FAIL with every problem, `;`-separated.
 pub(crate) fn failures(problems: Vec<String>) -> crate::outcome::Outcome {
     if problems.is_empty() {

@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use crate::lab::{Lab, Role};
 use crate::operator::{LoginAttempt, LoginService, Operator};
-use crate::probe::ProbeMatrix;
+use crate::probe::{PortState, ProbeMatrix};
 use crate::profile::{Profile, ServiceName};
 use crate::readback::Readback;
 use crate::secret::Secret;
@@ -16,8 +16,93 @@ use crate::secret::Secret;
 /// A key-value row as the router sent it.
 pub type Props = Vec<(String, String)>;
 
+/// Why part of the configuration could not be read: the checks that need it are *not
+/// verifiable*, and the audit is incomplete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("could not read {menu}: {cause}")]
+pub struct ReadError {
+    /// The menu (`/user`, `/log`, …).
+    pub menu: String,
+    /// What went wrong (the client's error chain, or the router's answer).
+    pub cause: String,
+}
+
+impl ReadError {
+    fn new(menu: &str, cause: impl std::fmt::Display) -> ReadError {
+        ReadError {
+            menu: menu.to_string(),
+            cause: cause.to_string(),
+        }
+    }
+}
+
 /// A read that may have failed; the error says what and why.
-pub type Read<T> = Result<T, String>;
+pub type Read<T> = Result<T, ReadError>;
+
+/// Listeners a RouterOS router may run besides `/ip service`, probed from both vantages:
+/// (what, tcp port). The bandwidth-test server listens on 2000 and is enabled on a fresh CHR
+/// (FACTS, manual "Bandwidth Test").
+pub const OTHER_LISTENERS: &[(&str, u16)] = &[("bandwidth-server", 2000)];
+
+/// Passwords an attacker tries first, besides an empty one and the user name: the most common
+/// router passwords.
+pub const COMMON_PASSWORDS: &[&str] = &["admin", "password", "1234"];
+
+/// At most this many guesses per user, service and vantage.
+pub const MAX_GUESSES: usize = 5;
+
+/// Which password a guess tried (the text is never secret: an attacker tries it first).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum GuessKind {
+    /// An empty password.
+    Empty,
+    /// The user name as password.
+    UserName,
+    /// A common router password.
+    Common(&'static str),
+}
+
+impl GuessKind {
+    /// The guesses for one user, at most [`MAX_GUESSES`], in the order they are tried.
+    pub fn for_user(user: &str) -> Vec<(GuessKind, String)> {
+        let mut v = vec![
+            (GuessKind::Empty, String::new()),
+            (GuessKind::UserName, user.to_string()),
+        ];
+        for p in COMMON_PASSWORDS {
+            if *p != user {
+                v.push((GuessKind::Common(p), (*p).to_string()));
+            }
+        }
+        v.truncate(MAX_GUESSES);
+        v
+    }
+}
+
+impl std::fmt::Display for GuessKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            GuessKind::Empty => f.write_str("an empty password"),
+            GuessKind::UserName => f.write_str("the user name as password"),
+            GuessKind::Common(p) => write!(f, "the common password `{p}`"),
+        }
+    }
+}
+
+/// One attacker's guess at a user's password.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Guess {
+    /// The user name tried.
+    pub user: String,
+    /// Over what.
+    pub service: LoginService,
+    /// From where.
+    pub role: Role,
+    /// Which password.
+    pub kind: GuessKind,
+    /// What happened.
+    pub attempt: LoginAttempt,
+}
 
 /// Login attempts keyed by (user label, protocol, vantage).
 pub type Logins = BTreeMap<(String, LoginService, Role), LoginAttempt>;
@@ -43,16 +128,25 @@ pub struct Observation {
     pub update: Read<PackageUpdate>,
     pub services: Read<Vec<Service>>,
     pub users: Read<Vec<User>>,
+    /// `/user group`: name and policy of each group.
+    pub groups: Read<Vec<Props>>,
+    /// `/tool bandwidth-server` (one row).
+    pub bandwidth_server: Read<Vec<Props>>,
     pub filter: Read<Vec<Props>>,
     pub address_lists: Read<Vec<Props>>,
     pub logging: Read<Vec<Props>>,
+    /// `/log` before the harness provoked any failed login.
+    pub log_before: Read<Vec<LogEntry>>,
+    /// `/log` at the end of the observation.
     pub log: Read<Vec<LogEntry>>,
     /// Port × vantage → state.
     pub matrix: ProbeMatrix,
     /// Logins tried.
     pub logins: Logins,
-    /// The failed logins the harness provoked: (protocol, user).
+    /// The failed logins the harness provoked with a wrong password: (protocol, user).
     pub provoked: Vec<(LoginService, String)>,
+    /// An attacker's guesses at every user's password, from both vantages.
+    pub guesses: Vec<Guess>,
 }
 
 impl Observation {
@@ -69,6 +163,80 @@ impl Observation {
             .iter()
             .find(|s| s.name == service)
             .map(|s| s.port)
+    }
+
+    /// What normally listens on a port: the `/ip service` item the router reports there, else
+    /// the service whose factory port it is, else another RouterOS listener.
+    pub fn port_owner(&self, port: u16) -> String {
+        if let Ok(services) = &self.services
+            && let Some(s) = services.iter().find(|s| s.port == port)
+        {
+            return format!("{} per /ip service", s.name);
+        }
+        if let Some(s) = ServiceName::ALL.iter().find(|s| s.default_port() == port) {
+            return format!("{}'s factory port", s.as_str());
+        }
+        if let Some((what, _)) = OTHER_LISTENERS.iter().find(|(_, p)| *p == port) {
+            return (*what).to_string();
+        }
+        "unknown".into()
+    }
+
+    /// What could not be read, one line each: the audit is incomplete when this is not empty.
+    pub fn unreadable(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut note = |e: Option<&ReadError>| {
+            if let Some(e) = e {
+                out.push(e.to_string());
+            }
+        };
+        note(self.update.as_ref().err());
+        note(self.services.as_ref().err());
+        note(self.users.as_ref().err());
+        note(self.groups.as_ref().err());
+        note(self.bandwidth_server.as_ref().err());
+        note(self.filter.as_ref().err());
+        note(self.address_lists.as_ref().err());
+        note(self.logging.as_ref().err());
+        note(self.log_before.as_ref().err());
+        note(self.log.as_ref().err());
+        out
+    }
+
+    /// The log entries that appeared while the harness observed: by `.id` where the router
+    /// gives one (REST), else the entries of the final log that the first read did not hold.
+    /// `None` when either read failed.
+    pub fn new_log_entries(&self) -> Option<Vec<&LogEntry>> {
+        let (before, after) = (self.log_before.as_ref().ok()?, self.log.as_ref().ok()?);
+        if before.iter().chain(after).all(|e| e.id.is_some()) {
+            let old: std::collections::BTreeSet<&str> =
+                before.iter().filter_map(|e| e.id.as_deref()).collect();
+            return Some(
+                after
+                    .iter()
+                    .filter(|e| !e.id.as_deref().is_some_and(|id| old.contains(id)))
+                    .collect(),
+            );
+        }
+        // Without ids, a multiset difference: an entry is new when the final log holds more
+        // copies of it than the first read did.
+        let key = |e: &LogEntry| (e.time.clone(), e.topics.clone(), e.message.clone());
+        let mut seen: BTreeMap<(String, Vec<String>, String), usize> = BTreeMap::new();
+        for e in before {
+            *seen.entry(key(e)).or_default() += 1;
+        }
+        Some(
+            after
+                .iter()
+                .filter(|e| match seen.get_mut(&key(e)) {
+                    Some(n) if *n > 0 => {
+                        *n -= 1;
+                        false
+                    }
+                    _ => true,
+                })
+                .collect(),
+        )
     }
 
     /// A serializable, secret-free view for snapshots.
@@ -171,18 +339,22 @@ pub struct UserRow {
 }
 
 fn parse_rows<T, E: std::fmt::Display>(
+    menu: &str,
     rows: Read<Vec<Props>>,
     parse: impl Fn(&[(String, String)]) -> Result<T, E>,
 ) -> Read<Vec<T>> {
     rows?
         .iter()
-        .map(|r| parse(r).map_err(|e| e.to_string()))
+        .enumerate()
+        .map(|(i, r)| parse(r).map_err(|e| ReadError::new(menu, format!("row {i}: {e}"))))
         .collect()
 }
 
-/// The ports worth probing: every factory port plus the profile's and the router's current ones.
+/// The ports worth probing: every factory port of `/ip service`, the other RouterOS listeners,
+/// the profile's ports and the ports the router reports now.
 pub fn ports_to_probe(profile: &Profile, services: &Read<Vec<Service>>) -> Vec<u16> {
     let mut ports: Vec<u16> = ServiceName::ALL.iter().map(|s| s.default_port()).collect();
+    ports.extend(OTHER_LISTENERS.iter().map(|(_, p)| *p));
     ports.extend(profile.services.ports.values().copied());
     ports.extend(profile.firewall.extra_ports.iter().copied());
     if let Ok(services) = services {
@@ -193,12 +365,11 @@ pub fn ports_to_probe(profile: &Profile, services: &Read<Vec<Service>>) -> Vec<u
     ports
 }
 
-/// Reads the configuration, probes every port from every vantage, tries the logins and
-/// provokes one failed login per reachable protocol, then reads the log.
+/// Reads the configuration, probes every port from every vantage, tries the logins, provokes
+/// one failed login per reachable protocol and guesses every user's password the way an
+/// attacker would, then reads the log again.
 pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     let op = Operator::new(lab);
-    let creds = lab.access().credentials();
-    let read = |r: Result<Vec<Props>, crate::client::ClientError>| r.map_err(|e| e.to_string());
 
     // White box, first: the configuration as the router reports it, over REST when the
     // router has it and www answers, else over SSH (RouterOS 6 has no REST).
@@ -209,38 +380,46 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         // The answer lands in /system/package/update's status; failures show there too.
         let _ = op.check_for_updates(Role::Trusted).await;
     }
+    const MENUS: [&str; 10] = [
+        "/system/package/update",
+        "/ip/service",
+        "/user",
+        "/user/group",
+        "/tool/bandwidth-server",
+        "/ip/firewall/filter",
+        "/ip/firewall/address-list",
+        "/system/logging",
+        "/system/resource",
+        "/log",
+    ];
     let mut reads = op
-        .rows_many(
-            Role::Trusted,
-            &[
-                "/system/package/update",
-                "/ip/service",
-                "/user",
-                "/ip/firewall/filter",
-                "/ip/firewall/address-list",
-                "/system/logging",
-                "/system/resource",
-            ],
-        )
+        .rows_many(Role::Trusted, &MENUS)
         .await
         .into_iter()
-        .map(read);
-    let mut next = || {
+        .zip(MENUS)
+        .map(|(r, menu)| r.map_err(|e| ReadError::new(menu, error_chain(&e))));
+    let mut next = |menu: &str| {
         reads
             .next()
-            .unwrap_or_else(|| Err("no answer for this menu".to_string()))
+            .unwrap_or_else(|| Err(ReadError::new(menu, "no answer for this menu")))
     };
-    let update = next().and_then(|rows| {
-        let row = rows.first().ok_or("empty answer")?;
-        PackageUpdate::from_props(row).map_err(|e| e.to_string())
+    let update = next("/system/package/update").and_then(|rows| {
+        let menu = "/system/package/update";
+        let row = rows
+            .first()
+            .ok_or_else(|| ReadError::new(menu, "empty answer"))?;
+        PackageUpdate::from_props(row).map_err(|e| ReadError::new(menu, e))
     });
-    let services = parse_rows(next(), Service::from_props)
+    let services = parse_rows("/ip/service", next("/ip/service"), Service::from_props)
         .map(|v| v.into_iter().filter(|s| !s.dynamic).collect::<Vec<_>>());
-    let users = parse_rows(next(), User::from_props);
-    let filter = next();
-    let address_lists = next();
-    let logging = next();
-    let resource = next();
+    let users = parse_rows("/user", next("/user"), User::from_props);
+    let groups = next("/user/group");
+    let bandwidth_server = next("/tool/bandwidth-server");
+    let filter = next("/ip/firewall/filter");
+    let address_lists = next("/ip/firewall/address-list");
+    let logging = next("/system/logging");
+    let resource = next("/system/resource");
+    let log_before = parse_rows("/log", next("/log"), LogEntry::from_props);
     let mut limitations = lab.limitations();
     if let Ok(rows) = resource {
         // ros-sim says whether its firewall reaches the kernel; a real router has no such field.
@@ -255,10 +434,23 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             );
         }
     }
-    // RouterOS 6 has no REST API (FACTS §6): no login can be tried over it, so none is, rather
-    // than being counted as a login that failed.
-    let has_rest = !matches!(&update, Ok(u) if u.installed_version.major() < 7);
-    let rest_logins: &[LoginService] = if has_rest { &[LoginService::Rest] } else { &[] };
+    // From now on every login and probe goes where the router says its services are; the
+    // target URL only said where to start.
+    if let Ok(services) = &services {
+        op.follow_ports(services);
+    }
+    // REST needs RouterOS 7 (FACTS §6) and an enabled www (or www-ssl): otherwise no login is
+    // tried over it, rather than counted as a login that failed.
+    let v6 = matches!(&update, Ok(u) if u.installed_version.major() < 7);
+    let rest_service = op.access().rest_service().0;
+    let rest_off =
+        matches!(&services, Ok(s) if s.iter().any(|s| s.name == rest_service && s.disabled));
+    let rest_logins: &[LoginService] = if v6 || rest_off {
+        &[]
+    } else {
+        &[LoginService::Rest]
+    };
+    let creds = lab.access().credentials();
 
     // Black box (ports from both vantages) while the logins run: probes log nothing, and the
     // logins stay in a fixed order so the log lines they cause are deterministic.
@@ -300,8 +492,12 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         (logins, provoked)
     };
     let (matrix, (logins, provoked)) = tokio::join!(probing, logging_in);
+    let guesses = guess_passwords(&op, &users, profile, rest_logins, &matrix).await;
     let log = parse_rows(
-        read(op.rows(Role::Trusted, "/log").await),
+        "/log",
+        op.rows(Role::Trusted, "/log")
+            .await
+            .map_err(|e| ReadError::new("/log", error_chain(&e))),
         LogEntry::from_props,
     );
 
@@ -319,12 +515,87 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         update,
         services,
         users,
+        groups,
+        bandwidth_server,
         filter,
         address_lists,
         logging,
+        log_before,
         log,
         matrix,
         logins,
         provoked,
+        guesses,
     }
+}
+
+/// An error and its causes on one line (`a: b: c`).
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
+/// An attacker's first guesses ([`GuessKind::for_user`]) at every enabled user's password (and
+/// the factory user's, if it is not in the list), over ssh and REST, from every vantage the
+/// service answers: sequential, so the log lines they cause come in a fixed order, and stopped
+/// for a (user, service, vantage) at the first guess that gets in.
+async fn guess_passwords(
+    op: &Operator<'_>,
+    users: &Read<Vec<User>>,
+    profile: &Profile,
+    rest_logins: &[LoginService],
+    matrix: &ProbeMatrix,
+) -> Vec<Guess> {
+    let mut names: Vec<String> = match users {
+        Ok(users) => users
+            .iter()
+            .filter(|u| !u.disabled)
+            .map(|u| u.name.clone())
+            .collect(),
+        Err(_) => Vec::new(),
+    };
+    let admin = &profile.users.default_admin_name;
+    if users.is_err() && !names.contains(admin) {
+        // Without the user list an attacker still tries the factory name.
+        names.push(admin.clone());
+    }
+    let mut guesses = Vec::new();
+    for user in &names {
+        for service in [LoginService::Ssh].iter().chain(rest_logins).copied() {
+            let name = match service {
+                LoginService::Rest => op.access().rest_service().0,
+                other => other.service(),
+            };
+            let port = op.access().port(name);
+            for role in Role::ALL {
+                let reachable = matrix
+                    .get(port, role.name())
+                    .is_some_and(|p| p.state == PortState::Open);
+                if !reachable {
+                    continue;
+                }
+                for (kind, password) in GuessKind::for_user(user) {
+                    let attempt = op.try_login(role, service, user, &password).await;
+                    let got_in = attempt == LoginAttempt::Accepted;
+                    guesses.push(Guess {
+                        user: user.clone(),
+                        service,
+                        role,
+                        kind,
+                        attempt,
+                    });
+                    if got_in {
+                        break;
+                    }
+                }
+            }
+        }
+    }
+    guesses
 }

@@ -1,10 +1,13 @@
 //! Measure 2, management services: unused ones off and unreachable, ssh/www moved.
 
-use super::{Observation, failures};
+use super::{Observation, failures, unreadable};
 use crate::lab::Role;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::probe::PortState;
 use crate::profile::Profile;
+
+/// The bandwidth-test server's TCP port.
+const BTEST_PORT: u16 = 2000;
 
 fn check(id: &str, title: &str, outcome: Outcome) -> CheckResult {
     CheckResult::new(Measure::Services, id, title, outcome)
@@ -25,13 +28,7 @@ fn disabled_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = "unused services are disabled in /ip service";
     let services = match &obs.services {
         Ok(s) => s,
-        Err(e) => {
-            return check(
-                "services.disabled",
-                title,
-                Outcome::Fail(format!("could not read /ip service: {e}")),
-            );
-        }
+        Err(e) => return check("services.disabled", title, unreadable(e)),
     };
     let mut still_on = Vec::new();
     let mut evidence = Vec::new();
@@ -40,6 +37,22 @@ fn disabled_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
             Some(s) if !s.disabled => still_on.push(format!("{} (port {})", s.name, s.port)),
             Some(s) => evidence.push(format!("{} disabled", s.name)),
             None => evidence.push(format!("{} not present", name.as_str())),
+        }
+    }
+    if !profile.services.bandwidth_server {
+        let rows = match &obs.bandwidth_server {
+            Ok(r) => r,
+            Err(e) => return check("services.disabled", title, unreadable(e)),
+        };
+        let enabled = rows
+            .iter()
+            .flatten()
+            .find(|(k, _)| k == "enabled")
+            .map(|(_, v)| v.as_str());
+        match enabled {
+            Some("true" | "yes") => still_on.push(format!("bandwidth-server (port {BTEST_PORT})")),
+            Some(_) => evidence.push("bandwidth-server disabled".into()),
+            None => evidence.push("bandwidth-server not present".into()),
         }
     }
     let outcome = if still_on.is_empty() {
@@ -56,18 +69,26 @@ fn disabled_unreachable(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = "disabled services neither open nor answering from any vantage";
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
-    for name in &profile.services.disable {
-        let port = obs
-            .configured_port(name.as_str())
-            .unwrap_or(name.default_port());
+    let mut off: Vec<(&str, u16)> = profile
+        .services
+        .disable
+        .iter()
+        .map(|name| {
+            let port = obs
+                .configured_port(name.as_str())
+                .unwrap_or(name.default_port());
+            (name.as_str(), port)
+        })
+        .collect();
+    if !profile.services.bandwidth_server {
+        off.push(("bandwidth-server", BTEST_PORT));
+    }
+    for (name, port) in off {
         for role in Role::ALL {
             if let Some(p) = obs.matrix.get(port, role.name()) {
-                evidence.push(format!("{} port {port} from {role}: {p}", name.as_str()));
+                evidence.push(format!("{name} port {port} from {role}: {p}"));
                 if p.state == PortState::Open {
-                    bad.push(format!(
-                        "{} port {port} is open from {role} ({p})",
-                        name.as_str()
-                    ));
+                    bad.push(format!("{name} port {port} is open from {role} ({p})"));
                 }
             }
         }
@@ -88,13 +109,7 @@ fn moved_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = "ssh and www are on the baseline's ports in /ip service";
     let services = match &obs.services {
         Ok(s) => s,
-        Err(e) => {
-            return check(
-                "services.moved",
-                title,
-                Outcome::Fail(format!("could not read /ip service: {e}")),
-            );
-        }
+        Err(e) => return check("services.moved", title, unreadable(e)),
     };
     let mut bad = Vec::new();
     let mut evidence = Vec::new();

@@ -2,7 +2,7 @@
 
 use routeros::model::UpdateStatus;
 
-use super::Observation;
+use super::{Observation, unreadable};
 use crate::cve;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::profile::Profile;
@@ -15,7 +15,6 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
     let update = match &obs.update {
         Ok(u) => u,
         Err(e) => {
-            let why = format!("could not read /system package update: {e}");
             return [
                 "update.minimum-version",
                 "update.no-known-vulnerability",
@@ -23,7 +22,7 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
                 "update.latest",
             ]
             .iter()
-            .map(|id| check(id, "update state readable", Outcome::Fail(why.clone())))
+            .map(|id| check(id, "update state readable", unreadable(e)))
             .collect();
         }
     };

@@ -1,7 +1,7 @@
 //! Measure 4, users: the factory admin is gone and cannot log in; a named administrator with a
 //! strong password can.
 
-use super::Observation;
+use super::{Observation, failures, unreadable};
 use crate::lab::Role;
 use crate::operator::{LoginAttempt, LoginService};
 use crate::outcome::{CheckResult, Measure, Outcome};
@@ -18,7 +18,120 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
         admin_refused(profile, obs),
         new_admin(profile, obs),
         password_policy(profile, obs),
+        no_other_privileged(profile, obs),
+        guesses_refused(obs),
     ]
+}
+
+/// Policies that let a user change the router or read its secrets: a user whose group has any
+/// of them is an administrator in all but name.
+pub const PRIVILEGED_POLICIES: [&str; 4] = ["write", "policy", "password", "sensitive"];
+
+/// The policies a group grants (`!name` entries deny).
+fn granted(policy: &str) -> Vec<&str> {
+    policy
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty() && !p.starts_with('!'))
+        .collect()
+}
+
+fn no_other_privileged(profile: &Profile, obs: &Observation) -> CheckResult {
+    let id = "users.no-other-privileged";
+    let title = format!(
+        "no enabled user besides `{}` has {} rights, unless the profile allows it",
+        profile.users.name,
+        PRIVILEGED_POLICIES.join("/")
+    );
+    let (users, groups) = match (&obs.users, &obs.groups) {
+        (Err(e), _) | (_, Err(e)) => return check(id, &title, unreadable(e)),
+        (Ok(u), Ok(g)) => (u, g),
+    };
+    let get = |r: &Vec<(String, String)>, k: &str| {
+        r.iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for u in users.iter().filter(|u| !u.disabled) {
+        if u.name == profile.users.name {
+            continue;
+        }
+        let policy = groups
+            .iter()
+            .find(|g| get(g, "name") == u.group)
+            .map(|g| get(g, "policy"));
+        let Some(policy) = policy else {
+            bad.push(format!(
+                "`{}` is in group `{}`, which /user group does not list",
+                u.name, u.group
+            ));
+            continue;
+        };
+        let rights: Vec<&str> = granted(&policy)
+            .into_iter()
+            .filter(|p| PRIVILEGED_POLICIES.contains(p))
+            .collect();
+        if rights.is_empty() {
+            evidence.push(format!("`{}` (group {}): no such rights", u.name, u.group));
+        } else if profile.users.allowed_privileged.contains(&u.name) {
+            evidence.push(format!(
+                "`{}` (group {}): {} — allowed by the profile",
+                u.name,
+                u.group,
+                rights.join(",")
+            ));
+        } else {
+            bad.push(format!(
+                "`{}` is enabled in group `{}` with {}",
+                u.name,
+                u.group,
+                rights.join(",")
+            ));
+        }
+    }
+    check(id, &title, failures(bad)).with_evidence_lines(evidence)
+}
+
+fn guesses_refused(obs: &Observation) -> CheckResult {
+    let id = "users.guessing-refused";
+    let title = "no user gets in with an empty password, the user name or a common password";
+    let mut got_in = Vec::new();
+    let mut refused = 0;
+    let mut evidence = Vec::new();
+    for g in &obs.guesses {
+        match &g.attempt {
+            LoginAttempt::Accepted => got_in.push(format!(
+                "`{}` logged in over {} from {} with {}",
+                g.user,
+                g.service.via(),
+                g.role,
+                g.kind
+            )),
+            LoginAttempt::Refused => refused += 1,
+            LoginAttempt::Unreachable(_) => {}
+        }
+    }
+    evidence.push(format!(
+        "{} guesses, {refused} refused, {} accepted",
+        obs.guesses.len(),
+        got_in.len()
+    ));
+    let outcome = if !got_in.is_empty() {
+        Outcome::Fail(got_in.join("; "))
+    } else if refused == 0 {
+        match &obs.users {
+            Err(e) => unreadable(e),
+            Ok(_) => Outcome::Skip(
+                "not verifiable: no login service answered a guess from any vantage".into(),
+            ),
+        }
+    } else {
+        Outcome::Pass
+    };
+    check(id, title, outcome).with_evidence_lines(evidence)
 }
 
 fn admin_gone(profile: &Profile, obs: &Observation) -> CheckResult {
@@ -26,13 +139,7 @@ fn admin_gone(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = format!("the factory user `{admin}` is removed or disabled");
     let users = match &obs.users {
         Ok(u) => u,
-        Err(e) => {
-            return check(
-                "users.default-admin-gone",
-                &title,
-                Outcome::Fail(format!("could not read /user: {e}")),
-            );
-        }
+        Err(e) => return check("users.default-admin-gone", &title, unreadable(e)),
     };
     let outcome = match users.iter().find(|u| &u.name == admin) {
         None => Outcome::Pass,
@@ -99,13 +206,7 @@ fn new_admin(profile: &Profile, obs: &Observation) -> CheckResult {
     );
     let users = match &obs.users {
         Ok(u) => u,
-        Err(e) => {
-            return check(
-                "users.new-admin",
-                &title,
-                Outcome::Fail(format!("could not read /user: {e}")),
-            );
-        }
+        Err(e) => return check("users.new-admin", &title, unreadable(e)),
     };
     let Some(user) = users.iter().find(|u| &u.name == name) else {
         return check(

@@ -38,37 +38,38 @@ impl RemoteLab {
         credentials: Credentials,
         sources: Sources,
     ) -> Result<RemoteLab, LabError> {
+        let unreachable =
+            |detail: String, source: Option<Box<dyn std::error::Error + Send + Sync>>| {
+                LabError::Unreachable {
+                    target: target.to_string(),
+                    detail,
+                    source,
+                }
+            };
         let address: IpAddr = match host.parse() {
             Ok(ip) => ip,
             Err(_) => tokio::net::lookup_host((host, ssh_port))
                 .await
-                .map_err(|e| LabError::Target {
-                    target: target.to_string(),
-                    detail: format!("cannot resolve {host}: {e}"),
-                })?
+                .map_err(|e| unreachable(format!("cannot resolve {host}"), Some(Box::new(e))))?
                 .next()
                 .map(|a| a.ip())
-                .ok_or_else(|| LabError::Target {
-                    target: target.to_string(),
-                    detail: format!("{host} has no address"),
-                })?,
+                .ok_or_else(|| unreachable(format!("{host} has no address"), None))?,
         };
         let access = Access::new(address, credentials);
         access.set_port("ssh", ssh_port);
         let bound = |name: &str, ip: IpAddr| {
+            // A source address this machine does not have is the user's to fix.
             Vantage::local_bound(name, ip).map_err(|e| LabError::Target {
                 target: target.to_string(),
-                detail: format!("{name} source {ip}: {e}"),
+                detail: format!("{name} source {ip} cannot be used on this machine: {e}"),
             })
         };
         // Without a named source, bind to the one the kernel would pick for this router, so the
         // address the checks expect in the router's log is the one it really sees.
         let trusted_ip = match sources.trusted {
             Some(ip) => ip,
-            None => route_source(address).map_err(|e| LabError::Target {
-                target: target.to_string(),
-                detail: format!("no route to {address}: {e}"),
-            })?,
+            None => route_source(address)
+                .map_err(|e| unreachable(format!("no route to {address}"), Some(Box::new(e))))?,
         };
         let trusted = bound("trusted", trusted_ip)?;
         let untrusted = match sources.untrusted {

@@ -64,9 +64,7 @@ impl SimLab {
     /// Builds the namespaces, starts the simulator in the router namespace and enforces its
     /// firewall there. Needs root (or an unprivileged user namespace entered beforehand).
     pub async fn start(config: SimLabConfig) -> Result<SimLab, LabError> {
-        let net = NamespaceLab::create()
-            .await
-            .map_err(|e| LabError::Namespaces(e.to_string()))?;
+        let net = NamespaceLab::create().await.map_err(LabError::Namespaces)?;
         let address = net.router_addr;
         let factory = RouterConfig::for_version(config.version);
         let router_config = RouterConfig {
@@ -87,7 +85,7 @@ impl SimLab {
         let thread = std::thread::Builder::new()
             .name("sim-router".into())
             .spawn(move || run_router(opts, ready_tx, stop_rx))
-            .map_err(|e| LabError::Simulator(format!("cannot start the router thread: {e}")))?;
+            .map_err(|e| LabError::Simulator(Box::new(e)))?;
         let router = match ready_rx.await {
             Ok(Ok(router)) => router,
             Ok(Err(e)) => return Err(LabError::Simulator(e)),
@@ -97,7 +95,7 @@ impl SimLab {
         enforcer
             .settled()
             .await
-            .map_err(|e| LabError::Simulator(format!("cannot enforce the firewall: {e}")))?;
+            .map_err(|e| LabError::Simulator(Box::new(e)))?;
         tracing::info!(%address, version = %config.version, setup = ?net.setup_time, "simulator lab ready");
         Ok(SimLab {
             access: Access::new(address, Credentials::factory()),
@@ -139,9 +137,12 @@ impl SimLab {
     }
 }
 
+/// Why the simulator's thread could not start it.
+type SimStartError = Box<dyn std::error::Error + Send + Sync>;
+
 fn run_router(
     opts: SimOptions,
-    ready: oneshot::Sender<Result<Router, String>>,
+    ready: oneshot::Sender<Result<Router, SimStartError>>,
     stop: oneshot::Receiver<()>,
 ) {
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -152,7 +153,7 @@ fn run_router(
     {
         Ok(rt) => rt,
         Err(e) => {
-            let _ = ready.send(Err(format!("cannot build the router runtime: {e}")));
+            let _ = ready.send(Err(Box::new(e)));
             return;
         }
     };
@@ -164,7 +165,7 @@ fn run_router(
                 handle.shutdown().await;
             }
             Err(e) => {
-                let _ = ready.send(Err(e.to_string()));
+                let _ = ready.send(Err(Box::new(e)));
             }
         }
     });

@@ -1,17 +1,98 @@
-//! Which lab to build, named in one string (`sim`, `sim:6.49.13`), so that suites and tools pick
-//! a backend without knowing its type. New backends (QEMU, containers) add a variant here and the
-//! suites run against them unchanged.
+//! Which lab to build, named in one string — the one parser behind `chrlab check --target`,
+//! `--version-under-test` and the suites' `$CHRLAB_SUITE_LAB`:
+//!
+//! | text | lab |
+//! |---|---|
+//! | `sim` | the embedded simulator, RouterOS 7.23.7 with an upgrade server offering 7.24.4 |
+//! | `sim:6.49.13` | the embedded simulator running that version (a v6 router is offline) |
+//! | `ssh://[USER@]HOST[:PORT]` | a router reached over SSH (configuration read over REST on www, port 80) |
+//! | `http://[USER@]HOST[:PORT]` | a router whose www answers there (applied over SSH on port 22) |
+//! | `https://[USER@]HOST[:PORT]` | the same over www-ssl (port 443) |
+//!
+//! The port in a URL only says where to start: once `/ip service` has been read, every login
+//! and probe follows the ports the router reports. New backends (QEMU, containers) add a
+//! variant here and everything that names a lab accepts them.
 
 use std::fmt;
+use std::net::IpAddr;
 use std::str::FromStr;
 
 use routeros::version::Version;
 
+use super::remote::{RemoteLab, Sources};
 use super::sim::{SimLab, SimLabConfig};
 use super::{Lab, LabError};
+use crate::access::Credentials;
+use crate::secret::Secret;
 
 /// Environment variable the suites read their lab from (default `sim`).
 pub const SUITE_LAB_ENV: &str = "CHRLAB_SUITE_LAB";
+
+/// Environment variable that holds a remote router's current password by default.
+pub const ROUTER_PASSWORD_ENV: &str = "CHRLAB_ROUTER_PASSWORD";
+
+/// The kinds of lab a user can name, for `--help` and error messages.
+pub const LAB_FORMS: &str = "sim, sim:<RouterOS version>, ssh://[USER@]HOST[:PORT], http://[USER@]HOST[:PORT] or https://[USER@]HOST[:PORT]";
+
+/// How the harness first reaches a remote router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// SSH (where the profile is applied, and the configuration read on RouterOS 6).
+    Ssh,
+    /// REST over HTTP (`www`).
+    Http,
+    /// REST over HTTPS (`www-ssl`).
+    Https,
+}
+
+impl Scheme {
+    /// The URL scheme word.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scheme::Ssh => "ssh",
+            Scheme::Http => "http",
+            Scheme::Https => "https",
+        }
+    }
+
+    /// The `/ip service` item this scheme reaches.
+    pub fn service(self) -> &'static str {
+        match self {
+            Scheme::Ssh => "ssh",
+            Scheme::Http => "www",
+            Scheme::Https => "www-ssl",
+        }
+    }
+
+    /// The RouterOS factory port for this access.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Ssh => 22,
+            Scheme::Http => 80,
+            Scheme::Https => 443,
+        }
+    }
+}
+
+/// A router reached over the network, as its URL names it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RemoteSpec {
+    /// How to reach it first.
+    pub scheme: Scheme,
+    /// User name from the URL (default `admin`).
+    pub user: Option<String>,
+    /// Host name or address (IPv6 without brackets).
+    pub host: String,
+    /// Port from the URL, if any.
+    pub port: Option<u16>,
+}
+
+impl RemoteSpec {
+    /// The port to start from: the URL's, else the scheme's factory port.
+    pub fn port(&self) -> u16 {
+        self.port.unwrap_or(self.scheme.default_port())
+    }
+}
 
 /// A lab that can be built fresh, as many times as needed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -19,6 +100,36 @@ pub enum LabSpec {
     /// The embedded simulator in network namespaces, running this RouterOS version
     /// (`None`: the default, with its simulated upgrade server; a v6 version is offline).
     Sim(Option<Version>),
+    /// A live router.
+    Remote(RemoteSpec),
+}
+
+/// What building a lab needs besides its name: secrets and this machine's addresses.
+#[derive(Debug, Clone)]
+pub struct LabOptions {
+    /// A remote router's current password (empty: a factory router).
+    pub password: Secret,
+    /// This machine's source addresses for a remote router's vantages.
+    pub sources: Sources,
+}
+
+impl Default for LabOptions {
+    fn default() -> Self {
+        LabOptions {
+            password: Secret::new(""),
+            sources: Sources::default(),
+        }
+    }
+}
+
+impl LabOptions {
+    /// Options whose password comes from the environment variable `var` (empty when unset).
+    pub fn from_env(var: &str) -> LabOptions {
+        LabOptions {
+            password: Secret::new(std::env::var(var).unwrap_or_default()),
+            sources: Sources::default(),
+        }
+    }
 }
 
 impl LabSpec {
@@ -30,21 +141,89 @@ impl LabSpec {
         }
     }
 
-    /// Builds a fresh lab with a factory router.
+    /// This spec with the simulator's version set by `--version-under-test`: `sim` becomes
+    /// `sim:VERSION`; naming a version for anything else, or a second different one, is an error.
+    pub fn with_version(self, version: Option<Version>) -> Result<LabSpec, LabError> {
+        let Some(v) = version else {
+            return Ok(self);
+        };
+        let bad = |detail: String| LabError::Target {
+            target: self.to_string(),
+            detail,
+        };
+        match &self {
+            LabSpec::Sim(None) => Ok(LabSpec::Sim(Some(v))),
+            LabSpec::Sim(Some(same)) if *same == v => Ok(self),
+            LabSpec::Sim(Some(other)) => Err(bad(format!(
+                "--version-under-test {v} contradicts the target's version {other}"
+            ))),
+            LabSpec::Remote(_) => Err(bad(
+                "--version-under-test is for the simulator; a remote router runs what it runs"
+                    .into(),
+            )),
+        }
+    }
+
+    /// Whether this is the embedded simulator (which builds its own vantages).
+    pub fn is_sim(&self) -> bool {
+        matches!(self, LabSpec::Sim(_))
+    }
+
+    /// Builds a fresh lab with a factory router, with default options (a remote router's
+    /// password from `$CHRLAB_ROUTER_PASSWORD`).
     pub async fn start(&self) -> Result<Box<dyn Lab>, LabError> {
+        self.start_with(&LabOptions::from_env(ROUTER_PASSWORD_ENV))
+            .await
+    }
+
+    /// Builds the lab.
+    pub async fn start_with(&self, options: &LabOptions) -> Result<Box<dyn Lab>, LabError> {
         match self {
             LabSpec::Sim(version) => {
+                if options.sources.trusted.is_some() || options.sources.untrusted.is_some() {
+                    return Err(LabError::Target {
+                        target: self.to_string(),
+                        detail: "--trusted-source/--untrusted-source name addresses of this machine for a remote router; the simulator lab has its own".into(),
+                    });
+                }
                 let mut config = SimLabConfig::default();
                 if let Some(v) = version {
                     config.version = *v;
                     // The default upgrade server offers a 7.x release. A v6 router reaches v7
-                    // only through the `upgrade` channel, first to 7.12.1 (FACTS §9), which the
-                    // simulator does not model: a v6 lab is offline instead of upgrading falsely.
+                    // only through the `upgrade` channel, first to 7.12.1 (FACTS §9): a v6 lab
+                    // is offline rather than upgrade falsely.
                     if v.is_v6() {
                         config.latest_version = None;
                     }
                 }
                 Ok(Box::new(SimLab::start(config).await?))
+            }
+            LabSpec::Remote(remote) => {
+                // chrlab applies over SSH and reads back over REST: an ssh:// URL names the SSH
+                // port (REST on www, port 80 until /ip service says otherwise); an http(s)://
+                // URL names the www or www-ssl port (SSH on 22 until /ip service says otherwise).
+                let ssh_port = match remote.scheme {
+                    Scheme::Ssh => remote.port(),
+                    Scheme::Http | Scheme::Https => 22,
+                };
+                let credentials = Credentials {
+                    user: remote.user.clone().unwrap_or_else(|| "admin".into()),
+                    password: options.password.clone(),
+                };
+                let lab = RemoteLab::connect(
+                    &self.to_string(),
+                    &remote.host,
+                    ssh_port,
+                    credentials,
+                    options.sources,
+                )
+                .await?;
+                if remote.scheme != Scheme::Ssh {
+                    lab.access()
+                        .set_port(remote.scheme.service(), remote.port());
+                    lab.access().use_rest_tls(remote.scheme == Scheme::Https);
+                }
+                Ok(Box::new(lab))
             }
         }
     }
@@ -58,6 +237,9 @@ impl FromStr for LabSpec {
             target: text.to_string(),
             detail,
         };
+        if let Some((scheme, rest)) = text.split_once("://") {
+            return parse_remote(scheme, rest).map(LabSpec::Remote).map_err(bad);
+        }
         let (kind, arg) = match text.split_once(':') {
             Some((k, a)) => (k, Some(a)),
             None => (text, None),
@@ -69,11 +251,79 @@ impl FromStr for LabSpec {
                     .map(|v| LabSpec::Sim(Some(v)))
                     .map_err(|e| bad(e.to_string())),
             },
-            other => Err(bad(format!(
-                "unknown lab kind `{other}` (expected `sim` or `sim:<RouterOS version>`)"
-            ))),
+            other => Err(bad(format!("unknown lab `{other}` (expected {LAB_FORMS})"))),
         }
     }
+}
+
+fn parse_remote(scheme_text: &str, rest: &str) -> Result<RemoteSpec, String> {
+    let scheme = match scheme_text {
+        "ssh" => Scheme::Ssh,
+        "http" => Scheme::Http,
+        "https" => Scheme::Https,
+        "api" | "api-ssl" | "apis" => {
+            return Err(format!(
+                "{scheme_text}:// is not supported: chrlab applies over ssh:// and reads over http(s)://"
+            ));
+        }
+        _ => {
+            return Err(format!(
+                "unknown scheme `{scheme_text}` (expected {LAB_FORMS})"
+            ));
+        }
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    if rest.contains('/') || rest.contains('?') {
+        return Err("no path or query allowed".into());
+    }
+    let (user, hostport) = match rest.rsplit_once('@') {
+        Some((u, h)) if !u.is_empty() => {
+            if u.contains(':') {
+                return Err(
+                    "no password in the URL (put it in the environment: --password-env)".into(),
+                );
+            }
+            (Some(u.to_string()), h)
+        }
+        Some(_) => return Err("empty user name".into()),
+        None => (None, rest),
+    };
+    let (host, port_text) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (h, after) = v6.split_once(']').ok_or("unclosed `[` in IPv6 address")?;
+        match after {
+            "" => (h, None),
+            a => (
+                h,
+                Some(a.strip_prefix(':').ok_or("expected `:PORT` after `]`")?),
+            ),
+        }
+    } else {
+        match hostport.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    if host.is_empty() {
+        return Err("empty host".into());
+    }
+    if host.contains(':') && host.parse::<IpAddr>().is_err() {
+        return Err(format!("`{host}` is not an IPv6 address"));
+    }
+    let port = match port_text {
+        None => None,
+        Some(p) => Some(
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or("port must be 1-65535")?,
+        ),
+    };
+    Ok(RemoteSpec {
+        scheme,
+        user,
+        host: host.to_string(),
+        port,
+    })
 }
 
 impl fmt::Display for LabSpec {
@@ -81,6 +331,21 @@ impl fmt::Display for LabSpec {
         match self {
             LabSpec::Sim(None) => f.write_str("sim"),
             LabSpec::Sim(Some(v)) => write!(f, "sim:{v}"),
+            LabSpec::Remote(r) => {
+                write!(f, "{}://", r.scheme.as_str())?;
+                if let Some(u) = &r.user {
+                    write!(f, "{u}@")?;
+                }
+                if r.host.contains(':') {
+                    write!(f, "[{}]", r.host)?;
+                } else {
+                    f.write_str(&r.host)?;
+                }
+                if let Some(p) = r.port {
+                    write!(f, ":{p}")?;
+                }
+                Ok(())
+            }
         }
     }
 }
@@ -91,12 +356,63 @@ mod tests {
 
     #[test]
     fn specs_parse_and_print_back() {
-        for text in ["sim", "sim:6.49.13", "sim:7.24beta1"] {
+        for text in [
+            "sim",
+            "sim:6.49.13",
+            "sim:7.24beta1",
+            "ssh://admin@192.0.2.1:2222",
+            "https://router.example",
+            "http://192.0.2.1:8080",
+            "ssh://netops@[2001:db8::1]:22",
+        ] {
             assert_eq!(text.parse::<LabSpec>().unwrap().to_string(), text);
         }
-        for bad in ["qemu", "sim:seven", ""] {
+        let LabSpec::Remote(r) = "ssh://admin@192.0.2.1".parse::<LabSpec>().unwrap() else {
+            panic!("not remote")
+        };
+        assert_eq!(r.port(), 22);
+        let LabSpec::Remote(r) = "https://h".parse::<LabSpec>().unwrap() else {
+            panic!("not remote")
+        };
+        assert_eq!(r.port(), 443);
+    }
+
+    #[test]
+    fn bad_specs_name_the_text_and_the_problem() {
+        for (bad, why) in [
+            ("qemu", "unknown lab"),
+            ("sim:seven", "seven"),
+            ("", "unknown lab"),
+            ("telnet://h", "unknown scheme"),
+            ("api://h", "not supported"),
+            ("192.0.2.1", "unknown lab"),
+            ("ssh://admin:pw@h", "no password in the URL"),
+            ("ssh://h:0", "port"),
+            ("ssh://h:99999", "port"),
+            ("https://h/rest", "no path"),
+            ("ssh://@h", "empty user"),
+        ] {
             let err = bad.parse::<LabSpec>().unwrap_err().to_string();
             assert!(err.contains(&format!("`{bad}`")), "{err}");
+            assert!(err.contains(why), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn version_under_test_is_one_more_way_to_name_the_simulator() {
+        let v = Version::parse("6.49.13").unwrap();
+        assert_eq!(
+            LabSpec::Sim(None).with_version(Some(v)).unwrap(),
+            "sim:6.49.13".parse().unwrap()
+        );
+        assert_eq!(
+            LabSpec::Sim(Some(v)).with_version(Some(v)).unwrap(),
+            LabSpec::Sim(Some(v))
+        );
+        let other = Version::parse("7.12.1").unwrap();
+        assert!(LabSpec::Sim(Some(other)).with_version(Some(v)).is_err());
+        let remote: LabSpec = "ssh://h".parse().unwrap();
+        assert!(remote.clone().with_version(Some(v)).is_err());
+        assert_eq!(remote.clone().with_version(None).unwrap(), remote);
     }
 }

@@ -37,17 +37,47 @@ impl fmt::Display for Role {
     }
 }
 
-/// Why a lab could not be built or used.
+/// Why a lab could not be built or used. Each variant keeps its cause; the binary prints the
+/// chain (`start the simulated router: bind 192.0.2.1:22: address in use`).
 #[derive(Debug, thiserror::Error)]
 pub enum LabError {
-    #[error("set up network namespaces: {0}")]
-    Namespaces(String),
-    #[error("start the simulated router: {0}")]
-    Simulator(String),
+    /// The network namespaces of a simulator lab could not be built.
+    #[error("set up network namespaces")]
+    Namespaces(#[source] super::netns::LabError),
+    /// The simulator did not start.
+    #[error("start the simulated router")]
+    Simulator(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// A live router cannot be reached (its name does not resolve, no route, no source address).
     #[error("reach router {target}: {detail}")]
-    Unreachable { target: String, detail: String },
-    #[error("parse target `{target}`: {detail}")]
-    Target { target: String, detail: String },
+    Unreachable {
+        /// The lab as named.
+        target: String,
+        /// What failed.
+        detail: String,
+        /// The cause, when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
+    /// The lab is named wrongly (a usage error: the user must fix the name).
+    #[error("lab `{target}`: {detail}")]
+    Target {
+        /// The text as given.
+        target: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+}
+
+impl LabError {
+    /// Whether the user must fix the input (a bad lab name), rather than the lab failing.
+    pub fn is_usage(&self) -> bool {
+        matches!(self, LabError::Target { .. })
+    }
+
+    /// Whether the router could not be reached (as opposed to the harness failing).
+    pub fn is_unreachable(&self) -> bool {
+        matches!(self, LabError::Unreachable { .. })
+    }
 }
 
 /// How long a router may take to go down after being told to reboot, and to boot again.

@@ -25,6 +25,14 @@ pub fn render_markdown(report: &RunReport) -> String {
     let _ = writeln!(out, "- finished: {}", rfc3339(r.finished));
     let _ = writeln!(out);
     let _ = writeln!(out, "**{}**", r.tally());
+    if !r.incomplete.is_empty() {
+        let _ = writeln!(out);
+        let _ = writeln!(
+            out,
+            "**Audit incomplete:** the router could not be read ({}).",
+            cell(&r.incomplete.join("; "))
+        );
+    }
     for (measure, results) in r.by_measure() {
         let _ = writeln!(out);
         let _ = writeln!(out, "## {measure}");

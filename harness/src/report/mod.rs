@@ -12,5 +12,8 @@ mod terminal;
 pub use json::render_json;
 pub use junit::render_junit;
 pub use markdown::render_markdown;
-pub use spec::{Destination, ReportError, ReportKind, ReportSpec, write_reports};
+pub use spec::{
+    Destination, DestinationError, ReportError, ReportKind, ReportSpec, check_destinations,
+    write_reports,
+};
 pub use terminal::{TerminalStyle, render_terminal};

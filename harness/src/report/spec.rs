@@ -84,6 +84,130 @@ pub enum ReportError {
     },
 }
 
+/// Why the reports asked for cannot be written; found before the lab starts.
+#[derive(Debug, thiserror::Error)]
+pub enum DestinationError {
+    /// Two reports would overwrite each other.
+    #[error("--report {first} and --report {second} write to the same place")]
+    SamePath {
+        /// The first report.
+        first: String,
+        /// The second report.
+        second: String,
+    },
+    /// The path exists and is not a regular file.
+    #[error("--report {spec}: {path} is not a regular file")]
+    NotAFile {
+        /// The report.
+        spec: String,
+        /// The path.
+        path: String,
+    },
+    /// The file, or the directory it would be created in, is not writable.
+    #[error("--report {spec}: {path} is not writable")]
+    NotWritable {
+        /// The report.
+        spec: String,
+        /// The file or directory that is not writable.
+        path: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// Something on the way to the file is not a directory.
+    #[error("--report {spec}: {path} is not a directory")]
+    NotADirectory {
+        /// The report.
+        spec: String,
+        /// The path that should be a directory.
+        path: String,
+    },
+}
+
+/// Checks, before anything touches a router, that every report can be written where it is to
+/// go: no two on one path (or both on standard output), each file either a writable regular
+/// file or creatable in a writable directory. Creates nothing.
+pub fn check_destinations(specs: &[ReportSpec]) -> Result<(), DestinationError> {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    let mut seen: Vec<(PathBuf, &ReportSpec)> = Vec::new();
+    for spec in specs {
+        let key = match &spec.dest {
+            Destination::Stdout => PathBuf::from("-"),
+            Destination::File(p) => {
+                let abs = cwd.join(p);
+                // An existing file may be reached by two spellings (links, `..`).
+                std::fs::canonicalize(&abs).unwrap_or_else(|_| lexical(&abs))
+            }
+        };
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == key) {
+            return Err(DestinationError::SamePath {
+                first: first.to_string(),
+                second: spec.to_string(),
+            });
+        }
+        seen.push((key, spec));
+        if let Destination::File(p) = &spec.dest {
+            writable(spec, &cwd.join(p))?;
+        }
+    }
+    Ok(())
+}
+
+/// `a/./b/../c` → `a/c`, without touching the file system.
+fn lexical(path: &std::path::Path) -> PathBuf {
+    use std::path::Component;
+    let mut out = PathBuf::new();
+    for c in path.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+fn writable(spec: &ReportSpec, path: &std::path::Path) -> Result<(), DestinationError> {
+    use nix::unistd::{AccessFlags, access};
+    let show = |p: &std::path::Path| p.display().to_string();
+    let not_writable = |p: &std::path::Path, e: nix::errno::Errno| DestinationError::NotWritable {
+        spec: spec.to_string(),
+        path: show(p),
+        source: std::io::Error::from(e),
+    };
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_file() => {
+            return access(path, AccessFlags::W_OK).map_err(|e| not_writable(path, e));
+        }
+        Ok(_) => {
+            return Err(DestinationError::NotAFile {
+                spec: spec.to_string(),
+                path: show(path),
+            });
+        }
+        Err(_) => {}
+    }
+    // The nearest existing ancestor must be a writable directory (the rest is created).
+    let mut dir = path.parent();
+    while let Some(d) = dir {
+        match std::fs::metadata(d) {
+            Ok(m) if m.is_dir() => {
+                return access(d, AccessFlags::W_OK).map_err(|e| not_writable(d, e));
+            }
+            Ok(_) => {
+                return Err(DestinationError::NotADirectory {
+                    spec: spec.to_string(),
+                    path: show(d),
+                });
+            }
+            Err(_) => dir = d.parent(),
+        }
+    }
+    Ok(())
+}
+
 impl FromStr for ReportSpec {
     type Err = ReportError;
 
@@ -154,6 +278,46 @@ pub fn write_reports(report: &RunReport, specs: &[ReportSpec]) -> Result<(), Rep
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn spec(text: &str) -> ReportSpec {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn destinations_are_checked_before_anything_is_written() {
+        let dir = std::env::temp_dir().join(format!("chrlab-dest-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let d = dir.display();
+        // Fine: two files, one new directory, standard output once.
+        check_destinations(&[
+            spec(&format!("json={d}/a.json")),
+            spec(&format!("junit={d}/new/sub/j.xml")),
+            spec("md=-"),
+        ])
+        .unwrap();
+        let same = check_destinations(&[
+            spec(&format!("json={d}/r")),
+            spec(&format!("md={d}/./x/../r")),
+        ])
+        .unwrap_err();
+        assert!(matches!(same, DestinationError::SamePath { .. }), "{same}");
+        assert!(same.to_string().contains("same place"), "{same}");
+        let stdout_twice = check_destinations(&[spec("json"), spec("md=-")]).unwrap_err();
+        assert!(matches!(stdout_twice, DestinationError::SamePath { .. }));
+        let a_dir = check_destinations(&[spec(&format!("json={d}"))]).unwrap_err();
+        assert!(
+            matches!(a_dir, DestinationError::NotAFile { .. }),
+            "{a_dir}"
+        );
+        std::fs::write(dir.join("plain"), "x").unwrap();
+        let under_file =
+            check_destinations(&[spec(&format!("json={d}/plain/r.json"))]).unwrap_err();
+        assert!(
+            matches!(under_file, DestinationError::NotADirectory { .. }),
+            "{under_file}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 
     #[test]
     fn parses_kind_and_path() {

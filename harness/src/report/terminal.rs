@@ -72,9 +72,26 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
         }
     }
     let _ = writeln!(out);
+    if !r.incomplete.is_empty() {
+        let _ = writeln!(
+            out,
+            "{}",
+            paint(
+                RED,
+                &format!(
+                    "audit incomplete: the router could not be read ({})",
+                    r.incomplete.join("; ")
+                )
+            )
+        );
+    }
     let tally = r.tally();
     let summary = format!("{tally} ({:.1} s)", r.elapsed().as_secs_f64());
-    let code = if tally.failed > 0 { RED } else { GREEN };
+    let code = if tally.failed > 0 || !r.incomplete.is_empty() {
+        RED
+    } else {
+        GREEN
+    };
     let _ = writeln!(out, "{}", paint(code, &summary));
     out
 }

@@ -16,7 +16,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::router::{Power, Router, ServiceState};
-use crate::server::{Shared, api, ftp, ssh, telnet, winbox, www};
+use crate::server::{Shared, api, btest, ftp, ssh, telnet, winbox, www};
 
 /// The front end a service name is served by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -29,6 +29,7 @@ pub(crate) enum Kind {
     Api,
     ApiSsl,
     Winbox,
+    BandwidthServer,
 }
 
 impl Kind {
@@ -43,6 +44,7 @@ impl Kind {
             "api" => Kind::Api,
             "api-ssl" => Kind::ApiSsl,
             "winbox" => Kind::Winbox,
+            crate::router::BANDWIDTH_SERVER => Kind::BandwidthServer,
             _ => return None,
         })
     }
@@ -370,6 +372,7 @@ async fn serve(kind: Kind, stream: TcpStream, peer: SocketAddr, shared: Arc<Shar
         Kind::Api => api::serve(stream, peer, shared, false).await,
         Kind::ApiSsl => api::serve(stream, peer, shared, true).await,
         Kind::Winbox => winbox::serve(stream, peer, shared).await,
+        Kind::BandwidthServer => btest::serve(stream, peer, shared).await,
     }
 }
 

@@ -2,6 +2,7 @@
 //! [`Router`] model, and the listener manager that follows `/ip service`.
 
 mod api;
+mod btest;
 mod ftp;
 mod listener;
 mod shell;
