@@ -331,3 +331,204 @@ fn bench_reports_the_wall_time_of_the_whole_suite() {
         "{last}"
     );
 }
+
+/// A profile file in `tmp`: the baseline with `from` replaced by `to` (which must occur once).
+fn profile_with(tmp: &TempDir, name: &str, from: &str, to: &str) -> PathBuf {
+    let toml = baseline_toml();
+    assert_eq!(
+        toml.matches(from).count(),
+        1,
+        "baseline.toml changed: {from}"
+    );
+    let path = tmp.path(name);
+    std::fs::write(&path, toml.replacen(from, to, 1)).expect("write profile");
+    path
+}
+
+#[test]
+fn a_profile_that_would_lock_the_harness_out_is_refused_before_anything_starts() {
+    let tmp = TempDir::new("lockout");
+    let profile = profile_with(
+        &tmp,
+        "no-ssh.toml",
+        "disable = [\"telnet\",",
+        "disable = [\"ssh\", \"telnet\",",
+    );
+    // ssh may not get a port once disabled: drop the move, so the profile itself is valid.
+    let text_now = std::fs::read_to_string(&profile).expect("read");
+    std::fs::write(&profile, text_now.replace("ssh = 2222\n", "")).expect("write");
+    let out = chrlab(&["check", "--profile", profile.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("`services.disable`"), "{stderr}");
+    assert!(stderr.contains("locks chrlab out"), "{stderr}");
+    assert!(text(&out.stdout).trim().is_empty(), "{}", show(&out));
+}
+
+#[test]
+fn report_paths_are_checked_before_the_lab_starts() {
+    let tmp = TempDir::new("dest");
+    let same = tmp.path("r.out");
+    let out = chrlab(&[
+        "check",
+        "--report",
+        &format!("json={}", same.display()),
+        "--report",
+        &format!("md={}", same.display()),
+    ]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(text(&out.stderr).contains("same place"), "{}", show(&out));
+    let out = chrlab(&["check", "--report", &format!("json={}", tmp.0.display())]);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        text(&out.stderr).contains("not a regular file"),
+        "{}",
+        show(&out)
+    );
+    assert!(!same.exists(), "nothing is written for a refused run");
+}
+
+#[test]
+fn an_unreachable_router_exits_3_naming_it_and_the_step() {
+    // Nothing listens on 127.0.0.98:1: the first step cannot be sent.
+    let out = Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .current_dir(REPO)
+        .args(["check", "--target", "ssh://admin@127.0.0.98:1"])
+        .env("CHRLAB_NEW_ADMIN_PASSWORD", "Unreachable-Router-77!x")
+        .env_remove("CHRLAB_ROUTER_PASSWORD")
+        .output()
+        .expect("run chrlab");
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("ssh://admin@127.0.0.98:1"), "{stderr}");
+    assert!(stderr.contains("step update.channel"), "{stderr}");
+    assert!(stderr.contains("127.0.0.98:1"), "{stderr}");
+    assert!(stderr.contains("nothing was applied"), "{stderr}");
+}
+
+#[test]
+fn auditing_an_unreadable_router_says_the_audit_is_incomplete() {
+    let out = Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .current_dir(REPO)
+        .args([
+            "check",
+            "--no-apply",
+            "--target",
+            "ssh://admin@127.0.0.98:1",
+        ])
+        .env_remove("CHRLAB_ROUTER_PASSWORD")
+        .output()
+        .expect("run chrlab");
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("audit incomplete: the router could not be read"),
+        "{stdout}"
+    );
+    // What needs the configuration is not verifiable, not failed.
+    assert!(
+        stdout.contains("not verifiable: could not read /user"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("FAIL  the factory user"), "{stdout}");
+}
+
+#[test]
+fn a_step_that_fails_midway_says_what_was_applied_and_how_to_undo_it() {
+    let tmp = TempDir::new("midway");
+    // No logging action of that name: the logging step fails on the router, after the
+    // channel, the administrator, the firewall and the services were applied.
+    let profile = profile_with(
+        &tmp,
+        "bad-action.toml",
+        "action = \"memory\"",
+        "action = \"nosuch\"",
+    );
+    let out = chrlab(&["check", "--profile", profile.to_str().expect("utf-8")]);
+    assert_eq!(out.status.code(), Some(3), "{}", show(&out));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("step logging.failed-logins"), "{stderr}");
+    let applied = stderr
+        .find("applied to the router:")
+        .expect("the applied steps are listed");
+    let pending = stderr
+        .find("not applied:")
+        .expect("the steps not applied are listed");
+    let undo = stderr
+        .find("RouterOS commands that undo the applied steps:")
+        .expect("the undo commands are printed");
+    assert!(applied < pending && pending < undo, "{stderr}");
+    let (done, rest) = stderr[applied..].split_at(pending - applied);
+    for id in [
+        "update.channel",
+        "users.add-admin",
+        "firewall.rules",
+        "services.ports",
+    ] {
+        assert!(done.contains(&format!("[{id}]")), "{id} applied: {stderr}");
+    }
+    for id in ["logging.failed-logins", "users.default-admin"] {
+        assert!(
+            rest[..undo - pending].contains(&format!("[{id}]")),
+            "{id} not applied: {stderr}"
+        );
+    }
+    let undo_text = &stderr[undo..];
+    assert!(
+        undo_text.contains("/ip service set [find name=ssh] port=22"),
+        "{undo_text}"
+    );
+    assert!(
+        undo_text.contains("/ip firewall filter remove [find comment=\"chrlab: drop management\"]"),
+        "{undo_text}"
+    );
+    assert!(
+        undo_text.contains("/user remove [find name=\"netops\"]"),
+        "{undo_text}"
+    );
+}
+
+/// Starts `chrlab check` on the simulator, sends `signal` after `after`, and returns the output.
+fn signalled_run(signal: nix::sys::signal::Signal, after: std::time::Duration) -> Output {
+    let child = Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args(["check"])
+        .current_dir(REPO)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run chrlab");
+    std::thread::sleep(after);
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, signal).expect("signal chrlab");
+    child.wait_with_output().expect("wait for chrlab")
+}
+
+#[test]
+fn ctrl_c_and_sigterm_stop_the_run_cleanly_with_their_exit_codes() {
+    use nix::sys::signal::Signal;
+    for (signal, code, name) in [
+        (Signal::SIGINT, 130, "SIGINT"),
+        (Signal::SIGTERM, 143, "SIGTERM"),
+    ] {
+        // Long enough for the lab to be up and the apply under way.
+        let out = signalled_run(signal, std::time::Duration::from_millis(700));
+        assert_eq!(out.status.code(), Some(code), "{name}: {}", show(&out));
+        let stderr = text(&out.stderr);
+        assert!(
+            stderr.contains(&format!("stopped by {name}; the lab was torn down")),
+            "{stderr}"
+        );
+        // The account of what the router received is printed, whatever it was.
+        assert!(
+            stderr.contains("applied to the router:")
+                || stderr.contains("nothing was applied to the router"),
+            "{stderr}"
+        );
+        assert!(
+            text(&out.stdout).trim().is_empty(),
+            "no report after a signal: {}",
+            show(&out)
+        );
+    }
+}
