@@ -769,3 +769,29 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
         );
     }
 }
+
+#[test]
+fn the_bandwidth_server_listens_while_enabled_across_an_upgrade() {
+    let v = Version::parse("7.23.7").expect("version");
+    let mut cfg = RouterConfig::for_version(v);
+    cfg.latest_version = Version::parse("7.24.4").ok();
+    let r = Router::new(cfg).expect("router");
+    let btest = |r: &Router| {
+        r.watch_services()
+            .borrow()
+            .iter()
+            .find(|s| s.name == "bandwidth-server")
+            .map(|s| (s.port, s.disabled))
+    };
+    assert_eq!(btest(&r), Some((2000, false)), "on by default, as on a CHR");
+    let mut t = term(&r, "admin", "");
+    t.execute("/system package update check-for-updates");
+    t.execute("/system package update install");
+    r.boot();
+    let mut t = term(&r, "admin", "");
+    assert_eq!(r.version().to_string(), "7.24.4");
+    t.execute("/ip service set [find name=telnet] disabled=yes");
+    assert_eq!(btest(&r), Some((2000, false)), "still on after the upgrade");
+    t.execute("/tool bandwidth-server set enabled=no");
+    assert_eq!(btest(&r), Some((2000, true)));
+}

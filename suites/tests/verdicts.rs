@@ -174,6 +174,7 @@ fn a_listener_the_profile_does_not_protect_fails_from_the_untrusted_side() {
     );
     assert!(
         why.contains("port 2000 (bandwidth-server) answers from untrusted"),
-        "{why}"
+        "{why}\n{:#?}",
+        (run.audit.observation.matrix.cells.get(&2000), &run.audit.observation.bandwidth_server)
     );
 }
