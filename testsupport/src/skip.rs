@@ -35,6 +35,11 @@ pub enum Need {
 }
 
 impl Need {
+    /// What a lab of network namespaces with an enforced firewall (harness's `SimLab`,
+    /// `NamespaceLab` plus the simulator's `Enforcer`) needs inside a test binary: a test binary is
+    /// multi-threaded, so it cannot enter a user namespace of its own and needs real root.
+    pub const NAMESPACE_LAB: &'static [Need] = &[Need::Root, Need::Nft];
+
     /// Whether this machine provides it to this process now.
     pub fn met(self) -> bool {
         match self {
@@ -163,4 +168,100 @@ fn quietly(cmd: &mut Command) -> bool {
         .stderr(Stdio::null())
         .status()
         .is_ok_and(|s| s.success())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+    use std::os::unix::process::CommandExt;
+    use std::process::Output;
+
+    /// Marks the instance of this test binary that plays the unprivileged test.
+    const CHILD_ENV: &str = "TESTSUPPORT_SKIP_CHILD";
+    const NOBODY: u32 = 65534;
+    const TEST: &str = "skip::tests::a_skip_is_printed_recorded_and_fatal_in_strict_mode";
+
+    /// Re-runs this binary, filtered to this test, as uid 65534 (or as this user when not root),
+    /// once as is and once with `CHRLAB_REQUIRE_PRIVILEGED=1`: an unprivileged test that needs
+    /// root must print its skip line and record it in the ledger, and must fail in strict mode.
+    #[test]
+    fn a_skip_is_printed_recorded_and_fatal_in_strict_mode() {
+        if std::env::var_os(CHILD_ENV).is_some() {
+            // The child: not root, so the guarded part of a test must not run.
+            assert!(!require(&[Need::Root]), "the child must not be root");
+            return;
+        }
+        let dir = std::env::temp_dir().join(format!("testsupport-skip-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).expect("temp dir");
+        // The build directory may not be reachable by uid 65534: run a copy from the temp dir.
+        let exe = dir.join(
+            std::env::current_exe()
+                .expect("current exe")
+                .file_name()
+                .expect("exe name"),
+        );
+        std::fs::copy(std::env::current_exe().expect("current exe"), &exe).expect("copy exe");
+        let ledger = dir.join("ledger");
+        std::fs::write(&ledger, "").expect("ledger");
+        for (path, mode) in [(&dir, 0o755), (&exe, 0o755), (&ledger, 0o666)] {
+            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).expect("chmod");
+        }
+        let run = |strict: bool| -> Output {
+            let mut cmd = Command::new(&exe);
+            cmd.args(["--exact", TEST, "--test-threads=1"])
+                .env(CHILD_ENV, "1")
+                .env(LEDGER_ENV, &ledger)
+                .env_remove(STRICT_ENV);
+            if strict {
+                cmd.env(STRICT_ENV, "1");
+            }
+            if Need::Root.met() {
+                cmd.uid(NOBODY).gid(NOBODY);
+            }
+            cmd.output().expect("run the child")
+        };
+        let show = |o: &Output| {
+            format!(
+                "exit {:?}\n--- stdout\n{}--- stderr\n{}",
+                o.status.code(),
+                String::from_utf8_lossy(&o.stdout),
+                String::from_utf8_lossy(&o.stderr)
+            )
+        };
+        let line = format!("skipped: testsupport::{TEST}: needs root");
+
+        let lenient = run(false);
+        assert!(lenient.status.success(), "{}", show(&lenient));
+        assert!(
+            String::from_utf8_lossy(&lenient.stderr).contains(&line),
+            "the skip line is printed, uncaptured: {}",
+            show(&lenient)
+        );
+        let recorded = std::fs::read_to_string(&ledger).expect("read ledger");
+        assert_eq!(recorded, format!("{line}\n"), "the ledger holds the skip");
+
+        let strict = run(true);
+        assert!(!strict.status.success(), "{}", show(&strict));
+        let out = String::from_utf8_lossy(&strict.stdout);
+        assert!(
+            out.contains(&format!(
+                "{TEST}: needs root ({STRICT_ENV}=1 forbids skipping)"
+            )),
+            "strict mode fails with the reason: {}",
+            show(&strict)
+        );
+        let after = std::fs::read_to_string(&ledger).expect("read ledger");
+        assert_eq!(after, recorded, "a failure is not a skip");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn test_names_drop_cargos_hash() {
+        assert_eq!(
+            test_name(),
+            "testsupport::skip::tests::test_names_drop_cargos_hash"
+        );
+    }
 }
