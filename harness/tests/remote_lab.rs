@@ -25,6 +25,10 @@ fn ip(s: &str) -> IpAddr {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_router_is_hardened_and_audited_from_two_sources() {
+    // The simulator listens on the factory ports (22, 23, …): below 1024, so root.
+    if !testsupport::require(&[testsupport::Need::Root]) {
+        return;
+    }
     let sim = chrlab_sim::start(SimOptions {
         address: ip(ROUTER),
         port_offset: 0,
