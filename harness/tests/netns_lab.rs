@@ -3,8 +3,9 @@
 //! arrive at once with the errno each `reject-with` implies; connections opened before a drop rule keep
 //! working; after shutdown nothing in this process references the namespaces.
 //!
-//! Needs root (CI runs as root) and `nft` for the firewall tests. Without root each test prints why it
-//! skipped and checks that the lab refuses with a clear error instead.
+//! Needs root (CI runs as root) and `nft` for the firewall tests. Without them each test is a counted
+//! skip (`testsupport::require`), and without root it also checks that the lab refuses with a clear
+//! error.
 
 use std::io::ErrorKind;
 use std::net::SocketAddr;
@@ -12,8 +13,9 @@ use std::time::{Duration, Instant};
 
 use chrlab::lab::netns::{LabError, NamespaceLab, ROUTER_ADDR, ROUTER_INTERFACE};
 use chrlab::vantage::Vantage;
-use chrlab_sim::firewall::{Enforcer, nft_available};
+use chrlab_sim::firewall::Enforcer;
 use chrlab_sim::netns::bind_tcp;
+use testsupport::{Need, require};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::watch;
 
@@ -40,19 +42,21 @@ const SEED_RULES: [&str; 2] = [
     "action=drop chain=input connection-state=!established,related dst-port=22,80,8291 protocol=tcp",
 ];
 
-/// A lab, or `None` (after checking the refusal) when this machine cannot build one.
+/// A lab, or `None` (a counted skip, after checking the refusal) when this machine cannot build one.
 async fn lab(needs_nft: bool) -> Option<NamespaceLab> {
-    if !nix::unistd::geteuid().is_root() {
-        eprintln!("skipped: the namespace lab needs root");
-        let refused = NamespaceLab::create().await;
-        assert!(
-            matches!(refused, Err(LabError::NotPrivileged { .. })),
-            "{refused:?}"
-        );
-        return None;
-    }
-    if needs_nft && !nft_available() {
-        eprintln!("skipped: nft is not installed (apt-get install nftables)");
+    let needs: &[Need] = if needs_nft {
+        &[Need::Root, Need::Nft]
+    } else {
+        &[Need::Root]
+    };
+    if !require(needs) {
+        if !Need::Root.met() {
+            let refused = NamespaceLab::create().await;
+            assert!(
+                matches!(refused, Err(LabError::NotPrivileged { .. })),
+                "{refused:?}"
+            );
+        }
         return None;
     }
     match NamespaceLab::create().await {

@@ -1,19 +1,13 @@
-//! `chrlab::readback` against captured RouterOS `print terse` output (the shared corpus,
-//! `../shared/routeros/cli` beside the repository, or `$CHRLAB_CORPUS`; read, never copied) and
+//! `chrlab::readback` against captured RouterOS `print terse` output (the capture corpus: `corpus/cli`
+//! in the repository, or `$CHRLAB_CORPUS/cli`) and
 //! against what the simulator prints for the menus the checks read, on 7.23.7 and 6.49.13.
-
-use std::path::Path;
 
 use chrlab::readback::{Props, parse_log, parse_print, parse_single, parse_terse};
 use routeros::model::{LogEntry, PackageUpdate, Service, User};
 use routeros::version::Version;
 
 fn capture(file: &str) -> String {
-    let root = std::env::var_os("CHRLAB_CORPUS")
-        .map(std::path::PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/routeros"));
-    let path = root.join("cli").join(file);
-    std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+    testsupport::corpus::text(&format!("cli/{file}"))
 }
 
 fn get<'a>(row: &'a Props, key: &str) -> Option<&'a str> {

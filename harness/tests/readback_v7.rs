@@ -2,7 +2,8 @@
 //! configuration reads as the same records; and with `www` disabled (no REST) an audit still
 //! reads everything, over SSH, and says so.
 //!
-//! Needs root and nftables (CI runs as root): the lab builds network namespaces.
+//! Needs root and nftables (CI runs as root): the lab builds network namespaces. Without them the
+//! test is a counted skip (`testsupport::require`).
 
 use std::path::Path;
 
@@ -54,6 +55,9 @@ async fn read_all(op: &Operator<'_>, menus: &[&str]) -> Vec<Rows> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn rest_and_ssh_read_the_same_configuration_and_ssh_works_without_www() {
+    if !testsupport::require(testsupport::Need::NAMESPACE_LAB) {
+        return;
+    }
     let lab = SimLab::start(SimLabConfig::default())
         .await
         .unwrap_or_else(|e| {

@@ -26,6 +26,10 @@ fn ip(s: &str) -> IpAddr {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_router_is_hardened_and_audited_from_two_sources() {
+    // The simulator listens on the factory ports (22, 23, …): below 1024, so root.
+    if !testsupport::require(&[testsupport::Need::Root]) {
+        return;
+    }
     let sim = chrlab_sim::start(SimOptions {
         address: ip(ROUTER),
         port_offset: 0,
@@ -88,7 +92,11 @@ async fn a_remote_router_is_hardened_and_audited_from_two_sources() {
         );
         // The standalone simulator is offline and runs 7.23.7: the update measure fails, rightly;
         // everything the hardening did must pass.
-        for r in report.results.iter().filter(|r| !r.id.starts_with("update.")) {
+        for r in report
+            .results
+            .iter()
+            .filter(|r| !r.id.starts_with("update."))
+        {
             assert!(
                 !r.outcome.is_fail(),
                 "{url}: {} failed: {:?}\n{}",

@@ -387,7 +387,8 @@ mod tests {
             .collect()
     }
 
-    // Verbatim from /work/shared/routeros/api/napalm-ros/get_users__no_keys__user_print.json
+    // Verbatim from corpus/api/napalm-ros/get_users__no_keys__user_print.json (GPL-2.0-or-later data,
+    // see corpus/SOURCES.md)
     const NAPALM_USERS: &str = r#"{
     "data":
     [

@@ -17,8 +17,9 @@
 //! * detail: ` N FL key=value …` wrapped at the terminal width, strings quoted.
 //! * terse: one line per record, `comment=` first, nothing quoted.
 //!
-//! Reproduced byte for byte by `routeros/tests/print_corpus.rs` (read from the shared corpus, `../shared/routeros/cli`;
-//! prompt and echo lines excluded):
+//! Reproduced byte for byte by `routeros/tests/print_corpus.rs` (read from the capture corpus, `corpus/cli`
+//! or `$CHRLAB_CORPUS/cli`; prompt and echo lines excluded; the `manual/` and `other/` captures are not
+//! redistributable and run only against the full corpus):
 //! * v7 tables: `other/ip_service_print__chr-7.9.2_fresh__blog.txt` (both tables),
 //!   `manual/ip_service_print_where_not_dynamic__v7.2x.txt`, `manual/user_print__v7.2x.txt`,
 //!   `manual/system_package_print__7.24beta1.txt`, `manual/file_print_and_reboot__v7.9.txt` (table);

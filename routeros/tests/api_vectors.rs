@@ -1,21 +1,13 @@
-//! Binary-API codec against the hex vectors in the shared corpus (`../shared/routeros/api` beside
-//! the repository, or `$CHRLAB_CORPUS/api`): go-routeros library test vectors and librouteros transcripts.
+//! Binary-API codec against the hex vectors in the capture corpus (`corpus/api` in the repository,
+//! or `$CHRLAB_CORPUS/api`): go-routeros library test vectors and librouteros transcripts.
 
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use routeros::api::{Decoder, Reply, Sentence, encode_length, encode_sentence};
 
-/// The shared capture corpus: `$CHRLAB_CORPUS`, else `../shared/routeros` beside the repository.
-/// The captures keep their own licences (see its SOURCES.md), so they are read, never copied here.
-fn corpus_root() -> PathBuf {
-    std::env::var_os("CHRLAB_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/routeros"))
-}
-
 fn corpus(rel: &str) -> PathBuf {
-    corpus_root().join("api").join(rel)
+    testsupport::corpus::path(&format!("api/{rel}"))
 }
 
 /// One sentence of a vector file: direction, the words from the `#=` comment, the bytes.

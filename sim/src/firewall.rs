@@ -727,16 +727,6 @@ fn nft_path() -> String {
     "nft".into()
 }
 
-/// Whether `nft` can be run here (for tests that need it).
-pub fn nft_available() -> bool {
-    Command::new(nft_path())
-        .arg("--version")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .status()
-        .is_ok_and(|s| s.success())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -153,14 +153,9 @@ pub fn tcp_socket(ns: Option<&NetnsFd>, addr_family_of: SocketAddr) -> io::Resul
 mod tests {
     use super::*;
 
-    fn is_root() -> bool {
-        nix::unistd::geteuid().is_root()
-    }
-
     #[test]
     fn isolated_namespace_differs_and_has_loopback() {
-        if !is_root() {
-            eprintln!("skipped: creating a network namespace needs root");
+        if !testsupport::require(&[testsupport::Need::Root]) {
             assert!(NetnsFd::new_isolated().is_err());
             return;
         }

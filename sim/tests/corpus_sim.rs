@@ -1,5 +1,6 @@
-//! The simulator against real RouterOS output in the shared corpus (`../shared/routeros` beside the
-//! repository, or `$CHRLAB_CORPUS`; read, never copied, as the captures keep their own licences).
+//! The simulator against real RouterOS output in the capture corpus (`corpus/` in the repository,
+//! or `$CHRLAB_CORPUS`; see `corpus/SOURCES.md`). A case whose capture is not redistributable
+//! starts with [`testsupport::corpus::require`]: without the full corpus it is a counted skip.
 //!
 //! Every case goes through [`check`]: a router of the capture's version (and machine: NIC count)
 //! is put into the capture's state through its own CLI, REST and logins ([`Step`]s), then the
@@ -8,17 +9,8 @@
 //! as in `routeros/tests/print_corpus.rs`); for REST, the whole file byte for byte; for the
 //! napalm-ros API mocks (hand-formatted JSON), the same data.
 
-use std::fs;
-use std::path::{Path, PathBuf};
-
 use chrlab_sim::router::{Router, RouterConfig, TerminalOpts, Via};
 use routeros::version::Version;
-
-fn corpus_root() -> PathBuf {
-    std::env::var_os("CHRLAB_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/routeros"))
-}
 
 fn is_prompt(line: &str) -> bool {
     (line.starts_with('[') && line.contains('@') && line.contains(']')) || line.starts_with('/')
@@ -29,8 +21,7 @@ fn is_prompt(line: &str) -> bool {
 /// A capture whose last line lacks its `"\n"` (trimmed by whoever saved it) is compared as if it
 /// had one.
 fn block(capture: &str, n: usize) -> String {
-    let path = corpus_root().join(capture);
-    let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let text = testsupport::corpus::text(capture);
     let mut blocks: Vec<String> = vec![String::new()];
     let mut seen_prompt = false;
     for line in text.split_inclusive('\n') {
@@ -151,9 +142,7 @@ fn check(capture: &str, cfg: RouterConfig, setup: &[Step], print: Print) {
         Print::Rest(method, path, query, body) => {
             let s = other.as_ref().expect("a REST session");
             let reply = r.rest(s, method, path, query, body.as_bytes());
-            let path_ = corpus_root().join(capture);
-            let want =
-                fs::read_to_string(&path_).unwrap_or_else(|e| panic!("{}: {e}", path_.display()));
+            let want = testsupport::corpus::text(capture);
             (reply.body, want, format!("{method} {path}?{query}"))
         }
         Print::Api(words) => {
@@ -165,9 +154,7 @@ fn check(capture: &str, cfg: RouterConfig, setup: &[Step], print: Print) {
                 .filter(|reply| reply.first().map(String::as_str) == Some("!re"))
                 .map(|reply| librouteros_typed(&reply[1..]))
                 .collect();
-            let path_ = corpus_root().join(capture);
-            let text =
-                fs::read_to_string(&path_).unwrap_or_else(|e| panic!("{}: {e}", path_.display()));
+            let text = testsupport::corpus::text(capture);
             let file: serde_json::Value =
                 serde_json::from_str(&text).unwrap_or_else(|e| panic!("{capture}: {e}"));
             // Key order is not data (librouteros builds a dict): compare with sorted keys.
@@ -235,6 +222,9 @@ use Step::{Cli, Login, Logout, Rest};
 
 #[test]
 fn user_print_7_2x_after_a_login_at_the_captured_time() {
+    if !testsupport::corpus::require("cli/manual/user_print__v7.2x.txt") {
+        return;
+    }
     // cli/manual/user_print__v7.2x.txt: admin last logged in at 2025-07-22 17:09:59.
     check(
         "cli/manual/user_print__v7.2x.txt",
@@ -296,6 +286,9 @@ const TWO_ADDRESSES: &[Step] = &[
 
 #[test]
 fn rest_get_ip_address_examples() {
+    if !testsupport::corpus::require("rest/manual/get_ip_address.json") {
+        return;
+    }
     check(
         "rest/manual/get_ip_address.json",
         config(MANUAL_REST, three_nics),
@@ -318,6 +311,9 @@ fn rest_get_ip_address_examples() {
 
 #[test]
 fn rest_writes_on_an_interface_named_dummy() {
+    if !testsupport::corpus::require("rest/manual/patch_ip_address_id_3.json") {
+        return;
+    }
     // The manual's examples address an interface named `dummy`; here the CHR's ether2 carries
     // that name (the REST bodies show only the name).
     let dummy = |c: &mut RouterConfig| c.ethernets = 2;

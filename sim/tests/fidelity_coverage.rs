@@ -1,47 +1,30 @@
 //! The "Corpus coverage" section of `sim/FIDELITY.md` against the corpus and the tests it cites:
-//! every corpus file under `cli/`, `rest/`, `api/` and `transcripts/` has a row, no row names a file
-//! that does not exist, every cited `path::function` exists, every test cited by a "byte for byte"
-//! row names the file, and the totals line counts the rows.
+//! every file of the full corpus (as `corpus/MANIFEST.txt` names them) has a row, no row names a
+//! file that is not in it, every cited `path::function` exists, every test cited by a "byte for
+//! byte" row names the file, and the totals line counts the rows. The manifest itself is checked
+//! against the files in `corpus/` and, when `$CHRLAB_CORPUS` names one, against that corpus too.
 //!
 //! It also holds the byte comparisons for a few captures that no other test names: the simulator,
 //! set up in the capture's state, must print exactly the file's bytes.
-//!
-//! The corpus is `$CHRLAB_CORPUS`, else `../shared/routeros` beside the repository (read, never copied:
-//! the captures keep their own licences).
 
 mod frontend_support;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
 use std::path::{Path, PathBuf};
 
 use chrlab_sim::router::{Router, RouterConfig, Session, TerminalOpts, Via};
 use routeros::version::Version;
-
-const FOLDERS: [&str; 4] = ["cli", "rest", "api", "transcripts"];
-
-fn corpus_root() -> PathBuf {
-    std::env::var_os("CHRLAB_CORPUS")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../shared/routeros"))
-}
+use testsupport::corpus::{self, FOLDERS};
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
 }
 
-fn corpus_bytes(rel: &str) -> Vec<u8> {
-    let path = corpus_root().join(rel);
-    fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-fn corpus_text(rel: &str) -> String {
-    String::from_utf8(corpus_bytes(rel)).unwrap_or_else(|e| panic!("{rel}: not UTF-8: {e}"))
-}
-
-/// Every file under the four corpus folders, as `/`-separated paths relative to the corpus root.
-fn corpus_files() -> Vec<String> {
-    fn walk(dir: &Path, root: &Path, out: &mut Vec<String>) {
+/// Every file under the four capture folders of the corpus at `root`, as `/`-separated paths
+/// relative to it.
+fn files_under(root: &Path) -> BTreeSet<String> {
+    fn walk(dir: &Path, root: &Path, out: &mut BTreeSet<String>) {
         let entries = fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display()));
         for entry in entries {
             let path = entry
@@ -55,17 +38,77 @@ fn corpus_files() -> Vec<String> {
                     .components()
                     .map(|c| c.as_os_str().to_string_lossy().into_owned())
                     .collect();
-                out.push(parts.join("/"));
+                out.insert(parts.join("/"));
             }
         }
     }
-    let root = corpus_root();
-    let mut out = Vec::new();
+    let mut out = BTreeSet::new();
     for folder in FOLDERS {
-        walk(&root.join(folder), &root, &mut out);
+        if root.join(folder).is_dir() {
+            walk(&root.join(folder), root, &mut out);
+        }
     }
-    out.sort();
     out
+}
+
+/// Every file of the full corpus, from the committed manifest.
+fn corpus_files() -> Vec<String> {
+    corpus::manifest().into_iter().map(|e| e.path).collect()
+}
+
+/// Lines `what: path` for the paths in one set and not the other.
+fn differences(want: &BTreeSet<String>, got: &BTreeSet<String>, place: &str) -> Vec<String> {
+    let mut out: Vec<String> = want
+        .difference(got)
+        .map(|f| format!("{f}: in corpus/MANIFEST.txt, missing from {place}"))
+        .collect();
+    out.extend(
+        got.difference(want)
+            .map(|f| format!("{f}: in {place}, not in corpus/MANIFEST.txt")),
+    );
+    out
+}
+
+#[test]
+fn manifest_names_exactly_the_files_of_the_corpus() {
+    let manifest = corpus::manifest();
+    let mut problems = Vec::new();
+    let mut seen = BTreeSet::new();
+    for e in &manifest {
+        if !seen.insert(e.path.clone()) {
+            problems.push(format!("{}: listed twice in corpus/MANIFEST.txt", e.path));
+        }
+        if !FOLDERS.iter().any(|f| e.path.starts_with(&format!("{f}/"))) {
+            problems.push(format!("{}: not under {}", e.path, FOLDERS.join(", ")));
+        }
+    }
+    assert!(
+        manifest.iter().filter(|e| e.included).count() > 0 && manifest.iter().any(|e| !e.included),
+        "the manifest marks files both `in` and `out`"
+    );
+    // The repository's corpus/ holds exactly the `in` files.
+    let included: BTreeSet<String> = manifest
+        .iter()
+        .filter(|e| e.included)
+        .map(|e| e.path.clone())
+        .collect();
+    let repo = corpus::repository();
+    problems.extend(differences(&included, &files_under(&repo), "corpus/"));
+    // A corpus named by $CHRLAB_CORPUS (the full one) holds every file of the manifest.
+    if let Some(full) = corpus::override_root() {
+        let all: BTreeSet<String> = manifest.iter().map(|e| e.path.clone()).collect();
+        let place = format!("{}={}", corpus::CORPUS_ENV, full.display());
+        problems.extend(differences(&all, &files_under(&full), &place));
+        for e in manifest.iter().filter(|e| e.included) {
+            let (ours, theirs) = (fs::read(repo.join(&e.path)), fs::read(full.join(&e.path)));
+            if let (Ok(ours), Ok(theirs)) = (ours, theirs)
+                && ours != theirs
+            {
+                problems.push(format!("{}: corpus/ differs from {place}", e.path));
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{}", problems.join("\n"));
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -210,24 +253,15 @@ fn every_corpus_file_has_exactly_one_row() {
 }
 
 #[test]
-fn every_row_names_an_existing_corpus_file() {
-    let root = corpus_root();
+fn every_row_names_a_file_of_the_corpus() {
+    let files: BTreeSet<String> = corpus_files().into_iter().collect();
     let problems: Vec<String> = rows()
         .iter()
-        .filter(|row| {
-            !FOLDERS
-                .iter()
-                .any(|f| row.file.starts_with(&format!("{f}/")))
-                || !root.join(&row.file).is_file()
-        })
+        .filter(|row| !files.contains(&row.file))
         .map(|row| {
             format!(
-                "FIDELITY.md line {}: {} is not a file under {}/{{{}}}\n  row: {}",
-                row.line,
-                row.file,
-                root.display(),
-                FOLDERS.join(","),
-                row.text
+                "FIDELITY.md line {}: {} is not a file of the corpus (corpus/MANIFEST.txt)\n  row: {}",
+                row.line, row.file, row.text
             )
         })
         .collect();
@@ -314,7 +348,7 @@ fn v6_without_ipv6_package_matches_the_ansible_capture() {
     let r = router("6.42.5", "MikroTik");
     assert_eq!(
         cli(&r, "/ipv6 address print detail without-paging"),
-        corpus_text("cli/ansible/facts/ipv6_address_print_detail_without-paging_no-ipv6.raw")
+        corpus::text("cli/ansible/facts/ipv6_address_print_detail_without-paging_no-ipv6.raw")
     );
 }
 
@@ -323,7 +357,7 @@ fn identity_prints_match_the_captures() {
     let r = router("6.42.5", "MikroTik");
     assert_eq!(
         cli(&r, "/system identity print without-paging"),
-        corpus_text("cli/ansible/facts/system_identity_print_without-paging.raw")
+        corpus::text("cli/ansible/facts/system_identity_print_without-paging.raw")
     );
     assert_eq!(
         cli(&r, "/system identity set name=Mikrotik-Device_Name"),
@@ -331,7 +365,7 @@ fn identity_prints_match_the_captures() {
     );
     assert_eq!(
         cli(&r, "/system identity print"),
-        corpus_text("cli/system_identity_print__1.raw")
+        corpus::text("cli/system_identity_print__1.raw")
     );
 }
 
@@ -342,6 +376,9 @@ fn rest_session(r: &Router) -> Session {
 
 #[test]
 fn repeated_delete_matches_the_manual_404() {
+    if !corpus::require("rest/manual/delete_ip_address_id_9_again_404.json") {
+        return;
+    }
     let r = router("7.23.7", "CHR");
     let s = rest_session(&r);
     for n in 1..=9 {
@@ -355,12 +392,15 @@ fn repeated_delete_matches_the_manual_404() {
     assert_eq!(again.status, 404);
     assert_eq!(
         again.body.as_bytes(),
-        corpus_bytes("rest/manual/delete_ip_address_id_9_again_404.json")
+        corpus::bytes("rest/manual/delete_ip_address_id_9_again_404.json")
     );
 }
 
 #[tokio::test]
 async fn wrong_rest_credentials_match_the_7_23_7_capture() {
+    if !corpus::require("rest/lab-7.23.7/error_401_wrong_credentials.json") {
+        return;
+    }
     let sim = frontend_support::sim().await;
     let url = format!(
         "http://{}/rest/system/identity",
@@ -376,7 +416,7 @@ async fn wrong_rest_credentials_match_the_7_23_7_capture() {
     let body = reply.bytes().await.expect("body");
     assert_eq!(
         body.as_ref(),
-        corpus_bytes("rest/lab-7.23.7/error_401_wrong_credentials.json")
+        corpus::bytes("rest/lab-7.23.7/error_401_wrong_credentials.json")
     );
     sim.shutdown().await;
 }

@@ -1,13 +1,14 @@
 //! The enforcer against the real kernel: nft accepts every translation, changes are followed, a bad
 //! configuration keeps the previous ruleset, shutdown removes the table, and packets are filtered.
-//! Needs root and `nft`; without them each test says so and checks the refusal instead.
+//! Needs root and `nft`; without them each test is a counted skip (`testsupport::require`) that still
+//! checks what it can without a kernel.
 
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 use std::time::Duration;
 
-use chrlab_sim::firewall::{Enforcer, EnforcerStatus, FirewallError, nft_available, ruleset_from};
+use chrlab_sim::firewall::{Enforcer, EnforcerStatus, FirewallError, ruleset_from};
 use chrlab_sim::netns::{NetnsFd, bind_tcp};
 use tokio::sync::watch;
 
@@ -29,10 +30,9 @@ fn config(rules: &[&str], lists: &[&str]) -> Config {
     )
 }
 
-/// A fresh namespace if this machine can make one and run nft in it.
+/// A fresh namespace if this machine can make one and run nft in it (else a counted skip).
 fn namespace() -> Option<NetnsFd> {
-    if !nix::unistd::geteuid().is_root() || !nft_available() {
-        eprintln!("skipped: needs root and nft (apt-get install nftables)");
+    if !testsupport::require(&[testsupport::Need::Root, testsupport::Need::Nft]) {
         return None;
     }
     match NetnsFd::new_isolated() {

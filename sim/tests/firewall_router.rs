@@ -1,13 +1,13 @@
 //! From the router's CLI to the kernel: rules typed at the simulated terminal are enforced in the
-//! router's namespace, and later edits follow. Needs root and `nft`; otherwise it says so and checks the
-//! translation of the router's snapshot alone.
+//! router's namespace, and later edits follow. Needs root and `nft`; otherwise it is a counted skip
+//! (`testsupport::require`) after checking the translation of the router's snapshot alone.
 
 use std::io::ErrorKind;
 use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 use std::time::Duration;
 
-use chrlab_sim::firewall::{Enforcer, nft_available, ruleset};
+use chrlab_sim::firewall::{Enforcer, ruleset};
 use chrlab_sim::model::terminal::TerminalOpts;
 use chrlab_sim::netns::{NetnsFd, bind_tcp};
 use chrlab_sim::router::{Router, RouterConfig, Via};
@@ -66,8 +66,7 @@ async fn rules_typed_at_the_terminal_are_enforced() {
         text.contains(r#"ct state != { established, related } counter drop comment "filter 1""#),
         "{text}"
     );
-    if !nix::unistd::geteuid().is_root() || !nft_available() {
-        eprintln!("skipped the kernel part: needs root and nft");
+    if !testsupport::require(&[testsupport::Need::Root, testsupport::Need::Nft]) {
         return;
     }
     let ns = match NetnsFd::new_isolated() {

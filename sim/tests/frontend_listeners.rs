@@ -124,6 +124,9 @@ async fn eventually_async_refused(addr: SocketAddr) -> bool {
 
 #[tokio::test]
 async fn frontend_listeners_bind_inside_the_given_namespace() {
+    if !testsupport::require(&[testsupport::Need::Root]) {
+        return;
+    }
     let ns =
         chrlab_sim::netns::NetnsFd::new_isolated().expect("new network namespace (needs root)");
     let sim = chrlab_sim::start(chrlab_sim::SimOptions {

@@ -1,5 +1,6 @@
 // Terminal semantics of the model, data-driven through `cli(term, input, expected)`.
-// Expected texts marked [capture] are copied byte for byte from /work/shared/routeros.
+// Expected texts marked [capture] are copied byte for byte from the capture corpus (corpus/MANIFEST.txt
+// names every file; see corpus/SOURCES.md).
 
 use chrlab_sim::router::{Router, RouterConfig, Terminal, TerminalOpts, Via};
 use routeros::version::Version;

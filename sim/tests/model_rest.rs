@@ -1,5 +1,6 @@
 // REST semantics of the model, data-driven through `rest(router, session, (method, path, query, body), status, json)`.
-// Bodies marked [capture] are copied from /work/shared/routeros/rest.
+// Bodies marked [capture] are copied from the capture corpus's rest/ folder (corpus/MANIFEST.txt names every
+// file; see corpus/SOURCES.md).
 
 use chrlab_sim::router::{Router, RouterConfig, Session, Via};
 

@@ -74,6 +74,17 @@ pub fn failed(r: &CheckResult) -> bool {
     matches!(r.outcome, Outcome::Fail(_))
 }
 
+/// Whether this machine can build the suites' lab. If not, the calling test is a counted skip
+/// (`testsupport::require`: printed, appended to `$CHRLAB_SKIP_LEDGER`, a failure under
+/// `CHRLAB_REQUIRE_PRIVILEGED=1`) and returns; every suite test starts with it. A remote lab
+/// needs nothing of this machine but its network.
+pub fn lab_runs_here() -> bool {
+    match LabSpec::from_env().unwrap_or_else(|e| panic!("{e}")) {
+        LabSpec::Sim(_) => testsupport::require(testsupport::Need::NAMESPACE_LAB),
+        LabSpec::Remote(_) => true,
+    }
+}
+
 /// Runs `f` to completion on a private runtime on a private thread (fixtures and tests are sync).
 pub fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Send + 'static) -> T {
     // A private runtime on a private thread: fixtures are built from sync rstest code, and

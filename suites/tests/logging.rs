@@ -1,12 +1,17 @@
 //! Measure 5, logging: failed logins appear in the router's log.
 
-use chrlab_suites::{explain, failed, hardened, passed, snapshot_settings, unhardened};
+use chrlab_suites::{
+    explain, failed, hardened, lab_runs_here, passed, snapshot_settings, unhardened,
+};
 use rstest::rstest;
 
 #[rstest]
 #[case::rule("logging.rule")]
 #[case::failed_login_recorded("logging.failed-login-recorded")]
 fn hardened_router_passes(#[case] id: &str) {
+    if !lab_runs_here() {
+        return;
+    }
     let r = hardened().result(id);
     assert!(passed(r), "{}", explain(r));
 }
@@ -15,12 +20,18 @@ fn hardened_router_passes(#[case] id: &str) {
 #[case::rule("logging.rule")]
 #[case::failed_login_recorded("logging.failed-login-recorded")]
 fn unhardened_router_fails(#[case] id: &str) {
+    if !lab_runs_here() {
+        return;
+    }
     let r = unhardened().result(id);
     assert!(failed(r), "the negative control must fail: {}", explain(r));
 }
 
 #[test]
 fn failed_login_lines_snapshot() {
+    if !lab_runs_here() {
+        return;
+    }
     let run = hardened();
     let log = run
         .audit

@@ -2,7 +2,9 @@
 //! strong password logs in.
 
 use chrlab::report::ReportKind;
-use chrlab_suites::{explain, failed, hardened, passed, snapshot_settings, unhardened};
+use chrlab_suites::{
+    explain, failed, hardened, lab_runs_here, passed, snapshot_settings, unhardened,
+};
 use rstest::rstest;
 
 #[rstest]
@@ -13,6 +15,9 @@ use rstest::rstest;
 #[case::no_other_privileged("users.no-other-privileged")]
 #[case::guessing_refused("users.guessing-refused")]
 fn hardened_router_passes(#[case] id: &str) {
+    if !lab_runs_here() {
+        return;
+    }
     let r = hardened().result(id);
     assert!(passed(r), "{}", explain(r));
 }
@@ -25,12 +30,18 @@ fn hardened_router_passes(#[case] id: &str) {
 #[case::no_other_privileged("users.no-other-privileged")]
 #[case::guessing_refused("users.guessing-refused")]
 fn unhardened_router_fails(#[case] id: &str) {
+    if !lab_runs_here() {
+        return;
+    }
     let r = unhardened().result(id);
     assert!(failed(r), "the negative control must fail: {}", explain(r));
 }
 
 #[test]
 fn the_generated_password_appears_in_no_report() {
+    if !lab_runs_here() {
+        return;
+    }
     let run = hardened();
     let password = run.audit.observation.operator_password.expose().to_string();
     assert!(
@@ -53,6 +64,9 @@ fn the_generated_password_appears_in_no_report() {
 
 #[test]
 fn users_snapshot() {
+    if !lab_runs_here() {
+        return;
+    }
     for (name, run) in [("hardened", hardened()), ("factory", unhardened())] {
         let users = run.audit.observation.summary().users;
         snapshot_settings().bind(|| {

@@ -166,10 +166,9 @@ pub async fn refused(addr: SocketAddr) -> bool {
     )
 }
 
-/// A file of the shared corpus.
+/// A file of the capture corpus (`corpus/`, or `$CHRLAB_CORPUS`).
 pub fn corpus(path: &str) -> Vec<u8> {
-    let full = format!("/work/shared/routeros/{path}");
-    std::fs::read(&full).unwrap_or_else(|e| panic!("read {full}: {e}"))
+    testsupport::corpus::bytes(path)
 }
 
 /// The `R` (router → client) sentences of a `.hex` capture, in order.
