@@ -31,6 +31,7 @@ pub async fn audit(
     apply_first: bool,
 ) -> Result<Audit, ApplyError> {
     let mut report = RunReport::new(lab.describe(), profile_path);
+    report.cve_data = Some(crate::cve::active().info().clone());
     let password = profile
         .users
         .password

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
 
+use crate::cve::DataInfo;
 use crate::secret::Secret;
 
 /// One of the five hardening measures of the baseline.
@@ -227,6 +228,9 @@ pub struct RunReport {
     pub readback: Option<String>,
     /// Results in the order the checks ran.
     pub results: Vec<CheckResult>,
+    /// The CVE data the update check judged by: its date and source (bundled or refreshed), so
+    /// a stale table shows.
+    pub cve_data: Option<DataInfo>,
     /// When the run started.
     pub started: OffsetDateTime,
     /// When the run finished.
@@ -244,6 +248,7 @@ impl RunReport {
             profile: profile.into(),
             readback: None,
             results: Vec::new(),
+            cve_data: None,
             started: now,
             finished: now,
             secrets: Vec::new(),
@@ -325,6 +330,7 @@ impl RunReport {
             profile: PathBuf::from(redact(&self.profile.to_string_lossy(), s)),
             readback: self.readback.as_deref().map(|v| redact(v, s)),
             results: self.results.iter().map(|r| r.redacted(s)).collect(),
+            cve_data: self.cve_data.clone(),
             started: self.started,
             finished: self.finished,
             secrets: self.secrets.clone(),
@@ -359,6 +365,8 @@ struct ReportJson<'a> {
     finished: String,
     duration: f64,
     summary: Tally,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cve_data: Option<&'a DataInfo>,
     results: &'a [CheckResult],
 }
 
@@ -374,6 +382,7 @@ impl Serialize for RunReport {
             finished: rfc3339(r.finished),
             duration: r.elapsed().as_secs_f64(),
             summary: r.tally(),
+            cve_data: r.cve_data.as_ref(),
             results: &r.results,
         }
         .serialize(serializer)
