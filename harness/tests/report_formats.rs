@@ -358,7 +358,7 @@ fn every_format_names_the_cve_data_date_and_source() {
                 ("cve-data-source", "refreshed")
             ],
             "{}",
-            suite.name
+            suite.name.as_str()
         );
     }
     // Bundled data names itself so, without a path.

@@ -378,3 +378,54 @@ fn write_atomically(path: &Path, file: &TableFile) -> Result<(), UpdateError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cve::{bundled, choose, vulnerabilities_in};
+    use routeros::version::Version;
+
+    #[test]
+    fn a_refreshed_table_is_the_one_checks_judge_by() {
+        let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cve/cvelist");
+        let dir = std::env::temp_dir().join(format!("chrlab-cve-cmd-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let summary = update(&from, &dir).unwrap();
+        assert_eq!(summary.records, 3);
+        assert_eq!(summary.unnamed, ["CVE-2020-0001", "CVE-2027-0003"]);
+        let refreshed = load_refreshed(&summary.path).unwrap().unwrap();
+        let in_use = choose(bundled(), Some(refreshed));
+        assert_eq!(in_use.info().source_word(), "refreshed");
+        assert_eq!(in_use.info().date(), "2027-01-15");
+        // 7.24.1 is past every bundled range, but inside the refreshed synthetic one.
+        let v = Version::parse("7.24.1").unwrap();
+        assert!(vulnerabilities_in(bundled().entries(), &v).is_empty());
+        let hits: Vec<&str> = vulnerabilities_in(in_use.entries(), &v)
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect();
+        assert_eq!(hits, ["CVE-2027-0001"]);
+        let mut listed = Vec::new();
+        list(&in_use, &mut listed).unwrap();
+        let listed = String::from_utf8(listed).unwrap();
+        assert!(
+            listed.contains("CVE-2027-0001   >= 7.0, < 7.25  "),
+            "{listed}"
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn exit_codes_follow_the_error_kind() {
+        let read = UpdateError::Read {
+            path: "x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::NotFound),
+        };
+        assert_eq!(read.exit(), Exit::Usage);
+        let write = UpdateError::Write {
+            path: "x".into(),
+            source: std::io::Error::from(std::io::ErrorKind::PermissionDenied),
+        };
+        assert_eq!(write.exit(), Exit::Internal);
+    }
+}

@@ -228,7 +228,7 @@ impl Table {
         if !errors.is_empty() {
             return Err(errors);
         }
-        entries.sort_by(|a, b| id_key(&a.id).cmp(&id_key(&b.id)));
+        entries.sort_by_key(|a| id_key(&a.id));
         let updated = records
             .iter()
             .filter_map(|r| r.date_updated.as_deref())
