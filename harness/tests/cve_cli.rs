@@ -167,3 +167,46 @@ fn a_missing_directory_is_a_clear_error_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("no MikroTik RouterOS record in"));
 }
+
+#[test]
+fn skip_unreadable_leaves_bad_records_out_and_says_so() {
+    let data = data_dir("skip");
+    // A tree with one good and one bad RouterOS record.
+    let tree = data.join("tree");
+    std::fs::create_dir_all(&tree).unwrap();
+    std::fs::copy(
+        fixtures().join("bad/cves/2027/0xxx/CVE-2027-0002.json"),
+        tree.join("CVE-2027-0002.json"),
+    )
+    .unwrap();
+    std::fs::copy(
+        fixtures().join("cvelist/cves/2027/0xxx/CVE-2027-0001.json"),
+        tree.join("CVE-2027-0001.json"),
+    )
+    .unwrap();
+    let from = tree.to_str().unwrap();
+    let out = chrlab(&data, &["cve", "update", "--from", from]);
+    assert_eq!(out.status.code(), Some(2), "refused without the flag");
+    let out = chrlab(
+        &data,
+        &["cve", "update", "--from", from, "--skip-unreadable"],
+    );
+    let stdout = text(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(stdout.starts_with("wrote 1 RouterOS records"), "{stdout}");
+    assert!(
+        stdout.contains("skipped 1 unreadable RouterOS records (--skip-unreadable):\n  ")
+            && stdout
+                .contains("CVE-2027-0002: field `containers.cna.affected[0].versions[0].lessThan`"),
+        "{stdout}"
+    );
+    let listed = text(&chrlab(&data, &["cve", "list"]).stdout);
+    assert!(
+        listed
+            .lines()
+            .next()
+            .unwrap()
+            .ends_with(", 1 records, 1 unreadable skipped)"),
+        "{listed}"
+    );
+}

@@ -321,6 +321,7 @@ fn report_with_cve_data() -> RunReport {
             path: PathBuf::from("/home/op/.local/share/chrlab/cve/table.json"),
             from: "/srv/cvelistV5".into(),
             refreshed: "2027-01-16T08:00:00Z".into(),
+            skipped: Vec::new(),
         },
     });
     r

@@ -38,6 +38,10 @@ pub struct UpdateArgs {
     /// a record or an array of records.
     #[arg(long, value_name = "DIR_OR_FILE")]
     pub from: PathBuf,
+    /// Leave out RouterOS records whose ranges cannot be read, listing each, instead of refusing
+    /// the whole update; the table and every report then count them as skipped.
+    #[arg(long)]
+    pub skip_unreadable: bool,
 }
 
 /// Why `chrlab cve update` wrote nothing.
@@ -105,7 +109,7 @@ pub fn run(args: &CveArgs, out: &mut dyn Write, err: &mut dyn Write) -> Exit {
                 let _ = writeln!(err, "error: {}", UpdateError::NoDataDir);
                 return Exit::Usage;
             };
-            match update(&u.from, &dir) {
+            match update(&u.from, &dir, u.skip_unreadable) {
                 Ok(summary) => {
                     let _ = write!(out, "{summary}");
                     Exit::Pass
@@ -187,6 +191,8 @@ pub struct UpdateSummary {
     pub files: usize,
     /// Records that mention RouterOS but name no RouterOS product (and have no reading).
     pub unnamed: Vec<String>,
+    /// RouterOS records left out as unreadable (`--skip-unreadable`), with the reason.
+    pub skipped: Vec<String>,
 }
 
 impl std::fmt::Display for UpdateSummary {
@@ -199,6 +205,16 @@ impl std::fmt::Display for UpdateSummary {
             self.path.display(),
             self.files
         )?;
+        if !self.skipped.is_empty() {
+            writeln!(
+                f,
+                "skipped {} unreadable RouterOS records (--skip-unreadable):",
+                self.skipped.len()
+            )?;
+            for s in &self.skipped {
+                writeln!(f, "  {s}")?;
+            }
+        }
         if !self.unnamed.is_empty() {
             writeln!(
                 f,
@@ -214,8 +230,13 @@ impl std::fmt::Display for UpdateSummary {
 /// Refreshes the table from `from` into `dir`/[`TABLE_FILE`]: picks the published records
 /// whose `containers.cna.affected` names MikroTik RouterOS (or that chrlab has a reading of),
 /// reads every one, and writes them atomically (a temporary file renamed over the old table).
-/// Nothing is written when any picked record is bad.
-pub fn update(from: &Path, dir: &Path) -> Result<UpdateSummary, UpdateError> {
+/// Nothing is written when any picked record is bad, unless `skip_unreadable` (then the bad
+/// ones are left out and listed).
+pub fn update(
+    from: &Path,
+    dir: &Path,
+    skip_unreadable: bool,
+) -> Result<UpdateSummary, UpdateError> {
     let meta = std::fs::metadata(from).map_err(|source| UpdateError::Read {
         path: from.to_path_buf(),
         source,
@@ -282,6 +303,18 @@ pub fn update(from: &Path, dir: &Path) -> Result<UpdateSummary, UpdateError> {
             }
         }
     }
+    let mut skipped = Vec::new();
+    let mut skipped_ids = Vec::new();
+    if skip_unreadable {
+        picked.retain(|r| match r.interpret(readings) {
+            Ok(_) => true,
+            Err(e) => {
+                skipped.push(error_chain(&e));
+                skipped_ids.push(r.id.clone());
+                false
+            }
+        });
+    }
     if picked.is_empty() {
         return Err(UpdateError::Empty {
             from: from.to_path_buf(),
@@ -296,6 +329,7 @@ pub fn update(from: &Path, dir: &Path) -> Result<UpdateSummary, UpdateError> {
             path: path.clone(),
             from: from.display().to_string(),
             refreshed: String::new(),
+            skipped: Vec::new(),
         },
     )
     .map_err(UpdateError::Records)?;
@@ -309,6 +343,7 @@ pub fn update(from: &Path, dir: &Path) -> Result<UpdateSummary, UpdateError> {
         refreshed,
         from: from_text,
         records: picked.iter().map(|r| r.raw.clone()).collect(),
+        skipped: skipped_ids,
     };
     write_atomically(&path, &file)?;
     // Read back what was written: the same path checks will take.
@@ -326,6 +361,7 @@ pub fn update(from: &Path, dir: &Path) -> Result<UpdateSummary, UpdateError> {
         date: table.info().date().to_string(),
         files: files.len(),
         unnamed,
+        skipped,
     })
 }
 
@@ -390,7 +426,7 @@ mod tests {
         let from = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/cve/cvelist");
         let dir = std::env::temp_dir().join(format!("chrlab-cve-cmd-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
-        let summary = update(&from, &dir).unwrap();
+        let summary = update(&from, &dir, false).unwrap();
         assert_eq!(summary.records, 3);
         assert_eq!(summary.unnamed, ["CVE-2020-0001", "CVE-2027-0003"]);
         let refreshed = load_refreshed(&summary.path).unwrap().unwrap();

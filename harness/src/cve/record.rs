@@ -386,11 +386,12 @@ impl Record {
         // An unaffected entry outside every affected range (`7.24` after `< 7.24`) says nothing more.
         unaffected.retain(|u| affected.iter().any(|a| a.overlaps(u)));
         let mut fixed: Vec<String> = Vec::new();
+        // Read after "fixed in": `7.24`, `a release after 6.42`; an unbounded range has no fix.
         for r in &affected {
             let text = match r.to {
                 Upper::Before(t) => t.to_string(),
-                Upper::Through(t) => format!("after {t}"),
-                Upper::Unbounded => "none known".into(),
+                Upper::Through(t) => format!("a release after {t}"),
+                Upper::Unbounded => continue,
             };
             if !fixed.contains(&text) {
                 fixed.push(text);
@@ -687,7 +688,7 @@ mod tests {
         assert!(c.affects(&v("7.30.5")) && !c.affects(&v("7.31.1")) && c.affects(&v("8.0")));
         assert_eq!(
             c.fixed_in.as_deref(),
-            Some("7.24, after 6.48.6, after 7.14.2, 7.31, none known")
+            Some("7.24, a release after 6.48.6, a release after 7.14.2, 7.31")
         );
         assert_eq!(c.summary, "A flaw");
         assert_eq!(c.basis, Basis::Record);

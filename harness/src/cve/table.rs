@@ -127,6 +127,8 @@ pub enum DataSource {
         from: String,
         /// When (RFC 3339).
         refreshed: String,
+        /// Records left out because they could not be read (`--skip-unreadable`).
+        skipped: Vec<String>,
     },
 }
 
@@ -171,14 +173,23 @@ impl fmt::Display for DataInfo {
         match &self.source {
             DataSource::Bundled => write!(f, "{} (bundled, {} records)", self.date(), self.records),
             DataSource::Refreshed {
-                from, refreshed, ..
-            } => write!(
-                f,
-                "{} (refreshed from {from} on {}, {} records)",
-                self.date(),
-                refreshed.get(..10).unwrap_or(refreshed),
-                self.records
-            ),
+                from,
+                refreshed,
+                skipped,
+                ..
+            } => {
+                write!(
+                    f,
+                    "{} (refreshed from {from} on {}, {} records",
+                    self.date(),
+                    refreshed.get(..10).unwrap_or(refreshed),
+                    self.records
+                )?;
+                if !skipped.is_empty() {
+                    write!(f, ", {} unreadable skipped", skipped.len())?;
+                }
+                f.write_str(")")
+            }
         }
     }
 }
@@ -192,12 +203,18 @@ impl Serialize for DataInfo {
             records: usize,
             #[serde(skip_serializing_if = "Option::is_none")]
             path: Option<String>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            skipped: Option<usize>,
         }
         Json {
             date: self.date(),
             source: self.source_word(),
             records: self.records,
             path: self.path().map(|p| p.display().to_string()),
+            skipped: match &self.source {
+                DataSource::Refreshed { skipped, .. } if !skipped.is_empty() => Some(skipped.len()),
+                _ => None,
+            },
         }
         .serialize(s)
     }
@@ -447,6 +464,9 @@ pub(crate) struct TableFile {
     pub from: String,
     /// The records, exactly as read.
     pub records: Vec<Value>,
+    /// Ids of RouterOS records left out because they could not be read (`--skip-unreadable`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub skipped: Vec<String>,
 }
 
 /// Why a refreshed table cannot be used.
@@ -525,6 +545,7 @@ pub fn load_refreshed(path: &Path) -> Result<Option<Table>, TableError> {
         path: path.to_path_buf(),
         from: file.from,
         refreshed: file.refreshed,
+        skipped: file.skipped,
     };
     Table::from_records(&records, bundled_readings(), source)
         .map(Some)
@@ -631,6 +652,7 @@ mod tests {
                     path: "t.json".into(),
                     from: "x".into(),
                     refreshed: "2026-12-01T00:00:00Z".into(),
+                    skipped: Vec::new(),
                 },
             },
         };
