@@ -383,6 +383,13 @@ impl Record {
                 }
             }
         }
+        if affected.is_empty() {
+            let field = match self.routeros.first() {
+                Some((i, _)) => format!("containers.cna.affected[{i}].versions"),
+                None => "containers.cna.affected".into(),
+            };
+            return Err(err(field, "names no affected RouterOS version".into()));
+        }
         // An unaffected entry outside every affected range (`7.24` after `< 7.24`) says nothing more.
         unaffected.retain(|u| affected.iter().any(|a| a.overlaps(u)));
         let mut fixed: Vec<String> = Vec::new();
@@ -745,6 +752,11 @@ mod tests {
                 r#"[{"product":"RouterOS","defaultStatus":"affected","versions":[]}]"#,
                 "containers.cna.affected[0].defaultStatus",
                 "cannot be read",
+            ),
+            (
+                r#"[{"product":"RouterOS","versions":[{"status":"unknown","version":"7.2"}]}]"#,
+                "containers.cna.affected[0].versions",
+                "names no affected RouterOS version",
             ),
             (
                 r#"[{"product":"RouterOS","versions":[{"status":"affected","version":"7.2","lessThan":"7.1"}]}]"#,
