@@ -42,6 +42,7 @@ pub async fn audit_with(
     journal: &Journal,
 ) -> Result<Audit, ApplyError> {
     let mut report = RunReport::new(lab.describe(), profile_path);
+    report.cve_data = Some(crate::cve::active().info().clone());
     let password = profile
         .users
         .password

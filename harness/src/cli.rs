@@ -39,6 +39,8 @@ pub enum Command {
     Render(RenderArgs),
     /// Time lab start-up and a full check run.
     Bench(BenchArgs),
+    /// Show or refresh the known-vulnerable version table (CVE records).
+    Cve(crate::cve::CveArgs),
 }
 
 /// `chrlab check`.

@@ -8,6 +8,7 @@ use std::time::Duration;
 use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
 
+use crate::cve::DataInfo;
 use crate::secret::Secret;
 
 /// One of the five hardening measures of the baseline.
@@ -236,6 +237,9 @@ pub struct RunReport {
     /// What could not be read from the router (a menu, a timeout, a lock-out): the checks that
     /// needed it are *not verifiable*, and the audit is incomplete.
     pub incomplete: Vec<String>,
+    /// The CVE data the update check judged by: its date and source (bundled or refreshed), so
+    /// a stale table shows.
+    pub cve_data: Option<DataInfo>,
     /// When the run started.
     pub started: OffsetDateTime,
     /// When the run finished.
@@ -254,6 +258,7 @@ impl RunReport {
             readback: None,
             results: Vec::new(),
             incomplete: Vec::new(),
+            cve_data: None,
             started: now,
             finished: now,
             secrets: Vec::new(),
@@ -337,6 +342,7 @@ impl RunReport {
             readback: self.readback.as_deref().map(|v| redact(v, s)),
             results: self.results.iter().map(|r| r.redacted(s)).collect(),
             incomplete: self.incomplete.iter().map(|i| redact(i, s)).collect(),
+            cve_data: self.cve_data.clone(),
             started: self.started,
             finished: self.finished,
             secrets: self.secrets.clone(),
@@ -374,6 +380,8 @@ struct ReportJson<'a> {
     /// Empty when the audit is complete.
     #[serde(skip_serializing_if = "<[String]>::is_empty")]
     incomplete: &'a [String],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cve_data: Option<&'a DataInfo>,
     results: &'a [CheckResult],
 }
 
@@ -390,6 +398,7 @@ impl Serialize for RunReport {
             duration: r.elapsed().as_secs_f64(),
             summary: r.tally(),
             incomplete: &r.incomplete,
+            cve_data: r.cve_data.as_ref(),
             results: &r.results,
         }
         .serialize(serializer)

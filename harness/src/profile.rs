@@ -56,7 +56,7 @@ pub struct UpdatePolicy {
     /// Let the applier run `/system package update install` (downloads and reboots).
     #[serde(default)]
     pub install: bool,
-    /// Vulnerable ranges on top of the built-in table (`harness/src/cve.rs`).
+    /// Vulnerable ranges on top of the CVE table (`chrlab cve list`).
     #[serde(default)]
     pub extra_vulnerable: Vec<ExtraVulnerability>,
 }
@@ -834,16 +834,16 @@ impl Profile {
         v
     }
 
-    /// The built-in CVE table plus this profile's extra ranges.
+    /// The CVE table checks use ([`cve::active`]: bundled, or refreshed by `chrlab cve update`)
+    /// plus this profile's extra ranges.
     pub fn vulnerability_table(&self) -> Vec<Cve> {
-        let mut t = cve::builtin().to_vec();
-        t.extend(self.update.extra_vulnerable.iter().map(|x| Cve {
-            id: x.id.clone(),
-            summary: x.summary.clone(),
-            affected: vec![(x.from, x.to)],
-            fixed_in: Some(x.to.to_string()),
-            note: Some("from the profile".into()),
-        }));
+        let mut t = cve::active().entries().to_vec();
+        t.extend(
+            self.update
+                .extra_vulnerable
+                .iter()
+                .map(|x| Cve::from_profile(&x.id, &x.summary, x.from, x.to)),
+        );
         t
     }
 }

@@ -4,6 +4,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use chrlab::cve::{DataInfo, DataSource};
 use chrlab::outcome::{CheckResult, Exit, Measure, Outcome, RunReport};
 use chrlab::report::{
     Destination, ReportKind, ReportSpec, TerminalStyle, render_json, render_junit, render_markdown,
@@ -308,4 +309,71 @@ fn write_reports_writes_each_file() {
         err.to_string().contains("/proc/chrlab-cannot-write/r.json"),
         "{err}"
     );
+}
+
+/// The fixed run, judged by a refreshed CVE table last updated on 2027-01-15.
+fn report_with_cve_data() -> RunReport {
+    let mut r = fixed_report();
+    r.cve_data = Some(DataInfo {
+        updated: Some("2027-01-15T10:00:00".into()),
+        records: 18,
+        source: DataSource::Refreshed {
+            path: PathBuf::from("/home/op/.local/share/chrlab/cve/table.json"),
+            from: "/srv/cvelistV5".into(),
+            refreshed: "2027-01-16T08:00:00Z".into(),
+            skipped: Vec::new(),
+        },
+    });
+    r
+}
+
+#[test]
+fn every_format_names_the_cve_data_date_and_source() {
+    let r = report_with_cve_data();
+    let line = "CVE data: 2027-01-15 (refreshed from /srv/cvelistV5 on 2027-01-16, 18 records)";
+    let plain = render_terminal(&r, TerminalStyle::default());
+    assert!(plain.lines().any(|l| l == line), "{plain}");
+    let md = render_markdown(&r);
+    assert!(md.lines().any(|l| l == format!("- {line}")), "{md}");
+    let v: serde_json::Value = serde_json::from_str(&render_json(&r)).unwrap();
+    assert_eq!(
+        v["cve_data"],
+        serde_json::json!({
+            "date": "2027-01-15",
+            "source": "refreshed",
+            "records": 18,
+            "path": "/home/op/.local/share/chrlab/cve/table.json"
+        })
+    );
+    let parsed = Report::deserialize_from_str(&render_junit(&r)).unwrap();
+    for suite in &parsed.test_suites {
+        let props: Vec<(&str, &str)> = suite
+            .properties
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(
+            props,
+            [
+                ("cve-data-date", "2027-01-15"),
+                ("cve-data-source", "refreshed")
+            ],
+            "{}",
+            suite.name.as_str()
+        );
+    }
+    // Bundled data names itself so, without a path.
+    let mut b = fixed_report();
+    b.cve_data = Some(chrlab::cve::bundled().info().clone());
+    let v: serde_json::Value = serde_json::from_str(&render_json(&b)).unwrap();
+    assert_eq!(v["cve_data"]["source"], "bundled");
+    assert_eq!(v["cve_data"]["date"], "2026-10-02");
+    assert!(v["cve_data"].get("path").is_none());
+    assert!(
+        render_terminal(&b, TerminalStyle::default())
+            .contains("CVE data: 2026-10-02 (bundled, 17 records)")
+    );
+    // A report without CVE data (no update check ran) says nothing about it.
+    let none = render_json(&fixed_report());
+    assert!(!none.contains("cve_data"));
 }

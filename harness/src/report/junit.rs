@@ -4,13 +4,19 @@ use crate::outcome::{Outcome, RunReport};
 
 /// The report as JUnit XML: one `<testsuite>` per measure (named by its slug, e.g. `firewall`),
 /// one `<testcase>` per check (name = the stable check id, classname `chrlab.<measure>`),
-/// evidence in the `<failure>` body for failures, in `<system-out>` otherwise. Suites also carry a `skipped` count attribute.
+/// evidence in the `<failure>` body for failures, in `<system-out>` otherwise. Suites also carry a `skipped` count attribute,
+/// and the CVE data's date and source as properties `cve-data-date` and `cve-data-source`.
 pub fn render_junit(report: &RunReport) -> String {
     let report = report.redacted();
     let mut junit = Report::new("chrlab");
     junit.set_time(report.elapsed());
     for (measure, results) in report.by_measure() {
         let mut suite = TestSuite::new(measure.slug());
+        if let Some(data) = &report.cve_data {
+            // The data the update check judged by, on every suite so each stands alone.
+            suite.add_property(("cve-data-date", data.date()));
+            suite.add_property(("cve-data-source", data.source_word()));
+        }
         let mut skipped = 0usize;
         let mut time = std::time::Duration::ZERO;
         for r in results {

@@ -21,6 +21,9 @@ pub fn render_markdown(report: &RunReport) -> String {
     if let Some(way) = &r.readback {
         let _ = writeln!(out, "- configuration read back over: {way}");
     }
+    if let Some(data) = &r.cve_data {
+        let _ = writeln!(out, "- CVE data: {}", cell(&data.to_string()));
+    }
     let _ = writeln!(out, "- started: {}", rfc3339(r.started));
     let _ = writeln!(out, "- finished: {}", rfc3339(r.finished));
     let _ = writeln!(out);

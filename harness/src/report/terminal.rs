@@ -51,6 +51,9 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
     if let Some(way) = &r.readback {
         let _ = writeln!(out, "configuration read back over {way}");
     }
+    if let Some(data) = &r.cve_data {
+        let _ = writeln!(out, "CVE data: {data}");
+    }
     for (measure, results) in r.by_measure() {
         let _ = writeln!(out);
         let _ = writeln!(out, "{}", paint(BOLD, &measure.to_string()));
