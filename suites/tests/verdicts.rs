@@ -69,7 +69,7 @@ fn old_log_lines_do_not_prove_that_failed_logins_are_logged() {
         .await;
         reaudit(run).await
     });
-    assert_eq!(first.report.exit(), Exit::Pass);
+    assert!(first.report.incomplete.is_empty(), "{:?}", first.report.incomplete);
     let why = reason(&second, "logging.failed-login-recorded");
     assert!(why.contains("new line(s) in /log"), "{why}");
     assert!(outcome(&second, "logging.rule").is_fail());
