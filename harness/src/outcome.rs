@@ -350,6 +350,18 @@ impl RunReport {
     }
 }
 
+/// An error and its causes on one line (`a: b: c`), for reports and log lines.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 fn redact(text: &str, secrets: &[Secret]) -> String {
     secrets
         .iter()

@@ -69,7 +69,11 @@ fn old_log_lines_do_not_prove_that_failed_logins_are_logged() {
         .await;
         reaudit(run).await
     });
-    assert!(first.report.incomplete.is_empty(), "{:?}", first.report.incomplete);
+    assert!(
+        first.report.incomplete.is_empty(),
+        "{:?}",
+        first.report.incomplete
+    );
     let why = reason(&second, "logging.failed-login-recorded");
     assert!(why.contains("new line(s) in /log"), "{why}");
     assert!(outcome(&second, "logging.rule").is_fail());

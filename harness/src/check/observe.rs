@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::lab::{Lab, Role};
 use crate::operator::{LoginAttempt, LoginService, Operator};
+use crate::outcome::error_chain;
 use crate::probe::{PortState, ProbeMatrix};
 use crate::profile::{Profile, ServiceName};
 use crate::readback::Readback;
@@ -527,18 +528,6 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         provoked,
         guesses,
     }
-}
-
-/// An error and its causes on one line (`a: b: c`).
-fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        text.push_str(": ");
-        text.push_str(&c.to_string());
-        cause = c.source();
-    }
-    text
 }
 
 /// An attacker's first guesses ([`GuessKind::for_user`]) at every enabled user's password (and

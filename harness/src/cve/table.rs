@@ -555,17 +555,7 @@ pub fn load_refreshed(path: &Path) -> Result<Option<Table>, TableError> {
         })
 }
 
-/// `error: cause: cause` in one line.
-pub(crate) fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut at = e.source();
-    while let Some(s) = at {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        at = s.source();
-    }
-    text
-}
+pub(crate) use crate::outcome::error_chain;
 
 #[cfg(test)]
 mod tests {
