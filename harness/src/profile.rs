@@ -9,6 +9,8 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::str::FromStr;
 
+pub use routeros::firewall::RejectWith;
+pub use routeros::service::ServiceName;
 use routeros::version::{Channel, Version};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
@@ -89,86 +91,6 @@ pub struct ServicesPolicy {
     pub ports: BTreeMap<ServiceName, u16>,
 }
 
-/// An `/ip service` name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ServiceName {
-    /// `telnet`, port 23.
-    Telnet,
-    /// `ftp`, port 21.
-    Ftp,
-    /// `www` (WebFig, REST over HTTP), port 80.
-    Www,
-    /// `ssh`, port 22.
-    Ssh,
-    /// `www-ssl` (HTTPS), port 443.
-    WwwSsl,
-    /// `api` (binary API), port 8728.
-    Api,
-    /// `winbox`, port 8291.
-    Winbox,
-    /// `api-ssl` (binary API over TLS), port 8729.
-    ApiSsl,
-}
-
-impl ServiceName {
-    /// The eight fixed services, in `/ip service print` order.
-    pub const ALL: [ServiceName; 8] = [
-        ServiceName::Telnet,
-        ServiceName::Ftp,
-        ServiceName::Www,
-        ServiceName::Ssh,
-        ServiceName::WwwSsl,
-        ServiceName::Api,
-        ServiceName::Winbox,
-        ServiceName::ApiSsl,
-    ];
-
-    /// The name as RouterOS writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceName::Telnet => "telnet",
-            ServiceName::Ftp => "ftp",
-            ServiceName::Www => "www",
-            ServiceName::Ssh => "ssh",
-            ServiceName::WwwSsl => "www-ssl",
-            ServiceName::Api => "api",
-            ServiceName::Winbox => "winbox",
-            ServiceName::ApiSsl => "api-ssl",
-        }
-    }
-
-    /// The factory port (FACTS §2).
-    pub fn default_port(self) -> u16 {
-        match self {
-            ServiceName::Telnet => 23,
-            ServiceName::Ftp => 21,
-            ServiceName::Www => 80,
-            ServiceName::Ssh => 22,
-            ServiceName::WwwSsl => 443,
-            ServiceName::Api => 8728,
-            ServiceName::Winbox => 8291,
-            ServiceName::ApiSsl => 8729,
-        }
-    }
-}
-
-impl fmt::Display for ServiceName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ServiceName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ServiceName::ALL
-            .into_iter()
-            .find(|n| n.as_str() == s)
-            .ok_or_else(|| format!("unknown service `{s}`"))
-    }
-}
-
 /// `[firewall]`: input-chain rules that keep management ports to allowed sources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -204,47 +126,14 @@ pub enum FirewallAction {
 impl FirewallAction {
     /// The RouterOS `action=` word.
     pub fn as_str(self) -> &'static str {
-        match self {
-            FirewallAction::Drop => "drop",
-            FirewallAction::Reject => "reject",
-        }
+        self.routeros().word()
     }
-}
 
-/// RouterOS `reject-with=` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RejectWith {
-    /// TCP RST.
-    TcpReset,
-    /// ICMP network unreachable.
-    IcmpNetworkUnreachable,
-    /// ICMP host unreachable.
-    IcmpHostUnreachable,
-    /// ICMP port unreachable.
-    IcmpPortUnreachable,
-    /// ICMP protocol unreachable.
-    IcmpProtocolUnreachable,
-    /// ICMP network prohibited.
-    IcmpNetworkProhibited,
-    /// ICMP host prohibited.
-    IcmpHostProhibited,
-    /// ICMP administratively prohibited.
-    IcmpAdminProhibited,
-}
-
-impl RejectWith {
-    /// The RouterOS word.
-    pub fn as_str(self) -> &'static str {
+    /// The RouterOS action.
+    pub fn routeros(self) -> routeros::firewall::Action {
         match self {
-            RejectWith::TcpReset => "tcp-reset",
-            RejectWith::IcmpNetworkUnreachable => "icmp-network-unreachable",
-            RejectWith::IcmpHostUnreachable => "icmp-host-unreachable",
-            RejectWith::IcmpPortUnreachable => "icmp-port-unreachable",
-            RejectWith::IcmpProtocolUnreachable => "icmp-protocol-unreachable",
-            RejectWith::IcmpNetworkProhibited => "icmp-network-prohibited",
-            RejectWith::IcmpHostProhibited => "icmp-host-prohibited",
-            RejectWith::IcmpAdminProhibited => "icmp-admin-prohibited",
+            FirewallAction::Drop => routeros::firewall::Action::Drop,
+            FirewallAction::Reject => routeros::firewall::Action::Reject,
         }
     }
 }

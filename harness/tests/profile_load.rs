@@ -329,3 +329,85 @@ fn missing_file_and_missing_section() {
         format!("profiles/x.toml:{header}: field `update.min_version`: missing (required)")
     );
 }
+
+/// Every `reject-with` word, as the profile's TOML spells it: the RouterOS 7 manual's eight
+/// (`docs/cli-reference/ip/firewall/filter.md`), the word the profile used to accept by mistake,
+/// iptables spellings RouterOS does not use, and nonsense.
+const REJECT_WORDS: &[&str] = &[
+    "icmp-network-unreachable",
+    "icmp-host-unreachable",
+    "icmp-protocol-unreachable",
+    "icmp-port-unreachable",
+    "icmp-net-prohibited",
+    "icmp-host-prohibited",
+    "icmp-admin-prohibited",
+    "tcp-reset",
+    "icmp-network-prohibited",
+    "icmp-net-unreachable",
+    "icmp-proto-unreachable",
+    "icmp-nope",
+];
+
+/// Whether the profile accepts `reject_with = word`, and if so its firewall step's script.
+fn profile_reject_script(word: &str) -> Option<String> {
+    let text = BASELINE_TOML.replacen(
+        "action = \"drop\"\n",
+        &format!("action = \"reject\"\nreject_with = \"{word}\"\n"),
+        1,
+    );
+    let profile = Profile::from_toml(&text, "profiles/x.toml").ok()?;
+    let ctx = chrlab::render::RenderContext {
+        harness_source: Some("192.0.2.10".parse().unwrap()),
+        password: chrlab::secret::Secret::new("Correct-Horse-9!x"),
+    };
+    let steps = chrlab::render::render(&profile, &ctx).expect("renders");
+    let step = steps.iter().find(|s| s.id == "firewall.rules").unwrap();
+    Some(step.script(chrlab::render::Reveal::Exposed))
+}
+
+/// What the simulator prints for each script in turn, run as `admin` on one fresh in-process router.
+fn sim_outputs(scripts: &[&str]) -> Vec<String> {
+    let router = chrlab_sim::Router::new(chrlab_sim::RouterConfig::default()).unwrap();
+    let session = router
+        .login("admin", "", chrlab_sim::Via::Local, None)
+        .unwrap();
+    let mut term = router.terminal(
+        &session,
+        chrlab_sim::TerminalOpts {
+            interactive: false,
+            colors: false,
+            width: 200,
+        },
+    );
+    scripts.iter().map(|s| term.execute(s)).collect()
+}
+
+#[test]
+fn the_profile_and_the_simulator_accept_the_same_reject_with_words() {
+    for word in REJECT_WORDS {
+        let sim_said = sim_outputs(&[&format!(
+            "/ip firewall filter add chain=input action=reject reject-with={word} protocol=tcp"
+        )])
+        .remove(0);
+        let sim_accepts = sim_said.trim().is_empty();
+        let script = profile_reject_script(word);
+        assert_eq!(
+            script.is_some(),
+            sim_accepts,
+            "reject-with={word}: profile accepts = {}, simulator said {sim_said:?}",
+            script.is_some()
+        );
+        let Some(script) = script else { continue };
+        // The profile's own firewall step applies cleanly and the rule reads back with the word.
+        let out = sim_outputs(&[
+            &script,
+            "/ip firewall filter print terse where action=reject",
+        ]);
+        assert_eq!(out[0].trim(), "", "reject-with={word}: applying\n{script}");
+        assert!(
+            out[1].contains(&format!("reject-with={word}")),
+            "reject-with={word} not stored:\n{}",
+            out[1]
+        );
+    }
+}
