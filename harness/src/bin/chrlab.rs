@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use chrlab::cli::{Cli, Command, RenderArgs};
 use chrlab::outcome::Exit;
+use chrlab::printable::escape;
 use chrlab::profile::Profile;
 use chrlab::render::{RenderContext, Reveal, render, script};
 use chrlab::report::{Destination, TerminalStyle, render_terminal, write_reports};
@@ -25,7 +26,7 @@ fn main() -> ExitCode {
             match args.report_specs() {
                 Ok(specs) => args.reports = specs,
                 Err(e) => {
-                    eprintln!("error: {e}");
+                    eprintln!("error: {}", escape(&e.to_string()));
                     return Exit::Usage.into();
                 }
             }
@@ -107,8 +108,9 @@ fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
         })
 }
 
+/// Prints the error chain with control characters escaped (it may quote the profile or the router).
 fn fail(code: Exit, e: &anyhow::Error) -> Exit {
-    eprintln!("error: {e:#}");
+    eprintln!("error: {}", escape(&format!("{e:#}")));
     code
 }
 
