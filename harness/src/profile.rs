@@ -15,6 +15,7 @@ use routeros::version::{Channel, Version};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::cve::{self, Cve};
+use crate::printable::{escape, excerpt};
 use crate::secret::{MIN_POLICY_LENGTH, PasswordPolicy, Secret};
 
 /// The default baseline, compiled in (the same text as `profiles/baseline.toml`).
@@ -22,6 +23,18 @@ pub const BASELINE_TOML: &str = include_str!("../../profiles/baseline.toml");
 
 /// Name of the firewall address list that holds the allowed management sources.
 pub const MGMT_ADDRESS_LIST: &str = "chrlab-mgmt";
+
+/// The longest user or group name a profile may give. RouterOS documents no maximum (its manual:
+/// a user name "must start and end with an alphanumeric character but can include `_`, `.`, `#`,
+/// `-`, and `@`", [DOC authentication-authorization-accounting/user.md]); 64 is chrlab's own,
+/// conservative limit.
+pub const MAX_NAME_CHARS: usize = 64;
+/// The longest logging topic or action name (RouterOS's topics are short words: `critical`, `account`).
+pub const MAX_TOPIC_CHARS: usize = 32;
+/// The longest `update.extra_vulnerable[].id`.
+pub const MAX_ID_CHARS: usize = 64;
+/// The longest `update.extra_vulnerable[].summary`.
+pub const MAX_SUMMARY_CHARS: usize = 256;
 
 /// A hardening profile: what the five measures require of the router.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -438,7 +451,8 @@ impl Profile {
         let profile: Profile = toml::from_str(text).map_err(|e| {
             let mut line = e.span().map(|s| line_of(text, s.start));
             let mut field = e.span().and_then(|s| field_at(text, s.start));
-            let mut message = e.message().trim().to_string();
+            // The message may quote the offending value: escaped, and cut if it is huge.
+            let mut message = excerpt(e.message().trim(), 400);
             // "missing field `x`" points at the enclosing table: name the missing field itself.
             if let Some(missing) = message
                 .strip_prefix("missing field `")
@@ -459,7 +473,8 @@ impl Profile {
             ProfileError::Invalid {
                 path: origin.to_string(),
                 line,
-                field,
+                // A key can be any quoted string: keep the field path printable and short.
+                field: field.map(|f| excerpt(&f, 80)),
                 message,
             }
         })?;
@@ -492,6 +507,17 @@ impl Profile {
         };
         // update
         for (i, x) in self.update.extra_vulnerable.iter().enumerate() {
+            if let Some(m) = word_problem(
+                &x.id,
+                MAX_ID_CHARS,
+                "letters, digits, `-`, `_` and `.`",
+                |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+            ) {
+                return bad(&format!("update.extra_vulnerable[{i}].id"), m);
+            }
+            if let Some(m) = text_problem(&x.summary, MAX_SUMMARY_CHARS) {
+                return bad(&format!("update.extra_vulnerable[{i}].summary"), m);
+            }
             if x.from >= x.to {
                 return bad(
                     &format!("update.extra_vulnerable[{i}].to"),
@@ -581,8 +607,8 @@ impl Profile {
         if let Some(m) = user_name_problem(&u.default_admin_name) {
             return bad("users.default_admin_name", m);
         }
-        if u.group.trim().is_empty() {
-            return bad("users.group", "must not be empty".into());
+        if let Some(m) = user_name_problem(&u.group) {
+            return bad("users.group", m);
         }
         if u.password_policy.min_length < MIN_POLICY_LENGTH {
             return bad(
@@ -609,16 +635,19 @@ impl Profile {
         if l.rule_topics.is_empty() {
             return bad("logging.rule_topics", "must not be empty".into());
         }
-        for t in l.failed_login_topics.iter().chain(&l.rule_topics) {
-            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                return bad(
-                    if l.rule_topics.contains(t) {
-                        "logging.rule_topics"
-                    } else {
-                        "logging.failed_login_topics"
-                    },
-                    format!("`{t}` is not a topic name"),
-                );
+        for (field, topics) in [
+            ("logging.failed_login_topics", &l.failed_login_topics),
+            ("logging.rule_topics", &l.rule_topics),
+        ] {
+            for t in topics {
+                if let Some(m) = word_problem(
+                    t,
+                    MAX_TOPIC_CHARS,
+                    "lower-case letters, digits and `-`",
+                    |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+                ) {
+                    return bad(field, format!("not a topic name: {m}"));
+                }
             }
         }
         if let Some(t) = l
@@ -634,16 +663,10 @@ impl Profile {
                 ),
             );
         }
-        if l.action.is_empty()
-            || !l
-                .action
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return bad(
-                "logging.action",
-                format!("`{}` is not an action name", l.action),
-            );
+        if let Some(m) = word_problem(&l.action, MAX_TOPIC_CHARS, "letters, digits and `-`", |c| {
+            c.is_ascii_alphanumeric() || c == '-'
+        }) {
+            return bad("logging.action", format!("not an action name: {m}"));
         }
         Ok(())
     }
@@ -709,16 +732,59 @@ impl Profile {
     }
 }
 
+/// What is wrong with a user or group name, if anything. chrlab accepts RouterOS names made of
+/// ASCII letters, digits, `-`, `_` and `.` that start and end with a letter or digit, at most
+/// [`MAX_NAME_CHARS`] long: a subset of what RouterOS allows (it also allows `#` and `@`, which
+/// chrlab leaves out because they are awkward in `ssh://user@host` targets and URLs).
 fn user_name_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
+    word_problem(
+        name,
+        MAX_NAME_CHARS,
+        "letters, digits, `-`, `_` and `.`",
+        |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+    )
+}
+
+/// What is wrong with a word that must be 1..=`max` characters from `allowed` (named
+/// `allowed_text`), starting and ending with an ASCII letter or digit.
+fn word_problem(
+    word: &str,
+    max: usize,
+    allowed_text: &str,
+    allowed: impl Fn(char) -> bool,
+) -> Option<String> {
+    let n = word.chars().count();
+    if n == 0 {
         return Some("must not be empty".into());
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
+    if n > max {
+        return Some(format!("must be at most {max} characters, got {n}"));
+    }
+    if !word.chars().all(allowed) {
         return Some(format!(
-            "`{name}` may only contain letters, digits, `-`, `_` and `.`"
+            "`{}` may only contain {allowed_text}",
+            excerpt(word, 40)
+        ));
+    }
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !alnum(word.chars().next()) || !alnum(word.chars().last()) {
+        return Some(format!(
+            "`{word}` must start and end with a letter or digit"
+        ));
+    }
+    None
+}
+
+/// What is wrong with free text (a summary): too long, or holding control characters.
+fn text_problem(text: &str, max: usize) -> Option<String> {
+    let n = text.chars().count();
+    if n > max {
+        return Some(format!("must be at most {max} characters, got {n}"));
+    }
+    if escape(text) != text {
+        return Some(format!(
+            "`{}` contains control characters",
+            excerpt(text, 40)
         ));
     }
     None
