@@ -16,13 +16,20 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::cve::{self, Cve};
 use crate::printable::{escape, excerpt};
-use crate::secret::{MIN_POLICY_LENGTH, PasswordPolicy, Secret};
+use crate::secret::{MAX_POLICY_LENGTH, MIN_POLICY_LENGTH, PasswordPolicy, Secret};
 
 /// The default baseline, compiled in (the same text as `profiles/baseline.toml`).
 pub const BASELINE_TOML: &str = include_str!("../../profiles/baseline.toml");
 
 /// Name of the firewall address list that holds the allowed management sources.
 pub const MGMT_ADDRESS_LIST: &str = "chrlab-mgmt";
+
+/// The largest profile file [`Profile::load`] reads (1 MiB; the baseline is about 5 KiB).
+pub const MAX_PROFILE_BYTES: u64 = 1 << 20;
+/// The longest profile path accepted, in bytes (Linux's `PATH_MAX`).
+pub const MAX_PATH_BYTES: usize = 4096;
+/// The longest path component accepted, in bytes (Linux's `NAME_MAX`).
+pub const MAX_PATH_COMPONENT_BYTES: usize = 255;
 
 /// The longest user or group name a profile may give. RouterOS documents no maximum (its manual:
 /// a user name "must start and end with an alphanumeric character but can include `_`, `.`, `#`,
@@ -367,7 +374,7 @@ impl<'de> Deserialize<'de> for Cidr {
 /// Why a profile could not be loaded. Display: `FILE[:LINE]: [field `F`: ]MESSAGE`.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    /// The file could not be read.
+    /// The file could not be opened or read.
     #[error("cannot read profile {path}")]
     Read {
         /// The file.
@@ -375,6 +382,49 @@ pub enum ProfileError {
         /// The IO error.
         #[source]
         source: std::io::Error,
+    },
+    /// The path is longer than Linux accepts (`PATH_MAX`, or `NAME_MAX` for one component).
+    #[error("cannot read profile {path}: the path is too long ({len} bytes, at most {max})")]
+    PathTooLong {
+        /// The start of the path.
+        path: String,
+        /// Its length in bytes (of the whole path or of the offending component).
+        len: usize,
+        /// The limit that was exceeded.
+        max: usize,
+    },
+    /// The path names a directory, FIFO, device or socket, not a regular file.
+    #[error("cannot read profile {path}: it is a {kind}, not a regular file")]
+    NotRegular {
+        /// The file.
+        path: String,
+        /// What it is (`directory`, `FIFO`, `character device`, …).
+        kind: &'static str,
+    },
+    /// The file is larger than [`MAX_PROFILE_BYTES`].
+    #[error("cannot read profile {path}: it has {size} bytes or more, at most {max} are read")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Its size as seen (at least this many bytes).
+        size: u64,
+        /// [`MAX_PROFILE_BYTES`].
+        max: u64,
+    },
+    /// The file is not UTF-8 text.
+    #[error("{path}:{line}: not UTF-8 text: invalid byte at offset {offset} (column {column})")]
+    NotUtf8 {
+        /// The file.
+        path: String,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+        /// Its 1-based line.
+        line: usize,
+        /// Its 1-based byte column.
+        column: usize,
+        /// The decoding error.
+        #[source]
+        source: std::str::Utf8Error,
     },
     /// Syntax, type or validation error.
     #[error("{}", invalid_text(.path, *.line, .field.as_deref(), .message))]
@@ -408,7 +458,8 @@ impl ProfileError {
     pub fn line(&self) -> Option<usize> {
         match self {
             ProfileError::Invalid { line, .. } => *line,
-            ProfileError::Read { .. } => None,
+            ProfileError::NotUtf8 { line, .. } => Some(*line),
+            _ => None,
         }
     }
 
@@ -416,7 +467,7 @@ impl ProfileError {
     pub fn field(&self) -> Option<&str> {
         match self {
             ProfileError::Invalid { field, .. } => field.as_deref(),
-            ProfileError::Read { .. } => None,
+            _ => None,
         }
     }
 }
@@ -438,12 +489,89 @@ impl fmt::Display for Violation {
 
 impl Profile {
     /// Reads, parses and validates a profile file.
+    ///
+    /// Reads only a regular file of at most [`MAX_PROFILE_BYTES`]: a directory, FIFO, device
+    /// (`/dev/zero`) or socket is refused before it is read. The path is checked with `stat`
+    /// first (so a FIFO is never opened), then opened with `O_NONBLOCK` and checked again on the
+    /// open descriptor, so a file swapped for a FIFO in between neither blocks the open nor gets
+    /// read; the read itself stops after [`MAX_PROFILE_BYTES`] + 1 bytes.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
-            path: path.display().to_string(),
+        use std::io::Read as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+
+        let bytes_len = path.as_os_str().as_bytes().len();
+        let longest = path
+            .components()
+            .map(|c| c.as_os_str().as_bytes().len())
+            .max()
+            .unwrap_or(0);
+        if bytes_len > MAX_PATH_BYTES || longest > MAX_PATH_COMPONENT_BYTES {
+            let (len, max) = if bytes_len > MAX_PATH_BYTES {
+                (bytes_len, MAX_PATH_BYTES)
+            } else {
+                (longest, MAX_PATH_COMPONENT_BYTES)
+            };
+            return Err(ProfileError::PathTooLong {
+                path: excerpt(&path.display().to_string(), 60),
+                len,
+                max,
+            });
+        }
+        let shown = escape(&path.display().to_string()).into_owned();
+        let read_error = |source| ProfileError::Read {
+            path: shown.clone(),
             source,
+        };
+        let regular = |meta: &std::fs::Metadata| -> Result<(), ProfileError> {
+            if meta.is_file() {
+                return Ok(());
+            }
+            Err(ProfileError::NotRegular {
+                path: shown.clone(),
+                kind: file_kind(meta.file_type()),
+            })
+        };
+        regular(&std::fs::metadata(path).map_err(read_error)?)?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+            .open(path)
+            .map_err(read_error)?;
+        let meta = file.metadata().map_err(read_error)?;
+        regular(&meta)?;
+        let too_large = |size: u64| ProfileError::TooLarge {
+            path: shown.clone(),
+            size,
+            max: MAX_PROFILE_BYTES,
+        };
+        if meta.len() > MAX_PROFILE_BYTES {
+            return Err(too_large(meta.len()));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(MAX_PROFILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        if bytes.len() as u64 > MAX_PROFILE_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let source = e.utf8_error();
+            let offset = source.valid_up_to();
+            let before = &e.as_bytes()[..offset];
+            let line_start = before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1);
+            ProfileError::NotUtf8 {
+                path: shown.clone(),
+                offset,
+                line: before.iter().filter(|b| **b == b'\n').count() + 1,
+                column: offset - line_start + 1,
+                source,
+            }
         })?;
-        Profile::from_toml(&text, &path.display().to_string())
+        Profile::from_toml(&text, &shown)
     }
 
     /// Parses and validates TOML text; `origin` names it in errors (a path, or `<baseline>`).
@@ -619,6 +747,15 @@ impl Profile {
                 ),
             );
         }
+        if u.password_policy.min_length > MAX_POLICY_LENGTH {
+            return bad(
+                "users.password_policy.min_length",
+                format!(
+                    "must be at most {MAX_POLICY_LENGTH}, got {}",
+                    u.password_policy.min_length
+                ),
+            );
+        }
         if let Some(p) = &u.password
             && let Err(e) = u.password_policy.check(p)
         {
@@ -788,6 +925,24 @@ fn text_problem(text: &str, max: usize) -> Option<String> {
         ));
     }
     None
+}
+
+/// What a file that is not a regular file is, for an error message.
+fn file_kind(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if t.is_dir() {
+        "directory"
+    } else if t.is_fifo() {
+        "FIFO"
+    } else if t.is_char_device() {
+        "character device"
+    } else if t.is_block_device() {
+        "block device"
+    } else if t.is_socket() {
+        "socket"
+    } else {
+        "special file"
+    }
 }
 
 /// 1-based line of byte offset `at`.

@@ -877,3 +877,166 @@ fn the_injections_of_the_issue_are_refused_naming_the_field() {
         assert!(err.to_string().contains("may only contain"), "{err}");
     }
 }
+
+// ---- what Profile::load reads (issue 7 item 11) ----
+
+/// A fresh path under the test target dir.
+fn scratch(name: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("{}-{name}", std::process::id()))
+}
+
+/// Loads `path` on a thread and fails the test if that takes more than five seconds (a FIFO
+/// that is opened for reading blocks until a writer comes).
+fn load_quickly(path: &std::path::Path) -> Result<Profile, ProfileError> {
+    let (tx, rx) = std::sync::mpsc::channel();
+    let p = path.to_path_buf();
+    std::thread::spawn(move || {
+        let _ = tx.send(Profile::load(&p));
+    });
+    rx.recv_timeout(std::time::Duration::from_secs(5))
+        .unwrap_or_else(|_| panic!("Profile::load({}) blocked", path.display()))
+}
+
+#[test]
+fn only_a_regular_file_is_read() {
+    let dir = scratch("dir");
+    std::fs::create_dir_all(&dir).unwrap();
+    let fifo = scratch("fifo");
+    let _ = std::fs::remove_file(&fifo);
+    nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::S_IRWXU).unwrap();
+    for (path, kind) in [
+        (std::path::PathBuf::from("/dev/zero"), "character device"),
+        (dir.clone(), "directory"),
+        (fifo.clone(), "FIFO"),
+    ] {
+        let err = load_quickly(&path).unwrap_err();
+        assert!(
+            matches!(err, ProfileError::NotRegular { kind: k, .. } if k == kind),
+            "{err:?}"
+        );
+        assert_eq!(
+            err.to_string(),
+            format!(
+                "cannot read profile {}: it is a {kind}, not a regular file",
+                path.display()
+            )
+        );
+    }
+    std::fs::remove_file(&fifo).unwrap();
+    std::fs::remove_dir(&dir).unwrap();
+}
+
+#[test]
+fn a_file_over_one_mebibyte_is_refused() {
+    let path = scratch("big.toml");
+    // A valid profile padded with a comment to one byte over the limit.
+    let mut text = BASELINE_TOML.to_string();
+    text.push('#');
+    let limit = chrlab::profile::MAX_PROFILE_BYTES as usize;
+    text.push_str(&"x".repeat(limit + 1 - text.len()));
+    std::fs::write(&path, &text).unwrap();
+    let err = Profile::load(&path).unwrap_err();
+    assert!(
+        matches!(err, ProfileError::TooLarge { size, .. } if size == limit as u64 + 1),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("at most 1048576"), "{err}");
+    // Exactly at the limit it loads.
+    text.pop();
+    std::fs::write(&path, &text).unwrap();
+    Profile::load(&path).unwrap();
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn absurd_paths_are_refused_before_any_io() {
+    let long = std::path::PathBuf::from("/tmp/".to_string() + &"d/".repeat(3000) + "p.toml");
+    let err = Profile::load(&long).unwrap_err();
+    assert!(
+        matches!(err, ProfileError::PathTooLong { max: 4096, .. }),
+        "{err:?}"
+    );
+    let shown = err.to_string();
+    assert!(
+        shown.contains("the path is too long (6011 bytes, at most 4096)"),
+        "{shown}"
+    );
+    assert!(shown.len() < 200, "{shown}");
+    let component = std::path::PathBuf::from(format!("/tmp/{}.toml", "n".repeat(300)));
+    let err = Profile::load(&component).unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ProfileError::PathTooLong {
+                len: 305,
+                max: 255,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+}
+
+#[test]
+fn a_non_utf8_file_names_the_byte_offset_and_line() {
+    let path = scratch("latin1.toml");
+    let at = BASELINE_TOML.find("name = \"netops\"").unwrap() + "name = \"net".len();
+    let mut bytes = BASELINE_TOML.as_bytes().to_vec();
+    bytes.insert(at, 0xE9); // "é" in Latin-1
+    std::fs::write(&path, &bytes).unwrap();
+    let err = Profile::load(&path).unwrap_err();
+    let line = BASELINE_TOML[..at].matches('\n').count() + 1;
+    let column = at - BASELINE_TOML[..at].rfind('\n').unwrap();
+    assert_eq!(err.line(), Some(line));
+    assert_eq!(
+        err.to_string(),
+        format!(
+            "{}:{line}: not UTF-8 text: invalid byte at offset {at} (column {column})",
+            path.display()
+        )
+    );
+    assert!(
+        std::error::Error::source(&err).is_some(),
+        "the decoding error is kept"
+    );
+    std::fs::remove_file(&path).unwrap();
+}
+
+#[test]
+fn lengths_have_limits() {
+    check(
+        "name = \"netops\"",
+        &format!("name = \"{}\"", "n".repeat(65)),
+        "users.name",
+        "must be at most 64 characters, got 65",
+    );
+    check(
+        "group = \"full\"",
+        &format!("group = \"{}\"", "g".repeat(65)),
+        "users.group",
+        "must be at most 64 characters, got 65",
+    );
+    check(
+        "min_length = 16",
+        "min_length = 4000000000",
+        "users.password_policy.min_length",
+        "must be at most 128, got 4000000000",
+    );
+    let p = load_edited(
+        "default_admin = \"remove\"",
+        &format!(
+            "password = \"Aa1!{}\"\ndefault_admin = \"remove\"",
+            "x".repeat(125)
+        ),
+    )
+    .unwrap_err();
+    assert!(p.to_string().contains("129 characters, at most 128"), "{p}");
+    // 64 and 128 themselves are fine.
+    load_edited(
+        "name = \"netops\"",
+        &format!("name = \"{}\"", "n".repeat(64)),
+    )
+    .unwrap();
+    load_edited("min_length = 16", "min_length = 128").unwrap();
+}
