@@ -21,6 +21,7 @@ use routeros::quote::value;
 use routeros::version::Channel;
 
 use crate::outcome::Measure;
+use crate::printable::escape;
 use crate::profile::{Cidr, DefaultAdmin, FirewallAction, MGMT_ADDRESS_LIST, Profile, ServiceName};
 use crate::secret::{REDACTED, Secret};
 
@@ -256,7 +257,8 @@ pub fn render(profile: &Profile, ctx: &RenderContext) -> Result<Vec<Step>, Rende
 pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "# chrlab hardening script for RouterOS 6 and 7, profile {profile_name}\n"
+        "# chrlab hardening script for RouterOS 6 and 7, profile {}\n",
+        escape(profile_name)
     ));
     s.push_str("# Idempotent: every block can run again without changing anything.\n");
     if reveal == Reveal::Redacted {
@@ -266,9 +268,12 @@ pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
     }
     for step in steps {
         s.push('\n');
+        // A comment runs to the end of the line: keep the description on one.
         s.push_str(&format!(
             "# [{}] {}: {}\n",
-            step.id, step.measure, step.description
+            step.id,
+            step.measure,
+            escape(&step.description)
         ));
         if step.run_as == RunAs::NewAdmin {
             s.push_str(
@@ -670,6 +675,25 @@ mod tests {
             password: Secret::new("x"),
         };
         assert_eq!(render(&p, &c), Err(RenderError::NoAllowedSource));
+    }
+
+    #[test]
+    fn comment_lines_stay_one_line() {
+        let mut steps = render(&Profile::baseline(), &ctx()).unwrap();
+        steps[0].description = "x\n/user add name=evil group=full".into();
+        let text = script(
+            &steps,
+            "p.toml\n/system reset-configuration",
+            Reveal::Redacted,
+        );
+        let commands = routeros::cli::parse(&text).unwrap();
+        let clean = script(
+            &render(&Profile::baseline(), &ctx()).unwrap(),
+            "p.toml",
+            Reveal::Redacted,
+        );
+        assert_eq!(commands.len(), routeros::cli::parse(&clean).unwrap().len());
+        assert!(text.contains("x\\n/user add"), "{text}");
     }
 
     #[test]
