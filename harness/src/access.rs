@@ -121,10 +121,7 @@ impl Access {
 
 /// RouterOS's default port for a service name (0 when unknown).
 pub fn default_port(service: &str) -> u16 {
-    service
-        .parse::<ServiceName>()
-        .map(ServiceName::default_port)
-        .unwrap_or(0)
+    ServiceName::default_port_of(service).unwrap_or(0)
 }
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ pub mod cve;
 pub mod lab;
 pub mod operator;
 pub mod outcome;
+pub mod printable;
 pub mod probe;
 pub mod profile;
 pub mod readback;

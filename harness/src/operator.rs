@@ -6,6 +6,8 @@ use std::sync::OnceLock;
 use std::time::Duration;
 
 use futures::future::join_all;
+use routeros::login::Via as LogVia;
+use routeros::service::ServiceName;
 
 use crate::access::{Access, Credentials};
 use crate::client::ClientError;
@@ -39,23 +41,33 @@ impl LoginService {
 
     /// The `/ip service` item that carries this protocol.
     pub fn service(self) -> &'static str {
+        self.service_name().as_str()
+    }
+
+    /// The `/ip service` that carries this protocol.
+    pub fn service_name(self) -> ServiceName {
         match self {
-            LoginService::Ssh => "ssh",
-            LoginService::Telnet => "telnet",
-            LoginService::Ftp => "ftp",
-            LoginService::Api => "api",
-            LoginService::Rest => "www",
+            LoginService::Ssh => ServiceName::Ssh,
+            LoginService::Telnet => ServiceName::Telnet,
+            LoginService::Ftp => ServiceName::Ftp,
+            LoginService::Api => ServiceName::Api,
+            LoginService::Rest => ServiceName::Www,
         }
     }
 
     /// The word RouterOS logs after `via` for this protocol.
     pub fn via(self) -> &'static str {
+        self.log_via().as_str()
+    }
+
+    /// How RouterOS's log names a login over this protocol.
+    pub fn log_via(self) -> LogVia {
         match self {
-            LoginService::Ssh => "ssh",
-            LoginService::Telnet => "telnet",
-            LoginService::Ftp => "ftp",
-            LoginService::Api => "api",
-            LoginService::Rest => "rest-api",
+            LoginService::Ssh => LogVia::Ssh,
+            LoginService::Telnet => LogVia::Telnet,
+            LoginService::Ftp => LogVia::Ftp,
+            LoginService::Api => LogVia::Api,
+            LoginService::Rest => LogVia::RestApi,
         }
     }
 }

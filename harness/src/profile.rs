@@ -9,17 +9,39 @@ use std::net::IpAddr;
 use std::path::Path;
 use std::str::FromStr;
 
+pub use routeros::firewall::RejectWith;
+pub use routeros::service::ServiceName;
 use routeros::version::{Channel, Version};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::cve::{self, Cve};
-use crate::secret::{MIN_POLICY_LENGTH, PasswordPolicy, Secret};
+use crate::printable::{escape, excerpt};
+use crate::secret::{MAX_POLICY_LENGTH, MIN_POLICY_LENGTH, PasswordPolicy, Secret};
 
 /// The default baseline, compiled in (the same text as `profiles/baseline.toml`).
 pub const BASELINE_TOML: &str = include_str!("../../profiles/baseline.toml");
 
 /// Name of the firewall address list that holds the allowed management sources.
 pub const MGMT_ADDRESS_LIST: &str = "chrlab-mgmt";
+
+/// The largest profile file [`Profile::load`] reads (1 MiB; the baseline is about 5 KiB).
+pub const MAX_PROFILE_BYTES: u64 = 1 << 20;
+/// The longest profile path accepted, in bytes (Linux's `PATH_MAX`).
+pub const MAX_PATH_BYTES: usize = 4096;
+/// The longest path component accepted, in bytes (Linux's `NAME_MAX`).
+pub const MAX_PATH_COMPONENT_BYTES: usize = 255;
+
+/// The longest user or group name a profile may give. RouterOS documents no maximum (its manual:
+/// a user name "must start and end with an alphanumeric character but can include `_`, `.`, `#`,
+/// `-`, and `@`", [DOC authentication-authorization-accounting/user.md]); 64 is chrlab's own,
+/// conservative limit.
+pub const MAX_NAME_CHARS: usize = 64;
+/// The longest logging topic or action name (RouterOS's topics are short words: `critical`, `account`).
+pub const MAX_TOPIC_CHARS: usize = 32;
+/// The longest `update.extra_vulnerable[].id`.
+pub const MAX_ID_CHARS: usize = 64;
+/// The longest `update.extra_vulnerable[].summary`.
+pub const MAX_SUMMARY_CHARS: usize = 256;
 
 /// A hardening profile: what the five measures require of the router.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,86 +115,6 @@ pub struct ServicesPolicy {
     pub bandwidth_server: bool,
 }
 
-/// An `/ip service` name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum ServiceName {
-    /// `telnet`, port 23.
-    Telnet,
-    /// `ftp`, port 21.
-    Ftp,
-    /// `www` (WebFig, REST over HTTP), port 80.
-    Www,
-    /// `ssh`, port 22.
-    Ssh,
-    /// `www-ssl` (HTTPS), port 443.
-    WwwSsl,
-    /// `api` (binary API), port 8728.
-    Api,
-    /// `winbox`, port 8291.
-    Winbox,
-    /// `api-ssl` (binary API over TLS), port 8729.
-    ApiSsl,
-}
-
-impl ServiceName {
-    /// The eight fixed services, in `/ip service print` order.
-    pub const ALL: [ServiceName; 8] = [
-        ServiceName::Telnet,
-        ServiceName::Ftp,
-        ServiceName::Www,
-        ServiceName::Ssh,
-        ServiceName::WwwSsl,
-        ServiceName::Api,
-        ServiceName::Winbox,
-        ServiceName::ApiSsl,
-    ];
-
-    /// The name as RouterOS writes it.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            ServiceName::Telnet => "telnet",
-            ServiceName::Ftp => "ftp",
-            ServiceName::Www => "www",
-            ServiceName::Ssh => "ssh",
-            ServiceName::WwwSsl => "www-ssl",
-            ServiceName::Api => "api",
-            ServiceName::Winbox => "winbox",
-            ServiceName::ApiSsl => "api-ssl",
-        }
-    }
-
-    /// The factory port (FACTS §2).
-    pub fn default_port(self) -> u16 {
-        match self {
-            ServiceName::Telnet => 23,
-            ServiceName::Ftp => 21,
-            ServiceName::Www => 80,
-            ServiceName::Ssh => 22,
-            ServiceName::WwwSsl => 443,
-            ServiceName::Api => 8728,
-            ServiceName::Winbox => 8291,
-            ServiceName::ApiSsl => 8729,
-        }
-    }
-}
-
-impl fmt::Display for ServiceName {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for ServiceName {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ServiceName::ALL
-            .into_iter()
-            .find(|n| n.as_str() == s)
-            .ok_or_else(|| format!("unknown service `{s}`"))
-    }
-}
-
 /// `[firewall]`: input-chain rules that keep management ports to allowed sources.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -212,47 +154,14 @@ pub enum FirewallAction {
 impl FirewallAction {
     /// The RouterOS `action=` word.
     pub fn as_str(self) -> &'static str {
-        match self {
-            FirewallAction::Drop => "drop",
-            FirewallAction::Reject => "reject",
-        }
+        self.routeros().word()
     }
-}
 
-/// RouterOS `reject-with=` values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum RejectWith {
-    /// TCP RST.
-    TcpReset,
-    /// ICMP network unreachable.
-    IcmpNetworkUnreachable,
-    /// ICMP host unreachable.
-    IcmpHostUnreachable,
-    /// ICMP port unreachable.
-    IcmpPortUnreachable,
-    /// ICMP protocol unreachable.
-    IcmpProtocolUnreachable,
-    /// ICMP network prohibited.
-    IcmpNetworkProhibited,
-    /// ICMP host prohibited.
-    IcmpHostProhibited,
-    /// ICMP administratively prohibited.
-    IcmpAdminProhibited,
-}
-
-impl RejectWith {
-    /// The RouterOS word.
-    pub fn as_str(self) -> &'static str {
+    /// The RouterOS action.
+    pub fn routeros(self) -> routeros::firewall::Action {
         match self {
-            RejectWith::TcpReset => "tcp-reset",
-            RejectWith::IcmpNetworkUnreachable => "icmp-network-unreachable",
-            RejectWith::IcmpHostUnreachable => "icmp-host-unreachable",
-            RejectWith::IcmpPortUnreachable => "icmp-port-unreachable",
-            RejectWith::IcmpProtocolUnreachable => "icmp-protocol-unreachable",
-            RejectWith::IcmpNetworkProhibited => "icmp-network-prohibited",
-            RejectWith::IcmpHostProhibited => "icmp-host-prohibited",
-            RejectWith::IcmpAdminProhibited => "icmp-admin-prohibited",
+            FirewallAction::Drop => routeros::firewall::Action::Drop,
+            FirewallAction::Reject => routeros::firewall::Action::Reject,
         }
     }
 }
@@ -477,7 +386,7 @@ impl<'de> Deserialize<'de> for Cidr {
 /// Why a profile could not be loaded. Display: `FILE[:LINE]: [field `F`: ]MESSAGE`.
 #[derive(Debug, thiserror::Error)]
 pub enum ProfileError {
-    /// The file could not be read.
+    /// The file could not be opened or read.
     #[error("cannot read profile {path}")]
     Read {
         /// The file.
@@ -485,6 +394,49 @@ pub enum ProfileError {
         /// The IO error.
         #[source]
         source: std::io::Error,
+    },
+    /// The path is longer than Linux accepts (`PATH_MAX`, or `NAME_MAX` for one component).
+    #[error("cannot read profile {path}: the path is too long ({len} bytes, at most {max})")]
+    PathTooLong {
+        /// The start of the path.
+        path: String,
+        /// Its length in bytes (of the whole path or of the offending component).
+        len: usize,
+        /// The limit that was exceeded.
+        max: usize,
+    },
+    /// The path names a directory, FIFO, device or socket, not a regular file.
+    #[error("cannot read profile {path}: it is a {kind}, not a regular file")]
+    NotRegular {
+        /// The file.
+        path: String,
+        /// What it is (`directory`, `FIFO`, `character device`, …).
+        kind: &'static str,
+    },
+    /// The file is larger than [`MAX_PROFILE_BYTES`].
+    #[error("cannot read profile {path}: it has {size} bytes or more, at most {max} are read")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// Its size as seen (at least this many bytes).
+        size: u64,
+        /// [`MAX_PROFILE_BYTES`].
+        max: u64,
+    },
+    /// The file is not UTF-8 text.
+    #[error("{path}:{line}: not UTF-8 text: invalid byte at offset {offset} (column {column})")]
+    NotUtf8 {
+        /// The file.
+        path: String,
+        /// Byte offset of the first invalid byte.
+        offset: usize,
+        /// Its 1-based line.
+        line: usize,
+        /// Its 1-based byte column.
+        column: usize,
+        /// The decoding error.
+        #[source]
+        source: std::str::Utf8Error,
     },
     /// Syntax, type or validation error.
     #[error("{}", invalid_text(.path, *.line, .field.as_deref(), .message))]
@@ -518,7 +470,8 @@ impl ProfileError {
     pub fn line(&self) -> Option<usize> {
         match self {
             ProfileError::Invalid { line, .. } => *line,
-            ProfileError::Read { .. } => None,
+            ProfileError::NotUtf8 { line, .. } => Some(*line),
+            _ => None,
         }
     }
 
@@ -526,7 +479,7 @@ impl ProfileError {
     pub fn field(&self) -> Option<&str> {
         match self {
             ProfileError::Invalid { field, .. } => field.as_deref(),
-            ProfileError::Read { .. } => None,
+            _ => None,
         }
     }
 }
@@ -548,12 +501,89 @@ impl fmt::Display for Violation {
 
 impl Profile {
     /// Reads, parses and validates a profile file.
+    ///
+    /// Reads only a regular file of at most [`MAX_PROFILE_BYTES`]: a directory, FIFO, device
+    /// (`/dev/zero`) or socket is refused before it is read. The path is checked with `stat`
+    /// first (so a FIFO is never opened), then opened with `O_NONBLOCK` and checked again on the
+    /// open descriptor, so a file swapped for a FIFO in between neither blocks the open nor gets
+    /// read; the read itself stops after [`MAX_PROFILE_BYTES`] + 1 bytes.
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
-            path: path.display().to_string(),
+        use std::io::Read as _;
+        use std::os::unix::ffi::OsStrExt as _;
+        use std::os::unix::fs::OpenOptionsExt as _;
+
+        let bytes_len = path.as_os_str().as_bytes().len();
+        let longest = path
+            .components()
+            .map(|c| c.as_os_str().as_bytes().len())
+            .max()
+            .unwrap_or(0);
+        if bytes_len > MAX_PATH_BYTES || longest > MAX_PATH_COMPONENT_BYTES {
+            let (len, max) = if bytes_len > MAX_PATH_BYTES {
+                (bytes_len, MAX_PATH_BYTES)
+            } else {
+                (longest, MAX_PATH_COMPONENT_BYTES)
+            };
+            return Err(ProfileError::PathTooLong {
+                path: excerpt(&path.display().to_string(), 60),
+                len,
+                max,
+            });
+        }
+        let shown = escape(&path.display().to_string()).into_owned();
+        let read_error = |source| ProfileError::Read {
+            path: shown.clone(),
             source,
+        };
+        let regular = |meta: &std::fs::Metadata| -> Result<(), ProfileError> {
+            if meta.is_file() {
+                return Ok(());
+            }
+            Err(ProfileError::NotRegular {
+                path: shown.clone(),
+                kind: file_kind(meta.file_type()),
+            })
+        };
+        regular(&std::fs::metadata(path).map_err(read_error)?)?;
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+            .open(path)
+            .map_err(read_error)?;
+        let meta = file.metadata().map_err(read_error)?;
+        regular(&meta)?;
+        let too_large = |size: u64| ProfileError::TooLarge {
+            path: shown.clone(),
+            size,
+            max: MAX_PROFILE_BYTES,
+        };
+        if meta.len() > MAX_PROFILE_BYTES {
+            return Err(too_large(meta.len()));
+        }
+        let mut bytes = Vec::with_capacity(meta.len() as usize);
+        file.take(MAX_PROFILE_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(read_error)?;
+        if bytes.len() as u64 > MAX_PROFILE_BYTES {
+            return Err(too_large(bytes.len() as u64));
+        }
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let source = e.utf8_error();
+            let offset = source.valid_up_to();
+            let before = &e.as_bytes()[..offset];
+            let line_start = before
+                .iter()
+                .rposition(|b| *b == b'\n')
+                .map_or(0, |p| p + 1);
+            ProfileError::NotUtf8 {
+                path: shown.clone(),
+                offset,
+                line: before.iter().filter(|b| **b == b'\n').count() + 1,
+                column: offset - line_start + 1,
+                source,
+            }
         })?;
-        Profile::from_toml(&text, &path.display().to_string())
+        Profile::from_toml(&text, &shown)
     }
 
     /// Parses and validates TOML text; `origin` names it in errors (a path, or `<baseline>`).
@@ -561,7 +591,8 @@ impl Profile {
         let profile: Profile = toml::from_str(text).map_err(|e| {
             let mut line = e.span().map(|s| line_of(text, s.start));
             let mut field = e.span().and_then(|s| field_at(text, s.start));
-            let mut message = e.message().trim().to_string();
+            // The message may quote the offending value: escaped, and cut if it is huge.
+            let mut message = excerpt(e.message().trim(), 400);
             // "missing field `x`" points at the enclosing table: name the missing field itself.
             if let Some(missing) = message
                 .strip_prefix("missing field `")
@@ -582,7 +613,8 @@ impl Profile {
             ProfileError::Invalid {
                 path: origin.to_string(),
                 line,
-                field,
+                // A key can be any quoted string: keep the field path printable and short.
+                field: field.map(|f| excerpt(&f, 80)),
                 message,
             }
         })?;
@@ -615,6 +647,17 @@ impl Profile {
         };
         // update
         for (i, x) in self.update.extra_vulnerable.iter().enumerate() {
+            if let Some(m) = word_problem(
+                &x.id,
+                MAX_ID_CHARS,
+                "letters, digits, `-`, `_` and `.`",
+                |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+            ) {
+                return bad(&format!("update.extra_vulnerable[{i}].id"), m);
+            }
+            if let Some(m) = text_problem(&x.summary, MAX_SUMMARY_CHARS) {
+                return bad(&format!("update.extra_vulnerable[{i}].summary"), m);
+            }
             if x.from >= x.to {
                 return bad(
                     &format!("update.extra_vulnerable[{i}].to"),
@@ -720,14 +763,23 @@ impl Profile {
                 return bad(&format!("users.allowed_privileged[{i}]"), m);
             }
         }
-        if u.group.trim().is_empty() {
-            return bad("users.group", "must not be empty".into());
+        if let Some(m) = user_name_problem(&u.group) {
+            return bad("users.group", m);
         }
         if u.password_policy.min_length < MIN_POLICY_LENGTH {
             return bad(
                 "users.password_policy.min_length",
                 format!(
                     "must be at least {MIN_POLICY_LENGTH}, got {}",
+                    u.password_policy.min_length
+                ),
+            );
+        }
+        if u.password_policy.min_length > MAX_POLICY_LENGTH {
+            return bad(
+                "users.password_policy.min_length",
+                format!(
+                    "must be at most {MAX_POLICY_LENGTH}, got {}",
                     u.password_policy.min_length
                 ),
             );
@@ -748,16 +800,19 @@ impl Profile {
         if l.rule_topics.is_empty() {
             return bad("logging.rule_topics", "must not be empty".into());
         }
-        for t in l.failed_login_topics.iter().chain(&l.rule_topics) {
-            if t.is_empty() || !t.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
-                return bad(
-                    if l.rule_topics.contains(t) {
-                        "logging.rule_topics"
-                    } else {
-                        "logging.failed_login_topics"
-                    },
-                    format!("`{t}` is not a topic name"),
-                );
+        for (field, topics) in [
+            ("logging.failed_login_topics", &l.failed_login_topics),
+            ("logging.rule_topics", &l.rule_topics),
+        ] {
+            for t in topics {
+                if let Some(m) = word_problem(
+                    t,
+                    MAX_TOPIC_CHARS,
+                    "lower-case letters, digits and `-`",
+                    |c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-',
+                ) {
+                    return bad(field, format!("not a topic name: {m}"));
+                }
             }
         }
         if let Some(t) = l
@@ -773,16 +828,10 @@ impl Profile {
                 ),
             );
         }
-        if l.action.is_empty()
-            || !l
-                .action
-                .chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '-')
-        {
-            return bad(
-                "logging.action",
-                format!("`{}` is not an action name", l.action),
-            );
+        if let Some(m) = word_problem(&l.action, MAX_TOPIC_CHARS, "letters, digits and `-`", |c| {
+            c.is_ascii_alphanumeric() || c == '-'
+        }) {
+            return bad("logging.action", format!("not an action name: {m}"));
         }
         Ok(())
     }
@@ -848,19 +897,80 @@ impl Profile {
     }
 }
 
+/// What is wrong with a user or group name, if anything. chrlab accepts RouterOS names made of
+/// ASCII letters, digits, `-`, `_` and `.` that start and end with a letter or digit, at most
+/// [`MAX_NAME_CHARS`] long: a subset of what RouterOS allows (it also allows `#` and `@`, which
+/// chrlab leaves out because they are awkward in `ssh://user@host` targets and URLs).
 fn user_name_problem(name: &str) -> Option<String> {
-    if name.is_empty() {
+    word_problem(
+        name,
+        MAX_NAME_CHARS,
+        "letters, digits, `-`, `_` and `.`",
+        |c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'),
+    )
+}
+
+/// What is wrong with a word that must be 1..=`max` characters from `allowed` (named
+/// `allowed_text`), starting and ending with an ASCII letter or digit.
+fn word_problem(
+    word: &str,
+    max: usize,
+    allowed_text: &str,
+    allowed: impl Fn(char) -> bool,
+) -> Option<String> {
+    let n = word.chars().count();
+    if n == 0 {
         return Some("must not be empty".into());
     }
-    if !name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
-    {
+    if n > max {
+        return Some(format!("must be at most {max} characters, got {n}"));
+    }
+    if !word.chars().all(allowed) {
         return Some(format!(
-            "`{name}` may only contain letters, digits, `-`, `_` and `.`"
+            "`{}` may only contain {allowed_text}",
+            excerpt(word, 40)
+        ));
+    }
+    let alnum = |c: Option<char>| c.is_some_and(|c| c.is_ascii_alphanumeric());
+    if !alnum(word.chars().next()) || !alnum(word.chars().last()) {
+        return Some(format!(
+            "`{word}` must start and end with a letter or digit"
         ));
     }
     None
+}
+
+/// What is wrong with free text (a summary): too long, or holding control characters.
+fn text_problem(text: &str, max: usize) -> Option<String> {
+    let n = text.chars().count();
+    if n > max {
+        return Some(format!("must be at most {max} characters, got {n}"));
+    }
+    if escape(text) != text {
+        return Some(format!(
+            "`{}` contains control characters",
+            excerpt(text, 40)
+        ));
+    }
+    None
+}
+
+/// What a file that is not a regular file is, for an error message.
+fn file_kind(t: std::fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if t.is_dir() {
+        "directory"
+    } else if t.is_fifo() {
+        "FIFO"
+    } else if t.is_char_device() {
+        "character device"
+    } else if t.is_block_device() {
+        "block device"
+    } else if t.is_socket() {
+        "socket"
+    } else {
+        "special file"
+    }
 }
 
 /// 1-based line of byte offset `at`.

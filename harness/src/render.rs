@@ -8,13 +8,20 @@
 //! `admin`, which the applier must run while logged in as the new administrator ([`RunAs::NewAdmin`]).
 //!
 //! Passwords live in [`ScriptLine`] pieces; `Display` and [`Reveal::Redacted`] print them as `***`.
+//!
+//! Every value that comes from the profile or the run goes through [`routeros::quote`] (bare when it
+//! is one safe word, quoted otherwise), so no value can add a command, an argument or a
+//! substitution to the script; [`Profile::validate`] rejects unsafe names before that.
 
 use std::fmt;
 use std::net::IpAddr;
 
+pub use routeros::quote::quote;
+use routeros::quote::value;
 use routeros::version::Channel;
 
 use crate::outcome::Measure;
+use crate::printable::escape;
 use crate::profile::{Cidr, DefaultAdmin, FirewallAction, MGMT_ADDRESS_LIST, Profile, ServiceName};
 use crate::secret::{REDACTED, Secret};
 
@@ -250,7 +257,8 @@ pub fn render(profile: &Profile, ctx: &RenderContext) -> Result<Vec<Step>, Rende
 pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
     let mut s = String::new();
     s.push_str(&format!(
-        "# chrlab hardening script for RouterOS 6 and 7, profile {profile_name}\n"
+        "# chrlab hardening script for RouterOS 6 and 7, profile {}\n",
+        escape(profile_name)
     ));
     s.push_str("# Idempotent: every block can run again without changing anything.\n");
     if reveal == Reveal::Redacted {
@@ -260,9 +268,12 @@ pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
     }
     for step in steps {
         s.push('\n');
+        // A comment runs to the end of the line: keep the description on one.
         s.push_str(&format!(
             "# [{}] {}: {}\n",
-            step.id, step.measure, step.description
+            step.id,
+            step.measure,
+            escape(&step.description)
         ));
         if step.run_as == RunAs::NewAdmin {
             s.push_str(
@@ -276,27 +287,6 @@ pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
         }
         s.push_str(&step.script(reveal));
     }
-    s
-}
-
-/// A RouterOS double-quoted string (escapes `\ " $ ?` and control characters).
-pub fn quote(text: &str) -> String {
-    let mut s = String::with_capacity(text.len() + 2);
-    s.push('"');
-    for c in text.chars() {
-        match c {
-            '\\' => s.push_str("\\\\"),
-            '"' => s.push_str("\\\""),
-            '$' => s.push_str("\\$"),
-            '?' => s.push_str("\\?"),
-            '\n' => s.push_str("\\n"),
-            '\r' => s.push_str("\\r"),
-            '\t' => s.push_str("\\t"),
-            c if c.is_control() => s.push_str(&format!("\\{:02X}", c as u32 & 0xFF)),
-            c => s.push(c),
-        }
-    }
-    s.push('"');
     s
 }
 
@@ -318,7 +308,10 @@ fn update_channel(p: &Profile) -> Step {
         id: "update.channel",
         measure: Measure::Update,
         description: format!("follow the {ch} channel"),
-        lines: lines(&["/system package update".into(), format!("set channel={ch}")]),
+        lines: lines(&[
+            "/system package update".into(),
+            format!("set channel={}", value(ch.as_str())),
+        ]),
         verify: vec![Verify::UpdateChannel(ch)],
         run_as: RunAs::Current,
         after: After::Nothing,
@@ -344,6 +337,7 @@ fn update_install() -> Step {
 fn add_admin(p: &Profile, ctx: &RenderContext) -> Step {
     let u = &p.users;
     let (name, group) = (&u.name, &u.group);
+    let (n, g) = (value(name), value(group));
     let pw = || Piece::Secret(ctx.password.clone());
     Step {
         id: "users.add-admin",
@@ -353,14 +347,14 @@ fn add_admin(p: &Profile, ctx: &RenderContext) -> Step {
             ScriptLine::text("/user"),
             ScriptLine(vec![
                 Piece::Text(format!(
-                    ":if ([:len [find name={name}]] = 0) do={{ add name={name} group={group} password="
+                    ":if ([:len [find name={n}]] = 0) do={{ add name={n} group={g} password="
                 )),
                 pw(),
                 Piece::Text(format!(" comment={} }}", quote(ADMIN_COMMENT))),
             ]),
             ScriptLine(vec![
                 Piece::Text(format!(
-                    "set [find name={name}] group={group} disabled=no password="
+                    "set [find name={n}] group={g} disabled=no password="
                 )),
                 pw(),
             ]),
@@ -379,19 +373,20 @@ fn add_admin(p: &Profile, ctx: &RenderContext) -> Step {
 
 fn address_list(p: &Profile, ctx: &RenderContext, sources: &[Cidr]) -> Step {
     let mut l = vec!["/ip firewall address-list".to_string()];
+    let list = value(MGMT_ADDRESS_LIST);
     let harness = ctx
         .harness_source
         .filter(|_| p.firewall.include_harness_source)
         .map(Cidr::host);
     for c in sources {
-        let addr = c.routeros_form();
+        let addr = value(&c.routeros_form());
         let comment = if Some(*c) == harness {
             HARNESS_SOURCE_COMMENT
         } else {
             MGMT_COMMENT
         };
         l.push(format!(
-            ":if ([:len [find list={MGMT_ADDRESS_LIST} address={addr}]] = 0) do={{ add list={MGMT_ADDRESS_LIST} address={addr} comment={} }}",
+            ":if ([:len [find list={list} address={addr}]] = 0) do={{ add list={list} address={addr} comment={} }}",
             quote(comment)
         ));
     }
@@ -419,19 +414,16 @@ fn address_list(p: &Profile, ctx: &RenderContext, sources: &[Cidr]) -> Step {
 fn filter_rules(p: &Profile) -> Step {
     let ports = p.management_ports();
     let pt = ports_text(&ports);
-    let accept = format!(
-        "chain=input action=accept protocol=tcp dst-port={pt} src-address-list={MGMT_ADDRESS_LIST}"
-    );
+    let (dst, list) = (value(&pt), value(MGMT_ADDRESS_LIST));
+    let accept =
+        format!("chain=input action=accept protocol=tcp dst-port={dst} src-address-list={list}");
     let mut close = format!(
-        "chain=input action={} connection-state=!established,related protocol=tcp dst-port={pt}",
-        p.firewall.action.as_str()
+        "chain=input action={} connection-state=!established,related protocol=tcp dst-port={dst}",
+        value(p.firewall.action.as_str())
     );
     if p.firewall.action == FirewallAction::Reject {
-        let with = p
-            .firewall
-            .reject_with
-            .map_or("icmp-network-unreachable", |r| r.as_str());
-        close.push_str(&format!(" reject-with={with}"));
+        let with = p.firewall.reject_with.unwrap_or_default();
+        close.push_str(&format!(" reject-with={}", value(with.word())));
     }
     let (ac, dc) = (quote(ACCEPT_COMMENT), quote(DROP_COMMENT));
     Step {
@@ -464,7 +456,10 @@ fn filter_rules(p: &Profile) -> Step {
 fn disable_services(p: &Profile) -> Step {
     let mut l = vec!["/ip service".to_string()];
     for s in &p.services.disable {
-        l.push(format!("set [find name={s}] disabled=yes"));
+        l.push(format!(
+            "set [find name={}] disabled=yes",
+            value(s.as_str())
+        ));
     }
     if !p.services.bandwidth_server {
         l.push("/tool bandwidth-server set enabled=no".into());
@@ -493,7 +488,7 @@ fn move_ports(p: &Profile) -> Step {
     let mut l = vec!["/ip service".to_string()];
     let moved: Vec<(ServiceName, u16)> = p.services.ports.iter().map(|(s, n)| (*s, *n)).collect();
     for (s, port) in &moved {
-        l.push(format!("set [find name={s}] port={port}"));
+        l.push(format!("set [find name={}] port={port}", value(s.as_str())));
     }
     Step {
         id: "services.ports",
@@ -516,7 +511,7 @@ fn move_ports(p: &Profile) -> Step {
 fn logging_rule(p: &Profile) -> Step {
     let topics = p.logging.rule_topics.join(",");
     let action = &p.logging.action;
-    let sel = format!("topics={topics} action={action}");
+    let sel = format!("topics={} action={}", value(&topics), value(action));
     Step {
         id: "logging.failed-logins",
         measure: Measure::Logging,
@@ -537,10 +532,11 @@ fn logging_rule(p: &Profile) -> Step {
 
 fn default_admin(p: &Profile) -> Step {
     let u = &p.users;
-    let (old, new, group) = (&u.default_admin_name, &u.name, &u.group);
+    let old = &u.default_admin_name;
+    let (o, n, g) = (value(old), value(&u.name), value(&u.group));
     let action = match u.default_admin {
-        DefaultAdmin::Remove => format!("remove [find name={old}]"),
-        DefaultAdmin::Disable => format!("set [find name={old}] disabled=yes"),
+        DefaultAdmin::Remove => format!("remove [find name={o}]"),
+        DefaultAdmin::Disable => format!("set [find name={o}] disabled=yes"),
     };
     Step {
         id: "users.default-admin",
@@ -555,9 +551,7 @@ fn default_admin(p: &Profile) -> Step {
         lines: lines(&[
             "/user".into(),
             // Guard: never leave the router without the new full administrator.
-            format!(
-                ":if ([:len [find name={new} group={group} disabled=no]] > 0) do={{ {action} }}"
-            ),
+            format!(":if ([:len [find name={n} group={g} disabled=no]] > 0) do={{ {action} }}"),
         ]),
         verify: vec![Verify::DefaultAdminHandled {
             name: old.clone(),
@@ -685,6 +679,25 @@ mod tests {
             password: Secret::new("x"),
         };
         assert_eq!(render(&p, &c), Err(RenderError::NoAllowedSource));
+    }
+
+    #[test]
+    fn comment_lines_stay_one_line() {
+        let mut steps = render(&Profile::baseline(), &ctx()).unwrap();
+        steps[0].description = "x\n/user add name=evil group=full".into();
+        let text = script(
+            &steps,
+            "p.toml\n/system reset-configuration",
+            Reveal::Redacted,
+        );
+        let commands = routeros::cli::parse(&text).unwrap();
+        let clean = script(
+            &render(&Profile::baseline(), &ctx()).unwrap(),
+            "p.toml",
+            Reveal::Redacted,
+        );
+        assert_eq!(commands.len(), routeros::cli::parse(&clean).unwrap().len());
+        assert!(text.contains("x\\n/user add"), "{text}");
     }
 
     #[test]

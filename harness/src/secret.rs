@@ -44,7 +44,7 @@ impl Secret {
     /// trigger terminal help (`?`) or variable expansion (`$`).
     pub fn generate(policy: &PasswordPolicy) -> Secret {
         let mut rng = rand::rng();
-        let length = (policy.min_length as usize).max(GENERATED_LENGTH);
+        let length = (policy.min_length.min(MAX_POLICY_LENGTH) as usize).max(GENERATED_LENGTH);
         let mut chars: Vec<char> = Vec::with_capacity(length);
         // One character of every required class first, then any class, then shuffle.
         for class in &policy.require {
@@ -97,6 +97,12 @@ pub const SAFE_SYMBOLS: &str = "!#%*+-.:=@_~";
 
 /// The shortest minimum length a profile may set.
 pub const MIN_POLICY_LENGTH: u32 = 12;
+
+/// The longest minimum length a profile may set, and the longest password it may give.
+/// RouterOS documents no maximum password length (its `minimum-password-length` setting takes
+/// 0..4294967295, [DOC authentication-authorization-accounting/user.md]); 128 is chrlab's own
+/// bound, so a typo cannot make the generator build a gigabyte password.
+pub const MAX_POLICY_LENGTH: u32 = 128;
 
 /// A class of characters a password policy can require.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -186,6 +192,14 @@ pub enum PolicyViolation {
     /// A required class is missing.
     #[error("password has no {0} character")]
     MissingClass(CharClass),
+    /// Longer than [`MAX_POLICY_LENGTH`].
+    #[error("password has {actual} characters, at most {max} are accepted")]
+    TooLong {
+        /// Characters in the password.
+        actual: usize,
+        /// The bound.
+        max: u32,
+    },
     /// Characters RouterOS or a terminal would mangle.
     #[error("password contains a space or control character")]
     Unprintable,
@@ -203,6 +217,12 @@ impl PasswordPolicy {
             return Err(PolicyViolation::Unprintable);
         }
         let actual = text.chars().count();
+        if actual > MAX_POLICY_LENGTH as usize {
+            return Err(PolicyViolation::TooLong {
+                actual,
+                max: MAX_POLICY_LENGTH,
+            });
+        }
         if actual < self.min_length as usize {
             return Err(PolicyViolation::TooShort {
                 actual,

@@ -3,6 +3,7 @@
 //! The parser knows the syntax only (words, `name=value`, quoting, `[ ]` substitution, `{ }` blocks,
 //! `$variables`, `where` conditions). Which words are menus and which are commands is decided by the
 //! caller, which knows the menu tree. Parsing never panics; errors carry the line and column RouterOS prints.
+//! Writing a value so that this parser reads it back is [`crate::quote`].
 //!
 //! ```
 //! use routeros::cli::{parse, Word};

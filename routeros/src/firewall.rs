@@ -175,23 +175,42 @@ impl fmt::Display for Action {
     }
 }
 
-/// The reply of `action=reject`. RouterOS's default is `icmp-network-unreachable` (INFERENCE: the old
-/// MikroTik wiki as quoted by a third-party Ansible module, `reject_with: default: icmp-network-unreachable`;
-/// the current manual lists the values without a default).
+/// The reply of `action=reject` (`reject-with=`): the one list of these words, used by the
+/// harness's profile and by the simulator's firewall.
+///
+/// The eight values are those of the RouterOS 7 manual, `/ip firewall filter` `reject-with`
+/// ([DOC cli-reference/ip/firewall/filter.md]): `icmp-network-unreachable`, `icmp-host-unreachable`,
+/// `icmp-protocol-unreachable`, `icmp-port-unreachable`, `icmp-net-prohibited` (type 3 code 9; note
+/// *net*, not *network*), `icmp-host-prohibited`, `tcp-reset`, `icmp-admin-prohibited`. Third-party
+/// RouterOS scripts use the same spellings (`reject-with=icmp-net-prohibited`). No v6 capture lists
+/// them; that the v6 set is the same is an assumption (UNVERIFIED). `/ipv6 firewall filter` has its own
+/// set (`icmp-no-route`, `icmp-address-unreachable`, …), not modelled here.
+///
+/// RouterOS's default is `icmp-network-unreachable` (INFERENCE: the old MikroTik wiki as quoted by a
+/// third-party Ansible module, `reject_with: default: icmp-network-unreachable`; the current manual
+/// lists the values without a default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum RejectWith {
+    /// ICMP type 3 code 0.
     #[default]
     IcmpNetworkUnreachable,
+    /// ICMP type 3 code 1.
     IcmpHostUnreachable,
+    /// ICMP type 3 code 2.
     IcmpProtocolUnreachable,
+    /// ICMP type 3 code 3.
     IcmpPortUnreachable,
+    /// ICMP type 3 code 9.
     IcmpNetProhibited,
+    /// ICMP type 3 code 10.
     IcmpHostProhibited,
+    /// ICMP type 3 code 13.
     IcmpAdminProhibited,
+    /// A TCP RST (TCP packets only).
     TcpReset,
 }
 
-const REJECT_WITH: &[(&str, RejectWith)] = &[
+const REJECT_WITH: [(&str, RejectWith); 8] = [
     (
         "icmp-network-unreachable",
         RejectWith::IcmpNetworkUnreachable,
@@ -208,13 +227,40 @@ const REJECT_WITH: &[(&str, RejectWith)] = &[
     ("tcp-reset", RejectWith::TcpReset),
 ];
 
+/// Every `reject-with` word, in the manual's order.
+pub const REJECT_WITH_WORDS: [&str; 8] = {
+    let mut words = [""; 8];
+    let mut i = 0;
+    while i < REJECT_WITH.len() {
+        words[i] = REJECT_WITH[i].0;
+        i += 1;
+    }
+    words
+};
+
 impl RejectWith {
+    /// Every value, in the manual's order.
+    pub const ALL: [RejectWith; 8] = {
+        let mut all = [RejectWith::TcpReset; 8];
+        let mut i = 0;
+        while i < REJECT_WITH.len() {
+            all[i] = REJECT_WITH[i].1;
+            i += 1;
+        }
+        all
+    };
+
     /// The RouterOS word.
     pub fn word(self) -> &'static str {
         REJECT_WITH
             .iter()
             .find(|(_, r)| *r == self)
             .map_or("icmp-network-unreachable", |(w, _)| w)
+    }
+
+    /// The RouterOS word (the same as [`RejectWith::word`]).
+    pub fn as_str(self) -> &'static str {
+        self.word()
     }
 }
 
@@ -232,6 +278,18 @@ impl FromStr for RejectWith {
 impl fmt::Display for RejectWith {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.word())
+    }
+}
+
+impl serde::Serialize for RejectWith {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.word())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for RejectWith {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        crate::word::deserialize_word(d, &REJECT_WITH_WORDS, "a reject-with word")
     }
 }
 
@@ -1014,10 +1072,27 @@ mod tests {
 
     #[test]
     fn every_reject_with_round_trips() {
-        for (word, value) in REJECT_WITH {
+        for (word, value) in REJECT_WITH.iter() {
             assert_eq!(word.parse::<RejectWith>(), Ok(*value));
             assert_eq!(value.to_string(), *word);
         }
+        // The manual's eight words ([DOC cli-reference/ip/firewall/filter.md]), no more.
+        let mut manual = [
+            "icmp-network-unreachable",
+            "icmp-host-unreachable",
+            "icmp-protocol-unreachable",
+            "icmp-port-unreachable",
+            "icmp-net-prohibited",
+            "icmp-host-prohibited",
+            "tcp-reset",
+            "icmp-admin-prohibited",
+        ];
+        let mut ours = REJECT_WITH_WORDS;
+        manual.sort_unstable();
+        ours.sort_unstable();
+        assert_eq!(ours, manual);
+        assert_eq!(RejectWith::ALL.map(RejectWith::word), REJECT_WITH_WORDS);
+        assert!("icmp-network-prohibited".parse::<RejectWith>().is_err());
         for (word, value) in ACTIONS {
             assert_eq!(word.parse::<Action>(), Ok(*value));
         }

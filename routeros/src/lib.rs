@@ -3,7 +3,11 @@
 pub mod api;
 pub mod cli;
 pub mod firewall;
+pub mod login;
 pub mod model;
 pub mod print;
+pub mod quote;
+pub mod service;
 pub mod telnet;
 pub mod version;
+mod word;

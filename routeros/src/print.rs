@@ -512,7 +512,9 @@ pub fn table_with(style: Style, t: &Table, color: bool) -> String {
     out
 }
 
-/// Quotes a string value the way `print detail` does.
+/// Quotes a string value the way `print detail` displays it (only `"` and `\` escaped, as in the
+/// captures). This is display output, not input: a value written into a script or an `/export`
+/// goes through [`crate::quote`], which also escapes `$`, `?` and control characters.
 pub fn quote(s: &str) -> String {
     let mut q = String::with_capacity(s.len() + 2);
     q.push('"');

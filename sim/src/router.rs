@@ -14,6 +14,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
+use routeros::login::Via as LogVia;
+use routeros::service::ServiceName;
 use routeros::version::Version;
 use tokio::sync::{broadcast, watch};
 
@@ -111,29 +113,39 @@ pub enum Via {
 impl Via {
     /// The word log lines use: `ssh telnet ftp web rest-api api winbox local`.
     pub fn word(self) -> &'static str {
+        self.log_via().as_str()
+    }
+
+    /// How the log names this login ([`routeros::login::Via`]).
+    pub fn log_via(self) -> LogVia {
         match self {
-            Via::Ssh => "ssh",
-            Via::Telnet => "telnet",
-            Via::Ftp => "ftp",
-            Via::Web | Via::WebSsl => "web",
-            Via::RestApi | Via::RestApiSsl => "rest-api",
-            Via::Api | Via::ApiSsl => "api",
-            Via::Winbox => "winbox",
-            Via::Local => "local",
+            Via::Ssh => LogVia::Ssh,
+            Via::Telnet => LogVia::Telnet,
+            Via::Ftp => LogVia::Ftp,
+            Via::Web | Via::WebSsl => LogVia::Web,
+            Via::RestApi | Via::RestApiSsl => LogVia::RestApi,
+            Via::Api | Via::ApiSsl => LogVia::Api,
+            Via::Winbox => LogVia::Winbox,
+            Via::Local => LogVia::Local,
         }
     }
 
     /// The `/ip service` whose `address=` restricts this login.
     pub fn service(self) -> Option<&'static str> {
+        self.service_name().map(ServiceName::as_str)
+    }
+
+    /// The `/ip service` that carries this login (`None` for the console).
+    pub fn service_name(self) -> Option<ServiceName> {
         Some(match self {
-            Via::Ssh => "ssh",
-            Via::Telnet => "telnet",
-            Via::Ftp => "ftp",
-            Via::Web | Via::RestApi => "www",
-            Via::WebSsl | Via::RestApiSsl => "www-ssl",
-            Via::Api => "api",
-            Via::ApiSsl => "api-ssl",
-            Via::Winbox => "winbox",
+            Via::Ssh => ServiceName::Ssh,
+            Via::Telnet => ServiceName::Telnet,
+            Via::Ftp => ServiceName::Ftp,
+            Via::Web | Via::RestApi => ServiceName::Www,
+            Via::WebSsl | Via::RestApiSsl => ServiceName::WwwSsl,
+            Via::Api => ServiceName::Api,
+            Via::ApiSsl => ServiceName::ApiSsl,
+            Via::Winbox => ServiceName::Winbox,
             Via::Local => return None,
         })
     }
@@ -387,7 +399,7 @@ impl Router {
         from: Option<IpAddr>,
     ) -> Result<Session, LoginError> {
         let lv = LoginVia {
-            word: via.word(),
+            word: via.log_via(),
             policy: via.policy(),
             service: via.service(),
             rest: via.is_rest(),

@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use chrlab::cli::{Cli, Command, RenderArgs};
 use chrlab::outcome::Exit;
+use chrlab::printable::escape;
 use chrlab::profile::Profile;
 use chrlab::render::{RenderContext, Reveal, render, script};
 use chrlab::report::{Destination, TerminalStyle, render_terminal, write_reports};
@@ -116,13 +117,16 @@ fn run_failed(e: chrlab::run::RunError) -> Exit {
     let account = e.account().map(str::to_string);
     fail(code, &anyhow::Error::from(e));
     if let Some(account) = account {
-        eprint!("{account}");
+        for line in account.lines() {
+            eprintln!("{}", escape(line));
+        }
     }
     code
 }
 
+/// Prints the error chain with control characters escaped (it may quote the profile or the router).
 fn fail(code: Exit, e: &anyhow::Error) -> Exit {
-    eprintln!("error: {e:#}");
+    eprintln!("error: {}", escape(&format!("{e:#}")));
     code
 }
 

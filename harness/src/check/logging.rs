@@ -96,13 +96,11 @@ fn failed_logins(profile: &Profile, obs: &Observation) -> CheckResult {
     // count, so lines an earlier audit caused prove nothing.
     let mut expected: BTreeMap<String, usize> = BTreeMap::new();
     for (service, user) in &obs.provoked {
-        *expected.entry(line(user, from, service.via())).or_default() += 1;
+        *expected.entry(line(user, from, service)).or_default() += 1;
     }
     for g in &obs.guesses {
         if g.role == Role::Trusted && g.attempt == LoginAttempt::Refused {
-            *expected
-                .entry(line(&g.user, from, g.service.via()))
-                .or_default() += 1;
+            *expected.entry(line(&g.user, from, &g.service)).or_default() += 1;
         }
     }
     if expected.is_empty() {
@@ -144,6 +142,6 @@ fn failed_logins(profile: &Profile, obs: &Observation) -> CheckResult {
 }
 
 /// The line RouterOS logs for a failed network login (FACTS §4.1).
-fn line(user: &str, from: std::net::IpAddr, via: &str) -> String {
-    format!("login failure for user {user} from {from} via {via}")
+fn line(user: &str, from: std::net::IpAddr, service: &crate::operator::LoginService) -> String {
+    routeros::login::failure_message(user, Some(from), service.log_via())
 }

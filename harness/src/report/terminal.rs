@@ -1,6 +1,7 @@
 use std::fmt::Write as _;
 
 use crate::outcome::{Outcome, RunReport};
+use crate::printable::escape;
 
 /// How the terminal report looks.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -30,6 +31,10 @@ const RESET: &str = "\x1b[0m";
 /// The human report: a header, then measure → check → PASS/FAIL/SKIP with the reason,
 /// evidence under failures (under everything when verbose), and the summary line
 /// `N passed, N failed, N skipped`.
+///
+/// Every text that came from the profile or the router (router name and version, titles, reasons,
+/// evidence) is [`escape`]d, so an ESC or a newline in it prints as `\x1b` or `\n` instead of
+/// reaching the terminal.
 pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
     let r = report.redacted();
     let paint = |code: &str, text: &str| {
@@ -44,12 +49,12 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
     let _ = writeln!(
         out,
         "chrlab: {} (RouterOS {}), profile {}",
-        r.router,
-        version,
-        r.profile.display()
+        escape(&r.router),
+        escape(version),
+        escape(&r.profile.display().to_string())
     );
     if let Some(way) = &r.readback {
-        let _ = writeln!(out, "configuration read back over {way}");
+        let _ = writeln!(out, "configuration read back over {}", escape(way));
     }
     if let Some(data) = &r.cve_data {
         let _ = writeln!(out, "CVE data: {data}");
@@ -63,13 +68,13 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
                 Outcome::Fail(_) => paint(RED, "FAIL"),
                 Outcome::Skip(_) => paint(YELLOW, "SKIP"),
             };
-            let _ = writeln!(out, "  {label}  {} [{}]", c.title, c.id);
+            let _ = writeln!(out, "  {label}  {} [{}]", escape(&c.title), escape(&c.id));
             if let Some(reason) = c.outcome.reason() {
-                let _ = writeln!(out, "        {reason}");
+                let _ = writeln!(out, "        {}", escape(reason));
             }
             if style.verbose || c.outcome.is_fail() {
                 for e in &c.evidence {
-                    let _ = writeln!(out, "        | {e}");
+                    let _ = writeln!(out, "        | {}", escape(e));
                 }
             }
         }
@@ -97,4 +102,45 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
     };
     let _ = writeln!(out, "{}", paint(code, &summary));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::outcome::{CheckResult, Measure};
+
+    #[test]
+    fn control_characters_from_the_router_print_escaped() {
+        let mut r = RunReport::new("sim:7.23.7\x1b]0;owned\x07", "profiles/\x1b[2Jx.toml");
+        r.version = Some("7.23.7\r".into());
+        r.push(
+            CheckResult::new(
+                Measure::Logging,
+                "logging.failed-login-recorded",
+                "title\x1b[31m",
+                Outcome::Fail("reason\nforged line".into()),
+            )
+            .with_evidence("login failure for user \x1b[2Jroot from 192.0.2.66 via ssh"),
+        );
+        for color in [false, true] {
+            let out = render_terminal(
+                &r,
+                TerminalStyle {
+                    color,
+                    verbose: true,
+                },
+            );
+            let without_ours = [RED, GREEN, YELLOW, BOLD, RESET]
+                .iter()
+                .fold(out.clone(), |t, code| t.replace(code, ""));
+            assert!(!without_ours.contains('\x1b'), "raw ESC in\n{out}");
+            assert!(!without_ours.contains('\x07') && !without_ours.contains('\r'));
+            assert!(
+                out.contains("| login failure for user \\x1b[2Jroot from 192.0.2.66 via ssh"),
+                "{out}"
+            );
+            assert!(out.contains("reason\\nforged line"), "{out}");
+            assert!(out.contains("sim:7.23.7\\x1b]0;owned\\x07"), "{out}");
+        }
+    }
 }

@@ -4,6 +4,7 @@
 
 use std::collections::BTreeMap;
 
+use routeros::service::ServiceName;
 use routeros::version::Version;
 
 use super::menu::{Item, Table};
@@ -298,38 +299,37 @@ fn service(v: Ver) -> MenuDef {
     }
 }
 
-/// The eight services of a fresh router, in `.id` order (telnet is `*0`).
+/// The eight services of a fresh router, in `.id` order (telnet is `*0`): the factory table of
+/// [`routeros::service`].
 fn service_items(v: Ver) -> Vec<Item> {
-    let names = [
-        ("telnet", "23", false, false),
-        ("ftp", "21", false, false),
-        ("www", "80", false, false),
-        ("ssh", "22", false, false),
-        ("www-ssl", "443", true, true),
-        ("api", "8728", false, false),
-        ("winbox", "8291", false, false),
-        ("api-ssl", "8729", true, false),
-    ];
-    names
+    ServiceName::ALL
         .iter()
         .enumerate()
-        .map(|(i, (name, port, tls, off))| {
+        .map(|(i, svc)| {
+            let (name, port) = (svc.as_str(), svc.default_port().to_string());
             let mut it = Item::new(
                 i as u32,
                 &[
                     ("name", name),
-                    ("port", port),
+                    ("port", &port),
                     ("address", ""),
-                    ("disabled", if *off { "yes" } else { "no" }),
+                    (
+                        "disabled",
+                        if svc.disabled_by_default() {
+                            "yes"
+                        } else {
+                            "no"
+                        },
+                    ),
                     ("invalid", "no"),
                 ],
             );
-            if *tls {
+            if svc.is_tls() {
                 it.set("certificate", "none");
                 it.set("tls-version", "any");
             }
             // 7.9.2 prints an empty VRF cell for ftp (capture); 7.2x prints main.
-            if v.v7() && (*name != "ftp" || v.new_service_layout()) {
+            if v.v7() && (*svc != ServiceName::Ftp || v.new_service_layout()) {
                 it.set("vrf", "main");
             }
             if v.new_service_layout() {

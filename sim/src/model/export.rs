@@ -160,29 +160,5 @@ fn changed_props(def: &MenuDef, item: &Item, base: Option<&Item>, opts: Options)
     out
 }
 
-/// Quotes a value when the command language needs it.
-pub fn quote(v: &str) -> String {
-    let plain = !v.is_empty()
-        && v.chars().all(|c| {
-            c.is_ascii_alphanumeric()
-                || matches!(c, '.' | ',' | '-' | '_' | '/' | ':' | '*' | '!' | '@')
-        });
-    if plain {
-        return v.to_string();
-    }
-    let mut q = String::from("\"");
-    for c in v.chars() {
-        match c {
-            '"' | '\\' | '$' | '?' => {
-                q.push('\\');
-                q.push(c);
-            }
-            '\n' => q.push_str("\\n"),
-            '\r' => q.push_str("\\r"),
-            '\t' => q.push_str("\\t"),
-            c => q.push(c),
-        }
-    }
-    q.push('"');
-    q
-}
+/// Quotes a value when the command language needs it (the one quoting of [`routeros::quote`]).
+pub use routeros::quote::value as quote;

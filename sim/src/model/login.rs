@@ -2,6 +2,10 @@
 
 use std::net::IpAddr;
 
+use routeros::login::{
+    ACCOUNT_TOPICS, Direction, FAILURE_TOPICS, Via, account_message, failure_message,
+};
+
 use super::ExecError;
 use super::log;
 use super::schema::addr_allowed;
@@ -58,11 +62,8 @@ impl State {
             Some(_) => None,
         };
         let (Some(u), None) = (user, refusal) else {
-            let msg = match from {
-                Some(ip) => format!("login failure for user {name} from {ip} via {}", via.word),
-                None => format!("login failure for user {name} via {}", via.word),
-            };
-            self.log("system,error,critical", &msg);
+            let msg = failure_message(name, from, via.word);
+            self.log(FAILURE_TOPICS, &msg);
             return Err(refusal.unwrap_or(LoginRefusal::BadCredentials));
         };
         let group = u.get("group").unwrap_or("").to_string();
@@ -77,7 +78,7 @@ impl State {
             id: self.next_session,
             user: name.to_string(),
             group,
-            via: via.word,
+            via: via.word.as_str(),
             from,
             at: now,
             previous_login,
@@ -88,19 +89,19 @@ impl State {
             if !self.rest_logged.contains(&key) {
                 self.rest_logged.push(key);
                 self.log(
-                    "system,info,account",
-                    &logged_line(name, "in", from, via.word),
+                    ACCOUNT_TOPICS,
+                    &account_message(name, Direction::In, from, via.word),
                 );
                 self.log(
-                    "system,info,account",
-                    &format!("user {name} logged in via api"),
+                    ACCOUNT_TOPICS,
+                    &account_message(name, Direction::In, None, Via::Api),
                 );
             }
             return Ok(rec);
         }
         self.log(
-            "system,info,account",
-            &logged_line(name, "in", from, via.word),
+            ACCOUNT_TOPICS,
+            &account_message(name, Direction::In, from, via.word),
         );
         if let Some(item) = self.tables.get_mut("user").and_then(|t| t.by_id_mut(u.id)) {
             item.set("last-logged-in", &log::full_date(self.ver, now));
@@ -119,9 +120,10 @@ impl State {
     pub fn logout(&mut self, id: u32) {
         if let Some(pos) = self.sessions.iter().position(|s| s.id == id) {
             let s = self.sessions.remove(pos);
+            let via = s.via.parse().unwrap_or(Via::Local);
             self.log(
-                "system,info,account",
-                &logged_line(&s.user, "out", s.from, s.via),
+                ACCOUNT_TOPICS,
+                &account_message(&s.user, Direction::Out, s.from, via),
             );
         }
     }
@@ -164,12 +166,5 @@ impl State {
             .iter()
             .find(|u| u.get("name") == Some(user))
             .is_some_and(|u| u.get("password").unwrap_or("") == password)
-    }
-}
-
-fn logged_line(name: &str, dir: &str, from: Option<IpAddr>, via: &str) -> String {
-    match from {
-        Some(ip) => format!("user {name} logged {dir} from {ip} via {via}"),
-        None => format!("user {name} logged {dir} via {via}"),
     }
 }

@@ -47,7 +47,8 @@ pub struct SessionRec {
 /// How a login arrives: the word logs use, the policy it needs, the service whose `address=` applies.
 #[derive(Debug, Clone, Copy)]
 pub struct LoginVia {
-    pub word: &'static str,
+    /// The word log lines use after `via`.
+    pub word: routeros::login::Via,
     pub policy: &'static str,
     pub service: Option<&'static str>,
     /// REST: logged once per user and address, never logged out, `last-logged-in` untouched.
