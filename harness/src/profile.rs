@@ -259,19 +259,54 @@ pub struct Cidr {
     prefix: u8,
 }
 
+/// Why a text is not a prefix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CidrError {
+    /// The prefix length is longer than the address.
+    #[error("prefix length {prefix} is longer than {max}")]
+    TooLong {
+        /// The length given.
+        prefix: u8,
+        /// 32 or 128.
+        max: u8,
+    },
+    /// Bits beyond the prefix are set.
+    #[error("{addr}/{prefix} has host bits set (the network is {network}/{prefix})")]
+    HostBits {
+        /// The address given.
+        addr: IpAddr,
+        /// The length given.
+        prefix: u8,
+        /// The network it would be.
+        network: IpAddr,
+    },
+    /// The length after `/` is not a number.
+    #[error("bad prefix length `{length}` in `{text}`")]
+    BadLength {
+        /// The length text.
+        length: String,
+        /// The whole text.
+        text: String,
+    },
+    /// The address is not an IP address.
+    #[error("`{0}` is not an IP address or prefix")]
+    NotAnAddress(String),
+}
+
 impl Cidr {
     /// A prefix; host bits must be zero.
-    pub fn new(addr: IpAddr, prefix: u8) -> Result<Cidr, String> {
+    pub fn new(addr: IpAddr, prefix: u8) -> Result<Cidr, CidrError> {
         let max = if addr.is_ipv4() { 32 } else { 128 };
         if prefix > max {
-            return Err(format!("prefix length {prefix} is longer than {max}"));
+            return Err(CidrError::TooLong { prefix, max });
         }
         let c = Cidr { addr, prefix };
         if c.network() != addr {
-            return Err(format!(
-                "{addr}/{prefix} has host bits set (the network is {}/{prefix})",
-                c.network()
-            ));
+            return Err(CidrError::HostBits {
+                addr,
+                prefix,
+                network: c.network(),
+            });
         }
         Ok(c)
     }
@@ -348,21 +383,22 @@ impl fmt::Display for Cidr {
 }
 
 impl FromStr for Cidr {
-    type Err = String;
+    type Err = CidrError;
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         let s = s.trim();
         let (addr_text, prefix) = match s.split_once('/') {
             Some((a, p)) => {
-                let p: u8 = p
-                    .parse()
-                    .map_err(|_| format!("bad prefix length `{p}` in `{s}`"))?;
+                let p: u8 = p.parse().map_err(|_| CidrError::BadLength {
+                    length: p.to_string(),
+                    text: s.to_string(),
+                })?;
                 (a, Some(p))
             }
             None => (s, None),
         };
         let addr: IpAddr = addr_text
             .parse()
-            .map_err(|_| format!("`{s}` is not an IP address or prefix"))?;
+            .map_err(|_| CidrError::NotAnAddress(s.to_string()))?;
         match prefix {
             None => Ok(Cidr::host(addr)),
             Some(p) => Cidr::new(addr, p),
@@ -1136,6 +1172,7 @@ mod tests {
             "192.0.2.1/24"
                 .parse::<Cidr>()
                 .unwrap_err()
+                .to_string()
                 .contains("host bits")
         );
         assert!("192.0.2.0/33".parse::<Cidr>().is_err());
