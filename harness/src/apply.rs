@@ -27,6 +27,8 @@ pub enum ApplyError {
     Step { step: &'static str, detail: String },
     #[error("the lab has no trusted vantage to apply from")]
     NoTrustedVantage,
+    #[error("settle the lab: {0}")]
+    Settle(#[source] crate::lab::LabError),
 }
 
 /// What one applied step did.
@@ -96,7 +98,7 @@ pub async fn apply(
             }
             After::Reboot => tracing::info!(step = step.id, "nothing to install: no reboot"),
         }
-        lab.settle().await;
+        lab.settle().await.map_err(ApplyError::Settle)?;
         applied.push(AppliedStep {
             id: step.id,
             description: step.description.clone(),

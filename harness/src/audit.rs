@@ -43,7 +43,7 @@ pub async fn audit(
     } else {
         Vec::new()
     };
-    lab.settle().await;
+    lab.settle().await.map_err(ApplyError::Settle)?;
     let started = Instant::now();
     let observation = check::observe(lab, profile).await;
     tracing::info!(elapsed = ?started.elapsed(), "observed the router");

@@ -25,6 +25,10 @@ pub const DEFAULT_VERSION: &str = "7.23.7";
 /// The version its simulated upgrade server offers, so the update measure can be applied.
 pub const DEFAULT_LATEST: &str = "7.24.4";
 
+/// How long [`SimLab::settle`] waits for the simulator to follow its configuration: far more
+/// than it takes on a loaded machine; it only bounds a failure.
+pub const SETTLE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// How to build a simulator lab.
 #[derive(Debug, Clone)]
 pub struct SimLabConfig {
@@ -36,6 +40,9 @@ pub struct SimLabConfig {
     pub identity: Option<String>,
     /// Where the router keeps its state across restarts (`None`: in memory).
     pub state_dir: Option<PathBuf>,
+    /// How long the simulator's listeners take to follow a change of `/ip service`
+    /// ([`RouterConfig::listener_delay`]; 0 by default, tests stand in for a loaded machine).
+    pub listener_delay: std::time::Duration,
 }
 
 impl Default for SimLabConfig {
@@ -45,6 +52,7 @@ impl Default for SimLabConfig {
             latest_version: Version::parse(DEFAULT_LATEST).ok(),
             identity: None,
             state_dir: None,
+            listener_delay: std::time::Duration::ZERO,
         }
     }
 }
@@ -74,6 +82,7 @@ impl SimLab {
             latest_version: config.latest_version,
             state_dir: config.state_dir.clone(),
             firewall_enforced: true,
+            listener_delay: config.listener_delay,
             ..factory
         };
         let opts = SimOptions {
@@ -115,12 +124,37 @@ impl SimLab {
         &self.router
     }
 
-    /// Waits until the router's firewall configuration is in force in the kernel.
-    pub async fn settle(&self) {
-        if let Some(e) = &self.enforcer
-            && let Err(err) = e.settled().await
-        {
-            tracing::warn!(error = %err, "the simulator's firewall is not in force");
+    /// The router's network namespace (where its listeners bind), for tests that put something
+    /// else there.
+    pub fn router_namespace(&self) -> Option<&chrlab_sim::netns::NetnsFd> {
+        self.net.as_ref().map(|n| &n.router_ns)
+    }
+
+    /// Waits until the router has done what it was told: its listeners follow `/ip service` as
+    /// it is now and its firewall configuration is in force in the kernel. Gives up after
+    /// [`SETTLE_DEADLINE`] and names what did not settle.
+    pub async fn settle(&self) -> Result<(), LabError> {
+        let listeners = self.router.settled(SETTLE_DEADLINE);
+        let firewall = async {
+            match &self.enforcer {
+                Some(e) => match tokio::time::timeout(SETTLE_DEADLINE, e.settled()).await {
+                    Ok(done) => done.map_err(|e| format!("the firewall is not in force: {e}")),
+                    Err(_) => Err(format!(
+                        "the firewall was not in force within {SETTLE_DEADLINE:?}"
+                    )),
+                },
+                None => Ok(()),
+            }
+        };
+        let (listeners, firewall) = futures::join!(listeners, firewall);
+        let problems: Vec<String> = [listeners.map_err(|e| e.to_string()), firewall]
+            .into_iter()
+            .filter_map(Result::err)
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(LabError::Unsettled(problems.join("; ")))
         }
     }
 
@@ -214,8 +248,8 @@ impl Lab for SimLab {
         }
     }
 
-    async fn settle(&self) {
-        SimLab::settle(self).await;
+    async fn settle(&self) -> Result<(), LabError> {
+        SimLab::settle(self).await
     }
 
     async fn shutdown(self: Box<Self>) {

@@ -48,6 +48,8 @@ pub enum LabError {
     Unreachable { target: String, detail: String },
     #[error("parse target `{target}`: {detail}")]
     Target { target: String, detail: String },
+    #[error("the router has not done what it was told: {0}")]
+    Unsettled(String),
 }
 
 /// How long a router may take to go down after being told to reboot, and to boot again.
@@ -90,9 +92,12 @@ pub trait Lab: Send + Sync {
     fn limitations(&self) -> Vec<String> {
         Vec::new()
     }
-    /// Waits until configuration just changed is in force (a simulator applies its firewall to
-    /// the kernel a moment after the command returns; a real router needs no wait).
-    async fn settle(&self) {}
+    /// Waits until configuration just changed is in force (a simulator opens its listeners and
+    /// applies its firewall to the kernel a moment after the command returns; a real router
+    /// needs no wait); an error names what did not settle in time.
+    async fn settle(&self) -> Result<(), LabError> {
+        Ok(())
+    }
     /// Stops everything the lab started.
     async fn shutdown(self: Box<Self>);
 }
