@@ -16,7 +16,7 @@ use crate::probe::{Identity, probe_tcp};
 use crate::profile::Profile;
 use crate::render::{After, RenderContext, Reveal, RunAs, Step, render};
 use crate::secret::Secret;
-use routeros::model::{PackageUpdate, UpdateStatus};
+use routeros::model::UpdateStatus;
 
 /// Why applying stopped.
 #[derive(Debug, thiserror::Error)]
@@ -181,15 +181,10 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// Whether the router reports a newer version than it runs (after checking for one).
 async fn update_pending(op: &Operator<'_>) -> bool {
-    if op.check_for_updates(Role::Trusted).await.is_err() {
-        return false;
-    }
-    let Ok(rows) = op.rows(Role::Trusted, "/system/package/update").await else {
-        return false;
-    };
-    rows.first()
-        .and_then(|row| PackageUpdate::from_props(row).ok())
-        .is_some_and(|u| u.status_kind() == UpdateStatus::NewVersionAvailable)
+    op.check_for_updates(Role::Trusted).await.is_ok_and(|c| {
+        c.verdict()
+            .is_some_and(|u| u.status_kind() == UpdateStatus::NewVersionAvailable)
+    })
 }
 
 /// Waits until ssh stops answering: the router has begun to reboot.

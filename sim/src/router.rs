@@ -21,6 +21,7 @@ use crate::model::state::{LoginRefusal, LoginVia, Persisted, State, rule_props};
 use crate::model::{api, rest, update};
 
 pub use crate::model::terminal::{Terminal, TerminalOpts};
+pub use crate::model::update::CheckFailure;
 
 /// How the simulated router starts.
 #[derive(Debug, Clone)]
@@ -30,8 +31,17 @@ pub struct RouterConfig {
     pub identity: String,
     /// Where the state file lives; `None` keeps everything in memory.
     pub state_dir: Option<PathBuf>,
-    /// What `check-for-updates` finds; `None` = offline.
+    /// What `check-for-updates` finds on v7 (and on v6, when it is a v6 release); `None` =
+    /// offline (`ERROR: could not resolve dns name`). A v6 router on the `upgrade` channel is
+    /// offered 7.12.1 whatever this says.
     pub latest_version: Option<Version>,
+    /// Set: every update check ends in this error (`latest-version` keeps what an earlier
+    /// check found). [`Router::set_update_failure`] changes it on a running router.
+    pub update_failure: Option<CheckFailure>,
+    /// How long `check-for-updates` takes from the command to the verdict (a real router:
+    /// seconds; scripts wait 3–15 s). The simulator's default is 100 ms, so a harness meets
+    /// the intermediate states without slowing its tests.
+    pub update_check_time: Duration,
     /// Whether a firewall enforcer programs `/ip firewall filter` into the kernel (shown in `/system resource`).
     pub firewall_enforced: bool,
     /// How many NICs the machine has: `/interface` lists `ether1`..`ether<n>` (a CHR names its
@@ -55,6 +65,8 @@ impl Default for RouterConfig {
             identity: "CHR".into(),
             state_dir: None,
             latest_version: None,
+            update_failure: None,
+            update_check_time: Duration::from_millis(100),
             firewall_enforced: false,
             ethernets: 1,
             boot_time: Duration::from_millis(300),
@@ -323,6 +335,8 @@ impl Router {
             _ => State::new(cfg.version, &cfg.identity),
         };
         state.latest_version = cfg.latest_version;
+        state.update_failure = cfg.update_failure.clone();
+        state.check_time = cfg.update_check_time;
         state.firewall_enforced = cfg.firewall_enforced;
         state.add_ethernets(cfg.ethernets);
         if let Some(path) = &state_file {
@@ -357,6 +371,8 @@ impl Router {
     /// ([`Router::defer_reboots`]): then the router only turns [`Power::Rebooting`].
     pub(crate) fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let mut st = self.lock();
+        // Whatever reads the router sees a running update check where the clock has taken it.
+        update::advance(&mut st);
         let out = f(&mut st);
         if st.reboot.is_some() {
             if self.deferred.load(Ordering::SeqCst) {
@@ -397,6 +413,11 @@ impl Router {
             drop(st);
         }
         out
+    }
+
+    /// From now on every update check ends in `failure` (`None`: checks reach the server).
+    pub fn set_update_failure(&self, failure: Option<CheckFailure>) {
+        self.with_state(|st| st.update_failure = failure);
     }
 
     /// Up, or rebooting (from a command asking for it until [`Router::boot`]).

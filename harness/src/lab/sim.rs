@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use std::thread::JoinHandle;
 
 use async_trait::async_trait;
+pub use chrlab_sim::CheckFailure;
 use chrlab_sim::firewall::Enforcer;
 use chrlab_sim::{Router, RouterConfig, SimOptions};
 use routeros::version::Version;
 use tokio::sync::oneshot;
 
 use super::netns::NamespaceLab;
-use super::{Lab, LabError, RebootTiming, Role};
+use super::{Lab, LabError, RebootTiming, Role, UpdateCheckTiming};
 use crate::access::{Access, Credentials};
 use crate::probe::ProbeTiming;
 use crate::vantage::Vantage;
@@ -43,6 +44,10 @@ pub struct SimLabConfig {
     /// How long the simulator's listeners take to follow a change of `/ip service`
     /// ([`RouterConfig::listener_delay`]; 0 by default, tests stand in for a loaded machine).
     pub listener_delay: std::time::Duration,
+    /// How long the router's update check takes ([`RouterConfig::update_check_time`]).
+    pub update_check_time: std::time::Duration,
+    /// Set: the router's update checks fail with this error.
+    pub update_failure: Option<CheckFailure>,
 }
 
 impl Default for SimLabConfig {
@@ -53,6 +58,8 @@ impl Default for SimLabConfig {
             identity: None,
             state_dir: None,
             listener_delay: std::time::Duration::ZERO,
+            update_check_time: RouterConfig::default().update_check_time,
+            update_failure: None,
         }
     }
 }
@@ -66,6 +73,7 @@ pub struct SimLab {
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     version: Version,
+    update_check_time: std::time::Duration,
 }
 
 impl SimLab {
@@ -83,6 +91,8 @@ impl SimLab {
             state_dir: config.state_dir.clone(),
             firewall_enforced: true,
             listener_delay: config.listener_delay,
+            update_check_time: config.update_check_time,
+            update_failure: config.update_failure.clone(),
             ..factory
         };
         let opts = SimOptions {
@@ -116,6 +126,7 @@ impl SimLab {
             stop: Some(stop),
             thread: Some(thread),
             version: config.version,
+            update_check_time: config.update_check_time,
         })
     }
 
@@ -245,6 +256,16 @@ impl Lab for SimLab {
         RebootTiming {
             going_down: std::time::Duration::from_secs(5),
             booting: std::time::Duration::from_secs(10),
+        }
+    }
+
+    fn update_check_timing(&self) -> UpdateCheckTiming {
+        // The simulator's check takes its configured time; these only bound a failure.
+        let t = self.update_check_time;
+        UpdateCheckTiming {
+            stale: t,
+            deadline: t * 10 + std::time::Duration::from_secs(5),
+            poll: std::time::Duration::from_millis(20),
         }
     }
 

@@ -69,6 +69,28 @@ impl RebootTiming {
     };
 }
 
+/// How long a router's update check may take, and how to wait for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpdateCheckTiming {
+    /// Until then a verdict may still be the previous check's (unless the check was seen in
+    /// progress): the manual's own script waits 3 s before reading `status`.
+    pub stale: std::time::Duration,
+    /// Past it, no verdict is a timeout.
+    pub deadline: std::time::Duration,
+    /// Between two reads of `status`.
+    pub poll: std::time::Duration,
+}
+
+impl UpdateCheckTiming {
+    /// A real router: the manual's script waits 3 s, published scripts 3–15 s; the check goes
+    /// over the internet, so allow a minute.
+    pub const REAL: UpdateCheckTiming = UpdateCheckTiming {
+        stale: std::time::Duration::from_secs(3),
+        deadline: std::time::Duration::from_secs(60),
+        poll: std::time::Duration::from_secs(1),
+    };
+}
+
 /// A running lab: one router and the vantages that probe it.
 #[async_trait]
 pub trait Lab: Send + Sync {
@@ -87,6 +109,10 @@ pub trait Lab: Send + Sync {
     /// How long a reboot may take (an update install reboots the router).
     fn reboot_timing(&self) -> RebootTiming {
         RebootTiming::REAL
+    }
+    /// How long an update check may take here.
+    fn update_check_timing(&self) -> UpdateCheckTiming {
+        UpdateCheckTiming::REAL
     }
     /// Facts that make some checks unverifiable here (e.g. "the firewall is not enforced").
     fn limitations(&self) -> Vec<String> {
