@@ -39,8 +39,8 @@ pub struct RouterConfig {
     /// check found). [`Router::set_update_failure`] changes it on a running router.
     pub update_failure: Option<CheckFailure>,
     /// How long `check-for-updates` takes from the command to the verdict (a real router:
-    /// seconds; scripts wait 3–15 s). The simulator's default is 100 ms, so a harness meets
-    /// the intermediate states without slowing its tests.
+    /// seconds; scripts wait 3–15 s). The simulator's default is 50 ms, so a harness meets
+    /// the intermediate states without slowing its tests (`chrlab check` runs three checks).
     pub update_check_time: Duration,
     /// Whether a firewall enforcer programs `/ip firewall filter` into the kernel (shown in `/system resource`).
     pub firewall_enforced: bool,
@@ -66,7 +66,7 @@ impl Default for RouterConfig {
             state_dir: None,
             latest_version: None,
             update_failure: None,
-            update_check_time: Duration::from_millis(100),
+            update_check_time: Duration::from_millis(50),
             firewall_enforced: false,
             ethernets: 1,
             boot_time: Duration::from_millis(300),

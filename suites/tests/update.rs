@@ -54,8 +54,9 @@ fn update_state_snapshot() {
 /// However long the router's check takes, the verdicts are the same; only the run is longer.
 #[rstest]
 #[case::instant(0)]
-#[case::fast(50)]
-#[case::default_time(100)]
+#[case::fast(20)]
+#[case::default_time(50)]
+#[case::between(300)]
 #[case::slow(2000)]
 fn check_timing_changes_no_verdict(#[case] millis: u64) {
     let run = chrlab_suites::sim_audit(

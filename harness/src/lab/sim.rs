@@ -265,7 +265,7 @@ impl Lab for SimLab {
         UpdateCheckTiming {
             stale: t,
             deadline: t * 10 + std::time::Duration::from_secs(5),
-            poll: std::time::Duration::from_millis(20),
+            poll: std::time::Duration::from_millis(10),
         }
     }
 

@@ -1,7 +1,7 @@
 //! `/system package update`: check-for-updates, download, install; and the reboot an install asks for.
 //!
 //! A check takes time, as on a real router: `check-for-updates` starts it and the router's clock
-//! drives it (see [`advance`]). For the first quarter of [`State::check_time`] `status` still
+//! drives it (see [`advance`]). For the first fifth of [`State::check_time`] `status` still
 //! shows the previous verdict, then `finding out latest version...`, then the new verdict (or an
 //! `ERROR: ...`); `latest-version` keeps the previous check's value until the new check finds one.
 
@@ -152,7 +152,7 @@ fn start(st: &mut State) {
     }
     let now = Instant::now();
     st.check = Some(Check {
-        stale_until: now + st.check_time / 4,
+        stale_until: now + st.check_time / 5,
         done_at: now + st.check_time,
         outcome: offer(st),
     });
@@ -191,10 +191,14 @@ fn newer(st: &State) -> Option<Version> {
         .filter(|_| get(st, "status").is_some_and(|s| s == NEW_VERSION || s == DOWNLOADED))
 }
 
-/// `download`: checks (waiting for the verdict), then a newer version is downloaded: status
-/// `Downloaded, please reboot router to upgrade it`, and the next reboot installs it.
+/// `download`: fetches what the last check found (checking first, and waiting for the
+/// verdict, unless a finished check found a newer version), then status `Downloaded, please
+/// reboot router to upgrade it`, and the next reboot installs it.
 pub fn download(st: &mut State, actor: &Actor) -> Result<(), ExecError> {
-    check(st, actor, false)?;
+    need_write(actor)?;
+    if st.check.is_some() || newer(st).is_none() {
+        check(st, actor, false)?;
+    }
     if let Some(latest) = newer(st) {
         set(st, "status", Some(DOWNLOADED));
         st.downloaded = Some(latest);
