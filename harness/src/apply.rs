@@ -52,6 +52,8 @@ pub enum ApplyError {
     /// The lab has no trusted vantage.
     #[error("the lab has no trusted vantage to apply from")]
     NoTrustedVantage,
+    #[error("settle the lab: {0}")]
+    Settle(#[source] crate::lab::LabError),
 }
 
 impl ApplyError {
@@ -419,7 +421,7 @@ pub async fn apply_with(
             }
             After::Reboot => tracing::info!(step = step.id, "nothing to install: no reboot"),
         }
-        lab.settle().await;
+        lab.settle().await.map_err(ApplyError::Settle)?;
         let done = AppliedStep {
             id: step.id,
             description: step.description.clone(),
@@ -512,15 +514,10 @@ const POLL: Duration = Duration::from_millis(20);
 
 /// Whether the router reports a newer version than it runs (after checking for one).
 async fn update_pending(op: &Operator<'_>) -> bool {
-    if op.check_for_updates(Role::Trusted).await.is_err() {
-        return false;
-    }
-    let Ok(rows) = op.rows(Role::Trusted, "/system/package/update").await else {
-        return false;
-    };
-    rows.first()
-        .and_then(|row| PackageUpdate::from_props(row).ok())
-        .is_some_and(|u| u.status_kind() == UpdateStatus::NewVersionAvailable)
+    op.check_for_updates(Role::Trusted).await.is_ok_and(|c| {
+        c.verdict()
+            .is_some_and(|u| u.status_kind() == UpdateStatus::NewVersionAvailable)
+    })
 }
 
 /// Waits until ssh stops answering: the router has begun to reboot.

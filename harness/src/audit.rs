@@ -55,7 +55,7 @@ pub async fn audit_with(
     } else {
         Vec::new()
     };
-    lab.settle().await;
+    lab.settle().await.map_err(ApplyError::Settle)?;
     let started = Instant::now();
     let observation = check::observe(lab, profile).await;
     tracing::info!(elapsed = ?started.elapsed(), "observed the router");

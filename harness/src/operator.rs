@@ -18,6 +18,32 @@ use crate::client::terminal::{ftp_login, telnet_login};
 use crate::lab::{Lab, Role};
 use crate::probe::{Probe, ProbeMatrix, probe_tcp};
 use crate::readback::{self, Readback};
+use routeros::model::{PackageUpdate, UpdateStatus};
+
+/// What an update check came to ([`Operator::check_for_updates`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum UpdateCheck {
+    /// A verdict: up to date, a new version, or one downloaded.
+    Verdict(PackageUpdate),
+    /// The router could not check: `status` has its own words (`ERROR: …`); `latest-version`
+    /// is what an earlier check found, if any.
+    Failed(PackageUpdate),
+    /// No verdict within the deadline; the last state read, if any.
+    TimedOut {
+        last: Option<PackageUpdate>,
+        after: Duration,
+    },
+}
+
+impl UpdateCheck {
+    /// The verdict, when there is one.
+    pub fn verdict(&self) -> Option<&PackageUpdate> {
+        match self {
+            UpdateCheck::Verdict(u) => Some(u),
+            _ => None,
+        }
+    }
+}
 
 /// A management protocol a login can be tried over.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -282,21 +308,64 @@ impl<'a> Operator<'a> {
         })
     }
 
-    /// Asks the router to look for a newer release (`check-for-updates`); the answer lands in
-    /// `/system/package/update`'s `status`. Over REST a `POST`, over SSH the CLI command (its
-    /// printed status lines are not needed: read the menu afterwards).
-    pub async fn check_for_updates(&self, role: Role) -> Result<(), ClientError> {
+    /// Checks for updates the way a router must be asked: issues `check-for-updates once`,
+    /// then polls `/system/package/update` until `status` is a verdict (`System is already up
+    /// to date`, `New version is available`, `Downloaded, please reboot…`) or an `ERROR: …`,
+    /// within the lab's [`crate::lab::UpdateCheckTiming`]. A verdict read before the router has
+    /// shown the check in progress (or before `stale` has passed) may be the previous check's,
+    /// and is not taken. The one place the harness waits for an update check.
+    pub async fn check_for_updates(&self, role: Role) -> Result<UpdateCheck, ClientError> {
+        let timing = self.lab.update_check_timing();
+        let started = std::time::Instant::now();
+        self.start_update_check(role).await?;
+        let mut in_progress = false;
+        loop {
+            let rows = self.rows(role, "/system/package/update").await?;
+            let update = rows.first().and_then(|r| PackageUpdate::from_props(r).ok());
+            let fresh = in_progress || started.elapsed() >= timing.stale;
+            match update.as_ref().map(PackageUpdate::status_kind) {
+                Some(UpdateStatus::UpToDate)
+                | Some(UpdateStatus::NewVersionAvailable)
+                | Some(UpdateStatus::Downloaded)
+                    if fresh =>
+                {
+                    return Ok(UpdateCheck::Verdict(
+                        update.unwrap_or_else(|| unreachable!()),
+                    ));
+                }
+                Some(UpdateStatus::Error(_)) if fresh => {
+                    return Ok(UpdateCheck::Failed(
+                        update.unwrap_or_else(|| unreachable!()),
+                    ));
+                }
+                Some(UpdateStatus::Checking)
+                | Some(UpdateStatus::NotChecked)
+                | Some(UpdateStatus::Other(_)) => in_progress = true,
+                _ => {}
+            }
+            if started.elapsed() >= timing.deadline {
+                return Ok(UpdateCheck::TimedOut {
+                    last: update,
+                    after: started.elapsed(),
+                });
+            }
+            tokio::time::sleep(timing.poll).await;
+        }
+    }
+
+    /// Issues `check-for-updates once` (REST `POST`, or the CLI command over SSH).
+    async fn start_update_check(&self, role: Role) -> Result<(), ClientError> {
         match self.readback(role).await {
             Readback::Rest => self
                 .rest_post(
                     role,
                     "/system/package/update/check-for-updates",
-                    serde_json::json!({}),
+                    serde_json::json!({ "once": "" }),
                 )
                 .await
                 .map(|_| ()),
             Readback::Ssh => {
-                let command = "/system package update check-for-updates";
+                let command = "/system package update check-for-updates once";
                 let out = self.exec(role, command).await?;
                 if crate::apply::reports_error(&out) {
                     return Err(ClientError::Command {

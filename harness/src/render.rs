@@ -318,6 +318,20 @@ fn update_channel(p: &Profile) -> Step {
     }
 }
 
+/// Waits, in RouterOS script, for the check `check-for-updates once` started: `status` shows
+/// the previous verdict for a moment and `finding out latest version...` while it runs, so a
+/// verdict counts once the check was seen running or after 3 s (the manual's own script waits
+/// 3 s); 30 s without a verdict end the wait. Polls every 10 ms, so even a check quicker than
+/// a human's (the simulator's) is seen running. The same rule as
+/// [`crate::operator::Operator::check_for_updates`].
+const UPDATE_WAIT: &str = concat!(
+    ":local seen false; :local polls 0; ",
+    ":while ($polls < 3000) do={ ",
+    ":if ([get status] ~ \"^(System is already up to date|New version is available|Downloaded|ERROR)\") do={ ",
+    ":if ($seen || ($polls >= 300)) do={ :set polls 3000 } else={ :set polls ($polls + 1); :delay 10ms } ",
+    "} else={ :set seen true; :set polls ($polls + 1); :delay 10ms } }"
+);
+
 fn update_install() -> Step {
     Step {
         id: "update.install",
@@ -325,7 +339,8 @@ fn update_install() -> Step {
         description: "download and install the latest version (reboots)".into(),
         lines: lines(&[
             "/system package update".into(),
-            "check-for-updates".into(),
+            "check-for-updates once".into(),
+            UPDATE_WAIT.into(),
             ":if ([get status] = \"New version is available\") do={ install }".into(),
         ]),
         verify: vec![],

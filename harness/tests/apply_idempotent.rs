@@ -169,3 +169,65 @@ async fn applying_the_baseline_twice_changes_nothing_the_second_time() {
 
     Box::new(lab).shutdown().await;
 }
+
+/// The rendered update step is a RouterOS script that waits for the check it starts (a
+/// bounded `:while` on `status` with `:delay`): run in the simulator's terminal, it installs
+/// a newer version however long the check takes, and installs nothing when the router is up
+/// to date or its check fails. No network needed: the model runs the script as a CHR would.
+#[test]
+fn the_rendered_update_step_waits_for_the_check_whatever_it_takes() {
+    use chrlab::render::{RenderContext, Reveal, render};
+    use chrlab_sim::{CheckFailure, Router, RouterConfig, TerminalOpts, Via};
+    use routeros::version::Version;
+    use std::time::Duration;
+
+    let ctx = RenderContext {
+        harness_source: Some("192.0.2.10".parse().expect("address")),
+        password: Secret::new(PASSWORD),
+    };
+    let steps = render(&Profile::baseline(), &ctx).expect("renders");
+    let step = steps
+        .iter()
+        .find(|s| s.id == "update.install")
+        .expect("an update.install step");
+    let script = step.script(Reveal::Exposed);
+    let v = |s: &str| Version::parse(s).expect("version");
+    for millis in [0u64, 50, 400, 1500] {
+        for (latest, failure, installed) in [
+            (Some("7.24.4"), None, "7.24.4"),
+            (Some("7.23.7"), None, "7.23.7"),
+            (Some("7.24.4"), Some(CheckFailure::NoDns), "7.23.7"),
+            (None, None, "7.23.7"),
+        ] {
+            let router = Router::new(RouterConfig {
+                latest_version: latest.map(v),
+                update_failure: failure.clone(),
+                update_check_time: Duration::from_millis(millis),
+                ..RouterConfig::default()
+            })
+            .expect("router");
+            let session = router
+                .login("admin", "", Via::Ssh, None)
+                .expect("admin logs in");
+            let mut term = router.terminal(
+                &session,
+                TerminalOpts {
+                    interactive: false,
+                    colors: false,
+                    width: 200,
+                },
+            );
+            let out = term.execute(&script);
+            assert!(
+                !chrlab::apply::reports_error(&out)
+                    || out.contains("status: ERROR: could not resolve dns name"),
+                "{millis} ms, {latest:?}, {failure:?}: the script failed: {out}"
+            );
+            assert_eq!(
+                router.version().to_string(),
+                installed,
+                "{millis} ms, {latest:?}, {failure:?}: {out}"
+            );
+        }
+    }
+}

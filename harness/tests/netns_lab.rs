@@ -342,3 +342,141 @@ async fn namespaces_vanish_after_shutdown() {
         "still referenced after shutdown: {leaked:?}"
     );
 }
+
+/// Busy threads that load every core until dropped, so the simulator competes for CPU as it
+/// does when five builds share two cores.
+struct CpuLoad {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+impl CpuLoad {
+    fn start() -> CpuLoad {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let n = std::thread::available_parallelism().map_or(2, |n| n.get()) * 2;
+        let threads = (0..n)
+            .map(|_| {
+                let stop = stop.clone();
+                std::thread::spawn(move || {
+                    let mut x = 0u64;
+                    while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                        x = std::hint::black_box(
+                            x.wrapping_mul(6364136223846793005).wrapping_add(1),
+                        );
+                    }
+                })
+            })
+            .collect();
+        CpuLoad { stop, threads }
+    }
+}
+
+impl Drop for CpuLoad {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A simulator lab whose listeners lag `delay` behind each change, or `None` (a counted skip)
+/// where this machine cannot build one.
+async fn sim_lab(delay: Duration) -> Option<chrlab::lab::sim::SimLab> {
+    if !require(&[Need::Root, Need::Nft]) {
+        return None;
+    }
+    let config = chrlab::lab::sim::SimLabConfig {
+        listener_delay: delay,
+        ..Default::default()
+    };
+    Some(
+        chrlab::lab::sim::SimLab::start(config)
+            .await
+            .unwrap_or_else(|e| panic!("root and nft, but the simulator lab failed: {e}")),
+    )
+}
+
+/// Runs one CLI line on the lab's router through the model, as a local administrator.
+fn cli(lab: &chrlab::lab::sim::SimLab, line: &str) {
+    let router = lab.router();
+    let session = router
+        .login("admin", "", chrlab_sim::Via::Local, None)
+        .expect("local admin login");
+    let mut term = router.terminal(
+        &session,
+        chrlab_sim::TerminalOpts {
+            interactive: false,
+            colors: false,
+            width: 200,
+        },
+    );
+    let out = term.execute(line);
+    router.logout(&session);
+    assert!(out.trim().is_empty(), "`{line}` printed {out:?}");
+}
+
+#[tokio::test]
+async fn settled_sim_lab_listens_as_ip_service_says_under_cpu_load() {
+    // The listeners lag 200 ms behind every change (a loaded machine, made deterministic): a
+    // probe right after the command sees the old state, a probe after `settle` the new one.
+    let Some(lab) = sim_lab(Duration::from_millis(200)).await else {
+        return;
+    };
+    let _load = CpuLoad::start();
+    let trusted = chrlab::lab::Lab::vantage(&lab, chrlab::lab::Role::Trusted).expect("trusted");
+    for round in 0..3 {
+        cli(&lab, "/ip service disable telnet");
+        lab.settle().await.expect("settles");
+        assert_eq!(
+            connect(trusted, 23).await.0,
+            Err(ErrorKind::ConnectionRefused),
+            "round {round}: telnet disabled"
+        );
+        cli(&lab, "/ip service enable telnet");
+        lab.settle().await.expect("settles");
+        assert_eq!(
+            connect(trusted, 23).await.0,
+            Ok(()),
+            "round {round}: telnet re-enabled"
+        );
+        cli(&lab, "/ip service set telnet port=2323");
+        lab.settle().await.expect("settles");
+        assert_eq!(
+            (connect(trusted, 23).await.0, connect(trusted, 2323).await.0),
+            (Err(ErrorKind::ConnectionRefused), Ok(())),
+            "round {round}: telnet moved to 2323"
+        );
+        cli(&lab, "/ip service set telnet port=23");
+        lab.settle().await.expect("settles");
+        assert_eq!(
+            connect(trusted, 23).await.0,
+            Ok(()),
+            "round {round}: back on 23"
+        );
+    }
+}
+
+#[tokio::test]
+async fn settle_reports_a_service_whose_port_is_taken_instead_of_hanging() {
+    let Some(lab) = sim_lab(Duration::ZERO).await else {
+        return;
+    };
+    let ns = lab.router_namespace().expect("router namespace");
+    let squatter = bind_tcp(Some(ns), SocketAddr::from((ROUTER_ADDR, 2323))).expect("squatter");
+    cli(&lab, "/ip service set telnet port=2323");
+    let err = lab
+        .settle()
+        .await
+        .expect_err("telnet cannot listen on a taken port");
+    let text = err.to_string();
+    assert!(
+        text.starts_with(
+            "the router has not done what it was told: service telnet is not listening on port 2323: "
+        ),
+        "{text}"
+    );
+    drop(squatter);
+    cli(&lab, "/ip service set telnet port=23");
+    lab.settle().await.expect("settles once the port is free");
+}

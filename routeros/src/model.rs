@@ -327,7 +327,10 @@ impl PackageUpdate {
             props,
         };
         Ok(PackageUpdate {
-            channel: row.parse_required("channel", "long-term, stable, testing or development")?,
+            channel: row.parse_required(
+                "channel",
+                "long-term, stable, testing, development or upgrade",
+            )?,
             installed_version: row.parse_required("installed-version", "a RouterOS version")?,
             latest_version: row.parse("latest-version", "a RouterOS version")?,
             status: row.text("status"),
@@ -470,7 +473,7 @@ mod tests {
         let err = PackageUpdate::from_props(&props(&[("channel", "beta")])).unwrap_err();
         assert_eq!(
             err.to_string(),
-            "package update field `channel`: invalid value \"beta\" (expected long-term, stable, testing or development)"
+            "package update field `channel`: invalid value \"beta\" (expected long-term, stable, testing, development or upgrade)"
         );
         let err = PackageUpdate::from_props(&props(&[("channel", "stable")])).unwrap_err();
         assert_eq!(

@@ -210,20 +210,25 @@ pub enum Channel {
     Testing,
     /// "development".
     Development,
+    /// "upgrade": RouterOS 6 only, the way to v7, which first offers 7.12.1 (FACTS §9).
+    Upgrade,
 }
 
 /// An unknown channel name; the message names the text.
 #[derive(Debug, Clone, PartialEq, Eq, Error)]
-#[error("unknown RouterOS channel {0:?} (expected long-term, stable, testing or development)")]
+#[error(
+    "unknown RouterOS channel {0:?} (expected long-term, stable, testing, development or upgrade)"
+)]
 pub struct ChannelError(pub String);
 
 impl Channel {
     /// All channels, in the order RouterOS lists them.
-    pub const ALL: [Channel; 4] = [
+    pub const ALL: [Channel; 5] = [
         Channel::LongTerm,
         Channel::Stable,
         Channel::Testing,
         Channel::Development,
+        Channel::Upgrade,
     ];
 
     /// The router's word for the channel.
@@ -233,6 +238,7 @@ impl Channel {
             Channel::Stable => "stable",
             Channel::Testing => "testing",
             Channel::Development => "development",
+            Channel::Upgrade => "upgrade",
         }
     }
 }

@@ -85,6 +85,12 @@ pub enum FirewallError {
 pub trait FirewallConfig {
     fn filter(&self) -> &[Vec<(String, String)>];
     fn address_lists(&self) -> &[Vec<(String, String)>];
+    /// A number bumped on every change, when the source keeps one (the router does): then
+    /// [`Enforcer::settled`] waits for the configuration of the call or a later one, not for a
+    /// ruleset equal to it (which an older configuration may also have produced).
+    fn generation(&self) -> Option<u64> {
+        None
+    }
 }
 
 impl FirewallConfig for (Vec<Vec<(String, String)>>, Vec<Vec<(String, String)>>) {
@@ -102,6 +108,9 @@ impl FirewallConfig for crate::router::FirewallSnapshot {
     }
     fn address_lists(&self) -> &[Vec<(String, String)>] {
         &self.address_lists
+    }
+    fn generation(&self) -> Option<u64> {
+        Some(self.generation)
     }
 }
 
@@ -504,8 +513,13 @@ pub struct Enforcer {
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     status: watch::Receiver<EnforcerStatus>,
-    desired: Box<dyn Fn() -> Result<String, FirewallError> + Send + Sync>,
+    /// The generation of the configuration last applied (or refused).
+    enforced: watch::Receiver<Option<u64>>,
+    desired: Box<dyn Fn() -> Desired + Send + Sync>,
 }
+
+/// The configuration in the channel now: its generation (when it has one) and its ruleset.
+type Desired = (Option<u64>, Result<String, FirewallError>);
 
 impl Enforcer {
     /// Starts enforcing `rx`'s current value and each later change inside `ns`.
@@ -514,12 +528,16 @@ impl Enforcer {
         C: FirewallConfig + Send + Sync + 'static,
     {
         let (status_tx, status) = watch::channel(EnforcerStatus::Starting);
+        let (enforced_tx, enforced) = watch::channel(None);
         let (stop, stop_rx) = oneshot::channel();
         let latest = rx.clone();
-        let desired = Box::new(move || ruleset(&*latest.borrow()));
+        let desired = Box::new(move || {
+            let config = latest.borrow();
+            (config.generation(), ruleset(&*config))
+        });
         let thread = std::thread::Builder::new()
             .name("firewall-enforcer".into())
-            .spawn(move || enforce(ns, rx, stop_rx, status_tx));
+            .spawn(move || enforce(ns, rx, stop_rx, status_tx, enforced_tx));
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
@@ -531,6 +549,7 @@ impl Enforcer {
             stop: Some(stop),
             thread,
             status,
+            enforced,
             desired,
         }
     }
@@ -542,7 +561,19 @@ impl Enforcer {
 
     /// Waits until the configuration currently in the channel is in force (or has failed).
     pub async fn settled(&self) -> Result<(), FirewallError> {
-        let want = (self.desired)();
+        let (generation, want) = (self.desired)();
+        if let Some(wanted) = generation {
+            let mut enforced = self.enforced.clone();
+            enforced
+                .wait_for(|g| g.is_some_and(|g| g >= wanted))
+                .await
+                .map_err(|_| FirewallError::Stopped)?;
+            return match &*self.status.borrow() {
+                EnforcerStatus::Failed { error, .. } => Err(error.clone()),
+                EnforcerStatus::Stopped => Err(FirewallError::Stopped),
+                _ => Ok(()),
+            };
+        }
         let mut status = self.status.clone();
         let done = status
             .wait_for(|s| match (s, &want) {
@@ -598,6 +629,7 @@ fn enforce<C: FirewallConfig>(
     mut rx: watch::Receiver<C>,
     mut stop: oneshot::Receiver<()>,
     status: watch::Sender<EnforcerStatus>,
+    enforced: watch::Sender<Option<u64>>,
 ) {
     if let Err(error) = enter(&ns) {
         tracing::error!(%error, "firewall not enforced");
@@ -605,6 +637,8 @@ fn enforce<C: FirewallConfig>(
             ruleset: None,
             error,
         });
+        // No configuration will ever be enforced: every generation has its (failed) outcome.
+        enforced.send_replace(Some(u64::MAX));
         let _ = stop.blocking_recv();
         status.send_replace(EnforcerStatus::Stopped);
         return;
@@ -620,12 +654,16 @@ fn enforce<C: FirewallConfig>(
                 ruleset: None,
                 error,
             });
+            enforced.send_replace(Some(u64::MAX));
             return;
         }
     };
     rt.block_on(async {
         loop {
-            let text = ruleset(&*rx.borrow_and_update());
+            let (generation, text) = {
+                let config = rx.borrow_and_update();
+                (config.generation(), ruleset(&*config))
+            };
             let unchanged = matches!((&*status.borrow(), &text),
                 (EnforcerStatus::Applied { ruleset }, Ok(t)) if ruleset == t);
             let next = match text {
@@ -654,6 +692,10 @@ fn enforce<C: FirewallConfig>(
             };
             if let Some(next) = next {
                 status.send_replace(next);
+            }
+            // After the status, so a waiter that sees the generation reads its outcome.
+            if generation.is_some() {
+                enforced.send_replace(generation);
             }
             tokio::select! {
                 changed = rx.changed() => if changed.is_err() { break },

@@ -8,7 +8,7 @@ pub mod router;
 pub mod server;
 
 pub use router::{
-    LoginError, Power, RestReply, Router, RouterConfig, ServiceState, Session, SimError, Terminal,
-    TerminalOpts, Via,
+    CheckFailure, Listeners, LoginError, NotListening, Power, RestReply, Router, RouterConfig,
+    ServiceState, ServiceTable, Session, SimError, Terminal, TerminalOpts, Unsettled, Via,
 };
 pub use server::{ServerError, SimHandle, SimOptions, TlsError, start};

@@ -23,6 +23,7 @@ use crate::model::state::{LoginRefusal, LoginVia, Persisted, State, rule_props};
 use crate::model::{api, rest, update};
 
 pub use crate::model::terminal::{Terminal, TerminalOpts};
+pub use crate::model::update::CheckFailure;
 
 /// How the simulated router starts.
 #[derive(Debug, Clone)]
@@ -32,8 +33,17 @@ pub struct RouterConfig {
     pub identity: String,
     /// Where the state file lives; `None` keeps everything in memory.
     pub state_dir: Option<PathBuf>,
-    /// What `check-for-updates` finds; `None` = offline.
+    /// What `check-for-updates` finds on v7 (and on v6, when it is a v6 release); `None` =
+    /// offline (`ERROR: could not resolve dns name`). A v6 router on the `upgrade` channel is
+    /// offered 7.12.1 whatever this says.
     pub latest_version: Option<Version>,
+    /// Set: every update check ends in this error (`latest-version` keeps what an earlier
+    /// check found). [`Router::set_update_failure`] changes it on a running router.
+    pub update_failure: Option<CheckFailure>,
+    /// How long `check-for-updates` takes from the command to the verdict (a real router:
+    /// seconds; scripts wait 3–15 s). The simulator's default is 50 ms, so a harness meets
+    /// the intermediate states without slowing its tests (`chrlab check` runs three checks).
+    pub update_check_time: Duration,
     /// Whether a firewall enforcer programs `/ip firewall filter` into the kernel (shown in `/system resource`).
     pub firewall_enforced: bool,
     /// How many NICs the machine has: `/interface` lists `ether1`..`ether<n>` (a CHR names its
@@ -43,6 +53,10 @@ pub struct RouterConfig {
     /// A real CHR takes about 10–60 s; the simulator's default is 300 ms, because the shape of
     /// a reboot (sessions cut, ports refusing, then back) matters to a harness, not its length.
     pub boot_time: Duration,
+    /// How long the listeners take to follow a change of `/ip service` (default 0: at once).
+    /// Tests set it to stand in for a loaded machine, where a just-enabled service is not
+    /// listening yet when the command returns; [`Router::settled`] waits it out.
+    pub listener_delay: Duration,
 }
 
 impl Default for RouterConfig {
@@ -53,9 +67,12 @@ impl Default for RouterConfig {
             identity: "CHR".into(),
             state_dir: None,
             latest_version: None,
+            update_failure: None,
+            update_check_time: Duration::from_millis(50),
             firewall_enforced: false,
             ethernets: 1,
             boot_time: Duration::from_millis(300),
+            listener_delay: Duration::ZERO,
         }
     }
 }
@@ -197,11 +214,94 @@ pub struct ServiceState {
     pub max_sessions: u32,
 }
 
+/// The `/ip service` table as the listeners need it, with its generation: a number the router
+/// bumps on every change, so a listener manager can say which table it has followed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServiceTable {
+    /// Bumped on every change of the table (0 for the table the router started with).
+    pub generation: u64,
+    pub services: Vec<ServiceState>,
+}
+
+impl std::ops::Deref for ServiceTable {
+    type Target = Vec<ServiceState>;
+    fn deref(&self) -> &Vec<ServiceState> {
+        &self.services
+    }
+}
+
 /// The firewall as CLI-form props, in rule order.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FirewallSnapshot {
+    /// Bumped on every change of the rules or address lists (0 at start).
+    pub generation: u64,
     pub filter: Vec<Vec<(String, String)>>,
     pub address_lists: Vec<Vec<(String, String)>>,
+}
+
+/// An enabled service whose port the front ends could not open.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotListening {
+    pub service: String,
+    /// The port it should listen on (offset included).
+    pub port: u16,
+    /// Why it does not (the bind error).
+    pub error: String,
+}
+
+impl std::fmt::Display for NotListening {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "service {} is not listening on port {}: {}",
+            self.service, self.port, self.error
+        )
+    }
+}
+
+/// What the network front ends have made of `/ip service`, published by the listener manager.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listeners {
+    /// No front ends run (a model used on its own): nothing listens and nothing is waited for.
+    Detached,
+    /// The listeners follow the service table of `generation`, except `not_listening`.
+    Reconciled {
+        generation: u64,
+        not_listening: Vec<NotListening>,
+    },
+    /// Every listener is closed for a reboot.
+    Down,
+    /// The front ends have stopped.
+    Stopped,
+}
+
+/// Why [`Router::settled`] gave up: what did not settle.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Unsettled {
+    /// The listeners follow the current table, but some services could not open their port.
+    #[error("{}", list(.0))]
+    NotListening(Vec<NotListening>),
+    /// The deadline passed first.
+    #[error(
+        "the listeners did not follow /ip service within {deadline:?}: service table {wanted} wanted, {at}"
+    )]
+    Timeout {
+        deadline: Duration,
+        wanted: u64,
+        /// Where the front ends were (`service table 3 followed`, `down for a reboot`, …).
+        at: String,
+    },
+    /// The front ends stopped.
+    #[error("the simulator's front ends have stopped")]
+    Stopped,
+}
+
+fn list(items: &[NotListening]) -> String {
+    items
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 /// A REST answer: status and the exact JSON body.
@@ -224,9 +324,11 @@ pub enum Power {
 #[derive(Clone)]
 pub struct Router {
     state: Arc<Mutex<State>>,
-    services: Arc<watch::Sender<Vec<ServiceState>>>,
+    services: Arc<watch::Sender<ServiceTable>>,
     firewall: Arc<watch::Sender<FirewallSnapshot>>,
     power: Arc<watch::Sender<Power>>,
+    listeners: Arc<watch::Sender<Listeners>>,
+    listener_delay: Duration,
     /// Whether a front end carries reboots out ([`Router::defer_reboots`]).
     deferred: Arc<AtomicBool>,
     boot_time: Duration,
@@ -245,19 +347,27 @@ impl Router {
             _ => State::new(cfg.version, &cfg.identity),
         };
         state.latest_version = cfg.latest_version;
+        state.update_failure = cfg.update_failure.clone();
+        state.check_time = cfg.update_check_time;
         state.firewall_enforced = cfg.firewall_enforced;
         state.add_ethernets(cfg.ethernets);
         if let Some(path) = &state_file {
             save(path, &state.persisted())?;
         }
-        let (services, _) = watch::channel(services_of(&state));
+        let (services, _) = watch::channel(ServiceTable {
+            generation: 0,
+            services: services_of(&state),
+        });
         let (firewall, _) = watch::channel(firewall_of(&state));
         let (power, _) = watch::channel(Power::Up);
+        let (listeners, _) = watch::channel(Listeners::Detached);
         Ok(Router {
             state: Arc::new(Mutex::new(state)),
             services: Arc::new(services),
             firewall: Arc::new(firewall),
             power: Arc::new(power),
+            listeners: Arc::new(listeners),
+            listener_delay: cfg.listener_delay,
             deferred: Arc::new(AtomicBool::new(false)),
             boot_time: cfg.boot_time,
             state_file,
@@ -273,6 +383,8 @@ impl Router {
     /// ([`Router::defer_reboots`]): then the router only turns [`Power::Rebooting`].
     pub(crate) fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
         let mut st = self.lock();
+        // Whatever reads the router sees a running update check where the clock has taken it.
+        update::advance(&mut st);
         let out = f(&mut st);
         if st.reboot.is_some() {
             if self.deferred.load(Ordering::SeqCst) {
@@ -291,13 +403,33 @@ impl Router {
             }
             let services = services_of(&st);
             let firewall = firewall_of(&st);
+            // Still under the state lock, so generations follow the order of the changes.
+            self.services.send_if_modified(|cur| {
+                if cur.services == services {
+                    return false;
+                }
+                cur.services = services;
+                cur.generation += 1;
+                true
+            });
+            self.firewall.send_if_modified(|cur| {
+                if cur.filter == firewall.filter && cur.address_lists == firewall.address_lists {
+                    return false;
+                }
+                *cur = FirewallSnapshot {
+                    generation: cur.generation + 1,
+                    ..firewall
+                };
+                true
+            });
             drop(st);
-            self.services
-                .send_if_modified(|cur| replace_if_changed(cur, services));
-            self.firewall
-                .send_if_modified(|cur| replace_if_changed(cur, firewall));
         }
         out
+    }
+
+    /// From now on every update check ends in `failure` (`None`: checks reach the server).
+    pub fn set_update_failure(&self, failure: Option<CheckFailure>) {
+        self.with_state(|st| st.update_failure = failure);
     }
 
     /// Up, or rebooting (from a command asking for it until [`Router::boot`]).
@@ -376,8 +508,76 @@ impl Router {
     }
 
     /// The services, live.
-    pub fn watch_services(&self) -> watch::Receiver<Vec<ServiceState>> {
+    pub fn watch_services(&self) -> watch::Receiver<ServiceTable> {
         self.services.subscribe()
+    }
+
+    /// How long the listeners wait before following a change ([`RouterConfig::listener_delay`]).
+    pub fn listener_delay(&self) -> Duration {
+        self.listener_delay
+    }
+
+    /// What the listeners have made of `/ip service`, live.
+    pub fn watch_listeners(&self) -> watch::Receiver<Listeners> {
+        self.listeners.subscribe()
+    }
+
+    /// The listener manager says what it has done.
+    pub(crate) fn publish_listeners(&self, now: Listeners) {
+        self.listeners.send_replace(now);
+    }
+
+    /// Waits until the router has done what it was told about its services: the listeners
+    /// follow the `/ip service` table as it is at the call (or a later one) and the router is
+    /// up (a reboot asked for before the call has ended). Gives up after `deadline`, and says
+    /// what did not settle; a service whose port cannot be opened is reported at once. Without
+    /// front ends there is nothing to wait for.
+    pub async fn settled(&self, deadline: Duration) -> Result<(), Unsettled> {
+        let wanted = self.services.borrow().generation;
+        let mut listeners = self.listeners.subscribe();
+        let mut power = self.power.subscribe();
+        let wait = async {
+            loop {
+                let up = *power.borrow_and_update() == Power::Up;
+                let now = listeners.borrow_and_update().clone();
+                match now {
+                    Listeners::Detached => return Ok(()),
+                    Listeners::Stopped => return Err(Unsettled::Stopped),
+                    Listeners::Reconciled {
+                        generation,
+                        not_listening,
+                    } if up && generation >= wanted => {
+                        return if not_listening.is_empty() {
+                            Ok(())
+                        } else {
+                            Err(Unsettled::NotListening(not_listening))
+                        };
+                    }
+                    _ => {}
+                }
+                tokio::select! {
+                    changed = listeners.changed() => if changed.is_err() { return Err(Unsettled::Stopped) },
+                    changed = power.changed() => if changed.is_err() { return Err(Unsettled::Stopped) },
+                }
+            }
+        };
+        match tokio::time::timeout(deadline, wait).await {
+            Ok(done) => done,
+            Err(_) => Err(Unsettled::Timeout {
+                deadline,
+                wanted,
+                at: match (&*self.listeners.borrow(), self.power()) {
+                    (_, Power::Rebooting) => "the router is rebooting".to_string(),
+                    (Listeners::Down, Power::Up) => {
+                        "the listeners are still down after a reboot".to_string()
+                    }
+                    (Listeners::Reconciled { generation, .. }, Power::Up) => {
+                        format!("service table {generation} followed")
+                    }
+                    (other, Power::Up) => format!("listeners {other:?}"),
+                },
+            }),
+        }
     }
 
     /// The firewall filter rules and address lists, live.
@@ -503,6 +703,7 @@ fn services_of(st: &State) -> Vec<ServiceState> {
 
 fn firewall_of(st: &State) -> FirewallSnapshot {
     FirewallSnapshot {
+        generation: 0,
         filter: st
             .items("ip/firewall/filter")
             .iter()

@@ -214,3 +214,126 @@ async fn frontend_listeners_service_address_denies_other_clients_at_connect() {
     assert_eq!(read_exact(&mut s, 7).await, b"\x05!done\x00");
     sim.shutdown().await;
 }
+
+/// A simulator whose listeners take `delay` to follow each change of `/ip service`, as on a
+/// loaded machine.
+async fn slow_sim(delay: std::time::Duration) -> chrlab_sim::SimHandle {
+    chrlab_sim::start(chrlab_sim::SimOptions {
+        address: unique_address(),
+        port_offset: OFFSET,
+        router: chrlab_sim::RouterConfig {
+            listener_delay: delay,
+            ..chrlab_sim::RouterConfig::default()
+        },
+        netns: None,
+    })
+    .await
+    .expect("simulator starts")
+}
+
+const SETTLE: std::time::Duration = std::time::Duration::from_secs(10);
+
+#[tokio::test]
+async fn frontend_listeners_settled_waits_until_the_listeners_follow_ip_service() {
+    // The listeners lag 300 ms behind every change: a probe right after the command would see
+    // the old state; after `settled` it must see the new one.
+    let sim = slow_sim(std::time::Duration::from_millis(300)).await;
+    let ip = sim.address();
+    let telnet = SocketAddr::new(ip, 23 + OFFSET);
+    for round in 0..2 {
+        cli(&sim, "/ip service disable telnet");
+        sim.settled(SETTLE).await.expect("settles");
+        assert!(
+            refused(telnet).await,
+            "round {round}: telnet closed once settled"
+        );
+        cli(&sim, "/ip service enable telnet");
+        sim.settled(SETTLE).await.expect("settles");
+        let mut s = TcpStream::connect(telnet)
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: telnet open once settled: {e}"));
+        assert!(read_until(&mut s, b"Login: ").await.ends_with(b"Login: "));
+        cli(&sim, "/ip service set telnet port=2323");
+        sim.settled(SETTLE).await.expect("settles");
+        assert!(refused(telnet).await, "round {round}: the old port closed");
+        TcpStream::connect((ip, 2323 + OFFSET))
+            .await
+            .unwrap_or_else(|e| panic!("round {round}: the new port open: {e}"));
+        cli(&sim, "/ip service set telnet port=23");
+        sim.settled(SETTLE).await.expect("settles");
+        assert!(refused(SocketAddr::new(ip, 2323 + OFFSET)).await);
+    }
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn frontend_listeners_settled_reports_a_port_that_cannot_be_opened() {
+    let sim = sim().await;
+    let ip = sim.address();
+    // Something else holds the port the service is moved to.
+    let squatter = std::net::TcpListener::bind((ip, 2323 + OFFSET)).expect("bind the squatter");
+    cli(&sim, "/ip service set telnet port=2323");
+    let err = sim.settled(SETTLE).await.expect_err("telnet cannot listen");
+    let chrlab_sim::Unsettled::NotListening(failed) = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(failed.len(), 1, "{err}");
+    assert_eq!(
+        (failed[0].service.as_str(), failed[0].port),
+        ("telnet", 2323 + OFFSET)
+    );
+    assert!(
+        err.to_string().starts_with(&format!(
+            "service telnet is not listening on port {}: ",
+            2323 + OFFSET
+        )),
+        "{err}"
+    );
+    // Other services are unaffected, and once the port is free again a change settles.
+    assert!(sim.port("ssh").is_some());
+    drop(squatter);
+    cli(&sim, "/ip service set telnet port=23");
+    sim.settled(SETTLE).await.expect("settles");
+    TcpStream::connect((ip, 23 + OFFSET))
+        .await
+        .expect("telnet back");
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn frontend_listeners_settled_gives_up_at_its_deadline_and_says_where_it_was() {
+    let sim = slow_sim(std::time::Duration::from_secs(30)).await;
+    cli(&sim, "/ip service disable telnet");
+    let err = sim
+        .settled(std::time::Duration::from_millis(200))
+        .await
+        .expect_err("the listeners are 30 s behind");
+    assert_eq!(
+        err,
+        chrlab_sim::Unsettled::Timeout {
+            deadline: std::time::Duration::from_millis(200),
+            wanted: 1,
+            at: "service table 0 followed".into(),
+        }
+    );
+    sim.shutdown().await;
+}
+
+#[tokio::test]
+async fn frontend_listeners_settled_waits_for_a_reboot_to_end() {
+    let sim = sim().await;
+    sim.router().reboot();
+    assert_eq!(sim.router().power(), chrlab_sim::Power::Rebooting);
+    sim.settled(SETTLE).await.expect("settles after the boot");
+    assert_eq!(sim.router().power(), chrlab_sim::Power::Up);
+    let ssh = SocketAddr::new(sim.address(), 22 + OFFSET);
+    let mut s = TcpStream::connect(ssh)
+        .await
+        .expect("ssh back after the boot");
+    assert!(
+        read_until(&mut s, b"\r\n")
+            .await
+            .starts_with(b"SSH-2.0-ROSSSH")
+    );
+    sim.shutdown().await;
+}

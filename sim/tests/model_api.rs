@@ -262,6 +262,13 @@ mod model {
             &s,
             &["/system/package/update/check-for-updates"],
             &[
+                // As the check starts, then its verdict, then done.
+                &[
+                    "!re",
+                    "=channel=stable",
+                    "=installed-version=7.23.7",
+                    "=status=finding out latest version...",
+                ],
                 &[
                     "!re",
                     "=channel=stable",
@@ -271,6 +278,17 @@ mod model {
                 &["!done"],
             ],
         );
+        // `once`: one sentence, and the check goes on (it finished above: this is a new one,
+        // whose status is the previous verdict for a moment).
+        let reply = r.api(
+            &s,
+            &[
+                "/system/package/update/check-for-updates".into(),
+                "=once=".into(),
+            ],
+        );
+        assert_eq!(reply.len(), 2, "{reply:?}");
+        assert_eq!(reply[1], vec!["!done".to_string()]);
     }
 
     #[test]

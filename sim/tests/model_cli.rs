@@ -796,3 +796,180 @@ fn the_bandwidth_server_listens_while_enabled_across_an_upgrade() {
     t.execute("/tool bandwidth-server set enabled=no");
     assert_eq!(btest(&r), Some((2000, true)));
 }
+
+mod update_check {
+    //! `/system package update` over time: a check takes `update_check_time`; `status` shows
+    //! the previous verdict for a quarter of it, then `finding out latest version...`, then the
+    //! verdict; `latest-version` keeps the previous check's value until then.
+
+    use super::*;
+    use chrlab_sim::CheckFailure;
+    use std::time::Duration;
+
+    fn router(version: &str, latest: Option<&str>, check: Duration) -> Router {
+        let v = Version::parse(version).expect("version");
+        Router::new(RouterConfig {
+            latest_version: latest.map(|l| Version::parse(l).expect("latest")),
+            update_check_time: check,
+            ..RouterConfig::for_version(v)
+        })
+        .expect("router")
+    }
+
+    fn print(t: &mut Terminal) -> String {
+        t.execute("/system package update print")
+    }
+
+    #[test]
+    fn once_returns_at_once_and_the_status_passes_through_checking() {
+        let r = router("7.23.7", Some("7.24.1"), Duration::from_secs(2));
+        let mut t = term(&r, "admin", "");
+        // No previous verdict: the check is shown running at once.
+        cli(
+            &mut t,
+            "/system package update check-for-updates once",
+            "            channel: stable\n  installed-version: 7.23.7\n             status: finding out latest version...\n",
+        );
+        // Without `once` the command returns with the verdict.
+        cli(
+            &mut t,
+            "/system package update check-for-updates",
+            "            channel: stable\n  installed-version: 7.23.7\n     latest-version: 7.24.1\n             status: New version is available\n",
+        );
+        // A new check shows the previous verdict for a moment, then runs, latest-version kept.
+        let stale = t.execute("/system package update check-for-updates once");
+        assert!(
+            stale.ends_with(
+                "     latest-version: 7.24.1\n             status: New version is available\n"
+            ),
+            "{stale}"
+        );
+        std::thread::sleep(Duration::from_millis(700));
+        assert!(
+            print(&mut t).ends_with(
+                "     latest-version: 7.24.1\n             status: finding out latest version...\n"
+            ),
+            "running"
+        );
+    }
+
+    #[test]
+    fn a_failed_check_keeps_the_previous_latest_version() {
+        let r = router("7.23.7", Some("7.24.1"), Duration::from_millis(50));
+        let mut t = term(&r, "admin", "");
+        let _ = t.execute("/system package update check-for-updates");
+        for (failure, status) in [
+            (CheckFailure::NoDns, "ERROR: could not resolve dns name"),
+            (CheckFailure::NoRoute, "ERROR: no internet connection"),
+            (CheckFailure::Server, "ERROR: connection failed"),
+        ] {
+            r.set_update_failure(Some(failure));
+            cli(
+                &mut t,
+                "/system package update check-for-updates",
+                &format!(
+                    "            channel: stable\n  installed-version: 7.23.7\n     latest-version: 7.24.1\n             status: {status}\n"
+                ),
+            );
+        }
+        // Offline from the start: no latest-version at all.
+        let offline = router("7.23.7", None, Duration::from_millis(50));
+        let mut t = term(&offline, "admin", "");
+        cli(
+            &mut t,
+            "/system package update check-for-updates",
+            "            channel: stable\n  installed-version: 7.23.7\n             status: ERROR: could not resolve dns name\n",
+        );
+    }
+
+    #[test]
+    fn download_waits_for_a_reboot_and_the_reboot_installs() {
+        let r = router("7.23.7", Some("7.24.1"), Duration::from_millis(50));
+        let mut t = term(&r, "admin", "");
+        let out = t.execute("/system package update download");
+        assert!(
+            out.ends_with("status: Downloaded, please reboot router to upgrade it\n"),
+            "{out}"
+        );
+        assert_eq!(
+            r.version().to_string(),
+            "7.23.7",
+            "download alone installs nothing"
+        );
+        r.reboot();
+        assert_eq!(r.version().to_string(), "7.24.1", "the reboot installs it");
+    }
+
+    #[test]
+    fn a_v6_router_reaches_v7_through_the_upgrade_channel() {
+        let r = router("6.49.13", Some("7.24.4"), Duration::from_millis(50));
+        let mut t = term(&r, "admin", "");
+        // The v6 channels offer no v7 release (and the simulator knows no newer v6 one).
+        let out = t.execute("/system package update check-for-updates");
+        assert!(
+            out.ends_with("status: ERROR: could not resolve dns name\n"),
+            "{out}"
+        );
+        cli(&mut t, "/system package update set channel=upgrade", "");
+        let out = t.execute("/system package update check-for-updates");
+        assert!(
+            out.ends_with(
+                "     latest-version: 7.12.1\n             status: New version is available\n"
+            ),
+            "{out}"
+        );
+        let _ = t.execute("/system package update install");
+        assert_eq!(r.version().to_string(), "7.12.1", "first v7: 7.12.1 only");
+        let mut t = term(&r, "admin", "");
+        cli(
+            &mut t,
+            ":put [/system package update get channel]",
+            "stable\n",
+        );
+        let out = t.execute("/system package update check-for-updates");
+        assert!(
+            out.ends_with(
+                "latest-version: 7.24.4\n             status: New version is available\n"
+            ),
+            "then the stable channel: {out}"
+        );
+        // v7 has no upgrade channel.
+        let refused = t.execute("/system package update set channel=upgrade");
+        assert!(
+            refused.contains("input does not match any value of channel"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn while_delay_and_do_while_run_as_scripts_do() {
+        let r = router("7.23.7", None, Duration::from_millis(50));
+        let mut t = term(&r, "admin", "");
+        for (input, expected) in [
+            (
+                ":local i 0; :while ($i < 3) do={ :set i ($i + 1); :put $i }",
+                "1\n2\n3\n",
+            ),
+            (":local i 5; :while ($i < 3) do={ :put $i }", ""),
+            (
+                ":local i 0; :do { :set i ($i + 1); :put $i } while=($i < 2)",
+                "1\n2\n",
+            ),
+            (":delay 10ms; :delay delay-time=1ms; :put done", "done\n"),
+            (
+                ":delay soon",
+                "invalid value for argument delay-time: soon\n",
+            ),
+        ] {
+            cli(&mut t, input, expected);
+        }
+        // A script that polls the status sees the check finish while it runs.
+        let slow = router("7.23.7", Some("7.24.1"), Duration::from_millis(300));
+        let mut t = term(&slow, "admin", "");
+        cli(
+            &mut t,
+            "/system package update check-for-updates once; :local n 0; :while (([/system package update get status] = \"finding out latest version...\") && ($n < 100)) do={ :delay 20ms; :set n ($n + 1) }; :put [/system package update get status]",
+            "            channel: stable\n  installed-version: 7.23.7\n             status: finding out latest version...\nNew version is available\n",
+        );
+    }
+}

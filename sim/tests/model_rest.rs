@@ -278,6 +278,33 @@ mod model {
     }
 
     #[test]
+    fn check_for_updates_lists_the_start_and_the_verdict_and_once_only_the_start() {
+        let (r, s) = setup();
+        let start = r#"{"channel":"stable","installed-version":"7.23.7","status":"finding out latest version..."}"#;
+        let verdict = r#"{"channel":"stable","installed-version":"7.23.7","status":"ERROR: could not resolve dns name"}"#;
+        rest(
+            &r,
+            &s,
+            ("POST", "/system/package/update/check-for-updates", "", "{}"),
+            200,
+            &format!("[{start},{verdict}]"),
+        );
+        // `once`: one row, as the new check starts (the previous verdict, for a moment).
+        rest(
+            &r,
+            &s,
+            (
+                "POST",
+                "/system/package/update/check-for-updates",
+                "",
+                r#"{"once":""}"#,
+            ),
+            200,
+            &format!("[{verdict}]"),
+        );
+    }
+
+    #[test]
     fn post_print_takes_a_query_array() {
         // Shape of rest/manual/post_ip_address_print_proplist_query.json.
         let (r, s) = setup();

@@ -11,6 +11,7 @@ use std::sync::OnceLock;
 
 use chrlab::audit::{Audit, audit};
 use chrlab::lab::Lab;
+use chrlab::lab::sim::{CheckFailure, SimLab, SimLabConfig};
 use chrlab::lab::spec::LabSpec;
 use chrlab::operator::Operator;
 use chrlab::outcome::{CheckResult, Outcome};
@@ -153,6 +154,39 @@ pub fn hardened() -> &'static Run {
 pub fn unhardened() -> &'static Run {
     static RUN: OnceLock<Run> = OnceLock::new();
     RUN.get_or_init(|| block_on(build(false, SABOTAGE)))
+}
+
+/// A lab of its own (not shared), built from `config` and audited with the baseline
+/// (hardened first with `harden`). With `fail_after_first_check`, the router checks for
+/// updates once (so it has a `latest-version`), then every later check fails that way: its
+/// `latest-version` is stale, as on a router that lost its way to the upgrade server.
+pub fn sim_audit(
+    config: SimLabConfig,
+    harden: bool,
+    fail_after_first_check: Option<CheckFailure>,
+) -> Run {
+    block_on(async move {
+        let profile = Profile::baseline();
+        let lab = SimLab::start(config).await.unwrap_or_else(|e| {
+            panic!("cannot start the simulator lab (the simulator needs root and nftables): {e}")
+        });
+        if let Some(failure) = fail_after_first_check {
+            let first = Operator::new(&lab)
+                .check_for_updates(chrlab::lab::Role::Trusted)
+                .await
+                .unwrap_or_else(|e| panic!("first update check: {e}"));
+            assert!(first.verdict().is_some(), "first update check: {first:?}");
+            lab.router().set_update_failure(Some(failure));
+        }
+        let audit = audit(&lab, &profile, Path::new("profiles/baseline.toml"), harden)
+            .await
+            .unwrap_or_else(|e| panic!("audit failed: {e}"));
+        Run {
+            lab: Box::new(lab),
+            profile,
+            audit,
+        }
+    })
 }
 
 /// What the negative control changes on a factory router.

@@ -99,7 +99,10 @@ fn a_router_that_cannot_be_read_is_not_verifiable_and_the_audit_incomplete() {
             )],
         )
         .await;
-        run.lab.settle().await;
+        run.lab
+            .settle()
+            .await
+            .expect("the router did what it was told");
         reaudit(run).await
     });
     let report = &locked.audit.report;
@@ -180,7 +183,10 @@ fn a_listener_the_profile_does_not_protect_fails_from_the_untrusted_side() {
             &["/ip service set [find name=telnet] disabled=no port=2323"],
         )
         .await;
-        run.lab.settle().await;
+        run.lab
+            .settle()
+            .await
+            .expect("the router did what it was told");
         reaudit(run).await.1
     });
     let why = reason(&run, "firewall.untrusted-blocked");

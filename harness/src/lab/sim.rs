@@ -9,13 +9,14 @@ use std::path::PathBuf;
 use std::thread::JoinHandle;
 
 use async_trait::async_trait;
+pub use chrlab_sim::CheckFailure;
 use chrlab_sim::firewall::Enforcer;
 use chrlab_sim::{Router, RouterConfig, SimOptions};
 use routeros::version::Version;
 use tokio::sync::oneshot;
 
 use super::netns::NamespaceLab;
-use super::{Lab, LabError, RebootTiming, Role};
+use super::{Lab, LabError, RebootTiming, Role, UpdateCheckTiming};
 use crate::access::{Access, Credentials};
 use crate::probe::ProbeTiming;
 use crate::vantage::Vantage;
@@ -24,6 +25,10 @@ use crate::vantage::Vantage;
 pub const DEFAULT_VERSION: &str = "7.23.7";
 /// The version its simulated upgrade server offers, so the update measure can be applied.
 pub const DEFAULT_LATEST: &str = "7.24.4";
+
+/// How long [`SimLab::settle`] waits for the simulator to follow its configuration: far more
+/// than it takes on a loaded machine; it only bounds a failure.
+pub const SETTLE_DEADLINE: std::time::Duration = std::time::Duration::from_secs(10);
 
 /// How to build a simulator lab.
 #[derive(Debug, Clone)]
@@ -36,6 +41,13 @@ pub struct SimLabConfig {
     pub identity: Option<String>,
     /// Where the router keeps its state across restarts (`None`: in memory).
     pub state_dir: Option<PathBuf>,
+    /// How long the simulator's listeners take to follow a change of `/ip service`
+    /// ([`RouterConfig::listener_delay`]; 0 by default, tests stand in for a loaded machine).
+    pub listener_delay: std::time::Duration,
+    /// How long the router's update check takes ([`RouterConfig::update_check_time`]).
+    pub update_check_time: std::time::Duration,
+    /// Set: the router's update checks fail with this error.
+    pub update_failure: Option<CheckFailure>,
 }
 
 impl Default for SimLabConfig {
@@ -45,6 +57,9 @@ impl Default for SimLabConfig {
             latest_version: Version::parse(DEFAULT_LATEST).ok(),
             identity: None,
             state_dir: None,
+            listener_delay: std::time::Duration::ZERO,
+            update_check_time: RouterConfig::default().update_check_time,
+            update_failure: None,
         }
     }
 }
@@ -58,6 +73,7 @@ pub struct SimLab {
     stop: Option<oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
     version: Version,
+    update_check_time: std::time::Duration,
 }
 
 impl SimLab {
@@ -72,6 +88,9 @@ impl SimLab {
             latest_version: config.latest_version,
             state_dir: config.state_dir.clone(),
             firewall_enforced: true,
+            listener_delay: config.listener_delay,
+            update_check_time: config.update_check_time,
+            update_failure: config.update_failure.clone(),
             ..factory
         };
         let opts = SimOptions {
@@ -105,6 +124,7 @@ impl SimLab {
             stop: Some(stop),
             thread: Some(thread),
             version: config.version,
+            update_check_time: config.update_check_time,
         })
     }
 
@@ -113,12 +133,37 @@ impl SimLab {
         &self.router
     }
 
-    /// Waits until the router's firewall configuration is in force in the kernel.
-    pub async fn settle(&self) {
-        if let Some(e) = &self.enforcer
-            && let Err(err) = e.settled().await
-        {
-            tracing::warn!(error = %err, "the simulator's firewall is not in force");
+    /// The router's network namespace (where its listeners bind), for tests that put something
+    /// else there.
+    pub fn router_namespace(&self) -> Option<&chrlab_sim::netns::NetnsFd> {
+        self.net.as_ref().map(|n| &n.router_ns)
+    }
+
+    /// Waits until the router has done what it was told: its listeners follow `/ip service` as
+    /// it is now and its firewall configuration is in force in the kernel. Gives up after
+    /// [`SETTLE_DEADLINE`] and names what did not settle.
+    pub async fn settle(&self) -> Result<(), LabError> {
+        let listeners = self.router.settled(SETTLE_DEADLINE);
+        let firewall = async {
+            match &self.enforcer {
+                Some(e) => match tokio::time::timeout(SETTLE_DEADLINE, e.settled()).await {
+                    Ok(done) => done.map_err(|e| format!("the firewall is not in force: {e}")),
+                    Err(_) => Err(format!(
+                        "the firewall was not in force within {SETTLE_DEADLINE:?}"
+                    )),
+                },
+                None => Ok(()),
+            }
+        };
+        let (listeners, firewall) = futures::join!(listeners, firewall);
+        let problems: Vec<String> = [listeners.map_err(|e| e.to_string()), firewall]
+            .into_iter()
+            .filter_map(Result::err)
+            .collect();
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(LabError::Unsettled(problems.join("; ")))
         }
     }
 
@@ -215,8 +260,18 @@ impl Lab for SimLab {
         }
     }
 
-    async fn settle(&self) {
-        SimLab::settle(self).await;
+    fn update_check_timing(&self) -> UpdateCheckTiming {
+        // The simulator's check takes its configured time; these only bound a failure.
+        let t = self.update_check_time;
+        UpdateCheckTiming {
+            stale: t,
+            deadline: t * 10 + std::time::Duration::from_secs(5),
+            poll: std::time::Duration::from_millis(10),
+        }
+    }
+
+    async fn settle(&self) -> Result<(), LabError> {
+        SimLab::settle(self).await
     }
 
     async fn shutdown(self: Box<Self>) {

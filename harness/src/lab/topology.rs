@@ -58,6 +58,9 @@ pub enum LabError {
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
+    /// The simulated router did not do what it was told in time (a listener, the firewall).
+    #[error("the router has not done what it was told: {0}")]
+    Unsettled(String),
     /// The lab is named wrongly (a usage error: the user must fix the name).
     #[error("lab `{target}`: {detail}")]
     Target {
@@ -97,6 +100,28 @@ impl RebootTiming {
     };
 }
 
+/// How long a router's update check may take, and how to wait for it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UpdateCheckTiming {
+    /// Until then a verdict may still be the previous check's (unless the check was seen in
+    /// progress): the manual's own script waits 3 s before reading `status`.
+    pub stale: std::time::Duration,
+    /// Past it, no verdict is a timeout.
+    pub deadline: std::time::Duration,
+    /// Between two reads of `status`.
+    pub poll: std::time::Duration,
+}
+
+impl UpdateCheckTiming {
+    /// A real router: the manual's script waits 3 s, published scripts 3–15 s; the check goes
+    /// over the internet, so allow a minute.
+    pub const REAL: UpdateCheckTiming = UpdateCheckTiming {
+        stale: std::time::Duration::from_secs(3),
+        deadline: std::time::Duration::from_secs(60),
+        poll: std::time::Duration::from_secs(1),
+    };
+}
+
 /// A running lab: one router and the vantages that probe it.
 #[async_trait]
 pub trait Lab: Send + Sync {
@@ -116,13 +141,20 @@ pub trait Lab: Send + Sync {
     fn reboot_timing(&self) -> RebootTiming {
         RebootTiming::REAL
     }
+    /// How long an update check may take here.
+    fn update_check_timing(&self) -> UpdateCheckTiming {
+        UpdateCheckTiming::REAL
+    }
     /// Facts that make some checks unverifiable here (e.g. "the firewall is not enforced").
     fn limitations(&self) -> Vec<String> {
         Vec::new()
     }
-    /// Waits until configuration just changed is in force (a simulator applies its firewall to
-    /// the kernel a moment after the command returns; a real router needs no wait).
-    async fn settle(&self) {}
+    /// Waits until configuration just changed is in force (a simulator opens its listeners and
+    /// applies its firewall to the kernel a moment after the command returns; a real router
+    /// needs no wait); an error names what did not settle in time.
+    async fn settle(&self) -> Result<(), LabError> {
+        Ok(())
+    }
     /// Stops everything the lab started.
     async fn shutdown(self: Box<Self>);
 }

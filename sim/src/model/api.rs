@@ -207,20 +207,31 @@ fn execute(
             Ok(vec![done(vec![("ret".into(), v)])])
         }
         "check-for-updates" | "download" | "install" | "cancel" => {
+            let snapshot = |st: &State| {
+                st.items(path)
+                    .into_iter()
+                    .next()
+                    .map(|item| sentence("!re", st.api_props(def, &item), &None))
+                    .ok_or_else(ExecError::no_such_item)
+            };
+            let mut out = Vec::new();
             match cmd {
-                "check-for-updates" => update::check(st, actor)?,
+                // Like the terminal: one `!re` as the check starts and, without `once`, one
+                // more with the verdict, then `!done` (INFERENCE, see FIDELITY.md).
+                "check-for-updates" => {
+                    let once = req.args.iter().any(|(k, _)| k == "once");
+                    update::check(st, actor, true)?;
+                    if !once {
+                        out.push(snapshot(st)?);
+                        update::check(st, actor, false)?;
+                    }
+                }
                 "download" => update::download(st, actor)?,
                 "install" => update::install(st, actor)?,
                 _ => {}
             }
-            let item = st
-                .items(path)
-                .into_iter()
-                .next()
-                .ok_or_else(ExecError::no_such_item)?;
-            let mut out = Vec::new();
             if cmd != "cancel" {
-                out.push(sentence("!re", st.api_props(def, &item), &None));
+                out.push(snapshot(st)?);
             }
             out.push(done(Vec::new()));
             Ok(out)

@@ -147,7 +147,7 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
         logging(),
         logging_action(),
         package(v),
-        package_update(),
+        package_update(v),
         identity(),
         resource(),
         interface(v),
@@ -608,17 +608,19 @@ fn package(v: Ver) -> MenuDef {
     }
 }
 
-fn package_update() -> MenuDef {
+/// `/system package update`. RouterOS 6 also has the `upgrade` channel, the way to v7 (FACTS §9).
+fn package_update(ver: Ver) -> MenuDef {
+    let channels: &'static [&'static str] = if ver.v7() {
+        &["long-term", "stable", "testing", "development"]
+    } else {
+        &["long-term", "stable", "testing", "development", "upgrade"]
+    };
     MenuDef {
         commands: vec!["check-for-updates", "download", "install", "cancel"],
         ..single(
             "system/package/update",
             vec![
-                Prop::new(
-                    "channel",
-                    Ty::Enum(&["long-term", "stable", "testing", "development"]),
-                    Some("stable"),
-                ),
+                Prop::new("channel", Ty::Enum(channels), Some("stable")),
                 Prop::ro("installed-version", WORD, None),
                 Prop::ro("latest-version", WORD, None),
                 Prop::ro("status", WORD, None),

@@ -381,20 +381,31 @@ fn post(
             r.map(|()| "[]".to_string())
         }
         "check-for-updates" | "download" | "install" | "cancel" => {
+            let snapshot = |st: &State| {
+                st.items(path)
+                    .into_iter()
+                    .next()
+                    .map(|i| st.api_props(def, &i))
+                    .unwrap_or_default()
+            };
+            // The API's `!re` sentences as a list: the check as it starts and, without
+            // `once`, its verdict (INFERENCE, see FIDELITY.md).
+            let mut rows = Vec::new();
             let r = match cmd {
-                "check-for-updates" => update::check(st, actor),
+                "check-for-updates" => update::check(st, actor, true).and_then(|()| {
+                    if get("once").is_some() {
+                        return Ok(());
+                    }
+                    rows.push(snapshot(st));
+                    update::check(st, actor, false)
+                }),
                 "download" => update::download(st, actor),
                 "install" => update::install(st, actor),
                 _ => Ok(()),
             };
             r.map(|()| {
-                let item = st
-                    .items(path)
-                    .into_iter()
-                    .next()
-                    .map(|i| st.api_props(def, &i))
-                    .unwrap_or_default();
-                array(&[item])
+                rows.push(snapshot(st));
+                array(&rows)
             })
         }
         "get" => {

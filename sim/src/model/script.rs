@@ -1,4 +1,4 @@
-//! Scripting commands of the terminal: `:if`, `:do`, `:foreach`, `:put`, `:local`, `:len` and `( )` expressions.
+//! Scripting commands of the terminal: `:if`, `:do`, `:foreach`, `:while`, `:delay`, `:put`, `:local`, `:len` and `( )` expressions.
 
 use routeros::cli::{self, BinOp, Command, Expr, Part, Pos, Word};
 
@@ -56,13 +56,25 @@ impl Terminal {
             return Err(end_expected(pos));
         };
         let mut on_error = None;
+        let mut repeat = None;
         for w in &rest[1..] {
             match &w.word {
                 Word::Assign { key, value } if key == "on-error" => match value.parts.first() {
                     Some(Part::Block(b)) => on_error = Some(b.clone()),
                     _ => return Err(end_expected(w.pos)),
                 },
+                Word::Assign { key, value } if key == "while" => repeat = Some(value.clone()),
                 _ => return Err(end_expected(w.pos)),
+            }
+        }
+        // `:do { ... } while=(cond)`: the body runs, then again while the condition holds.
+        if let Some(cond) = repeat {
+            let mut out = Out::default();
+            loop {
+                out.text.push_str(&self.run_block(st, body)?.text);
+                if !truthy(&self.eval_value(st, &cond)?) {
+                    return Ok(out);
+                }
             }
         }
         match (self.run_block(st, body), on_error) {
@@ -109,6 +121,39 @@ impl Terminal {
             out.text.push_str(&self.run_block(st, &body)?.text);
         }
         Ok(out)
+    }
+
+    /// `:while (cond) do={ ... }`: the condition is evaluated before every round.
+    fn script_while(
+        &mut self,
+        st: &mut State,
+        rest: &[cli::Spanned],
+        pos: Pos,
+    ) -> Result<Out, String> {
+        let cond = rest.first().ok_or_else(|| end_expected(pos))?;
+        let mut body = None;
+        for w in &rest[1..] {
+            match &w.word {
+                Word::Assign { key, value } if key == "do" => match value.parts.first() {
+                    Some(Part::Block(b)) => body = Some(b.clone()),
+                    _ => return Err(end_expected(w.pos)),
+                },
+                _ => return Err(end_expected(w.pos)),
+            }
+        }
+        let body = body.ok_or_else(|| end_expected(pos))?;
+        let mut out = Out::default();
+        loop {
+            let holds = match &cond.word {
+                Word::Value(v) => self.eval_value(st, v)?,
+                Word::Bare(b) => b.clone(),
+                _ => return Err(end_expected(cond.pos)),
+            };
+            if !truthy(&holds) {
+                return Ok(out);
+            }
+            out.text.push_str(&self.run_block(st, &body)?.text);
+        }
     }
 
     /// `:if (cond) do={ ... } [else={ ... }]`.
@@ -161,6 +206,7 @@ impl Terminal {
             ":if" => return self.script_if(st, rest, pos),
             ":do" => return self.script_do(st, rest, pos),
             ":foreach" => return self.script_foreach(st, rest, pos),
+            ":while" => return self.script_while(st, rest, pos),
             _ => {}
         }
         let mut args = self.eval_args(st, rest)?;
@@ -196,11 +242,70 @@ impl Terminal {
                 Ok(Out::value(len_of(&v).to_string()))
             }
             ":return" => Ok(Out::value(args.flag_value())),
+            ":delay" => {
+                let text = args
+                    .take("delay-time")
+                    .or_else(|| (!args.unnamed.is_empty()).then(|| args.unnamed.remove(0).0))
+                    .unwrap_or_default();
+                let d = parse_time(&text)
+                    .ok_or_else(|| format!("invalid value for argument delay-time: {text}"))?;
+                // The script holds the router while it sleeps (see FIDELITY.md, Scripting).
+                std::thread::sleep(d);
+                super::update::advance(st);
+                Ok(Out::default())
+            }
             _ => Err(bad_command(name, pos)),
         }
     }
 
     // ---- commands ----
+}
+
+/// A RouterOS time: `3` (seconds), `500ms`, `1m30s`, `1h`, `2d`, `00:00:03`.
+pub(super) fn parse_time(text: &str) -> Option<std::time::Duration> {
+    use std::time::Duration;
+    let t = text.trim();
+    if t.is_empty() {
+        return None;
+    }
+    if t.contains(':') {
+        let parts: Vec<&str> = t.split(':').collect();
+        if parts.len() != 3 {
+            return None;
+        }
+        let h: u64 = parts[0].parse().ok()?;
+        let m: u64 = parts[1].parse().ok()?;
+        let sec: f64 = parts[2].parse().ok()?;
+        return Some(Duration::from_secs(h * 3600 + m * 60) + Duration::from_secs_f64(sec));
+    }
+    if let Ok(secs) = t.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let mut total = Duration::ZERO;
+    let mut rest = t;
+    while !rest.is_empty() {
+        let digits = rest.find(|c: char| !c.is_ascii_digit())?;
+        if digits == 0 {
+            return None;
+        }
+        let n: u64 = rest[..digits].parse().ok()?;
+        rest = &rest[digits..];
+        let unit_len = rest
+            .find(|c: char| c.is_ascii_digit())
+            .unwrap_or(rest.len());
+        let unit = &rest[..unit_len];
+        rest = &rest[unit_len..];
+        total += match unit {
+            "ms" => Duration::from_millis(n),
+            "s" => Duration::from_secs(n),
+            "m" => Duration::from_secs(n * 60),
+            "h" => Duration::from_secs(n * 3600),
+            "d" => Duration::from_secs(n * 86400),
+            "w" => Duration::from_secs(n * 7 * 86400),
+            _ => return None,
+        };
+    }
+    Some(total)
 }
 
 pub(super) fn truthy(v: &str) -> bool {

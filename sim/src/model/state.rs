@@ -85,6 +85,14 @@ pub struct State {
     pub(super) next_session: u32,
     pub(super) rest_logged: Vec<(String, Option<IpAddr>)>,
     pub latest_version: Option<Version>,
+    /// Set: every update check fails with this (`RouterConfig::update_failure`).
+    pub update_failure: Option<super::update::CheckFailure>,
+    /// How long an update check takes (`RouterConfig::update_check_time`).
+    pub check_time: std::time::Duration,
+    /// The update check in progress.
+    pub check: Option<super::update::Check>,
+    /// The version `download` fetched; the next reboot installs it.
+    pub downloaded: Option<Version>,
     pub firewall_enforced: bool,
     pub started: Instant,
     /// What `/system clock set time=... date=...` moved the clock by, against the host's clock.
@@ -124,6 +132,10 @@ impl State {
             next_session: 1,
             rest_logged: Vec::new(),
             latest_version: None,
+            update_failure: None,
+            check_time: std::time::Duration::ZERO,
+            check: None,
+            downloaded: None,
             firewall_enforced: false,
             started: Instant::now(),
             clock_offset: time::Duration::ZERO,

@@ -70,7 +70,7 @@ pub(super) struct Args {
 }
 
 impl Args {
-    fn take(&mut self, name: &str) -> Option<String> {
+    pub(super) fn take(&mut self, name: &str) -> Option<String> {
         let i = self.named.iter().position(|(k, _, _)| k == name)?;
         Some(self.named.remove(i).1)
     }
@@ -282,6 +282,8 @@ impl Terminal {
     // ---- dispatch ----
 
     pub(super) fn run(&mut self, st: &mut State, cmd: &Command) -> Result<Out, String> {
+        // A script holds the router for its whole run: its commands still see time pass.
+        update::advance(st);
         let words = &cmd.words;
         let Some(first) = words.first() else {
             return Ok(Out::default());
@@ -495,12 +497,11 @@ impl Terminal {
                 Ok(())
             }
             "check-for-updates" | "download" | "install" | "cancel" => {
-                for f in ["once", "without-paging"] {
-                    args.flag(f);
-                }
+                let once = args.flag("once");
+                args.flag("without-paging");
                 args.finish()?;
                 let r = match cmd {
-                    "check-for-updates" => update::check(st, &actor),
+                    "check-for-updates" => update::check(st, &actor, once),
                     "download" => update::download(st, &actor),
                     "install" => update::install(st, &actor),
                     _ => Ok(()),

@@ -15,7 +15,7 @@ use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use crate::router::{Power, Router, ServiceState};
+use crate::router::{Listeners, NotListening, Power, Router, ServiceState, ServiceTable};
 use crate::server::{Shared, api, btest, ftp, ssh, telnet, winbox, www};
 
 /// The front end a service name is served by.
@@ -146,12 +146,14 @@ impl Manager {
     }
 
     /// Opens, closes or moves listeners so they match `services`. With `strict`, the first bind
-    /// failure is returned (start-up); otherwise it is logged and the service stays closed.
+    /// failure is returned (start-up); otherwise it is logged, the service stays closed, and it
+    /// is among the services returned as not listening.
     pub(crate) async fn reconcile(
         &mut self,
         services: &[ServiceState],
         strict: bool,
-    ) -> Result<(), ServerError> {
+    ) -> Result<Vec<NotListening>, ServerError> {
+        let mut not_listening = Vec::new();
         // Close what is disabled, gone or re-ported.
         let mut stop = Vec::new();
         for (name, running) in &self.running {
@@ -181,10 +183,32 @@ impl Manager {
             match self.open(kind, service).await {
                 Ok(()) => {}
                 Err(e) if strict => return Err(e),
-                Err(e) => warn!(service = %service.name, error = %e, "service not listening"),
+                Err(e) => {
+                    warn!(service = %service.name, error = %e, "service not listening");
+                    not_listening.push(NotListening {
+                        service: service.name.clone(),
+                        port: service.port.saturating_add(self.offset),
+                        error: match e {
+                            ServerError::Bind { source, .. } => source.to_string(),
+                            other => other.to_string(),
+                        },
+                    });
+                }
             }
         }
-        Ok(())
+        Ok(not_listening)
+    }
+
+    /// Reconciles with `table` and tells the router which table the listeners now follow.
+    pub(crate) async fn follow_table(&mut self, table: &ServiceTable) {
+        let not_listening = self
+            .reconcile(&table.services, false)
+            .await
+            .unwrap_or_default();
+        self.shared.router.publish_listeners(Listeners::Reconciled {
+            generation: table.generation,
+            not_listening,
+        });
     }
 
     async fn open(&mut self, kind: Kind, service: &ServiceState) -> Result<(), ServerError> {
@@ -223,7 +247,7 @@ impl Manager {
     /// Follows the model's service table and power state until cancelled.
     pub(crate) async fn follow(
         mut self,
-        mut rx: watch::Receiver<Vec<ServiceState>>,
+        mut rx: watch::Receiver<ServiceTable>,
         mut power: watch::Receiver<Power>,
         cancel: CancellationToken,
     ) {
@@ -240,8 +264,13 @@ impl Manager {
                     if changed.is_err() {
                         break;
                     }
-                    let services = rx.borrow_and_update().clone();
-                    let _ = self.reconcile(&services, false).await;
+                    // A loaded machine (or a test standing in for one) is slow to follow.
+                    let delay = self.shared.router.listener_delay();
+                    if !delay.is_zero() && !sleep_unless(delay, &cancel).await {
+                        break;
+                    }
+                    let table = rx.borrow_and_update().clone();
+                    self.follow_table(&table).await;
                 }
                 changed = power.changed() => {
                     if changed.is_err() {
@@ -251,6 +280,7 @@ impl Manager {
             }
         }
         self.close_all().await;
+        self.shared.router.publish_listeners(Listeners::Stopped);
     }
 
     /// One reboot: after [`GOING_DOWN`] (the command's reply goes out first) every listener
@@ -258,7 +288,7 @@ impl Manager {
     /// open again as `/ip service` says. False when cancelled on the way.
     async fn reboot(
         &mut self,
-        rx: &mut watch::Receiver<Vec<ServiceState>>,
+        rx: &mut watch::Receiver<ServiceTable>,
         cancel: &CancellationToken,
     ) -> bool {
         info!("reboot requested");
@@ -267,14 +297,15 @@ impl Manager {
         }
         // Listeners first, so nothing is accepted after the sessions are cut.
         self.close_all().await;
+        self.shared.router.publish_listeners(Listeners::Down);
         self.shared.sessions.shutdown().await;
         info!(boot_time = ?self.shared.router.boot_time(), "router down");
         if !sleep_unless(self.shared.router.boot_time(), cancel).await {
             return false;
         }
         self.shared.router.boot();
-        let services = rx.borrow_and_update().clone();
-        let _ = self.reconcile(&services, false).await;
+        let table = rx.borrow_and_update().clone();
+        self.follow_table(&table).await;
         info!("router up");
         true
     }

@@ -111,8 +111,12 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
         Arc::clone(&ports),
     );
     let mut rx = router.watch_services();
-    let services = rx.borrow_and_update().clone();
-    manager.reconcile(&services, true).await?;
+    let table = rx.borrow_and_update().clone();
+    manager.reconcile(&table.services, true).await?;
+    router.publish_listeners(crate::router::Listeners::Reconciled {
+        generation: table.generation,
+        not_listening: Vec::new(),
+    });
     let power = router.watch_power();
     let manager = tokio::spawn(manager.follow(rx, power, cancel));
     Ok(SimHandle {
@@ -137,6 +141,11 @@ impl SimHandle {
     /// The port a service listens on right now (offset included); `None` when it is not listening.
     pub fn port(&self, service: &str) -> Option<u16> {
         lock(&self.ports).get(service).copied()
+    }
+
+    /// Waits until the listeners follow `/ip service` as it is now ([`Router::settled`]).
+    pub async fn settled(&self, deadline: std::time::Duration) -> Result<(), crate::Unsettled> {
+        self.shared.router.settled(deadline).await
     }
 
     /// The self-signed certificate (DER) that www-ssl and api-ssl present, for clients that pin it.
