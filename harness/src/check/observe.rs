@@ -3,6 +3,8 @@
 use std::collections::BTreeMap;
 use std::net::IpAddr;
 
+use futures::StreamExt as _;
+use futures::future::join_all;
 use routeros::model::{LogEntry, PackageUpdate, Service, User};
 use serde::Serialize;
 
@@ -456,44 +458,66 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     // Black box (ports from both vantages) while the logins run: probes log nothing, and the
     // logins stay in a fixed order so the log lines they cause are deterministic.
     let ports = ports_to_probe(profile, &services);
-    let probing = op.probe_matrix(&ports);
+    // The logins run side by side (each refused password costs the router's login delay), and
+    // the attacker's guesses start as soon as the probes say which ports answer from where.
+    let op = &op;
     let logging_in = async {
-        // The factory admin everywhere, the operator over ssh and rest.
-        let mut logins = Logins::new();
+        // The factory admin everywhere, the operator over ssh and rest, and a wrong password for
+        // the operator from the trusted vantage, which the log must then show.
         let admin = profile.users.default_admin_name.clone();
-        for service in [LoginService::Ssh, LoginService::Telnet, LoginService::Api]
+        let wrong = format!("chrlab-wrong-{}", std::process::id());
+        let admin_tries = [LoginService::Ssh, LoginService::Telnet, LoginService::Api]
             .iter()
             .chain(rest_logins)
-            .copied()
-        {
-            let attempt = op.try_login(Role::Trusted, service, &admin, "").await;
-            logins.insert(
-                (format!("{admin} (empty password)"), service, Role::Trusted),
-                attempt,
-            );
-        }
-        for service in [LoginService::Ssh].iter().chain(rest_logins).copied() {
-            let attempt = op
-                .try_login(Role::Trusted, service, &creds.user, creds.password.expose())
-                .await;
-            logins.insert((creds.user.clone(), service, Role::Trusted), attempt);
-        }
-        // Provoke failed logins from the trusted vantage with a wrong password.
-        let wrong = format!("chrlab-wrong-{}", std::process::id());
-        let mut provoked = Vec::new();
-        for service in [LoginService::Ssh].iter().chain(rest_logins).copied() {
-            if op
-                .try_login(Role::Trusted, service, &creds.user, &wrong)
-                .await
-                == LoginAttempt::Refused
-            {
-                provoked.push((service, creds.user.clone()));
-            }
-        }
+            .map(|service| {
+                let key = (format!("{admin} (empty password)"), *service, Role::Trusted);
+                let admin = &admin;
+                async move { (key, op.try_login(Role::Trusted, *service, admin, "").await) }
+            });
+        let operator_tries = [LoginService::Ssh]
+            .iter()
+            .chain(rest_logins)
+            .map(|service| {
+                let key = (creds.user.clone(), *service, Role::Trusted);
+                let creds = &creds;
+                async move {
+                    let attempt = op
+                        .try_login(
+                            Role::Trusted,
+                            *service,
+                            &creds.user,
+                            creds.password.expose(),
+                        )
+                        .await;
+                    (key, attempt)
+                }
+            });
+        let provoking = [LoginService::Ssh]
+            .iter()
+            .chain(rest_logins)
+            .map(|service| {
+                let (user, wrong) = (&creds.user, &wrong);
+                async move {
+                    let refused = op.try_login(Role::Trusted, *service, user, wrong).await
+                        == LoginAttempt::Refused;
+                    refused.then(|| (*service, user.clone()))
+                }
+            });
+        let (admin_logins, operator_logins, provoked) = tokio::join!(
+            join_all(admin_tries),
+            join_all(operator_tries),
+            join_all(provoking)
+        );
+        let logins: Logins = admin_logins.into_iter().chain(operator_logins).collect();
+        let provoked: Vec<(LoginService, String)> = provoked.into_iter().flatten().collect();
         (logins, provoked)
     };
-    let (matrix, (logins, provoked)) = tokio::join!(probing, logging_in);
-    let guesses = guess_passwords(&op, &users, profile, rest_logins, &matrix).await;
+    let probing_then_guessing = async {
+        let matrix = op.probe_matrix(&ports).await;
+        let guesses = guess_passwords(op, &users, profile, rest_logins, &matrix).await;
+        (matrix, guesses)
+    };
+    let ((matrix, guesses), (logins, provoked)) = tokio::join!(probing_then_guessing, logging_in);
     let log = parse_rows(
         "/log",
         op.rows(Role::Trusted, "/log")
@@ -532,8 +556,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
 
 /// An attacker's first guesses ([`GuessKind::for_user`]) at every enabled user's password (and
 /// the factory user's, if it is not in the list), over ssh and REST, from every vantage the
-/// service answers: sequential, so the log lines they cause come in a fixed order, and stopped
-/// for a (user, service, vantage) at the first guess that gets in.
+/// service answers: at most [`MAX_GUESSES`] per user, service and vantage.
 async fn guess_passwords(
     op: &Operator<'_>,
     users: &Read<Vec<User>>,
@@ -554,7 +577,8 @@ async fn guess_passwords(
         // Without the user list an attacker still tries the factory name.
         names.push(admin.clone());
     }
-    let mut guesses = Vec::new();
+    // Every guess, planned first: (user, service, vantage, which password).
+    let mut plan = Vec::new();
     for user in &names {
         for service in [LoginService::Ssh].iter().chain(rest_logins).copied() {
             let name = match service {
@@ -566,25 +590,31 @@ async fn guess_passwords(
                 let reachable = matrix
                     .get(port, role.name())
                     .is_some_and(|p| p.state == PortState::Open);
-                if !reachable {
-                    continue;
-                }
-                for (kind, password) in GuessKind::for_user(user) {
-                    let attempt = op.try_login(role, service, user, &password).await;
-                    let got_in = attempt == LoginAttempt::Accepted;
-                    guesses.push(Guess {
-                        user: user.clone(),
-                        service,
-                        role,
-                        kind,
-                        attempt,
-                    });
-                    if got_in {
-                        break;
+                if reachable {
+                    for (kind, password) in GuessKind::for_user(user) {
+                        plan.push((user.clone(), service, role, kind, password));
                     }
                 }
             }
         }
     }
-    guesses
+    // A refused password costs a login delay (RouterOS, and the simulator, wait before saying
+    // no), so the guesses run a few at a time; the list keeps the planned order.
+    futures::stream::iter(plan)
+        .map(|(user, service, role, kind, password)| async move {
+            let attempt = op.try_login(role, service, &user, &password).await;
+            Guess {
+                user,
+                service,
+                role,
+                kind,
+                attempt,
+            }
+        })
+        .buffered(GUESSES_AT_ONCE)
+        .collect()
+        .await
 }
+
+/// How many guesses run at once: well under RouterOS's default `max-sessions` of 20 per service.
+const GUESSES_AT_ONCE: usize = 8;
