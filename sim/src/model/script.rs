@@ -123,6 +123,15 @@ impl Terminal {
         Ok(out)
     }
 
+    /// The value of a condition word (`(expr)` or a bare word) of `:if` or `:while`.
+    fn condition(&mut self, st: &mut State, cond: &cli::Spanned) -> Result<String, String> {
+        match &cond.word {
+            Word::Value(v) => self.eval_value(st, v),
+            Word::Bare(b) => Ok(b.clone()),
+            _ => Err(end_expected(cond.pos)),
+        }
+    }
+
     /// `:while (cond) do={ ... }`: the condition is evaluated before every round.
     fn script_while(
         &mut self,
@@ -144,11 +153,7 @@ impl Terminal {
         let body = body.ok_or_else(|| end_expected(pos))?;
         let mut out = Out::default();
         loop {
-            let holds = match &cond.word {
-                Word::Value(v) => self.eval_value(st, v)?,
-                Word::Bare(b) => b.clone(),
-                _ => return Err(end_expected(cond.pos)),
-            };
+            let holds = self.condition(st, cond)?;
             if !truthy(&holds) {
                 return Ok(out);
             }
@@ -164,11 +169,7 @@ impl Terminal {
         pos: Pos,
     ) -> Result<Out, String> {
         let cond = rest.first().ok_or_else(|| end_expected(pos))?;
-        let cond_text = match &cond.word {
-            Word::Value(v) => self.eval_value(st, v)?,
-            Word::Bare(b) => b.clone(),
-            _ => return Err(end_expected(cond.pos)),
-        };
+        let cond_text = self.condition(st, cond)?;
         let mut branch_do = None;
         let mut branch_else = None;
         for w in &rest[1..] {
