@@ -196,7 +196,7 @@ pub fn classify_greeting(bytes: &[u8]) -> Identity {
         Identity::Telnet
     } else if bytes.starts_with(b"HTTP/") {
         Identity::Http(first_line(bytes))
-    } else if bytes == [0x01, 0, 0, 0] {
+    } else if bytes == routeros::service::BANDWIDTH_SERVER_HELLO {
         Identity::BandwidthTest
     } else {
         Identity::Silent

@@ -15,6 +15,17 @@
 use std::fmt;
 use std::str::FromStr;
 
+/// The bandwidth-test server (`/tool bandwidth-server`): a listener beside `/ip service`, on by
+/// default on a CHR (manual, "Bandwidth Test"), as the harness and the simulator name it.
+pub const BANDWIDTH_SERVER: &str = "bandwidth-server";
+
+/// The TCP port of the bandwidth-test server's control connection.
+pub const BANDWIDTH_SERVER_PORT: u16 = 2000;
+
+/// What the bandwidth-test server says first on a new control connection (third-party
+/// implementations of the protocol; no capture of a CHR's in the corpus: UNVERIFIED).
+pub const BANDWIDTH_SERVER_HELLO: [u8; 4] = [0x01, 0, 0, 0];
+
 /// An `/ip service` name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceName {

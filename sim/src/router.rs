@@ -658,12 +658,8 @@ fn replace_if_changed<T: PartialEq>(cur: &mut T, new: T) -> bool {
     }
 }
 
-/// The listener name of the bandwidth-test server (`/tool bandwidth-server`), which listens on
-/// TCP 2000 beside the `/ip service` items while enabled (on by default on a CHR).
-pub const BANDWIDTH_SERVER: &str = "bandwidth-server";
-
-/// The TCP port the bandwidth-test server's control connection uses (manual, "Bandwidth Test").
-pub const BANDWIDTH_SERVER_PORT: u16 = 2000;
+/// The bandwidth-test server listens beside the `/ip service` items while enabled.
+pub use routeros::service::{BANDWIDTH_SERVER, BANDWIDTH_SERVER_PORT};
 
 fn services_of(st: &State) -> Vec<ServiceState> {
     let btest = st

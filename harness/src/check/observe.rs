@@ -45,7 +45,10 @@ pub type Read<T> = Result<T, ReadError>;
 /// Listeners a RouterOS router may run besides `/ip service`, probed from both vantages:
 /// (what, tcp port). The bandwidth-test server listens on 2000 and is enabled on a fresh CHR
 /// (FACTS, manual "Bandwidth Test").
-pub const OTHER_LISTENERS: &[(&str, u16)] = &[("bandwidth-server", 2000)];
+pub const OTHER_LISTENERS: &[(&str, u16)] = &[(
+    routeros::service::BANDWIDTH_SERVER,
+    routeros::service::BANDWIDTH_SERVER_PORT,
+)];
 
 /// Passwords an attacker tries first, besides an empty one and the user name: the most common
 /// router passwords.

@@ -5,9 +5,7 @@ use crate::lab::Role;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::probe::PortState;
 use crate::profile::Profile;
-
-/// The bandwidth-test server's TCP port.
-const BTEST_PORT: u16 = 2000;
+use routeros::service::{BANDWIDTH_SERVER, BANDWIDTH_SERVER_PORT as BTEST_PORT};
 
 fn check(id: &str, title: &str, outcome: Outcome) -> CheckResult {
     CheckResult::new(Measure::Services, id, title, outcome)
@@ -50,9 +48,11 @@ fn disabled_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
             .find(|(k, _)| k == "enabled")
             .map(|(_, v)| v.as_str());
         match enabled {
-            Some("true" | "yes") => still_on.push(format!("bandwidth-server (port {BTEST_PORT})")),
-            Some(_) => evidence.push("bandwidth-server disabled".into()),
-            None => evidence.push("bandwidth-server not present".into()),
+            Some("true" | "yes") => {
+                still_on.push(format!("{BANDWIDTH_SERVER} (port {BTEST_PORT})"))
+            }
+            Some(_) => evidence.push(format!("{BANDWIDTH_SERVER} disabled")),
+            None => evidence.push(format!("{BANDWIDTH_SERVER} not present")),
         }
     }
     let outcome = if still_on.is_empty() {
@@ -81,7 +81,7 @@ fn disabled_unreachable(profile: &Profile, obs: &Observation) -> CheckResult {
         })
         .collect();
     if !profile.services.bandwidth_server {
-        off.push(("bandwidth-server", BTEST_PORT));
+        off.push((BANDWIDTH_SERVER, BTEST_PORT));
     }
     for (name, port) in off {
         for role in Role::ALL {

@@ -17,7 +17,7 @@ use tracing::debug;
 use crate::server::Shared;
 
 /// The server's hello.
-pub(crate) const HELLO: [u8; 4] = [0x01, 0, 0, 0];
+use routeros::service::BANDWIDTH_SERVER_HELLO as HELLO;
 /// "Authenticate": followed by a 16-byte challenge.
 const AUTH_REQUIRED: [u8; 4] = [0x02, 0, 0, 0];
 /// Silence after which the server gives up on the client.
