@@ -29,11 +29,13 @@ pub enum ImageCommand {
     /// Show the cached images: version, format, size, what each was verified with, path.
     List,
     /// Print the path of a cached image.
+    #[command(disable_version_flag = true)]
     Path {
         /// The RouterOS version.
         version: String,
     },
     /// Cache an image downloaded elsewhere (.img, .img.zip, .qcow2, .vdi).
+    #[command(disable_version_flag = true)]
     Import(ImportArgs),
 }
 
