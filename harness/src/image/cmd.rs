@@ -85,7 +85,7 @@ pub enum ImageError {
         target: String,
         /// What failed.
         #[source]
-        source: FetchError,
+        source: Box<FetchError>,
     },
     /// `fetch upgrade` or another word that is neither a version nor a RouterOS 7 channel.
     #[error(
@@ -106,7 +106,7 @@ impl ImageError {
             ImageError::Catalog(e) => catalog_exit(e),
             ImageError::Target(_) => Exit::Usage,
             ImageError::Client(_) => Exit::Internal,
-            ImageError::Fetch { source, .. } => match source {
+            ImageError::Fetch { source, .. } => match source.as_ref() {
                 FetchError::NotFound { .. } | FetchError::NoChecksum { .. } => Exit::Usage,
                 FetchError::Status { .. }
                 | FetchError::Network { .. }
@@ -235,7 +235,7 @@ async fn fetch_cmd(
     };
     let fetch_err = |source| ImageError::Fetch {
         target: a.target.clone(),
-        source,
+        source: Box::new(source),
     };
     let http = fetch::client().map_err(ImageError::Client)?;
     let version = match a.target.parse::<Channel>() {
@@ -374,7 +374,7 @@ mod tests {
     fn exit_codes_follow_the_error_kind() {
         let fetch = |source| ImageError::Fetch {
             target: "7.24.4".into(),
-            source,
+            source: Box::new(source),
         };
         assert_eq!(
             fetch(FetchError::NotFound {
