@@ -28,6 +28,8 @@ struct State {
     seen: Vec<Seen>,
     /// Cut the next full answer for this path after so many body bytes.
     cut: Option<(String, usize)>,
+    /// Answer every request whole (200), as a server without range support does.
+    ignore_range: bool,
 }
 
 /// A one-request-per-connection HTTP/1.1 server on 127.0.0.1:0, on a thread, stopped on drop.
@@ -128,7 +130,7 @@ fn serve(mut c: TcpStream, state: &Mutex<State>) {
         .and_then(|r| r.strip_prefix("bytes="))
         .and_then(|r| r.strip_suffix('-'))
         .and_then(|n| n.parse::<usize>().ok())
-        .filter(|&n| n < body.len());
+        .filter(|&n| n < body.len() && !st.ignore_range);
     let (status, part) = match from {
         Some(n) => (
             format!(
@@ -354,7 +356,16 @@ fn an_interrupted_download_resumes_with_range() {
     let (s, img, zip) = mikrotik();
     s.cut_next(&zip_path(V), zip.len() / 3);
     let out = chrlab(&c, Some(&s), &["image", "fetch", V]);
-    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "error: cannot fetch RouterOS {V}: cannot download {}{}",
+            s.url(),
+            zip_path(V)
+        )),
+        "{stderr}"
+    );
     let part = entry(&c, V).join(format!(".partial/chr-{V}.img.zip.part"));
     let have = std::fs::metadata(&part).unwrap().len() as usize;
     assert!(have > 0 && have < zip.len(), "{have}");
@@ -388,6 +399,42 @@ fn an_interrupted_download_resumes_with_range() {
         names(&entry(&c, V)),
         [format!("chr-{V}.img"), "meta.json".into()]
     );
+}
+
+#[test]
+fn a_server_that_ignores_range_restarts_the_download() {
+    let c = cache("restart");
+    let (s, img, zip) = mikrotik();
+    s.cut_next(&zip_path(V), zip.len() / 2);
+    let out = chrlab(&c, Some(&s), &["image", "fetch", V]);
+    assert_eq!(out.status.code(), Some(3), "{}", text(&out.stderr));
+    s.state.lock().unwrap().ignore_range = true;
+    let out = chrlab(&c, Some(&s), &["image", "fetch", V]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        s.seen().iter().any(|r| r.range.is_some()),
+        "a range was asked for"
+    );
+    assert_eq!(
+        std::fs::read(entry(&c, V).join(format!("chr-{V}.img"))).unwrap(),
+        img
+    );
+}
+
+#[test]
+fn an_unreachable_server_is_exit_3_and_leaves_nothing() {
+    let c = cache("unreachable");
+    let out = chrlab(&c, None, &["image", "fetch", V, "--no-verify"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(3), "{stderr}");
+    assert!(
+        stderr.contains(&format!(
+            "cannot download http://127.0.0.1:9{}",
+            zip_path(V)
+        )),
+        "{stderr}"
+    );
+    assert_eq!(names(&c.join("images")), Vec::<String>::new());
 }
 
 /// Runs a fetch that must fail with `code`, name every `needle`, and leave no entry behind.

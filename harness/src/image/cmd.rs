@@ -284,9 +284,12 @@ async fn fetch_cmd(
         }
         Err(e) => {
             // An interrupted download stays for a resume; anything else leaves no trace.
-            if !matches!(e, FetchError::Truncated { .. } | FetchError::Network { .. })
-                && catalog.get(&version).is_none()
-            {
+            let part = catalog
+                .partial_dir(&version)
+                .join(format!("chr-{version}.img.zip.part"));
+            let resumable = matches!(e, FetchError::Truncated { .. } | FetchError::Network { .. })
+                && std::fs::metadata(&part).is_ok_and(|m| m.len() > 0);
+            if !resumable && catalog.get(&version).is_none() {
                 let _ = std::fs::remove_dir_all(catalog.dir(&version));
             }
             Err(fetch_err(e))
