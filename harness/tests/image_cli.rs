@@ -609,6 +609,25 @@ fn import_img_and_img_zip_and_refuse_a_fake() {
         ],
     );
     assert_eq!(out.status.code(), Some(2), "a directory is refused");
+    let fifo = src.join("chr-7.22.img.zip");
+    assert!(
+        Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let out = chrlab(&c, None, &["image", "import", fifo.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "a FIFO is refused, without waiting for a writer"
+    );
+    assert!(
+        text(&out.stderr).contains("is not a regular file"),
+        "{}",
+        text(&out.stderr)
+    );
     assert!(!entry(&c, "7.22").exists());
     assert_eq!(names(&c.join("images")), ["7.20.1", "7.21"]);
 }

@@ -463,7 +463,13 @@ pub(crate) fn open_regular(path: &Path) -> Result<std::fs::File, CatalogError> {
         path: path.to_path_buf(),
         source,
     };
-    let f = std::fs::File::open(path).map_err(rerr)?;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    // O_NONBLOCK: opening a FIFO must not wait for a writer; it changes nothing for a file.
+    let f = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
+        .open(path)
+        .map_err(rerr)?;
     let meta = f.metadata().map_err(rerr)?;
     if !meta.is_file() {
         return Err(CatalogError::NotAnImage {
