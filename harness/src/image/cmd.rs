@@ -114,6 +114,7 @@ impl ImageError {
                 | FetchError::BadSum { .. }
                 | FetchError::Mismatch { .. }
                 | FetchError::Truncated { .. }
+                | FetchError::TooLarge { .. }
                 | FetchError::Corrupt { .. } => Exit::Router,
                 FetchError::Write { .. } => Exit::Internal,
                 FetchError::Catalog(e) => catalog_exit(e),

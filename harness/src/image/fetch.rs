@@ -15,7 +15,7 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_LENGTH, RANGE};
 use routeros::version::Channel;
 
-use super::catalog::{CatalogError, sha256_file};
+use super::catalog::{CatalogError, MAX_IMAGE, sha256_file};
 
 /// Default base of the channel files.
 pub const UPGRADE_URL: &str = "https://upgrade.mikrotik.com";
@@ -87,6 +87,12 @@ pub enum FetchError {
         got: u64,
         /// Bytes announced.
         total: u64,
+    },
+    /// The server sends more than any CHR image is (a bound on what is written to disk).
+    #[error("{url} is larger than 16 GiB: not a CHR image")]
+    TooLarge {
+        /// The URL.
+        url: String,
     },
     /// The download is not a zip holding a CHR image.
     #[error("{url} is not a CHR image archive")]
@@ -303,8 +309,15 @@ pub async fn download(http: &reqwest::Client, url: &str, part: &Path) -> Result<
     let bar = progress(total, start);
     let mut got = start;
     while let Some(chunk) = resp.chunk().await.map_err(net)? {
-        file.write_all(&chunk).map_err(werr)?;
         got += chunk.len() as u64;
+        if got > MAX_IMAGE {
+            drop(file);
+            let _ = std::fs::remove_file(part);
+            return Err(FetchError::TooLarge {
+                url: url.to_string(),
+            });
+        }
+        file.write_all(&chunk).map_err(werr)?;
         bar.set_position(got);
     }
     file.sync_all().map_err(werr)?;
