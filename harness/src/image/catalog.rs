@@ -280,6 +280,7 @@ impl Catalog {
     /// A fresh, empty staging folder for `version` (inside the root, so the final rename stays
     /// on one file system).
     pub fn staging(&self, version: &str) -> Result<PathBuf, CatalogError> {
+        self.reap_staging();
         let dir = self
             .root
             .join(format!(".staging-{version}-{}", std::process::id()));
@@ -289,6 +290,29 @@ impl Catalog {
             source,
         })?;
         Ok(dir)
+    }
+
+    /// Removes the staging folders a killed chrlab left: `.staging-<version>-<pid>` whose
+    /// process no longer runs.
+    fn reap_staging(&self) {
+        let Ok(entries) = std::fs::read_dir(&self.root) else {
+            return;
+        };
+        for e in entries.filter_map(Result::ok) {
+            let name = e.file_name();
+            let Some(rest) = name.to_str().and_then(|n| n.strip_prefix(".staging-")) else {
+                continue;
+            };
+            let Some(pid) = rest
+                .rsplit_once('-')
+                .and_then(|(_, p)| p.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            if pid != std::process::id() && !Path::new(&format!("/proc/{pid}")).exists() {
+                let _ = std::fs::remove_dir_all(e.path());
+            }
+        }
     }
 
     /// Writes `meta` into `staging` and renames `staging` to the version's folder. When the
@@ -741,6 +765,19 @@ mod tests {
             cat.path("7.1"),
             Err(CatalogError::NotCached { .. })
         ));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn staging_left_by_a_dead_process_is_reaped() {
+        let d = tmp("reap");
+        let cat = Catalog::new(d.clone());
+        // pid_max is at most 2^22: this pid never runs.
+        let dead = d.join(".staging-7.1-4294967");
+        std::fs::create_dir_all(&dead).unwrap();
+        let mine = cat.staging("7.2").unwrap();
+        assert!(!dead.exists());
+        assert!(mine.exists());
         let _ = std::fs::remove_dir_all(&d);
     }
 
