@@ -633,7 +633,7 @@ fn import_img_and_img_zip_and_refuse_a_fake() {
 }
 
 #[test]
-fn import_qcow2_converts_to_raw() {
+fn import_qcow2_and_vdi_converts_to_raw() {
     if !require(&[Need::QemuImg]) {
         return;
     }
@@ -659,5 +659,18 @@ fn import_qcow2_converts_to_raw() {
         text(&out.stdout)
     );
     let p = entry(&c, "7.19.6").join("chr-7.19.6.img");
+    assert_eq!(std::fs::read(&p).unwrap(), img);
+
+    let vdi = src.join("chr-7.19.7.vdi");
+    let st = Command::new("qemu-img")
+        .args(["convert", "-f", "raw", "-O", "vdi"])
+        .arg(&raw)
+        .arg(&vdi)
+        .status()
+        .unwrap();
+    assert!(st.success());
+    let out = chrlab(&c, None, &["image", "import", vdi.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let p = entry(&c, "7.19.7").join("chr-7.19.7.img");
     assert_eq!(std::fs::read(&p).unwrap(), img);
 }

@@ -42,6 +42,15 @@ pub enum Format {
 }
 
 impl Format {
+    /// Its name, as `meta.json` and `chrlab image list` write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Raw => "raw",
+            Format::Qcow2 => "qcow2",
+            Format::Vdi => "vdi",
+        }
+    }
+
     /// The file extension of an image stored in this format.
     pub fn extension(self) -> &'static str {
         match self {
@@ -387,13 +396,7 @@ impl Catalog {
             ImportKind::Raw => check_raw(&mut f, file)?,
             ImportKind::Zip => {}
             ImportKind::Qcow2 => check_magic(&mut f, file, "a qcow2 image", b"QFI\xfb", 0)?,
-            ImportKind::Vdi => check_magic(
-                &mut f,
-                file,
-                "a VirtualBox disk image",
-                b"<<< Oracle VM VirtualBox Disk Image >>>",
-                0,
-            )?,
+            ImportKind::Vdi => check_vdi(&mut f, file)?,
         }
         let staging = self.staging(&version)?;
         let result = (|| {
@@ -554,6 +557,30 @@ fn check_magic(
         Ok(()) | Err(CatalogError::NotAnImage { .. }) => Err(not()),
         Err(e) => Err(e),
     }
+}
+
+/// A VDI image: the header text `<<< … >>>` at 0 (VirtualBox writes `<<< Oracle VM VirtualBox
+/// Disk Image >>>`, older ones `Sun xVM`/`innotek`, qemu-img `<<< QEMU VM Virtual Disk Image >>>`)
+/// and the signature `0xbeda107f` (little-endian) at offset 64.
+fn check_vdi(f: &mut std::fs::File, path: &Path) -> Result<(), CatalogError> {
+    check_magic(f, path, "a VirtualBox disk image", b"<<< ", 0)?;
+    check_magic(
+        f,
+        path,
+        "a VirtualBox disk image",
+        &[0x7f, 0x10, 0xda, 0xbe],
+        64,
+    )?;
+    let mut head = [0u8; 64];
+    read_head(f, path, &mut head)?;
+    if !head.windows(4).any(|w| w == b" >>>") {
+        return Err(CatalogError::NotAnImage {
+            path: path.to_path_buf(),
+            what: "a VirtualBox disk image",
+            why: "no \"<<< … >>>\" header text in its first 64 bytes".into(),
+        });
+    }
+    Ok(())
 }
 
 /// Reads exactly `buf.len()` bytes from the start of `f`, then rewinds.

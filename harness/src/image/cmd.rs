@@ -187,7 +187,7 @@ fn list(catalog: &Catalog, out: &mut dyn Write) -> Result<(), ImageError> {
         .map(|e: &Entry| {
             [
                 e.meta.version.clone(),
-                e.meta.format.extension().to_string(),
+                e.meta.format.name().to_string(),
                 e.meta.size.to_string(),
                 e.meta.verified_with.clone(),
                 e.path.display().to_string(),
