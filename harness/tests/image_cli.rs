@@ -402,6 +402,31 @@ fn an_interrupted_download_resumes_with_range() {
 }
 
 #[test]
+fn a_cached_image_that_changed_is_fetched_again() {
+    let c = cache("tampered");
+    let (s, img, _zip) = mikrotik();
+    let out = chrlab(&c, Some(&s), &["image", "fetch", V]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !text(&out.stderr).contains("eta"),
+        "no progress bar off a terminal"
+    );
+    let path = entry(&c, V).join(format!("chr-{V}.img"));
+    let mut changed = img.clone();
+    changed[4096] ^= 0xff;
+    std::fs::write(&path, &changed).unwrap();
+    let out = chrlab(&c, Some(&s), &["image", "fetch", V]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("does not match its recorded sha256"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(text(&out.stdout).starts_with(&format!("fetched RouterOS {V}")));
+    assert_eq!(std::fs::read(&path).unwrap(), img);
+}
+
+#[test]
 fn a_server_that_ignores_range_restarts_the_download() {
     let c = cache("restart");
     let (s, img, zip) = mikrotik();
