@@ -41,6 +41,8 @@ pub enum Command {
     Bench(BenchArgs),
     /// Show or refresh the known-vulnerable version table (CVE records).
     Cve(crate::cve::CveArgs),
+    /// Fetch, import and find CHR images in the local cache.
+    Image(crate::image::ImageArgs),
 }
 
 /// `chrlab check`.

@@ -5,6 +5,7 @@ pub mod check;
 pub mod cli;
 pub mod client;
 pub mod cve;
+pub mod image;
 pub mod lab;
 pub mod operator;
 pub mod outcome;

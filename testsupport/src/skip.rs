@@ -32,6 +32,8 @@ pub enum Need {
     Nft,
     /// User namespaces this process (or, as root, an ordinary user) may create.
     UserNamespaces,
+    /// A `qemu-img` that runs (`apt-get install qemu-utils`).
+    QemuImg,
 }
 
 impl Need {
@@ -46,6 +48,7 @@ impl Need {
             Need::Root => effective_uid() == Some(0),
             Need::Nft => nft_runs(),
             Need::UserNamespaces => user_namespaces_allowed(),
+            Need::QemuImg => quietly(Command::new("qemu-img").arg("--version")),
         }
     }
 }
@@ -56,6 +59,7 @@ impl fmt::Display for Need {
             Need::Root => "root",
             Need::Nft => "nft",
             Need::UserNamespaces => "user namespaces",
+            Need::QemuImg => "qemu-img",
         })
     }
 }

@@ -58,6 +58,14 @@ fn main() -> ExitCode {
         Command::Cve(args) => {
             chrlab::cve::run(&args, &mut std::io::stdout(), &mut std::io::stderr())
         }
+        Command::Image(args) => match runtime() {
+            Ok(rt) => rt.block_on(chrlab::image::run(
+                &args,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )),
+            Err(code) => code,
+        },
         Command::Bench(args) => match runtime()
             .and_then(|rt| rt.block_on(chrlab::run::bench(&args)).map_err(run_failed))
         {
@@ -137,7 +145,7 @@ fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
     let uses_sim = match command {
         Command::Check(a) => a.target.is_sim(),
         Command::Bench(a) => a.target.is_sim(),
-        Command::Render(_) | Command::Cve(_) => false,
+        Command::Render(_) | Command::Cve(_) | Command::Image(_) => false,
     };
     if !uses_sim || nix::unistd::geteuid().is_root() {
         return Ok(());
