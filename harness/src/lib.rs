@@ -17,4 +17,5 @@ pub mod render;
 pub mod report;
 pub mod run;
 pub mod secret;
+mod user_files;
 pub mod vantage;

@@ -17,6 +17,7 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use crate::cve::{self, Cve};
 use crate::printable::{escape, excerpt};
 use crate::secret::{MAX_POLICY_LENGTH, MIN_POLICY_LENGTH, PasswordPolicy, Secret};
+use crate::user_files::{OpenError, file_kind};
 
 /// The default baseline, compiled in (the same text as `profiles/baseline.toml`).
 pub const BASELINE_TOML: &str = include_str!("../../profiles/baseline.toml");
@@ -546,7 +547,6 @@ impl Profile {
     pub fn load(path: &Path) -> Result<Profile, ProfileError> {
         use std::io::Read as _;
         use std::os::unix::ffi::OsStrExt as _;
-        use std::os::unix::fs::OpenOptionsExt as _;
 
         let bytes_len = path.as_os_str().as_bytes().len();
         let longest = path
@@ -571,23 +571,13 @@ impl Profile {
             path: shown.clone(),
             source,
         };
-        let regular = |meta: &std::fs::Metadata| -> Result<(), ProfileError> {
-            if meta.is_file() {
-                return Ok(());
-            }
-            Err(ProfileError::NotRegular {
+        let (file, meta) = crate::user_files::open_regular(path).map_err(|e| match e {
+            OpenError::Io(source) => read_error(source),
+            OpenError::NotRegular(t) => ProfileError::NotRegular {
                 path: shown.clone(),
-                kind: file_kind(meta.file_type()),
-            })
-        };
-        regular(&std::fs::metadata(path).map_err(read_error)?)?;
-        let file = std::fs::OpenOptions::new()
-            .read(true)
-            .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
-            .open(path)
-            .map_err(read_error)?;
-        let meta = file.metadata().map_err(read_error)?;
-        regular(&meta)?;
+                kind: file_kind(t),
+            },
+        })?;
         let too_large = |size: u64| ProfileError::TooLarge {
             path: shown.clone(),
             size,
@@ -989,24 +979,6 @@ fn text_problem(text: &str, max: usize) -> Option<String> {
         ));
     }
     None
-}
-
-/// What a file that is not a regular file is, for an error message.
-fn file_kind(t: std::fs::FileType) -> &'static str {
-    use std::os::unix::fs::FileTypeExt as _;
-    if t.is_dir() {
-        "directory"
-    } else if t.is_fifo() {
-        "FIFO"
-    } else if t.is_char_device() {
-        "character device"
-    } else if t.is_block_device() {
-        "block device"
-    } else if t.is_socket() {
-        "socket"
-    } else {
-        "special file"
-    }
 }
 
 /// 1-based line of byte offset `at`.

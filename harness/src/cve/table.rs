@@ -438,18 +438,7 @@ pub const TABLE_FORMAT: &str = "chrlab-cve-table/1";
 /// Where `chrlab cve update` writes and checks read the refreshed table: `$CHRLAB_DATA_DIR/cve`,
 /// else `$XDG_DATA_HOME/chrlab/cve`, else `~/.local/share/chrlab/cve`.
 pub fn data_dir() -> Option<PathBuf> {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(d) = var("CHRLAB_DATA_DIR") {
-        return Some(d.join("cve"));
-    }
-    if let Some(d) = var("XDG_DATA_HOME").filter(|d| d.is_absolute()) {
-        return Some(d.join("chrlab").join("cve"));
-    }
-    var("HOME").map(|h| h.join(".local/share/chrlab/cve"))
+    crate::user_files::user_dir("CHRLAB_DATA_DIR", "XDG_DATA_HOME", ".local/share", "cve")
 }
 
 /// A refreshed table file, as `chrlab cve update` writes it.

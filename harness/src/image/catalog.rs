@@ -179,19 +179,7 @@ pub enum CatalogError {
 /// The image cache root: `$CHRLAB_CACHE_DIR/images`, else `$XDG_CACHE_HOME/chrlab/images`,
 /// else `~/.cache/chrlab/images`.
 pub fn cache_root() -> Result<PathBuf, CatalogError> {
-    let var = |name: &str| {
-        std::env::var_os(name)
-            .filter(|v| !v.is_empty())
-            .map(PathBuf::from)
-    };
-    if let Some(d) = var("CHRLAB_CACHE_DIR") {
-        return Ok(d.join("images"));
-    }
-    if let Some(d) = var("XDG_CACHE_HOME").filter(|d| d.is_absolute()) {
-        return Ok(d.join("chrlab").join("images"));
-    }
-    var("HOME")
-        .map(|h| h.join(".cache/chrlab/images"))
+    crate::user_files::user_dir("CHRLAB_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "images")
         .ok_or(CatalogError::NoCacheDir)
 }
 
@@ -486,26 +474,19 @@ impl ImportKind {
 /// Opens `path` for reading, refusing anything but a regular file (a device or FIFO would make
 /// the reads unbounded).
 pub(crate) fn open_regular(path: &Path) -> Result<std::fs::File, CatalogError> {
-    let rerr = |source| CatalogError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    use std::os::unix::fs::OpenOptionsExt as _;
-    // O_NONBLOCK: opening a FIFO must not wait for a writer; it changes nothing for a file.
-    let f = std::fs::OpenOptions::new()
-        .read(true)
-        .custom_flags(nix::libc::O_NONBLOCK | nix::libc::O_NOCTTY)
-        .open(path)
-        .map_err(rerr)?;
-    let meta = f.metadata().map_err(rerr)?;
-    if !meta.is_file() {
-        return Err(CatalogError::NotAnImage {
+    use crate::user_files::OpenError;
+    match crate::user_files::open_regular(path) {
+        Ok((file, _)) => Ok(file),
+        Err(OpenError::Io(source)) => Err(CatalogError::Read {
+            path: path.to_path_buf(),
+            source,
+        }),
+        Err(OpenError::NotRegular(_)) => Err(CatalogError::NotAnImage {
             path: path.to_path_buf(),
             what: "a regular file",
             why: "it is a directory, device or other special file".into(),
-        });
+        }),
     }
-    Ok(f)
 }
 
 /// A raw disk image: at least [`MIN_RAW`] bytes, MBR boot signature `55 AA` at offset 510.
