@@ -3,6 +3,7 @@
 # boots under QEMU the way a CHR image does. It is NOT RouterOS. See README.md next to this file.
 #
 #   build.sh OUT_DIR [--ros-sim PATH] [--version V] [--args-file F] [--kernel-package PKG]
+#            [--test-addr A/P[,A/P...]]   (TEST-ONLY: static addresses for ether1, ether2, ...)
 #
 # Outputs in OUT_DIR: vmlinuz vmlinux initramfs.cpio initramfs.cpio.gz disk.img MANIFEST.
 # Downloaded .debs are cached in OUT_DIR/debs/; everything else is rebuilt on every run.
@@ -14,7 +15,7 @@ prog=$(basename "$0")
 die() { echo "$prog: error: $*" >&2; exit 1; }
 step() { printf '%s: [%3ss] %s\n' "$prog" "$SECONDS" "$*"; }
 usage() {
-    sed -n '2,8s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,9s/^# \{0,1\}//p' "$0" >&2
     exit "${1:-2}"
 }
 
@@ -23,18 +24,23 @@ ros_sim=/work/target-main/release/ros-sim
 version=7.23.7
 args_file=""
 kernel_pkg=""
+test_addr=""
 while [ $# -gt 0 ]; do
     case "$1" in
     --ros-sim) [ $# -ge 2 ] || die "--ros-sim needs a path"; ros_sim=$2; shift 2 ;;
     --version) [ $# -ge 2 ] || die "--version needs a value"; version=$2; shift 2 ;;
     --args-file) [ $# -ge 2 ] || die "--args-file needs a path"; args_file=$2; shift 2 ;;
     --kernel-package) [ $# -ge 2 ] || die "--kernel-package needs a name"; kernel_pkg=$2; shift 2 ;;
+    --test-addr) [ $# -ge 2 ] || die "--test-addr needs A/P[,A/P...]"; test_addr=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     -*) die "unknown option $1 (try --help)" ;;
     *) [ -z "$out" ] || die "only one OUT_DIR, got '$out' and '$1'"; out=$1; shift ;;
     esac
 done
 [ -n "$out" ] || usage 2
+if [ -n "$test_addr" ]; then
+    [[ "$test_addr" =~ ^[0-9.]+/[0-9]+(,[0-9.]+/[0-9]+)*$ ]] || die "--test-addr '$test_addr' is not A/P[,A/P...]"
+fi
 [[ "$version" =~ ^[0-9]+\.[0-9]+(\.[0-9]+)?([a-z]+[0-9]*)?$ ]] || die "--version '$version' is not a RouterOS version like 7.23.7"
 
 # Modules the guest needs (networking and the firewall); dependencies are added by modprobe.
@@ -45,6 +51,9 @@ nft_bin=/usr/sbin/nft
 mbr_bin=/usr/lib/syslinux/mbr/mbr.bin
 part_start_sector=2048                     # 1 MiB, as fdisk aligns
 kernel_cmdline="console=ttyS0,115200 loglevel=6 panic=1 8250.nr_uarts=1"
+
+# TEST-ONLY: /init gives ether1, ether2, ... these addresses. A real image carries none.
+[ -z "$test_addr" ] || kernel_cmdline="$kernel_cmdline chrlab.test_addr=$test_addr"
 
 # --- host checks ------------------------------------------------------------------------------
 missing=()
@@ -95,10 +104,21 @@ else
     (cd "$debs" && apt-get download -q "$kernel_pkg=$kernel_ver" 2>&1 | grep -v 'unsandboxed' || true)
     [ -s "$deb" ] || die "apt-get download $kernel_pkg=$kernel_ver did not produce $deb"
 fi
-kroot="$work/kernel"
-mkdir -p "$kroot"
-dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$kroot" --wildcards './boot/vmlinuz-*' './lib/modules/*' \
-    || die "cannot unpack $deb"
+# The unpacked kernel (bzImage + the module subtrees the guest can need) is cached next to the
+# .deb: unpacking the whole data.tar.xz is the slowest step of the build.
+kroot="$debs/unpacked-${kernel_pkg}_${kernel_ver//:/%3a}"
+if [ ! -f "$kroot/.complete" ]; then
+    step "kernel: unpacking $(basename "$deb")"
+    rm -rf "$kroot" "$kroot.tmp"
+    mkdir -p "$kroot.tmp"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$kroot.tmp" --wildcards --no-wildcards-match-slash \
+        './boot/vmlinuz-*' './lib/modules/*/modules.*' './lib/modules/*/kernel/drivers/virtio' \
+        './lib/modules/*/kernel/drivers/net' './lib/modules/*/kernel/net' \
+        './lib/modules/*/kernel/crypto' './lib/modules/*/kernel/lib' './lib/modules/*/kernel/arch' \
+        || die "cannot unpack $deb"
+    touch "$kroot.tmp/.complete"
+    mv "$kroot.tmp" "$kroot"
+fi
 kver=$(cd "$kroot/lib/modules" && ls | head -n1)
 [ -n "$kver" ] && [ -f "$kroot/boot/vmlinuz-$kver" ] || die "$deb holds no /boot/vmlinuz-<ver>"
 cp "$kroot/boot/vmlinuz-$kver" "$work/vmlinuz"
@@ -249,15 +269,20 @@ mdir -a -i "$disk@@$offset" ::/ldlinux.sys >/dev/null 2>&1 || die "syslinux did 
 
 # --- manifest, then publish -------------------------------------------------------------------
 step "writing MANIFEST"
+# One dpkg-query for every host file (it is slow per call): path -> package.
+declare -A owner=()
+query=("$mbr_bin" "$(command -v syslinux)")
+for f in "${host_files[@]}"; do query+=("$f" "$(readlink -f "$f")"); done
+while IFS= read -r line; do
+    p=${line%%: *}; f=${line#*: }
+    case "$p" in *,*|*' '*) continue ;; esac     # diversions and multi-owner lines
+    owner[$f]=${p%%:*}
+done < <(dpkg-query -S "${query[@]}" 2>/dev/null || true)
+declare -A pkgver=()
+while read -r p v; do pkgver[$p]=$v; done < <(dpkg-query -W -f='${Package} ${Version}\n' "${owner[@]}" 2>/dev/null || true)
 pkg_of() { # host file -> "package version"
-    local f=$1 p
-    p=$(dpkg-query -S "$f" 2>/dev/null | head -n1 | cut -d: -f1) \
-        || p=$(dpkg-query -S "$(readlink -f "$f")" 2>/dev/null | head -n1 | cut -d: -f1) || true
-    if [ -n "$p" ]; then
-        echo "$p $(dpkg-query -W -f='${Version}' "$p" 2>/dev/null)"
-    else
-        echo "(not from a Debian package) -"
-    fi
+    local p=${owner[$1]:-${owner[$(readlink -f "$1")]:-}}
+    if [ -n "$p" ]; then echo "$p ${pkgver[$p]:-?}"; else echo "(not from a Debian package) -"; fi
 }
 {
     echo "# chrlab stand-in guest (NOT RouterOS). Built by images/standin/build.sh"
