@@ -3,6 +3,7 @@
 # boots under QEMU the way a CHR image does. It is NOT RouterOS. See README.md next to this file.
 #
 #   build.sh OUT_DIR [--ros-sim PATH] [--version V] [--args-file F] [--kernel-package PKG]
+#            [--disk-initrd gz|cpio]      (initramfs form on disk.img; default gz)
 #            [--test-addr A/P[,A/P...]]   (TEST-ONLY: static addresses for ether1, ether2, ...)
 #
 # Outputs in OUT_DIR: vmlinuz vmlinux initramfs.cpio initramfs.cpio.gz disk.img MANIFEST.
@@ -15,7 +16,7 @@ prog=$(basename "$0")
 die() { echo "$prog: error: $*" >&2; exit 1; }
 step() { printf '%s: [%3ss] %s\n' "$prog" "$SECONDS" "$*"; }
 usage() {
-    sed -n '2,9s/^# \{0,1\}//p' "$0" >&2
+    sed -n '2,10s/^# \{0,1\}//p' "$0" >&2
     exit "${1:-2}"
 }
 
@@ -25,6 +26,7 @@ version=7.23.7
 args_file=""
 kernel_pkg=""
 test_addr=""
+disk_initrd=gz
 while [ $# -gt 0 ]; do
     case "$1" in
     --ros-sim) [ $# -ge 2 ] || die "--ros-sim needs a path"; ros_sim=$2; shift 2 ;;
@@ -32,12 +34,14 @@ while [ $# -gt 0 ]; do
     --args-file) [ $# -ge 2 ] || die "--args-file needs a path"; args_file=$2; shift 2 ;;
     --kernel-package) [ $# -ge 2 ] || die "--kernel-package needs a name"; kernel_pkg=$2; shift 2 ;;
     --test-addr) [ $# -ge 2 ] || die "--test-addr needs A/P[,A/P...]"; test_addr=$2; shift 2 ;;
+    --disk-initrd) [ $# -ge 2 ] || die "--disk-initrd needs gz or cpio"; disk_initrd=$2; shift 2 ;;
     -h|--help) usage 0 ;;
     -*) die "unknown option $1 (try --help)" ;;
     *) [ -z "$out" ] || die "only one OUT_DIR, got '$out' and '$1'"; out=$1; shift ;;
     esac
 done
 [ -n "$out" ] || usage 2
+case "$disk_initrd" in gz|cpio) ;; *) die "--disk-initrd must be gz or cpio, not '$disk_initrd'" ;; esac
 if [ -n "$test_addr" ]; then
     [[ "$test_addr" =~ ^[0-9.]+/[0-9]+(,[0-9.]+/[0-9]+)*$ ]] || die "--test-addr '$test_addr' is not A/P[,A/P...]"
 fi
@@ -234,7 +238,9 @@ gzip -n -6 -c "$work/initramfs.cpio" > "$work/initramfs.cpio.gz"
 # --- bootable disk ----------------------------------------------------------------------------
 # MBR (syslinux mbr.bin) + one bootable FAT partition at 1 MiB with syslinux, the kernel and the
 # initramfs. Built on the file with sfdisk and mtools: no loop devices, no mounts, no root.
-step "disk: writing disk.img"
+if [ "$disk_initrd" = gz ]; then disk_initrd_file=initramfs.cpio.gz; disk_initrd_name=initrd.gz
+else disk_initrd_file=initramfs.cpio; disk_initrd_name=initrd.cpio; fi
+step "disk: writing disk.img (initramfs as $disk_initrd_name)"
 cat > "$work/syslinux.cfg" <<EOF
 SERIAL 0 115200
 DEFAULT standin
@@ -244,10 +250,10 @@ NOESCAPE 1
 SAY chrlab-standin: syslinux
 LABEL standin
   LINUX /vmlinuz
-  INITRD /initrd.gz
+  INITRD /$disk_initrd_name
   APPEND $kernel_cmdline
 EOF
-payload=$(( $(stat -c %s "$work/vmlinuz") + $(stat -c %s "$work/initramfs.cpio.gz") ))
+payload=$(( $(stat -c %s "$work/vmlinuz") + $(stat -c %s "$work/$disk_initrd_file") ))
 part_mib=$(( (payload * 11 / 10) / 1048576 + 4 ))
 [ "$part_mib" -ge 8 ] || part_mib=8
 disk="$work/disk.img"
@@ -262,7 +268,7 @@ export MTOOLS_SKIP_CHECK=1
 mformat -i "$disk@@$offset" -T "$part_sectors" -h 64 -s 32 -H "$part_start_sector" -v STANDIN :: \
     || die "mformat failed"
 mcopy -i "$disk@@$offset" "$work/vmlinuz" ::/vmlinuz
-mcopy -i "$disk@@$offset" "$work/initramfs.cpio.gz" ::/initrd.gz
+mcopy -i "$disk@@$offset" "$work/$disk_initrd_file" "::/$disk_initrd_name"
 mcopy -i "$disk@@$offset" "$work/syslinux.cfg" ::/syslinux.cfg
 syslinux --install --offset "$offset" "$disk" || die "syslinux --install failed"
 mdir -a -i "$disk@@$offset" ::/ldlinux.sys >/dev/null 2>&1 || die "syslinux did not install ldlinux.sys"
@@ -289,6 +295,7 @@ pkg_of() { # host file -> "package version"
     echo "ros-sim-version $version"
     echo "kernel-release $kver"
     echo "kernel-cmdline $kernel_cmdline"
+    echo "disk-initrd $disk_initrd_name"
     echo
     echo "## Debian packages (downloaded)"
     echo "$kernel_pkg $kernel_ver"
