@@ -12,6 +12,7 @@ pub mod outcome;
 pub mod printable;
 pub mod probe;
 pub mod profile;
+pub mod qemu;
 pub mod readback;
 pub mod render;
 pub mod report;

@@ -14,4 +14,4 @@
 pub mod corpus;
 pub mod skip;
 
-pub use skip::{Need, require};
+pub use skip::{Need, require, standin_dir};

@@ -34,6 +34,11 @@ pub enum Need {
     UserNamespaces,
     /// A `qemu-img` that runs (`apt-get install qemu-utils`).
     QemuImg,
+    /// A `qemu-system-x86_64` that runs (`apt-get install qemu-system-x86`).
+    Qemu,
+    /// The stand-in guest image, built by `images/standin/build.sh DIR` and named by
+    /// `$CHRLAB_STANDIN=DIR` (`.ci/run` builds it): see [`standin_dir`].
+    Standin,
 }
 
 impl Need {
@@ -42,6 +47,12 @@ impl Need {
     /// multi-threaded, so it cannot enter a user namespace of its own and needs real root.
     pub const NAMESPACE_LAB: &'static [Need] = &[Need::Root, Need::Nft];
 
+    /// What a QEMU lab needs: root for its namespaces and tap, QEMU and qemu-img.
+    pub const QEMU_LAB: &'static [Need] = &[Need::Root, Need::Qemu, Need::QemuImg];
+
+    /// A QEMU lab booting the stand-in guest.
+    pub const STANDIN_LAB: &'static [Need] = &[Need::Root, Need::Qemu, Need::QemuImg, Need::Standin];
+
     /// Whether this machine provides it to this process now.
     pub fn met(self) -> bool {
         match self {
@@ -49,6 +60,8 @@ impl Need {
             Need::Nft => nft_runs(),
             Need::UserNamespaces => user_namespaces_allowed(),
             Need::QemuImg => quietly(Command::new("qemu-img").arg("--version")),
+            Need::Qemu => quietly(Command::new("qemu-system-x86_64").arg("--version")),
+            Need::Standin => standin_dir().is_some(),
         }
     }
 }
@@ -60,8 +73,16 @@ impl fmt::Display for Need {
             Need::Nft => "nft",
             Need::UserNamespaces => "user namespaces",
             Need::QemuImg => "qemu-img",
+            Need::Qemu => "qemu-system-x86_64",
+            Need::Standin => "the stand-in guest image (images/standin/build.sh DIR, then CHRLAB_STANDIN=DIR)",
         })
     }
+}
+
+/// The folder of a built stand-in guest (`$CHRLAB_STANDIN`), when it holds `disk.img`.
+pub fn standin_dir() -> Option<std::path::PathBuf> {
+    let dir = std::path::PathBuf::from(std::env::var_os("CHRLAB_STANDIN").filter(|d| !d.is_empty())?);
+    dir.join("disk.img").is_file().then_some(dir)
 }
 
 /// True when every need is met. Otherwise the test cannot run here: it prints

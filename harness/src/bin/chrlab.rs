@@ -143,8 +143,8 @@ fn fail(code: Exit, e: &anyhow::Error) -> Exit {
 /// any runtime starts.
 fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
     let uses_sim = match command {
-        Command::Check(a) => a.target.is_sim(),
-        Command::Bench(a) => a.target.is_sim(),
+        Command::Check(a) => a.target.needs_namespaces(),
+        Command::Bench(a) => a.target.needs_namespaces(),
         Command::Render(_) | Command::Cve(_) | Command::Image(_) => false,
     };
     if !uses_sim || nix::unistd::geteuid().is_root() {

@@ -12,4 +12,4 @@ pub use catalog::{
     qemu_img_available, version_name,
 };
 pub use cmd::{FetchArgs, ImageArgs, ImageCommand, ImageError, ImportArgs, run};
-pub use fetch::{DOWNLOAD_URL, FetchError, Servers, UPGRADE_URL, parse_sha256};
+pub use fetch::{DOWNLOAD_URL, FetchError, Servers, UPGRADE_URL, client, parse_sha256, resolve};

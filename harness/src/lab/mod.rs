@@ -1,4 +1,5 @@
 pub mod netns;
+pub mod qemu;
 mod topology;
 
 pub use topology::{Lab, LabError, RebootTiming, Role, UpdateCheckTiming};

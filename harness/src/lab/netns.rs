@@ -18,6 +18,7 @@
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr};
+use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use chrlab_sim::netns::NetnsFd;
@@ -170,6 +171,31 @@ impl NamespaceLab {
 
     /// Blocking form of [`NamespaceLab::create`].
     pub fn create_blocking() -> Result<NamespaceLab, LabError> {
+        Self::build(RouterSide::Bridge).map(|(lab, _)| lab)
+    }
+
+    /// The same namespaces for a router that is a virtual machine: the router namespace holds a
+    /// plain switch (bridge [`SWITCH`], no address) with the vantages' veths and a tap device
+    /// for the machine, whose descriptor is returned (QEMU takes it as `-netdev tap,fd=`; the
+    /// tap vanishes with the last descriptor). The vantages' MAC addresses are fixed
+    /// ([`TRUSTED_MAC`], [`UNTRUSTED_MAC`]), so a guest restored from a snapshot finds the
+    /// neighbours its ARP cache remembers.
+    pub async fn create_switched() -> Result<(NamespaceLab, std::os::fd::OwnedFd), LabError> {
+        match tokio::task::spawn_blocking(|| Self::build(RouterSide::Switch)).await {
+            Ok(Ok((lab, Some(tap)))) => Ok((lab, tap)),
+            Ok(Ok((_, None))) => Err(LabError::Namespace {
+                which: "router",
+                source: io::Error::other("no tap device was made"),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(e) => Err(LabError::Namespace {
+                which: "router",
+                source: io::Error::other(e.to_string()),
+            }),
+        }
+    }
+
+    fn build(side: RouterSide) -> Result<(NamespaceLab, Option<std::os::fd::OwnedFd>), LabError> {
         let started = Instant::now();
         let namespace = |which: &'static str| {
             NetnsFd::new_isolated().map_err(|source| {
@@ -191,17 +217,28 @@ impl NamespaceLab {
             ("rt-trusted", trusted_ns.clone()),
             ("rt-untrusted", untrusted_ns.clone()),
         ];
+        let tap = match side {
+            RouterSide::Bridge => None,
+            RouterSide::Switch => Some(open_tap(&router_ns)?),
+        };
         in_namespace(&router_ns, "router", move |h| async move {
-            router_side(h, &peers).await
+            router_side(h, &peers, side).await
         })?;
-        for (which, ns, addr) in [
+        let macs = match side {
+            RouterSide::Bridge => [None, None],
+            RouterSide::Switch => [Some(TRUSTED_MAC), Some(UNTRUSTED_MAC)],
+        };
+        for ((which, ns, addr), mac) in [
             ("trusted", &trusted_ns, TRUSTED_ADDR),
             ("untrusted", &untrusted_ns, UNTRUSTED_ADDR),
-        ] {
+        ]
+        .into_iter()
+        .zip(macs)
+        {
             in_namespace(
                 ns,
                 which,
-                move |h| async move { client_side(h, addr).await },
+                move |h| async move { client_side(h, addr, mac).await },
             )?;
         }
 
@@ -210,13 +247,16 @@ impl NamespaceLab {
             Vantage::in_namespace("untrusted", untrusted_ns, IpAddr::V4(UNTRUSTED_ADDR))?;
         let setup_time = started.elapsed();
         tracing::debug!(?setup_time, "namespace lab ready");
-        Ok(NamespaceLab {
-            router_ns,
-            router_addr: IpAddr::V4(ROUTER_ADDR),
-            trusted,
-            untrusted,
-            setup_time,
-        })
+        Ok((
+            NamespaceLab {
+                router_ns,
+                router_addr: IpAddr::V4(ROUTER_ADDR),
+                trusted,
+                untrusted,
+                setup_time,
+            },
+            tap,
+        ))
     }
 
     /// Stops the vantages and frees the namespaces (and with them the bridge and veths).
@@ -285,13 +325,71 @@ async fn index_of(h: &Handle, name: &str) -> Result<u32, Step> {
     }
 }
 
-async fn router_side(h: Handle, peers: &[(&'static str, NetnsFd)]) -> Result<(), Step> {
+/// What the router namespace holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum RouterSide {
+    /// The simulator itself: the bridge is its `ether1`, with the router's address.
+    Bridge,
+    /// A switch for a virtual machine's tap: no address.
+    Switch,
+}
+
+/// The switch of a machine lab.
+pub const SWITCH: &str = "lab0";
+/// The machine's tap device on it.
+pub const TAP: &str = "tap0";
+/// The trusted vantage's MAC address in a machine lab (locally administered).
+pub const TRUSTED_MAC: [u8; 6] = [0x02, 0xc0, 0x00, 0x02, 0x00, 0x0a];
+/// The untrusted vantage's MAC address in a machine lab.
+pub const UNTRUSTED_MAC: [u8; 6] = [0x02, 0xc0, 0x00, 0x02, 0x00, 0x42];
+
+/// Opens a tap device named [`TAP`] in `ns` (the device lives in the namespace of the thread
+/// that opened `/dev/net/tun`).
+fn open_tap(ns: &NetnsFd) -> Result<std::os::fd::OwnedFd, LabError> {
+    let error = |source: io::Error| LabError::Namespace {
+        which: "router (tap device)",
+        source,
+    };
+    ns.run(|| -> io::Result<std::os::fd::OwnedFd> {
+        use nix::libc;
+        use std::os::fd::{FromRawFd, OwnedFd};
+        // SAFETY: open and ioctl on a buffer the size of `struct ifreq` that outlives the call.
+        unsafe {
+            let fd = libc::open(c"/dev/net/tun".as_ptr(), libc::O_RDWR | libc::O_CLOEXEC);
+            if fd < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            let fd = OwnedFd::from_raw_fd(fd);
+            let mut ifreq = [0u8; 40];
+            ifreq[..TAP.len()].copy_from_slice(TAP.as_bytes());
+            let flags = (libc::IFF_TAP | libc::IFF_NO_PI) as u16;
+            ifreq[16..18].copy_from_slice(&flags.to_ne_bytes());
+            const TUNSETIFF: libc::c_ulong = 0x4004_54ca;
+            if libc::ioctl(fd.as_raw_fd(), TUNSETIFF as _, ifreq.as_mut_ptr()) < 0 {
+                return Err(io::Error::last_os_error());
+            }
+            Ok(fd)
+        }
+    })
+    .map_err(error)?
+    .map_err(error)
+}
+
+async fn router_side(
+    h: Handle,
+    peers: &[(&'static str, NetnsFd)],
+    side: RouterSide,
+) -> Result<(), Step> {
+    let name = match side {
+        RouterSide::Bridge => ROUTER_INTERFACE,
+        RouterSide::Switch => SWITCH,
+    };
     h.link()
-        .add(LinkBridge::new(ROUTER_INTERFACE).build())
+        .add(LinkBridge::new(name).build())
         .execute()
         .await
-        .map_err(step(format!("add bridge {ROUTER_INTERFACE}")))?;
-    let bridge = index_of(&h, ROUTER_INTERFACE).await?;
+        .map_err(step(format!("add bridge {name}")))?;
+    let bridge = index_of(&h, name).await?;
     for (name, ns) in peers {
         let peer = LinkUnspec::new_with_name("eth0")
             .setns_by_fd(ns.raw_fd())
@@ -314,18 +412,47 @@ async fn router_side(h: Handle, peers: &[(&'static str, NetnsFd)]) -> Result<(),
             .set(port)
             .execute()
             .await
-            .map_err(step(format!("attach {name} to {ROUTER_INTERFACE}")))?;
+            .map_err(step(format!("attach {name} to the bridge")))?;
     }
-    h.address()
-        .add(bridge, IpAddr::V4(ROUTER_ADDR), PREFIX_LEN)
-        .execute()
-        .await
-        .map_err(step(format!("address {ROUTER_ADDR}/{PREFIX_LEN}")))?;
+    match side {
+        RouterSide::Bridge => {
+            h.address()
+                .add(bridge, IpAddr::V4(ROUTER_ADDR), PREFIX_LEN)
+                .execute()
+                .await
+                .map_err(step(format!("address {ROUTER_ADDR}/{PREFIX_LEN}")))?;
+        }
+        RouterSide::Switch => {
+            let tap = index_of(&h, TAP).await?;
+            h.link()
+                .set(
+                    LinkUnspec::new_with_index(tap)
+                        .controller(bridge)
+                        .up()
+                        .build(),
+                )
+                .execute()
+                .await
+                .map_err(step(format!("attach {TAP} to {SWITCH}")))?;
+            h.link()
+                .set(LinkUnspec::new_with_index(bridge).up().build())
+                .execute()
+                .await
+                .map_err(step(format!("{SWITCH} up")))?;
+        }
+    }
     Ok(())
 }
 
-async fn client_side(h: Handle, addr: Ipv4Addr) -> Result<(), Step> {
+async fn client_side(h: Handle, addr: Ipv4Addr, mac: Option<[u8; 6]>) -> Result<(), Step> {
     let index = index_of(&h, "eth0").await?;
+    if let Some(mac) = mac {
+        h.link()
+            .set(LinkUnspec::new_with_index(index).address(mac.to_vec()).build())
+            .execute()
+            .await
+            .map_err(step("eth0 address"))?;
+    }
     h.address()
         .add(index, IpAddr::V4(addr), PREFIX_LEN)
         .execute()

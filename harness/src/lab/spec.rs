@@ -8,6 +8,11 @@
 //! | `ssh://[USER@]HOST[:PORT]` | a router reached over SSH (configuration read over REST on www, port 80) |
 //! | `http://[USER@]HOST[:PORT]` | a router whose www answers there (applied over SSH on port 22) |
 //! | `https://[USER@]HOST[:PORT]` | the same over www-ssl (port 443) |
+//! | `qemu:PATH` | a CHR disk image (raw `.img`, `.qcow2`, `.vdi`) booted in QEMU |
+//! | `qemu:7.24.4` | the cached image of that version (`chrlab image fetch`/`import`) |
+//! | `qemu:stable` | the version a channel offers now (asked of the upgrade server), cached |
+//!
+//! `$CHRLAB_IMAGE=PATH` is the suites' shorthand for `CHRLAB_SUITE_LAB=qemu:PATH`.
 //!
 //! The port in a URL only says where to start: once `/ip service` has been read, every login
 //! and probe follows the ports the router reports. New backends (QEMU, containers) add a
@@ -28,11 +33,14 @@ use crate::secret::Secret;
 /// Environment variable the suites read their lab from (default `sim`).
 pub const SUITE_LAB_ENV: &str = "CHRLAB_SUITE_LAB";
 
+/// The suites' shorthand for a QEMU lab: `CHRLAB_IMAGE=PATH` means `qemu:PATH`.
+pub const IMAGE_ENV: &str = "CHRLAB_IMAGE";
+
 /// Environment variable that holds a remote router's current password by default.
 pub const ROUTER_PASSWORD_ENV: &str = "CHRLAB_ROUTER_PASSWORD";
 
 /// The kinds of lab a user can name, for `--help` and error messages.
-pub const LAB_FORMS: &str = "sim, sim:<RouterOS version>, ssh://[USER@]HOST[:PORT], http://[USER@]HOST[:PORT] or https://[USER@]HOST[:PORT]";
+pub const LAB_FORMS: &str = "sim, sim:<RouterOS version>, qemu:<image path | version | channel>, ssh://[USER@]HOST[:PORT], http://[USER@]HOST[:PORT] or https://[USER@]HOST[:PORT]";
 
 /// How the harness first reaches a remote router.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,6 +110,83 @@ pub enum LabSpec {
     Sim(Option<Version>),
     /// A live router.
     Remote(RemoteSpec),
+    /// A CHR image booted in QEMU.
+    Qemu(ImageRef),
+}
+
+/// Which image a QEMU lab boots.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImageRef {
+    /// A file.
+    Path(std::path::PathBuf),
+    /// A version in the image cache.
+    Version(String),
+    /// The version a channel offers now, in the image cache.
+    Channel(routeros::version::Channel),
+}
+
+impl fmt::Display for ImageRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ImageRef::Path(p) => write!(f, "{}", p.display()),
+            ImageRef::Version(v) => f.write_str(v),
+            ImageRef::Channel(c) => f.write_str(c.as_str()),
+        }
+    }
+}
+
+impl ImageRef {
+    /// Parses the part after `qemu:`: a channel word, a version, else a path.
+    pub fn parse(text: &str) -> Result<ImageRef, String> {
+        use routeros::version::Channel;
+        if text.is_empty() {
+            return Err("qemu: needs an image path, a version or a channel".into());
+        }
+        if let Ok(channel) = text.parse::<Channel>() {
+            if channel == Channel::Upgrade {
+                return Err("the upgrade channel has no CHR image".into());
+            }
+            return Ok(ImageRef::Channel(channel));
+        }
+        if !text.contains('/')
+            && let Ok(v) = crate::image::version_name(text)
+        {
+            return Ok(ImageRef::Version(v));
+        }
+        Ok(ImageRef::Path(text.into()))
+    }
+
+    /// The image file: the path as given, or the cached image of the version or channel.
+    pub async fn resolve(&self) -> Result<std::path::PathBuf, String> {
+        use crate::image::{Catalog, cache_root};
+        let catalog = || cache_root().map(Catalog::new).map_err(|e| e.to_string());
+        match self {
+            ImageRef::Path(p) => {
+                if p.is_file() {
+                    Ok(p.clone())
+                } else {
+                    Err(format!("no image file {}", p.display()))
+                }
+            }
+            ImageRef::Version(v) => catalog()?
+                .path(v)
+                .map_err(|e| format!("{e} (chrlab image fetch {v}, or chrlab image import FILE)")),
+            ImageRef::Channel(c) => {
+                let servers = crate::image::Servers {
+                    upgrade: std::env::var("CHRLAB_UPGRADE_URL")
+                        .unwrap_or_else(|_| crate::image::UPGRADE_URL.into()),
+                    download: String::new(),
+                };
+                let http = crate::image::client().map_err(|e| e.to_string())?;
+                let v = crate::image::resolve(&http, &servers, *c)
+                    .await
+                    .map_err(|e| format!("which version is {c} now: {e}"))?;
+                catalog()?
+                    .path(&v)
+                    .map_err(|e| format!("{c} is {v}: {e} (chrlab image fetch {c})"))
+            }
+        }
+    }
 }
 
 /// What building a lab needs besides its name: secrets and this machine's addresses.
@@ -135,9 +220,12 @@ impl LabOptions {
 impl LabSpec {
     /// The suites' lab: `$CHRLAB_SUITE_LAB`, else the default simulator.
     pub fn from_env() -> Result<LabSpec, LabError> {
-        match std::env::var(SUITE_LAB_ENV) {
-            Ok(text) => text.parse(),
-            Err(_) => Ok(LabSpec::Sim(None)),
+        match (std::env::var(SUITE_LAB_ENV), std::env::var_os(IMAGE_ENV)) {
+            (Ok(text), _) => text.parse(),
+            (Err(_), Some(image)) if !image.is_empty() => {
+                Ok(LabSpec::Qemu(ImageRef::Path(image.into())))
+            }
+            _ => Ok(LabSpec::Sim(None)),
         }
     }
 
@@ -157,8 +245,8 @@ impl LabSpec {
             LabSpec::Sim(Some(other)) => Err(bad(format!(
                 "--version-under-test {v} contradicts the target's version {other}"
             ))),
-            LabSpec::Remote(_) => Err(bad(
-                "--version-under-test is for the simulator; a remote router runs what it runs"
+            LabSpec::Remote(_) | LabSpec::Qemu(_) => Err(bad(
+                "--version-under-test is for the simulator; a remote router or an image runs what it runs"
                     .into(),
             )),
         }
@@ -167,6 +255,17 @@ impl LabSpec {
     /// Whether this is the embedded simulator (which builds its own vantages).
     pub fn is_sim(&self) -> bool {
         matches!(self, LabSpec::Sim(_))
+    }
+
+    /// Whether the lab's router is thrown away after the run (the simulator, a QEMU machine):
+    /// a password generated for it need not be kept.
+    pub fn is_throwaway(&self) -> bool {
+        matches!(self, LabSpec::Sim(_) | LabSpec::Qemu(_))
+    }
+
+    /// Whether building the lab needs network namespaces of this machine.
+    pub fn needs_namespaces(&self) -> bool {
+        matches!(self, LabSpec::Sim(_) | LabSpec::Qemu(_))
     }
 
     /// Builds a fresh lab with a factory router, with default options (a remote router's
@@ -225,6 +324,21 @@ impl LabSpec {
                 }
                 Ok(Box::new(lab))
             }
+            LabSpec::Qemu(image) => {
+                if options.sources.trusted.is_some() || options.sources.untrusted.is_some() {
+                    return Err(LabError::Target {
+                        target: self.to_string(),
+                        detail: "--trusted-source/--untrusted-source are for a remote router; a QEMU lab has its own vantages".into(),
+                    });
+                }
+                let path = image.resolve().await.map_err(|detail| LabError::Target {
+                    target: self.to_string(),
+                    detail,
+                })?;
+                let mut config = super::qemu::QemuLabConfig::new(self.to_string(), path);
+                config.login.password = options.password.clone();
+                Ok(Box::new(super::qemu::QemuLab::start(config).await?))
+            }
         }
     }
 }
@@ -251,6 +365,9 @@ impl FromStr for LabSpec {
                     .map(|v| LabSpec::Sim(Some(v)))
                     .map_err(|e| bad(e.to_string())),
             },
+            "qemu" => ImageRef::parse(arg.unwrap_or(""))
+                .map(LabSpec::Qemu)
+                .map_err(bad),
             other => Err(bad(format!("unknown lab `{other}` (expected {LAB_FORMS})"))),
         }
     }
@@ -331,6 +448,7 @@ impl fmt::Display for LabSpec {
         match self {
             LabSpec::Sim(None) => f.write_str("sim"),
             LabSpec::Sim(Some(v)) => write!(f, "sim:{v}"),
+            LabSpec::Qemu(image) => write!(f, "qemu:{image}"),
             LabSpec::Remote(r) => {
                 write!(f, "{}://", r.scheme.as_str())?;
                 if let Some(u) = &r.user {
@@ -364,6 +482,11 @@ mod tests {
             "https://router.example",
             "http://192.0.2.1:8080",
             "ssh://netops@[2001:db8::1]:22",
+            "qemu:7.24.4",
+            "qemu:stable",
+            "qemu:long-term",
+            "qemu:/var/cache/chr-7.24.4.img",
+            "qemu:chr.img",
         ] {
             assert_eq!(text.parse::<LabSpec>().unwrap().to_string(), text);
         }
@@ -375,12 +498,23 @@ mod tests {
             panic!("not remote")
         };
         assert_eq!(r.port(), 443);
+        assert_eq!(
+            "qemu:7.24.4".parse::<LabSpec>().unwrap(),
+            LabSpec::Qemu(ImageRef::Version("7.24.4".into()))
+        );
+        assert_eq!(
+            "qemu:chr.img".parse::<LabSpec>().unwrap(),
+            LabSpec::Qemu(ImageRef::Path("chr.img".into()))
+        );
     }
 
     #[test]
     fn bad_specs_name_the_text_and_the_problem() {
         for (bad, why) in [
-            ("qemu", "unknown lab"),
+            ("qemu", "needs an image"),
+            ("qemu:", "needs an image"),
+            ("qemu:upgrade", "no CHR image"),
+            ("vbox:x", "unknown lab"),
             ("sim:seven", "seven"),
             ("", "unknown lab"),
             ("telnet://h", "unknown scheme"),

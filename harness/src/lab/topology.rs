@@ -61,6 +61,15 @@ pub enum LabError {
     /// The simulated router did not do what it was told in time (a listener, the firewall).
     #[error("the router has not done what it was told: {0}")]
     Unsettled(String),
+    /// A virtual machine (QEMU) could not be started or driven.
+    #[error("machine {target}")]
+    Machine {
+        /// The lab as named.
+        target: String,
+        /// What failed.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
     /// The lab is named wrongly (a usage error: the user must fix the name).
     #[error("lab `{target}`: {detail}")]
     Target {
