@@ -8,7 +8,8 @@ pub mod router;
 pub mod server;
 
 pub use router::{
-    CheckFailure, Listeners, LoginError, NotListening, Power, RestReply, Router, RouterConfig,
-    ServiceState, ServiceTable, Session, SimError, Terminal, TerminalOpts, Unsettled, Via,
+    AddressSnapshot, CheckFailure, KernelAddress, Listeners, LoginError, NotListening, Power,
+    RestReply, Router, RouterConfig, ServiceState, ServiceTable, Session, SimError, Terminal,
+    TerminalOpts, Unsettled, Via,
 };
-pub use server::{ServerError, SimHandle, SimOptions, TlsError, start};
+pub use server::{ConsoleError, ConsolePort, ServerError, SimHandle, SimOptions, TlsError, start};
