@@ -1,6 +1,7 @@
 //! ros-sim: a RouterOS management-plane simulator — one model ([`router::Router`]) behind the network
 //! front ends ([`server`]: ssh, telnet, ftp, www/www-ssl REST, api/api-ssl, winbox).
 
+pub mod addresses;
 pub mod firewall;
 pub mod model;
 pub mod netns;
