@@ -470,8 +470,11 @@ mod tests {
     /// pending critical line of an earlier refused console login, the nag and the prompt.
     #[test]
     fn first_console_login_matches_the_7_17_1_captures() {
-        let (Some(login), Some(license), Some(nag)) = (
-            capture("console_v7.17.1_01_login__blog.txt"),
+        // One skip line when the full corpus is missing: the captures come together.
+        let Some(login) = capture("console_v7.17.1_01_login__blog.txt") else {
+            return;
+        };
+        let (Some(license), Some(nag)) = (
             capture("console_v7.17.1_02_banner_license_prompt__blog.txt"),
             capture("console_v7.17.1_03_nag_after_license__blog.txt"),
         ) else {
