@@ -227,8 +227,8 @@ fn frontend_console_login_license_nag_command_and_refusal() {
     g.stop();
 }
 
-/// Root: ros-sim as the whole router of a fresh network namespace (`lo` and a veth named
-/// `ether1`): the console adds an address and a drop rule, the kernel gets both, and SIGTERM
+/// Root: ros-sim as the whole router of a fresh network namespace (`lo` and veths named
+/// `ether1`, `ether2`): the console adds an address and a drop rule, the kernel gets both, and SIGTERM
 /// removes the nft table.
 #[test]
 fn frontend_guest_owns_its_namespace_firewall_and_addresses() {
@@ -238,6 +238,7 @@ fn frontend_guest_owns_its_namespace_firewall_and_addresses() {
     }
     let ns = chrlab_sim::netns::NetnsFd::new_isolated().expect("namespace");
     add_veth(&ns, "ether1", "peer1");
+    add_veth(&ns, "ether2", "peer2");
     let fd = ns.raw_fd();
     let mut g = Guest::start(
         &[
@@ -283,8 +284,8 @@ fn frontend_guest_owns_its_namespace_firewall_and_addresses() {
     g.expect("[admin@CHR] > ");
     g.send(b"/interface print\r");
     let out = g.expect("[admin@CHR] > ");
-    assert!(out.contains("ether1"), "{out:?}");
-    g.send(b"/ip address add address=198.51.100.1/24 interface=ether1\r");
+    assert!(out.contains("ether1") && out.contains("ether2"), "{out:?}");
+    g.send(b"/ip address add address=198.51.100.1/24 interface=ether2\r");
     let out = g.expect("[admin@CHR] > ");
     assert!(
         !out.contains("failure") && !out.contains("invalid"),

@@ -56,7 +56,10 @@ fn main() -> ExitCode {
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // netlink-packet-route warns on every link dump of a kernel newer than it knows.
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new("info,netlink_packet_route=error")
+                }),
         )
         .init();
     let args = Args::parse();
