@@ -567,4 +567,24 @@ mod tests {
         let back = String::from_utf8_lossy(&c.feed(b"\x04")).into_owned();
         assert!(back.ends_with("MikroTik Login: "), "{back:?}");
     }
+
+    #[test]
+    fn the_answer_survives_a_restart_with_a_state_dir() {
+        let dir = std::env::temp_dir().join(format!("ros-sim-license-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let start = || {
+            let mut cfg = RouterConfig::default();
+            cfg.state_dir = Some(dir.clone());
+            Router::new(cfg).unwrap_or_else(|e| panic!("{e}"))
+        };
+        let r = start();
+        let (mut c, _) = Console::new(r.clone());
+        c.feed(b"admin\r\r");
+        assert!(r.license_pending());
+        c.feed(b"n\r");
+        assert!(!r.license_pending());
+        drop((c, r));
+        assert!(!start().license_pending(), "kept in state.json");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
