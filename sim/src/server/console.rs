@@ -573,9 +573,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("ros-sim-license-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         let start = || {
-            let mut cfg = RouterConfig::default();
-            cfg.state_dir = Some(dir.clone());
-            Router::new(cfg).unwrap_or_else(|e| panic!("{e}"))
+            Router::new(RouterConfig {
+                state_dir: Some(dir.clone()),
+                ..RouterConfig::default()
+            })
+            .unwrap_or_else(|e| panic!("{e}"))
         };
         let r = start();
         let (mut c, _) = Console::new(r.clone());
