@@ -4,8 +4,11 @@
 //! [`ruleset_from`] is the pure translation (rules in order into `table inet chrlab`, one nft chain per
 //! RouterOS chain, one interval set per address list). [`Enforcer`] applies it with `nft -f -` from a
 //! thread that entered the router's namespace, atomically (delete + re-create the table in one
-//! transaction), on every change of the router's firewall configuration. It refuses to run in the
-//! process's own namespace, so the host firewall is never touched.
+//! transaction), on every change of the router's firewall configuration. [`Enforcer::spawn`] refuses
+//! the process's own namespace, so a host firewall is never touched by accident. The one exception is
+//! asked for by name: [`Enforcer::spawn_in_own_namespace`] (`ros-sim --enforce-firewall`) is for a
+//! simulator that is the whole router of a namespace, container or VM of its own; it rewrites that
+//! namespace's `inet chrlab` table (and nothing else) and deletes it when it stops.
 //!
 //! Semantics kept from RouterOS:
 //! * `/ip firewall` sees IPv4 only: every base chain first accepts non-IPv4 packets.
@@ -522,8 +525,27 @@ pub struct Enforcer {
 type Desired = (Option<u64>, Result<String, FirewallError>);
 
 impl Enforcer {
-    /// Starts enforcing `rx`'s current value and each later change inside `ns`.
+    /// Starts enforcing `rx`'s current value and each later change inside `ns`, which must not
+    /// be the process's own namespace ([`FirewallError::HostNamespace`]).
     pub fn spawn<C>(ns: NetnsFd, rx: watch::Receiver<C>) -> Enforcer
+    where
+        C: FirewallConfig + Send + Sync + 'static,
+    {
+        Enforcer::start(ns, rx, Scope::Isolated)
+    }
+
+    /// Like [`Enforcer::spawn`], in the namespace the process runs in: for a simulator that is
+    /// the whole router of a namespace, container or VM of its own (`ros-sim --enforce-firewall`).
+    /// It replaces that namespace's `inet chrlab` table and removes it when stopped.
+    pub fn spawn_in_own_namespace<C>(rx: watch::Receiver<C>) -> Result<Enforcer, FirewallError>
+    where
+        C: FirewallConfig + Send + Sync + 'static,
+    {
+        let ns = NetnsFd::current().map_err(|e| FirewallError::Namespace(e.to_string()))?;
+        Ok(Enforcer::start(ns, rx, Scope::Own))
+    }
+
+    fn start<C>(ns: NetnsFd, rx: watch::Receiver<C>, scope: Scope) -> Enforcer
     where
         C: FirewallConfig + Send + Sync + 'static,
     {
@@ -537,7 +559,7 @@ impl Enforcer {
         });
         let thread = std::thread::Builder::new()
             .name("firewall-enforcer".into())
-            .spawn(move || enforce(ns, rx, stop_rx, status_tx, enforced_tx));
+            .spawn(move || enforce(ns, scope, rx, stop_rx, status_tx, enforced_tx));
         let thread = match thread {
             Ok(t) => Some(t),
             Err(e) => {
@@ -624,14 +646,24 @@ impl Drop for Enforcer {
     }
 }
 
+/// Which namespaces an enforcer accepts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Scope {
+    /// Only one that is not the process's own.
+    Isolated,
+    /// The process's own (the simulator owns the namespace).
+    Own,
+}
+
 fn enforce<C: FirewallConfig>(
     ns: NetnsFd,
+    scope: Scope,
     mut rx: watch::Receiver<C>,
     mut stop: oneshot::Receiver<()>,
     status: watch::Sender<EnforcerStatus>,
     enforced: watch::Sender<Option<u64>>,
 ) {
-    if let Err(error) = enter(&ns) {
+    if let Err(error) = enter(&ns, scope) {
         tracing::error!(%error, "firewall not enforced");
         status.send_replace(EnforcerStatus::Failed {
             ruleset: None,
@@ -711,8 +743,8 @@ fn enforce<C: FirewallConfig>(
     status.send_replace(EnforcerStatus::Stopped);
 }
 
-/// Enters `ns` on this thread, refusing the process's own namespace.
-fn enter(ns: &NetnsFd) -> Result<(), FirewallError> {
+/// Enters `ns` on this thread, refusing the process's own namespace unless `scope` is `Own`.
+fn enter(ns: &NetnsFd, scope: Scope) -> Result<(), FirewallError> {
     let own = std::fs::metadata("/proc/self/ns/net")
         .map(|m| std::os::unix::fs::MetadataExt::ino(&m))
         .map_err(|e| FirewallError::Namespace(e.to_string()))?;
@@ -720,7 +752,10 @@ fn enter(ns: &NetnsFd) -> Result<(), FirewallError> {
         .inode()
         .map_err(|e| FirewallError::Namespace(e.to_string()))?;
     if own == target {
-        return Err(FirewallError::HostNamespace);
+        return match scope {
+            Scope::Own => Ok(()),
+            Scope::Isolated => Err(FirewallError::HostNamespace),
+        };
     }
     ns.enter_current_thread()
         .map_err(|e| FirewallError::Namespace(e.to_string()))?;
@@ -1083,6 +1118,14 @@ mod tests {
     #[test]
     fn refuses_the_host_namespace() {
         let own = NetnsFd::current();
-        assert!(own.is_ok_and(|ns| enter(&ns) == Err(FirewallError::HostNamespace)));
+        assert!(
+            own.is_ok_and(|ns| enter(&ns, Scope::Isolated) == Err(FirewallError::HostNamespace))
+        );
+    }
+
+    #[test]
+    fn own_scope_accepts_the_process_namespace_without_entering() {
+        let own = NetnsFd::current();
+        assert!(own.is_ok_and(|ns| enter(&ns, Scope::Own) == Ok(())));
     }
 }

@@ -1,6 +1,7 @@
 //! ros-sim: a RouterOS management-plane simulator — one model ([`router::Router`]) behind the network
 //! front ends ([`server`]: ssh, telnet, ftp, www/www-ssl REST, api/api-ssl, winbox).
 
+pub mod addresses;
 pub mod firewall;
 pub mod model;
 pub mod netns;
@@ -8,7 +9,8 @@ pub mod router;
 pub mod server;
 
 pub use router::{
-    CheckFailure, Listeners, LoginError, NotListening, Power, RestReply, Router, RouterConfig,
-    ServiceState, ServiceTable, Session, SimError, Terminal, TerminalOpts, Unsettled, Via,
+    AddressSnapshot, CheckFailure, KernelAddress, Listeners, LoginError, NotListening, Power,
+    RestReply, Router, RouterConfig, ServiceState, ServiceTable, Session, SimError, Terminal,
+    TerminalOpts, Unsettled, Via,
 };
-pub use server::{ServerError, SimHandle, SimOptions, TlsError, start};
+pub use server::{ConsoleError, ConsolePort, ServerError, SimHandle, SimOptions, TlsError, start};

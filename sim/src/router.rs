@@ -239,6 +239,24 @@ pub struct FirewallSnapshot {
     pub address_lists: Vec<Vec<(String, String)>>,
 }
 
+/// The enabled `/ip address` entries as the kernel needs them (what `--manage-addresses` applies).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AddressSnapshot {
+    /// Bumped on every change of the entries (0 at start).
+    pub generation: u64,
+    pub addresses: Vec<KernelAddress>,
+}
+
+/// One enabled `/ip address` entry on the machine's interface it names.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct KernelAddress {
+    /// The kernel link: the `default-name` of the `/interface` the entry names (`ether2` stays
+    /// `ether2` in the kernel when RouterOS renames it), else the name itself.
+    pub link: String,
+    /// `198.51.100.1/24`, as `/ip address` stores it.
+    pub address: String,
+}
+
 /// An enabled service whose port the front ends could not open.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NotListening {
@@ -326,6 +344,7 @@ pub struct Router {
     state: Arc<Mutex<State>>,
     services: Arc<watch::Sender<ServiceTable>>,
     firewall: Arc<watch::Sender<FirewallSnapshot>>,
+    addresses: Arc<watch::Sender<AddressSnapshot>>,
     power: Arc<watch::Sender<Power>>,
     listeners: Arc<watch::Sender<Listeners>>,
     listener_delay: Duration,
@@ -359,12 +378,17 @@ impl Router {
             services: services_of(&state),
         });
         let (firewall, _) = watch::channel(firewall_of(&state));
+        let (addresses, _) = watch::channel(AddressSnapshot {
+            generation: 0,
+            addresses: addresses_of(&state),
+        });
         let (power, _) = watch::channel(Power::Up);
         let (listeners, _) = watch::channel(Listeners::Detached);
         Ok(Router {
             state: Arc::new(Mutex::new(state)),
             services: Arc::new(services),
             firewall: Arc::new(firewall),
+            addresses: Arc::new(addresses),
             power: Arc::new(power),
             listeners: Arc::new(listeners),
             listener_delay: cfg.listener_delay,
@@ -403,6 +427,7 @@ impl Router {
             }
             let services = services_of(&st);
             let firewall = firewall_of(&st);
+            let addresses = addresses_of(&st);
             // Still under the state lock, so generations follow the order of the changes.
             self.services.send_if_modified(|cur| {
                 if cur.services == services {
@@ -420,6 +445,14 @@ impl Router {
                     generation: cur.generation + 1,
                     ..firewall
                 };
+                true
+            });
+            self.addresses.send_if_modified(|cur| {
+                if cur.addresses == addresses {
+                    return false;
+                }
+                cur.addresses = addresses;
+                cur.generation += 1;
                 true
             });
             drop(st);
@@ -585,6 +618,17 @@ impl Router {
         self.firewall.subscribe()
     }
 
+    /// The enabled `/ip address` entries, live (for a follower that applies them to the kernel).
+    pub fn watch_addresses(&self) -> watch::Receiver<AddressSnapshot> {
+        self.addresses.subscribe()
+    }
+
+    /// Whether the first console login is still to ask `Do you want to see the software
+    /// license? [Y/n]: ` (once in the router's life; kept in the state file).
+    pub fn license_pending(&self) -> bool {
+        !self.lock().license_answered
+    }
+
     /// Critical log lines as terminals echo them: `hh:mm:ss echo: <topics> <message>`.
     pub fn subscribe_echo(&self) -> broadcast::Receiver<String> {
         self.lock().echo.subscribe()
@@ -711,6 +755,30 @@ fn firewall_of(st: &State) -> FirewallSnapshot {
             .map(rule_props)
             .collect(),
     }
+}
+
+fn addresses_of(st: &State) -> Vec<KernelAddress> {
+    let interfaces = st.items("interface");
+    let mut out: Vec<KernelAddress> = st
+        .items("ip/address")
+        .iter()
+        .filter(|i| !i.is("disabled"))
+        .filter_map(|i| {
+            let name = i.get("interface")?;
+            let link = interfaces
+                .iter()
+                .find(|n| n.get("name") == Some(name))
+                .and_then(|n| n.get("default-name"))
+                .unwrap_or(name);
+            Some(KernelAddress {
+                link: link.to_string(),
+                address: i.get("address")?.to_string(),
+            })
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn load(path: &Path, identity: &str) -> Result<State, SimError> {

@@ -70,6 +70,9 @@ pub enum LoginRefusal {
 pub struct Persisted {
     pub version: String,
     pub tables: BTreeMap<String, Table>,
+    /// The software-license question of the first console login was answered.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub license_answered: bool,
 }
 
 /// The whole router.
@@ -99,6 +102,8 @@ pub struct State {
     pub clock_offset: time::Duration,
     /// The machine's NICs: `ether1`..`ether<n>` (a fact of the VM, from `RouterConfig`).
     pub ethernets: u32,
+    /// The first console login's software-license question was answered (asked once per life).
+    pub license_answered: bool,
     /// Set by every change of `tables`; the router persists and clears it.
     pub dirty: bool,
     pub echo: broadcast::Sender<String>,
@@ -140,6 +145,7 @@ impl State {
             started: Instant::now(),
             clock_offset: time::Duration::ZERO,
             ethernets: 1,
+            license_answered: false,
             dirty: false,
             echo,
             reboot: None,
@@ -158,7 +164,9 @@ impl State {
             }
             tables.insert(path, table);
         }
-        Ok(State::with_tables(version, tables, identity))
+        let mut state = State::with_tables(version, tables, identity);
+        state.license_answered = p.license_answered;
+        Ok(state)
     }
 
     pub fn persisted(&self) -> Persisted {
@@ -171,6 +179,7 @@ impl State {
         Persisted {
             version: self.version.to_string(),
             tables,
+            license_answered: self.license_answered,
         }
     }
 

@@ -4,6 +4,7 @@ use std::collections::HashMap;
 
 use routeros::cli::{self, Command, Cond, Part, Pos, Value, Word};
 use routeros::print::{self, Style};
+use routeros::version::Version;
 
 use super::defaults::Ver;
 use super::menu::{Item, format_id};
@@ -144,9 +145,12 @@ command [?]     Gives help on the command and list of arguments
 ";
 
 /// The copyright year a version's banner shows (INFERENCE from captures: 6.42.5 → 2018,
-/// 6.49.13 → 2024, 7.17rc3 → 2024, 7.23.2 → 2026).
-fn build_year(v: Ver) -> u32 {
+/// 6.49.13 → 2024, 7.17rc3 → 2024, 7.17.1 → 2025, 7.23.2 → 2026).
+fn build_year(version: &Version) -> u32 {
+    let v = Ver::of(version);
+    let release = matches!(version.pre(), routeros::version::Pre::Release);
     match (v.major, v.minor) {
+        (7, 17) if release => 2025,
         (6, m) if m >= 49 => 2024,
         (6, m) if m >= 47 => 2020,
         (6, m) if m >= 44 => 2019,
@@ -173,21 +177,50 @@ impl Terminal {
 
     /// The login banner: logo, version line, help (v7: `Press F1 for help`; v6: the help block).
     pub fn banner(&self) -> String {
+        let (head, tail) = self.banner_parts();
+        head + &tail
+    }
+
+    /// The banner in two parts: the logo and version line (then one empty line), and what
+    /// follows (`Press F1 for help`, v6: the help block). The first console login asks about the
+    /// software license between the two (console_v7.17.1_02/03 captures).
+    pub fn banner_parts(&self) -> (String, String) {
         let version = self.router.version();
         let v = Ver::of(&version);
         let scheme = if v.v7() { "https" } else { "http" };
-        let mut out = String::from(LOGO);
-        out.push('\n');
-        out.push_str(&format!(
+        let mut head = String::from(LOGO);
+        head.push('\n');
+        head.push_str(&format!(
             "  MikroTik RouterOS {version} (c) 1999-{}       {scheme}://www.mikrotik.com/\n\n",
-            build_year(v)
+            build_year(&version)
         ));
-        if v.v7() {
-            out.push_str("\nPress F1 for help\n");
+        let tail = if v.v7() {
+            "\nPress F1 for help\n".to_string()
         } else {
-            out.push_str(V6_HELP);
-        }
-        out
+            V6_HELP.to_string()
+        };
+        (head, tail)
+    }
+
+    /// The installed RouterOS version.
+    pub fn version(&self) -> Version {
+        self.router.version()
+    }
+
+    /// Whether the software-license question is still to be asked (once in the router's life,
+    /// on the first console login).
+    pub fn license_pending(&self) -> bool {
+        self.router.license_pending()
+    }
+
+    /// The license question was answered: it is never asked again.
+    pub fn license_answered(&self) {
+        self.router.with_state(|st| {
+            if !st.license_answered {
+                st.license_answered = true;
+                st.dirty = true;
+            }
+        });
     }
 
     /// Critical log lines remembered since this user's previous login, as printed after the banner

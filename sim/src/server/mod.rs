@@ -1,10 +1,13 @@
-//! The simulator's network front ends (ssh, telnet, ftp, www/www-ssl REST, api/api-ssl, winbox) over one
-//! [`Router`] model, and the listener manager that follows `/ip service`.
+//! The simulator's front ends over one [`Router`] model: the network ones (ssh, telnet, ftp,
+//! www/www-ssl REST, api/api-ssl, winbox), the listener manager that follows `/ip service`, and the
+//! serial console ([`ConsolePort`], [`SimHandle::attach_console`]).
 
 mod api;
 mod btest;
+mod console;
 mod ftp;
 mod listener;
+mod login;
 mod shell;
 mod ssh;
 mod telnet;
@@ -19,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
 
+pub use console::{ConsoleError, ConsolePort};
 pub use listener::ServerError;
 pub use tls::TlsError;
 
@@ -74,6 +78,7 @@ pub struct SimHandle {
     address: IpAddr,
     ports: Arc<Mutex<HashMap<String, u16>>>,
     manager: Option<JoinHandle<()>>,
+    console: Option<JoinHandle<()>>,
 }
 
 /// Starts the simulator and returns once every enabled service listens.
@@ -124,6 +129,7 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
         address,
         ports,
         manager: Some(manager),
+        console: None,
     })
 }
 
@@ -161,9 +167,25 @@ impl SimHandle {
             .collect()
     }
 
-    /// Stops the listeners and every session, and waits until they are gone.
+    /// Serves the serial console on `port` (the seventh front end, logins `via local`) until the
+    /// simulator stops; reboots do not end it. A second call replaces the first console.
+    pub fn attach_console(&mut self, port: ConsolePort) {
+        let task = tokio::spawn(console::serve(
+            self.shared.router.clone(),
+            port,
+            self.shared.cancel.clone(),
+        ));
+        if let Some(old) = self.console.replace(task) {
+            old.abort();
+        }
+    }
+
+    /// Stops the listeners, the console and every session, and waits until they are gone.
     pub async fn shutdown(mut self) {
         self.shared.cancel.cancel();
+        if let Some(console) = self.console.take() {
+            let _ = console.await;
+        }
         if let Some(manager) = self.manager.take() {
             let _ = manager.await;
         }
@@ -176,6 +198,9 @@ impl Drop for SimHandle {
         self.shared.cancel.cancel();
         if let Some(manager) = self.manager.take() {
             manager.abort();
+        }
+        if let Some(console) = self.console.take() {
+            console.abort();
         }
         self.shared.sessions.abort_all();
     }

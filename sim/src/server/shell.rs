@@ -4,7 +4,7 @@
 //! Sans-IO: bytes typed by the client go in through [`Shell::feed`], bytes for the client come out.
 //! Layout follows the tik4net wire captures of 7.23.2 and 6.49.13 (see FIDELITY.md, "front ends").
 
-use crate::router::Terminal;
+use crate::router::{Router, Session, Terminal, TerminalOpts};
 
 /// Moves the cursor to the bottom line before the prompt is painted (captured on 7.23.2 and 6.49.13).
 const PROMPT_LEAD: &str = "\r\r\r\r\x1b[9999B";
@@ -28,8 +28,12 @@ pub(crate) struct Output {
 
 #[derive(Debug)]
 enum Mode {
+    /// The first console login's license question (answer echoed, ends with Enter).
+    License,
     NagNew,
-    NagRepeat { first: String },
+    NagRepeat {
+        first: String,
+    },
     Prompt,
     Closed,
 }
@@ -51,6 +55,26 @@ pub(crate) struct Shell {
     esc: Esc,
     /// The last byte was CR: a following LF or NUL belongs to the same Enter.
     after_cr: bool,
+    v6: bool,
+}
+
+/// The first console login asks this after the version line (console_v7.17.1_02 capture).
+pub(crate) const LICENSE_QUESTION: &str = "Do you want to see the software license? [Y/n]: ";
+
+/// What `y` shows. ASSUMPTION: RouterOS pages MikroTik's whole licence agreement here; the
+/// simulator says what it is instead of inventing that text.
+const LICENSE_TEXT: &str = "\nros-sim: a RouterOS simulator. MikroTik's software license (EULA) is not \
+reproduced here;\nsee https://mikrotik.com/downloadterms.html\n";
+
+/// The nag's first line: `Change your password` on 7.17.1 (console capture), with
+/// ` (Ctrl-C to skip)` on 7.21.4 and later (tik4net 7.23.2, third-party 7.21.4 and 7.24 texts).
+/// ASSUMPTION: the hint appeared in 7.18, the first release after 7.17.1.
+fn nag_line(version: &routeros::version::Version) -> &'static str {
+    if *version >= routeros::version::Version::new(7, 18, 0) {
+        "Change your password (Ctrl-C to skip)"
+    } else {
+        "Change your password"
+    }
 }
 
 /// Converts the model's "\n" line ends into "\r\n"; an existing "\r\n" stays as it is.
@@ -83,28 +107,57 @@ fn v6_lines(text: &str) -> String {
 
 impl Shell {
     /// Starts the session: returns the shell and the bytes the client sees first
-    /// (banner, then either the password nag or the prompt).
-    pub(crate) fn start(term: Terminal, v6: bool) -> (Shell, Vec<u8>) {
-        let nag = term.needs_password_nag();
+    /// (banner, then either the password nag or the prompt). With `ask_license` (the first console
+    /// login of the router's life) the banner stops after the version line and asks
+    /// `Do you want to see the software license? [Y/n]: `; the rest follows the answer.
+    pub(crate) fn start(term: Terminal, v6: bool, ask_license: bool) -> (Shell, Vec<u8>) {
         let mut out = String::new();
         // The screen is cleared with empty lines first: 26 CR LF on 7.23.2 counting the Enter that ended the
         // password (the telnet front end writes that one), 7 painted `\r\r\n` on 6.49.13.
-        let banner = term.banner();
-        let pending = term.pending_critical();
+        let (head, _) = term.banner_parts();
         if v6 {
             out.push_str(&v6_lines(&"\n".repeat(V6_CLEAR_LINES)));
-            out.push_str(&v6_lines(&banner));
+            out.push_str(&v6_lines(&head));
+        } else {
+            out.push_str(&"\r\n".repeat(V7_CLEAR_LINES));
+            out.push_str(&crlf(&head));
+        }
+        let mut shell = Shell {
+            term,
+            mode: Mode::Prompt,
+            line: String::new(),
+            esc: Esc::None,
+            after_cr: false,
+            v6,
+        };
+        if ask_license {
+            // Three empty lines after the version line, then the question (console_v7.17.1_02).
+            out.push_str("\r\n\r\n");
+            out.push_str(LICENSE_QUESTION);
+            shell.mode = Mode::License;
+        } else {
+            shell.after_banner(&mut out);
+        }
+        (shell, out.into_bytes())
+    }
+
+    /// The rest of the banner (`Press F1 for help`), pending critical lines, then the nag or the prompt.
+    fn after_banner(&mut self, out: &mut String) {
+        let (_, tail) = self.term.banner_parts();
+        let pending = self.term.pending_critical();
+        let nag = self.term.needs_password_nag();
+        if self.v6 {
+            out.push_str(&v6_lines(&tail));
             out.push_str("\r\x1b[9999B\r\x1b[9999B");
             out.push_str(&crlf(&pending));
         } else {
-            out.push_str(&"\r\n".repeat(V7_CLEAR_LINES));
-            out.push_str(&crlf(&banner));
+            out.push_str(&crlf(&tail));
             out.push_str("\r\x1b[9999B\r\x1b[9999B");
             out.push_str(&crlf(&pending));
             out.push_str("\r\n");
         }
-        let mode = if nag {
-            if v6 {
+        self.mode = if nag {
+            if self.v6 {
                 // 6.49.13: the nag line, the VT100 probes, then the prompt painted twice and cleared.
                 out.push_str("\r\nChange your password\r\n\x1bZ  \x1b[6n");
                 out.push_str(NAG_LEAD);
@@ -113,7 +166,9 @@ impl Shell {
                 out.push_str(NAG_PROMPT);
                 out.push_str("\x1b[K");
             } else {
-                out.push_str("\r\n\r\nChange your password (Ctrl-C to skip)\r\n");
+                out.push_str("\r\n\r\n");
+                out.push_str(nag_line(&self.term.version()));
+                out.push_str("\r\n");
                 out.push_str(NAG_LEAD);
                 out.push_str(NAG_PROMPT);
                 out.push('\r');
@@ -122,22 +177,42 @@ impl Shell {
             Mode::NagNew
         } else {
             out.push_str(PROMPT_LEAD);
-            out.push_str(&term.prompt());
+            out.push_str(&self.term.prompt());
             Mode::Prompt
         };
-        let shell = Shell {
-            term,
-            mode,
-            line: String::new(),
-            esc: Esc::None,
-            after_cr: false,
-        };
-        (shell, out.into_bytes())
+    }
+
+    /// The answer to the license question, on Enter: `n` declines, `y` or an empty line (the
+    /// capital `Y` is the default) shows the license; anything else asks again (ASSUMPTION).
+    fn answer_license(&mut self, answer: &str, out: &mut String) {
+        out.push_str("\r\n");
+        match answer.trim() {
+            "n" | "N" => {}
+            "" | "y" | "Y" => out.push_str(&crlf(LICENSE_TEXT)),
+            _ => {
+                out.push_str(LICENSE_QUESTION);
+                self.mode = Mode::License;
+                return;
+            }
+        }
+        self.term.license_answered();
+        self.after_banner(out);
     }
 
     /// The Enter that ended the login may still send its LF or NUL: swallow one.
     pub(crate) fn swallow_line_feed(&mut self) {
         self.after_cr = true;
+    }
+
+    /// Whether typed characters are echoed as they are.
+    fn echoes(&self) -> bool {
+        matches!(self.mode, Mode::Prompt | Mode::License)
+    }
+
+    /// Whether typed characters are echoed as `*`: the nag's passwords (`new password> ********`
+    /// in the 7.17.1 console capture and in two 7.24 console pastes, one `*` per character).
+    fn masks(&self) -> bool {
+        matches!(self.mode, Mode::NagNew | Mode::NagRepeat { .. })
     }
 
     /// Whether the session has ended.
@@ -219,7 +294,7 @@ impl Shell {
                     close = true;
                 }
                 '\x7f' | '\x08' => {
-                    if self.line.pop().is_some() && matches!(self.mode, Mode::Prompt) {
+                    if self.line.pop().is_some() && (self.echoes() || self.masks()) {
                         out.push_str("\x08 \x08");
                     }
                 }
@@ -229,8 +304,10 @@ impl Shell {
                         continue;
                     }
                     self.line.push(c);
-                    if matches!(self.mode, Mode::Prompt) {
+                    if self.echoes() {
                         out.push(c);
+                    } else if self.masks() {
+                        out.push('*');
                     }
                 }
             }
@@ -255,6 +332,12 @@ impl Shell {
                 out.push_str("\r\n");
                 self.paint_prompt(out);
             }
+            // UNVERIFIED: Ctrl-C abandons the answer typed so far; the question stays.
+            Mode::License => {
+                self.line.clear();
+                out.push_str("\r\n");
+                out.push_str(LICENSE_QUESTION);
+            }
             Mode::Closed => {}
         }
     }
@@ -263,6 +346,10 @@ impl Shell {
     fn enter(&mut self, out: &mut String) -> bool {
         let line = std::mem::take(&mut self.line);
         match std::mem::replace(&mut self.mode, Mode::Prompt) {
+            Mode::License => {
+                self.answer_license(&line, out);
+                false
+            }
             Mode::NagNew => {
                 out.push_str("\r\n");
                 out.push_str(NAG_LEAD);
@@ -282,7 +369,8 @@ impl Shell {
                 }
                 match self.term.set_password(&line) {
                     Ok(()) => {
-                        out.push_str("Password changed\r\n");
+                        // An empty line first (console_v7.17.1_03 and a 7.24.5 console paste).
+                        out.push_str("\r\nPassword changed\r\n");
                         self.paint_prompt(out);
                     }
                     Err(message) => {
@@ -315,6 +403,32 @@ impl Shell {
             }
         }
     }
+}
+
+/// The shell of a terminal login (telnet, the console) and its first bytes: the `+flags` of the
+/// login name set colours and width (else `width`, else 80), the CR LF of the Enter that ended
+/// the password comes first, and a LF or NUL still following that Enter is swallowed.
+pub(crate) fn after_login(
+    router: &Router,
+    session: &Session,
+    user: &str,
+    width: Option<u16>,
+    ask_license: bool,
+) -> (Shell, Vec<u8>) {
+    let flags = login_flags(user);
+    let term = router.terminal(
+        session,
+        TerminalOpts {
+            interactive: true,
+            colors: flags.colors,
+            width: flags.width.or(width).unwrap_or(80),
+        },
+    );
+    let (mut shell, first) = Shell::start(term, router.version().is_v6(), ask_license);
+    shell.swallow_line_feed();
+    let mut out = b"\r\n".to_vec();
+    out.extend_from_slice(&first);
+    (shell, out)
 }
 
 /// Terminal options given after `+` in a login name (`admin+ct80w`): colours off with `c`, width with `<n>w`.

@@ -430,7 +430,7 @@ async fn run_shell(
     channel: ChannelId,
 ) {
     let mut echo = Some(echo);
-    let (mut shell, first) = Shell::start(term, v6);
+    let (mut shell, first) = Shell::start(term, v6, false);
     if handle.data(channel, first).await.is_err() {
         return;
     }
