@@ -150,10 +150,12 @@ fn chrlab_mid_boot(disk: &Path, base: &Path, cache: &Path) -> (std::process::Chi
     let child = Command::new(env!("CARGO_BIN_EXE_chrlab"))
         .args(["check", "--target"])
         .arg(format!("qemu:{}", disk.display()))
+        // The default profile is named relative to the workspace.
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
         .env("CHRLAB_RUN_DIR", base)
         .env("CHRLAB_CACHE_DIR", cache)
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start chrlab");
     let mut found = None;
@@ -166,7 +168,12 @@ fn chrlab_mid_boot(disk: &Path, base: &Path, cache: &Path) -> (std::process::Chi
         });
         found.is_some()
     });
-    assert!(seen, "no QEMU started under {}", base.display());
+    if !seen {
+        let mut child = child;
+        let _ = child.kill();
+        let out = child.wait_with_output().ok();
+        panic!("no QEMU started under {}: {out:?}", base.display());
+    }
     let (pid, dir) = found.unwrap();
     (child, pid, dir)
 }

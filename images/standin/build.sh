@@ -2,10 +2,12 @@
 # Build the chrlab stand-in guest: a tiny Linux VM (Debian kernel + busybox + nft + ros-sim) that
 # boots under QEMU the way a CHR image does. It is NOT RouterOS. See README.md next to this file.
 #
-#   build.sh OUT_DIR [--ros-sim PATH] [--version V] [--args-file F] [--kernel-package PKG]
+#   build.sh OUT_DIR [--ros-sim PATH] [--version V] [--latest-version V] [--args-file F] [--kernel-package PKG]
 #            [--disk-initrd gz|cpio]      (initramfs form on disk.img; default gz)
 #            [--test-addr A/P[,A/P...]]   (TEST-ONLY: static addresses for ether1, ether2, ...)
 #
+# --ros-sim defaults to $CARGO_TARGET_DIR (else ./target)/debug/ros-sim; --latest-version (default
+# 7.24.4, empty: offline) is what its simulated upgrade server offers.
 # Outputs in OUT_DIR: vmlinuz vmlinux initramfs.cpio initramfs.cpio.gz disk.img MANIFEST.
 # Downloaded .debs are cached in OUT_DIR/debs/; everything else is rebuilt on every run.
 set -euo pipefail
@@ -21,7 +23,8 @@ usage() {
 }
 
 out=""
-ros_sim=/work/target-main/release/ros-sim
+ros_sim="${CARGO_TARGET_DIR:-$(cd "$(dirname "$0")/../.." && pwd)/target}/debug/ros-sim"
+latest=7.24.4
 version=7.23.7
 args_file=""
 kernel_pkg=""
@@ -31,6 +34,7 @@ while [ $# -gt 0 ]; do
     case "$1" in
     --ros-sim) [ $# -ge 2 ] || die "--ros-sim needs a path"; ros_sim=$2; shift 2 ;;
     --version) [ $# -ge 2 ] || die "--version needs a value"; version=$2; shift 2 ;;
+    --latest-version) [ $# -ge 2 ] || die "--latest-version needs a version (or '' for an offline router)"; latest=$2; shift 2 ;;
     --args-file) [ $# -ge 2 ] || die "--args-file needs a path"; args_file=$2; shift 2 ;;
     --kernel-package) [ $# -ge 2 ] || die "--kernel-package needs a name"; kernel_pkg=$2; shift 2 ;;
     --test-addr) [ $# -ge 2 ] || die "--test-addr needs A/P[,A/P...]"; test_addr=$2; shift 2 ;;
@@ -172,6 +176,10 @@ step "initramfs: nft and its libraries"
 copy_with_libs "$nft_bin" /usr/sbin/nft
 step "initramfs: ros-sim ($ros_sim) and its libraries"
 copy_with_libs "$ros_sim" /usr/bin/ros-sim
+# A debug build carries line tables the guest never needs: a third of the size.
+if command -v strip >/dev/null 2>&1; then
+    strip --strip-debug "$root/usr/bin/ros-sim"
+fi
 
 step "initramfs: kernel modules for $kver: ${modules[*]}"
 depmod -b "$kroot" "$kver" || die "depmod on the unpacked kernel failed"
@@ -202,7 +210,9 @@ chmod 0755 "$root/init"
 if [ -n "$args_file" ]; then
     cp "$args_file" "$root/etc/ros-sim.args"
 else
-    echo "--address 0.0.0.0 --enforce-firewall --manage-addresses --console /dev/ttyS0 --version $version" \
+    # --latest-version: the simulated upgrade server offers what the embedded simulator lab's
+    # does (harness DEFAULT_LATEST), so the update measure behaves the same on both backends.
+    echo "--address 0.0.0.0 --enforce-firewall --manage-addresses --console /dev/ttyS0 --version $version${latest:+ --latest-version $latest}" \
         > "$root/etc/ros-sim.args"
 fi
 printf 'root:x:0:0:root:/root:/bin/sh\n' > "$root/etc/passwd"

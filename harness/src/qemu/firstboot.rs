@@ -154,7 +154,7 @@ pub async fn first_login(
         .drain(Duration::from_millis(300), Duration::from_secs(3))
         .await;
     for (n, command) in commands.iter().enumerate() {
-        run(console, command, n, step).await?;
+        run(console, &login.user, command, n, step).await?;
     }
     console.send(b"/quit\r").await?;
     Ok(report)
@@ -164,6 +164,7 @@ pub async fn first_login(
 /// command and the marker's output is the command's output, which must be empty.
 async fn run(
     console: &mut Console,
+    user: &str,
     command: &str,
     n: usize,
     step: Duration,
@@ -178,7 +179,7 @@ async fn run(
     let done = format!("{marker}\r\n");
     console.expect(&[&done], step).await?;
     let seen = String::from_utf8_lossy(&console.transcript()[start..]).into_owned();
-    let output = command_output(&seen, command, &marker);
+    let output = command_output(&seen, user, command, &marker);
     if output.is_empty() {
         Ok(())
     } else {
@@ -190,17 +191,19 @@ async fn run(
 }
 
 /// What a command printed, from the console text that follows typing it and the marker: every
-/// line that is not an echo of either (with its prompt and redraws) and not empty.
-pub fn command_output(seen: &str, command: &str, marker: &str) -> String {
+/// line that is not an echo of either, not a prompt (`[user@identity] > …`, whole or as a
+/// fragment of a repaint that a slow guest interleaves with the echo) and not empty.
+pub fn command_output(seen: &str, user: &str, command: &str, marker: &str) -> String {
+    let prompt = format!("[{user}@");
     seen.split(['\r', '\n'])
         .map(strip_escapes)
         .map(|l| l.trim().to_string())
         .filter(|l| {
             !l.is_empty()
+                && !l.starts_with(&prompt)
                 && !l.ends_with(command.trim())
                 && !l.contains(&format!(":put \"{marker}\""))
                 && l != marker
-                && !l.ends_with("] >")
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -240,9 +243,20 @@ mod tests {
         assert_eq!(
             command_output(
                 seen,
+                "admin",
                 "/ip address add address=192.0.2.1/24 interface=ether1",
                 "chrlab-done-0"
             ),
+            ""
+        );
+    }
+
+    #[test]
+    fn a_prompt_repainted_into_the_echo_is_not_output() {
+        let seen = "/ip address add address=192.0.2.1/24 interface=ether1\r\n\
+                    \r\r\x1b[9999B[admin@CHR\r\n[admin@CHR] > :put \"chrlab-done-0\"\r\nchrlab-done-0\r\n";
+        assert_eq!(
+            command_output(seen, "admin", "/ip address add address=192.0.2.1/24 interface=ether1", "chrlab-done-0"),
             ""
         );
     }
@@ -255,6 +269,7 @@ mod tests {
         assert_eq!(
             command_output(
                 seen,
+                "admin",
                 "/ip address add address=192.0.2.1/24 interface=ether9",
                 "chrlab-done-0"
             ),
