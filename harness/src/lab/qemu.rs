@@ -220,7 +220,7 @@ impl QemuLab {
         self.machine.as_ref()
     }
 
-    /// Waits until SSH answers with the current credentials.
+    /// Waits until the router answers REST or SSH with the current credentials.
     async fn wait_ready(&self, deadline: Duration) -> Result<(), LabError> {
         wait_ssh(self, &self.name, deadline).await
     }
@@ -233,29 +233,34 @@ impl QemuLab {
     }
 }
 
-/// Waits until `lab`'s router runs a command over SSH from the trusted vantage, with the
-/// lab's current credentials, or `deadline` passes.
+/// Waits until `lab`'s router answers, with the lab's current credentials, from the trusted
+/// vantage: REST (`/system/identity` on www, no key exchange: cheap under emulation) or else a
+/// command over SSH (RouterOS 6 has no REST). Gives up after `deadline`, naming the last error.
 async fn wait_ssh(lab: &dyn Lab, name: &str, deadline: Duration) -> Result<(), LabError> {
     let start = Instant::now();
     let op = Operator::new(lab);
     let mut last = String::new();
+    let attempt = Duration::from_secs(20);
     while start.elapsed() < deadline {
-        match tokio::time::timeout(
-            Duration::from_secs(20),
-            op.exec(Role::Trusted, ":put \"chrlab-ready\""),
-        )
-        .await
+        match tokio::time::timeout(attempt, op.rest_rows(Role::Trusted, "/system/identity")).await
+        {
+            Ok(Ok(rows)) if !rows.is_empty() => return Ok(()),
+            Ok(Ok(_)) => last = "REST: /system/identity is empty".into(),
+            Ok(Err(e)) => last = format!("REST: {e}"),
+            Err(_) => last = format!("REST: no answer within {attempt:?}"),
+        }
+        match tokio::time::timeout(attempt, op.exec(Role::Trusted, ":put \"chrlab-ready\"")).await
         {
             Ok(Ok(out)) if out.contains("chrlab-ready") => return Ok(()),
-            Ok(Ok(out)) => last = format!("unexpected output {out:?}"),
-            Ok(Err(e)) => last = e.to_string(),
-            Err(_) => last = "no answer within 20 s".into(),
+            Ok(Ok(out)) => last = format!("{last}; SSH: unexpected output {out:?}"),
+            Ok(Err(e)) => last = format!("{last}; SSH: {e}"),
+            Err(_) => last = format!("{last}; SSH: no answer within {attempt:?}"),
         }
-        tokio::time::sleep(Duration::from_millis(250)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(LabError::Unreachable {
         target: name.to_string(),
-        detail: format!("SSH did not answer within {deadline:?}: {last}"),
+        detail: format!("neither REST nor SSH answered within {deadline:?}: {last}"),
         source: None,
     })
 }

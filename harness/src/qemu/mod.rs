@@ -294,6 +294,7 @@ impl Machine {
         let console = Console::connect(&console_path, Some(dir.file("console.log"))).await?;
         let mut qmp = Qmp::connect(&qmp_path, QMP_TIMEOUT).await?;
         qmp.execute("cont", None, QMP_TIMEOUT).await?;
+        tracing::debug!(pid, since_spawn = ?started.elapsed(), "QEMU running");
         let (stop, thread) = guard.disarm();
         Ok(Machine {
             accel: config.accel,
