@@ -339,7 +339,9 @@ async fn bench_cold_boot(
             detail,
         })
     })?;
-    progress.say(format!("cold boot of {spec} (console first login, then SSH)"));
+    progress.say(format!(
+        "cold boot of {spec} (console first login, then SSH)"
+    ));
     let mut config = QemuLabConfig::new(spec.to_string(), &path);
     config.restore = false;
     let started = Instant::now();
@@ -352,11 +354,16 @@ async fn bench_cold_boot(
         lab.boot_report().accel_reason
     );
     crate::lab::Lab::shutdown(Box::new(lab)).await;
-    progress.say(format!("first restore of {spec} (makes its golden snapshot if missing)"));
+    progress.say(format!(
+        "first restore of {spec} (makes its golden snapshot if missing)"
+    ));
     config.restore = true;
     let lab = QemuLab::start(config).await?;
     if let Some(made) = lab.boot_report().golden_made {
-        println!("golden snapshot made in {:.1} ms (once per image)", made.as_secs_f64() * 1e3);
+        println!(
+            "golden snapshot made in {:.1} ms (once per image)",
+            made.as_secs_f64() * 1e3
+        );
     }
     crate::lab::Lab::shutdown(Box::new(lab)).await;
     Ok(cold)

@@ -7,8 +7,8 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrlab::lab::Lab;
-use chrlab::lab::qemu::{QemuLab, QemuLabConfig};
 use chrlab::lab::Role;
+use chrlab::lab::qemu::{QemuLab, QemuLabConfig};
 use chrlab::operator::Operator;
 use chrlab::qemu::{Accel, kvm_candidate, rundir};
 use testsupport::{Need, require, standin_dir};
@@ -80,7 +80,10 @@ fn a_cold_boot_logs_in_on_the_console_and_answers_ssh_then_leaves_nothing() {
                 text.contains("Do you want to see the software license? [Y/n]"),
                 "the first console login of a fresh router asks about the license: {text}"
             );
-            assert!(text.contains("new password> "), "the empty-password nag: {text}");
+            assert!(
+                text.contains("new password> "),
+                "the empty-password nag: {text}"
+            );
         }
         // The router answers SSH from the trusted vantage, as the factory admin.
         assert!(!identity(&lab).await.is_empty());
@@ -88,7 +91,10 @@ fn a_cold_boot_logs_in_on_the_console_and_answers_ssh_then_leaves_nothing() {
         assert!(alive(pid));
         assert!(dir.join("qemu.pid").is_file());
         Box::new(lab).shutdown().await;
-        assert!(wait_until(Duration::from_secs(5), || !alive(pid)), "QEMU {pid} outlived its lab");
+        assert!(
+            wait_until(Duration::from_secs(5), || !alive(pid)),
+            "QEMU {pid} outlived its lab"
+        );
         assert!(!dir.exists(), "{} outlived its lab", dir.display());
     });
 }
@@ -111,9 +117,20 @@ fn restored_routers_are_fresh_and_independent_of_each_other() {
             .await
             .expect("second lab");
         assert!(b.boot_report().restored);
-        assert!(b.boot_report().golden_made.is_none(), "the golden snapshot is made once");
-        assert_eq!(identity(&b).await, factory, "a restored router is a fresh one");
-        assert_eq!(identity(&a).await, "changed-by-a", "labs do not share a disk");
+        assert!(
+            b.boot_report().golden_made.is_none(),
+            "the golden snapshot is made once"
+        );
+        assert_eq!(
+            identity(&b).await,
+            factory,
+            "a restored router is a fresh one"
+        );
+        assert_eq!(
+            identity(&a).await,
+            "changed-by-a",
+            "labs do not share a disk"
+        );
         Box::new(a).shutdown().await;
         Box::new(b).shutdown().await;
     });
@@ -126,14 +143,18 @@ fn kvm_is_used_only_when_a_guest_really_runs_under_it() {
         let mut config = QemuLabConfig::new("standin", &disk);
         config.restore = false;
         config.accel = Some(Accel::Kvm);
-        let lab = QemuLab::start(config).await.expect("boot with KVM asked for");
+        let lab = QemuLab::start(config)
+            .await
+            .expect("boot with KVM asked for");
         let report = lab.boot_report().clone();
         if kvm_candidate().is_err() {
             // Asked to try KVM where it cannot run Linux: the boot still succeeds, under TCG,
             // and says why.
             assert_eq!(report.accel, Accel::Tcg, "{report:?}");
             assert!(
-                report.accel_reason.contains("KVM did not reach an early-boot marker"),
+                report
+                    .accel_reason
+                    .contains("KVM did not reach an early-boot marker"),
                 "{report:?}"
             );
         } else {

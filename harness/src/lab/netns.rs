@@ -235,11 +235,9 @@ impl NamespaceLab {
         .into_iter()
         .zip(macs)
         {
-            in_namespace(
-                ns,
-                which,
-                move |h| async move { client_side(h, addr, mac).await },
-            )?;
+            in_namespace(ns, which, move |h| async move {
+                client_side(h, addr, mac).await
+            })?;
         }
 
         let trusted = Vantage::in_namespace("trusted", trusted_ns, IpAddr::V4(TRUSTED_ADDR))?;
@@ -448,7 +446,11 @@ async fn client_side(h: Handle, addr: Ipv4Addr, mac: Option<[u8; 6]>) -> Result<
     let index = index_of(&h, "eth0").await?;
     if let Some(mac) = mac {
         h.link()
-            .set(LinkUnspec::new_with_index(index).address(mac.to_vec()).build())
+            .set(
+                LinkUnspec::new_with_index(index)
+                    .address(mac.to_vec())
+                    .build(),
+            )
             .execute()
             .await
             .map_err(step("eth0 address"))?;

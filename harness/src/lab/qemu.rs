@@ -143,7 +143,10 @@ impl QemuLab {
             golden_made = g.made;
             if g.accel != accel {
                 // The snapshot was made after KVM failed: it restores under what made it.
-                accel_reason = format!("{} (the first boot of this image fell back to it)", g.accel.name());
+                accel_reason = format!(
+                    "{} (the first boot of this image fell back to it)",
+                    g.accel.name()
+                );
                 accel = g.accel;
             }
             Some(g.path)
@@ -242,15 +245,13 @@ async fn wait_ssh(lab: &dyn Lab, name: &str, deadline: Duration) -> Result<(), L
     let mut last = String::new();
     let attempt = Duration::from_secs(20);
     while start.elapsed() < deadline {
-        match tokio::time::timeout(attempt, op.rest_rows(Role::Trusted, "/system/identity")).await
-        {
+        match tokio::time::timeout(attempt, op.rest_rows(Role::Trusted, "/system/identity")).await {
             Ok(Ok(rows)) if !rows.is_empty() => return Ok(()),
             Ok(Ok(_)) => last = "REST: /system/identity is empty".into(),
             Ok(Err(e)) => last = format!("REST: {e}"),
             Err(_) => last = format!("REST: no answer within {attempt:?}"),
         }
-        match tokio::time::timeout(attempt, op.exec(Role::Trusted, ":put \"chrlab-ready\"")).await
-        {
+        match tokio::time::timeout(attempt, op.exec(Role::Trusted, ":put \"chrlab-ready\"")).await {
             Ok(Ok(out)) if out.contains("chrlab-ready") => return Ok(()),
             Ok(Ok(out)) => last = format!("{last}; SSH: unexpected output {out:?}"),
             Ok(Err(e)) => last = format!("{last}; SSH: {e}"),
@@ -267,14 +268,12 @@ async fn wait_ssh(lab: &dyn Lab, name: &str, deadline: Duration) -> Result<(), L
 
 fn run_dir() -> Result<RunDir, LabError> {
     let base = crate::qemu::rundir::base();
-    RunDir::create(&base).map_err(|source| {
-        LabError::Machine {
-            target: "qemu".into(),
-            source: Box::new(MachineError::RunDir {
-                path: base.display().to_string(),
-                source,
-            }),
-        }
+    RunDir::create(&base).map_err(|source| LabError::Machine {
+        target: "qemu".into(),
+        source: Box::new(MachineError::RunDir {
+            path: base.display().to_string(),
+            source,
+        }),
     })
 }
 
@@ -302,7 +301,10 @@ fn machine_config(
 fn choose_accel(forced: Option<Accel>) -> (Accel, String) {
     let forced = forced.or_else(|| crate::qemu::accel_from_env().ok().flatten());
     match forced {
-        Some(a) => (a, format!("{} forced (CHRLAB_QEMU_ACCEL or the lab)", a.name())),
+        Some(a) => (
+            a,
+            format!("{} forced (CHRLAB_QEMU_ACCEL or the lab)", a.name()),
+        ),
         None => match crate::qemu::kvm_candidate() {
             Ok(()) => (Accel::Kvm, "KVM available (vmx/svm, /dev/kvm)".into()),
             Err(why) => (Accel::Tcg, format!("TCG: {why}")),
@@ -405,11 +407,13 @@ async fn ensure_golden(
     format: &'static str,
     accel: Accel,
 ) -> Result<Golden, LabError> {
-    let root = crate::user_files::user_dir("CHRLAB_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "golden")
-        .ok_or_else(|| LabError::Target {
-            target: config.name.clone(),
-            detail: "no cache directory for the golden snapshot (set CHRLAB_CACHE_DIR or HOME)".into(),
-        })?;
+    let root =
+        crate::user_files::user_dir("CHRLAB_CACHE_DIR", "XDG_CACHE_HOME", ".cache", "golden")
+            .ok_or_else(|| LabError::Target {
+                target: config.name.clone(),
+                detail: "no cache directory for the golden snapshot (set CHRLAB_CACHE_DIR or HOME)"
+                    .into(),
+            })?;
     let key = golden_key(config, accel).map_err(|detail| LabError::Target {
         target: config.name.clone(),
         detail,
@@ -631,7 +635,11 @@ mod tests {
         std::fs::write(&junk, b"hello").unwrap();
         let e = disk_format(&junk).unwrap_err();
         assert!(e.contains("not a disk image"), "{e}");
-        assert!(disk_format(&dir).unwrap_err().contains("not a regular file"));
+        assert!(
+            disk_format(&dir)
+                .unwrap_err()
+                .contains("not a regular file")
+        );
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

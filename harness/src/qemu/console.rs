@@ -200,7 +200,10 @@ mod tests {
     #[test]
     fn earliest_match_wins() {
         let hay = b"MikroTik 7.17.1 (stable)\r\n   MikroTik Login: ";
-        assert_eq!(find_first(hay, &["Password: ", "Login: "]), Some((1, hay.len())));
+        assert_eq!(
+            find_first(hay, &["Password: ", "Login: "]),
+            Some((1, hay.len()))
+        );
         assert_eq!(
             find_first(b"a Login: b Password: ", &["Password: ", "Login: "]),
             Some((1, 9))

@@ -256,7 +256,12 @@ mod tests {
         let seen = "/ip address add address=192.0.2.1/24 interface=ether1\r\n\
                     \r\r\x1b[9999B[admin@CHR\r\n[admin@CHR] > :put \"chrlab-done-0\"\r\nchrlab-done-0\r\n";
         assert_eq!(
-            command_output(seen, "admin", "/ip address add address=192.0.2.1/24 interface=ether1", "chrlab-done-0"),
+            command_output(
+                seen,
+                "admin",
+                "/ip address add address=192.0.2.1/24 interface=ether1",
+                "chrlab-done-0"
+            ),
             ""
         );
     }

@@ -84,10 +84,7 @@ pub fn kvm_candidate_from(dev_kvm: Result<(), String>, cpuinfo: &str) -> Result<
         .lines()
         .find(|l| l.starts_with("flags"))
         .unwrap_or("");
-    if flags
-        .split_whitespace()
-        .any(|f| f == "vmx" || f == "svm")
-    {
+    if flags.split_whitespace().any(|f| f == "vmx" || f == "svm") {
         Ok(())
     } else {
         Err("/dev/kvm exists but the CPU has no vmx/svm: a paravirtual KVM that cannot run a Linux guest".into())
@@ -382,7 +379,12 @@ struct StopOnError {
 }
 
 impl StopOnError {
-    fn disarm(&mut self) -> (Option<mpsc::Sender<()>>, Option<std::thread::JoinHandle<()>>) {
+    fn disarm(
+        &mut self,
+    ) -> (
+        Option<mpsc::Sender<()>>,
+        Option<std::thread::JoinHandle<()>>,
+    ) {
         (self.stop.take(), self.thread.take())
     }
 }
@@ -601,7 +603,10 @@ mod tests {
         };
         let args = arguments(&config, dir).join(" ");
         assert!(args.contains("-accel tcg -m 256"), "{args}");
-        assert!(args.contains("file=/run/chrlab/qemu/1-0/disk.qcow2,format=qcow2"), "{args}");
+        assert!(
+            args.contains("file=/run/chrlab/qemu/1-0/disk.qcow2,format=qcow2"),
+            "{args}"
+        );
         assert!(args.contains("user,id=net0,net=192.0.2.0/24,host=192.0.2.2,restrict=on"));
         assert!(args.contains("-loadvm fresh"), "{args}");
         assert!(args.contains("-S"), "{args}");
