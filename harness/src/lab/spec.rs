@@ -220,9 +220,21 @@ impl LabOptions {
 impl LabSpec {
     /// The suites' lab: `$CHRLAB_SUITE_LAB`, else the default simulator.
     pub fn from_env() -> Result<LabSpec, LabError> {
-        match (std::env::var(SUITE_LAB_ENV), std::env::var_os(IMAGE_ENV)) {
-            (Ok(text), _) => text.parse(),
-            (Err(_), Some(image)) if !image.is_empty() => {
+        Self::from_values(
+            std::env::var(SUITE_LAB_ENV).ok(),
+            std::env::var_os(IMAGE_ENV),
+        )
+    }
+
+    /// [`LabSpec::from_env`] on given values of `$CHRLAB_SUITE_LAB` and `$CHRLAB_IMAGE`: the
+    /// first wins; the second is a path, never a version or a channel.
+    pub fn from_values(
+        suite_lab: Option<String>,
+        image: Option<std::ffi::OsString>,
+    ) -> Result<LabSpec, LabError> {
+        match (suite_lab, image) {
+            (Some(text), _) => text.parse(),
+            (None, Some(image)) if !image.is_empty() => {
                 Ok(LabSpec::Qemu(ImageRef::Path(image.into())))
             }
             _ => Ok(LabSpec::Sim(None)),
@@ -530,6 +542,28 @@ mod tests {
             assert!(err.contains(&format!("`{bad}`")), "{err}");
             assert!(err.contains(why), "{bad}: {err}");
         }
+    }
+
+    #[test]
+    fn chrlab_image_is_the_suites_shorthand_for_a_qemu_lab() {
+        assert_eq!(
+            LabSpec::from_values(None, None).unwrap(),
+            LabSpec::Sim(None)
+        );
+        assert_eq!(
+            LabSpec::from_values(None, Some("stable".into())).unwrap(),
+            LabSpec::Qemu(ImageRef::Path("stable".into())),
+            "CHRLAB_IMAGE is a path, even one named like a channel"
+        );
+        assert_eq!(
+            LabSpec::from_values(Some("sim:6.49.13".into()), Some("chr.img".into())).unwrap(),
+            "sim:6.49.13".parse().unwrap(),
+            "CHRLAB_SUITE_LAB wins"
+        );
+        assert_eq!(
+            LabSpec::from_values(None, Some("".into())).unwrap(),
+            LabSpec::Sim(None)
+        );
     }
 
     #[test]
