@@ -12,6 +12,7 @@
 
 pub mod console;
 pub mod firstboot;
+pub mod forward;
 pub mod qmp;
 pub mod rundir;
 
@@ -84,10 +85,7 @@ pub fn kvm_candidate_from(dev_kvm: Result<(), String>, cpuinfo: &str) -> Result<
         .lines()
         .find(|l| l.starts_with("flags"))
         .unwrap_or("");
-    if flags
-        .split_whitespace()
-        .any(|f| f == "vmx" || f == "svm")
-    {
+    if flags.split_whitespace().any(|f| f == "vmx" || f == "svm") {
         Ok(())
     } else {
         Err("/dev/kvm exists but the CPU has no vmx/svm: a paravirtual KVM that cannot run a Linux guest".into())
@@ -280,7 +278,7 @@ impl Machine {
                     log: tail_of(&log),
                 });
             }
-            if qmp_path.exists() && console_path.exists() {
+            if qmp_path.exists() && console_path.exists() && dir.file(FORWARD_MONITOR).exists() {
                 break;
             }
             if started.elapsed() > Duration::from_secs(30) {
@@ -325,6 +323,11 @@ impl Machine {
     /// The console.
     pub fn console(&self) -> &tokio::sync::Mutex<Console> {
         &self.console
+    }
+
+    /// The second monitor's socket (for a blocking client such as [`forward::Forwards`]).
+    pub fn forward_monitor(&self) -> PathBuf {
+        self.dir.file(FORWARD_MONITOR)
     }
 
     /// The monitor.
@@ -381,7 +384,12 @@ struct StopOnError {
 }
 
 impl StopOnError {
-    fn disarm(&mut self) -> (Option<mpsc::Sender<()>>, Option<std::thread::JoinHandle<()>>) {
+    fn disarm(
+        &mut self,
+    ) -> (
+        Option<mpsc::Sender<()>>,
+        Option<std::thread::JoinHandle<()>>,
+    ) {
         (self.stop.take(), self.thread.take())
     }
 }
@@ -431,6 +439,10 @@ pub fn arguments(config: &MachineConfig, dir: &Path) -> Vec<String> {
         "chardev:console".into(),
         "-qmp".into(),
         format!("unix:{},server=on,wait=off", file("qmp.sock")),
+        // A second monitor for blocking callers (port forwards added from vantage threads):
+        // QEMU serves one client per monitor socket.
+        "-qmp".into(),
+        format!("unix:{},server=on,wait=off", file(FORWARD_MONITOR)),
         "-pidfile".into(),
         file(rundir::PIDFILE),
         "-drive".into(),
@@ -465,6 +477,9 @@ pub fn arguments(config: &MachineConfig, dir: &Path) -> Vec<String> {
     }
     args
 }
+
+/// The second monitor socket's name in the run directory ([`forward::Forwards`]).
+pub const FORWARD_MONITOR: &str = "qmp-fwd.sock";
 
 /// Tap descriptors are passed to QEMU as 3, 4, …
 const FIRST_PASSED_FD: i32 = 3;
@@ -600,9 +615,16 @@ mod tests {
         };
         let args = arguments(&config, dir).join(" ");
         assert!(args.contains("-accel tcg -m 256"), "{args}");
-        assert!(args.contains("file=/run/chrlab/qemu/1-0/disk.qcow2,format=qcow2"), "{args}");
+        assert!(
+            args.contains("file=/run/chrlab/qemu/1-0/disk.qcow2,format=qcow2"),
+            "{args}"
+        );
         assert!(args.contains("user,id=net0,net=192.0.2.0/24,host=192.0.2.2,restrict=on"));
         assert!(args.contains("-loadvm fresh"), "{args}");
         assert!(args.contains("-S"), "{args}");
+        assert!(
+            args.contains("-qmp unix:/run/chrlab/qemu/1-0/qmp-fwd.sock,server=on,wait=off"),
+            "{args}"
+        );
     }
 }
