@@ -51,7 +51,11 @@ impl Need {
     pub const QEMU_LAB: &'static [Need] = &[Need::Root, Need::Qemu, Need::QemuImg];
 
     /// A QEMU lab booting the stand-in guest.
-    pub const STANDIN_LAB: &'static [Need] = &[Need::Root, Need::Qemu, Need::QemuImg, Need::Standin];
+    pub const STANDIN_LAB: &'static [Need] =
+        &[Need::Root, Need::Qemu, Need::QemuImg, Need::Standin];
+
+    /// A QEMU lab booting the stand-in guest on user-mode networking (no root needed).
+    pub const STANDIN_USER_LAB: &'static [Need] = &[Need::Qemu, Need::QemuImg, Need::Standin];
 
     /// Whether this machine provides it to this process now.
     pub fn met(self) -> bool {
@@ -74,14 +78,17 @@ impl fmt::Display for Need {
             Need::UserNamespaces => "user namespaces",
             Need::QemuImg => "qemu-img",
             Need::Qemu => "qemu-system-x86_64",
-            Need::Standin => "the stand-in guest image (images/standin/build.sh DIR, then CHRLAB_STANDIN=DIR)",
+            Need::Standin => {
+                "the stand-in guest image (images/standin/build.sh DIR, then CHRLAB_STANDIN=DIR)"
+            }
         })
     }
 }
 
 /// The folder of a built stand-in guest (`$CHRLAB_STANDIN`), when it holds `disk.img`.
 pub fn standin_dir() -> Option<std::path::PathBuf> {
-    let dir = std::path::PathBuf::from(std::env::var_os("CHRLAB_STANDIN").filter(|d| !d.is_empty())?);
+    let dir =
+        std::path::PathBuf::from(std::env::var_os("CHRLAB_STANDIN").filter(|d| !d.is_empty())?);
     dir.join("disk.img").is_file().then_some(dir)
 }
 
