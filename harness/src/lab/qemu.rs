@@ -420,7 +420,12 @@ impl QemuLab {
         let router: IpAddr = ROUTER_ADDR.parse().expect("a literal address");
         let user = match mode {
             QemuNet::Tap => None,
-            QemuNet::User => Some(UserNet::start(&machine, router, &config.name).await?),
+            QemuNet::User => {
+                for limitation in FORWARDED_LIMITATIONS {
+                    tracing::warn!(%limitation, "QEMU user-mode networking");
+                }
+                Some(UserNet::start(&machine, router, &config.name).await?)
+            }
         };
         let lab = QemuLab {
             name: config.name.clone(),
