@@ -151,20 +151,35 @@ impl QemuNet {
     }
 
     /// The mode for a lab: the one forced, else `$CHRLAB_QEMU_NET`, else tap as root and user
-    /// otherwise.
+    /// otherwise. Root means root of the host: root of a user namespace (what `chrlab` becomes
+    /// without privileges, for the simulator lab) cannot open the host's `/dev/net/tun`.
     pub fn choose(forced: Option<QemuNet>) -> Result<QemuNet, String> {
         if let Some(n) = forced {
             return Ok(n);
         }
-        Ok(
-            Self::from_env()?.unwrap_or(if nix::unistd::geteuid().is_root() {
-                QemuNet::Tap
-            } else {
-                QemuNet::User
-            }),
-        )
+        let host_root = nix::unistd::geteuid().is_root()
+            && initial_user_namespace(
+                &std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default(),
+            );
+        Ok(Self::from_env()?.unwrap_or(if host_root {
+            QemuNet::Tap
+        } else {
+            QemuNet::User
+        }))
+    }
+
+    /// Whether a lab in the mode [`QemuNet::choose`] picks now needs network namespaces (tap).
+    pub fn needs_namespaces() -> bool {
+        matches!(Self::choose(None), Ok(QemuNet::Tap))
     }
 }
+
+/// Whether a `/proc/self/uid_map` is the initial user namespace's (the identity over all ids).
+pub fn initial_user_namespace(uid_map: &str) -> bool {
+    let words: Vec<&str> = uid_map.split_whitespace().collect();
+    words == ["0", "0", "4294967295"]
+}
+
 /// The name of the snapshot a golden disk holds.
 pub const SNAPSHOT: &str = "chrlab-fresh";
 /// Bumped whenever what a golden disk holds changes (the first-boot recipe, the device model).
@@ -421,9 +436,13 @@ impl QemuLab {
         let user = match mode {
             QemuNet::Tap => None,
             QemuNet::User => {
-                for limitation in FORWARDED_LIMITATIONS {
-                    tracing::warn!(%limitation, "QEMU user-mode networking");
-                }
+                // Once per process: a golden snapshot's maker is a lab too.
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| {
+                    for limitation in FORWARDED_LIMITATIONS {
+                        tracing::warn!(%limitation, "QEMU user-mode networking");
+                    }
+                });
                 Some(UserNet::start(&machine, router, &config.name).await?)
             }
         };
@@ -944,6 +963,11 @@ mod tests {
         let e = QemuNet::parse_env(Some("slirp")).unwrap_err();
         assert!(e.contains("CHRLAB_QEMU_NET=slirp"), "{e}");
         assert_eq!(QemuNet::choose(Some(QemuNet::User)), Ok(QemuNet::User));
+        assert!(initial_user_namespace("         0          0 4294967295\n"));
+        assert!(!initial_user_namespace(
+            "         0       1000          1\n"
+        ));
+        assert!(!initial_user_namespace(""));
     }
 
     #[test]
