@@ -3,8 +3,17 @@
 //! A probe connects with its own deadline (a dropped SYN is retried by the kernel for minutes),
 //! waits briefly for a greeting (SSH, FTP and telnet speak first), and if the service is silent
 //! asks it an application question that both HTTP and the RouterOS API answer in their own way.
-//! Through QEMU's user networking a connect always succeeds, so "filtered" there shows as an
-//! open port that never answers: [`Identity::Silent`].
+//!
+//! **Through a port forward** (QEMU user-mode networking, [`TcpPath::Forwarded`]) the handshake
+//! is with QEMU on the host, so `connect()` always succeeds and says nothing about the router.
+//! What reaches the host afterwards does: the service's bytes (open); an end of stream before we
+//! said anything (the guest refused the forwarded connection: no listener, or `reject-with
+//! tcp-reset`: closed); nothing at all, neither after waiting for a greeting nor after our
+//! question (the guest dropped it: QEMU keeps trying for ~76 s: filtered). An end of stream only
+//! after our question is a listener that hung up on it (open, silent). What this cannot see:
+//! a reset and a missing listener look alike, an ICMP reject is not passed on (it looks like a
+//! drop), and an open service that neither greets nor answers nor hangs up looks filtered
+//! ([`FORWARDED_LIMITATIONS`]).
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -16,6 +25,24 @@ use serde::Serialize;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
+/// How a lab's TCP connections reach the router.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TcpPath {
+    /// The router's own TCP stack answers the handshake (a wire, a bridge, loopback).
+    Direct,
+    /// A port forward on this host (QEMU user-mode networking) answers the handshake; the
+    /// router is seen only through what comes back afterwards.
+    Forwarded,
+}
+
+/// What probing through port forwards cannot tell apart (for `Lab::limitations`).
+pub const FORWARDED_LIMITATIONS: &[&str] = &[
+    "ports are probed through QEMU user-mode port forwards: a connection always completes on the host, so a port is judged by what follows (the service's bytes: open; an end of stream before any question: closed; silence after waiting for a greeting and after a question: filtered)",
+    "through the forwards a reset (reject-with tcp-reset) and a port without a listener look alike (both closed)",
+    "through the forwards an ICMP reject is not passed on: it looks like a drop (filtered), never rejected",
+    "through the forwards an open service that neither greets nor answers a question nor hangs up looks filtered",
+];
+
 /// How long each probe phase may take; tuned per lab (a namespace lab answers in microseconds).
 #[derive(Debug, Clone, Copy)]
 pub struct ProbeTiming {
@@ -25,6 +52,8 @@ pub struct ProbeTiming {
     pub greeting: Duration,
     /// How long to wait for the answer to our question.
     pub answer: Duration,
+    /// How the connections reach the router (how a probe is read).
+    pub path: TcpPath,
 }
 
 impl ProbeTiming {
@@ -35,12 +64,14 @@ impl ProbeTiming {
         connect: Duration::from_millis(250),
         greeting: Duration::from_millis(150),
         answer: Duration::from_millis(600),
+        path: TcpPath::Direct,
     };
     /// Timing for a router across a real network.
     pub const REMOTE: ProbeTiming = ProbeTiming {
         connect: Duration::from_secs(3),
         greeting: Duration::from_secs(2),
         answer: Duration::from_secs(3),
+        path: TcpPath::Direct,
     };
 }
 
@@ -136,9 +167,79 @@ pub async fn probe_tcp(addr: SocketAddr, timing: ProbeTiming) -> Probe {
         }
         Ok(Ok(s)) => s,
     };
-    Probe {
+    match timing.path {
+        TcpPath::Direct => Probe {
+            state: PortState::Open,
+            identity: Some(identify(stream, timing).await),
+        },
+        TcpPath::Forwarded => {
+            let seen = converse(stream, timing).await;
+            tracing::debug!(%addr, ?seen, "probe through a port forward");
+            classify_forwarded(&seen)
+        }
+    }
+}
+
+/// What came back through a port forward, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Forwarded {
+    /// The service spoke first (these bytes) within the greeting window.
+    Greeting(Vec<u8>),
+    /// The stream ended before we said anything.
+    EndBeforeQuestion,
+    /// The service answered our question (or greeted late) with these bytes.
+    Answer(Vec<u8>),
+    /// The stream ended after our question, without a byte.
+    EndAfterQuestion,
+    /// Nothing came back within the greeting and answer windows.
+    Silence,
+}
+
+/// Reads a port-forwarded connection: waits for a greeting, else asks the question.
+async fn converse(mut stream: TcpStream, timing: ProbeTiming) -> Forwarded {
+    let mut buf = vec![0u8; 512];
+    match tokio::time::timeout(timing.greeting, stream.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => return Forwarded::Greeting(buf[..n].to_vec()),
+        // QEMU closes (or resets) its side when the guest refused the connection.
+        Ok(Ok(_)) | Ok(Err(_)) => return Forwarded::EndBeforeQuestion,
+        Err(_) => {}
+    }
+    if stream.write_all(&question()).await.is_err() {
+        return Forwarded::EndBeforeQuestion;
+    }
+    match tokio::time::timeout(timing.answer, stream.read(&mut buf)).await {
+        Ok(Ok(n)) if n > 0 => Forwarded::Answer(buf[..n].to_vec()),
+        Ok(Ok(_)) | Ok(Err(_)) => Forwarded::EndAfterQuestion,
+        Err(_) => Forwarded::Silence,
+    }
+}
+
+/// The port's state and identity from what came back through a port forward.
+pub fn classify_forwarded(seen: &Forwarded) -> Probe {
+    let open = |identity| Probe {
         state: PortState::Open,
-        identity: Some(identify(stream, timing).await),
+        identity: Some(identity),
+    };
+    match seen {
+        Forwarded::Greeting(bytes) => open(classify_greeting(bytes)),
+        Forwarded::Answer(bytes) => open(classify_late(bytes)),
+        Forwarded::EndAfterQuestion => open(Identity::Silent),
+        Forwarded::EndBeforeQuestion => state_only(PortState::Closed),
+        Forwarded::Silence => state_only(PortState::Filtered),
+    }
+}
+
+/// The question asked of a silent service. A RouterOS API sentence before login is answered
+/// with `!fatal not logged in`; an HTTP server answers it with an HTTP error status line.
+fn question() -> Vec<u8> {
+    routeros::api::encode_sentence(&["/system/identity/print"])
+}
+
+/// Classifies what came after the question: a late greeting, else the answer to it.
+fn classify_late(bytes: &[u8]) -> Identity {
+    match classify_greeting(bytes) {
+        Identity::Silent | Identity::Http(_) => classify_answer(bytes),
+        greeting => greeting,
     }
 }
 
@@ -154,18 +255,13 @@ async fn identify(mut stream: TcpStream, timing: ProbeTiming) -> Identity {
     if let Some(bytes) = read_some(&mut stream, &mut buf, timing.greeting).await {
         return classify_greeting(bytes);
     }
-    // Silent so far: ask a question. A RouterOS API sentence before login is answered with
-    // `!fatal not logged in`; an HTTP server answers it with an HTTP error status line.
-    let question = routeros::api::encode_sentence(&["/system/identity/print"]);
-    if stream.write_all(&question).await.is_err() {
+    // Silent so far: ask a question.
+    if stream.write_all(&question()).await.is_err() {
         return Identity::Silent;
     }
     match read_some(&mut stream, &mut buf, timing.answer).await {
         // A late greeting arrives before any answer to our question.
-        Some(bytes) => match classify_greeting(bytes) {
-            Identity::Silent | Identity::Http(_) => classify_answer(bytes),
-            greeting => greeting,
-        },
+        Some(bytes) => classify_late(bytes),
         None => Identity::Silent,
     }
 }
@@ -302,5 +398,104 @@ mod tests {
         // Nothing listening: closed, at once.
         let closed = probe_tcp(addr, ProbeTiming::LOCAL).await;
         assert_eq!(closed.state, PortState::Closed);
+    }
+
+    #[test]
+    fn what_comes_back_through_a_forward_decides_the_state() {
+        let ssh = classify_forwarded(&Forwarded::Greeting(b"SSH-2.0-ROSSSH\r\n".to_vec()));
+        assert_eq!(
+            (ssh.state, ssh.identity),
+            (
+                PortState::Open,
+                Some(Identity::Ssh("SSH-2.0-ROSSSH".into()))
+            )
+        );
+        let fatal = routeros::api::encode_sentence(&["!fatal", "not logged in"]);
+        assert_eq!(
+            classify_forwarded(&Forwarded::Answer(fatal)).identity,
+            Some(Identity::Api)
+        );
+        assert_eq!(
+            classify_forwarded(&Forwarded::Answer(b"HTTP/1.1 400 Bad Request\r\n".to_vec())),
+            Probe {
+                state: PortState::Open,
+                identity: Some(Identity::Http("HTTP/1.1 400 Bad Request".into()))
+            }
+        );
+        // The guest refused the forwarded connection (no listener, or a tcp-reset reject).
+        assert_eq!(
+            classify_forwarded(&Forwarded::EndBeforeQuestion),
+            state_only(PortState::Closed)
+        );
+        // A listener that hung up on our question is there.
+        assert_eq!(
+            classify_forwarded(&Forwarded::EndAfterQuestion),
+            Probe {
+                state: PortState::Open,
+                identity: Some(Identity::Silent)
+            }
+        );
+        // Dropped: QEMU keeps trying the guest and the host side stays silent.
+        assert_eq!(
+            classify_forwarded(&Forwarded::Silence),
+            state_only(PortState::Filtered)
+        );
+    }
+
+    /// A stand-in for a port forward: the host accepts every connection; what follows is the
+    /// guest's doing.
+    #[tokio::test]
+    async fn probes_through_a_forward_read_what_follows_the_handshake() {
+        use tokio::io::AsyncWriteExt;
+        const FORWARDED: ProbeTiming = ProbeTiming {
+            connect: Duration::from_millis(500),
+            greeting: Duration::from_millis(200),
+            answer: Duration::from_millis(300),
+            path: TcpPath::Forwarded,
+        };
+        async fn serve(behaviour: u8) -> (SocketAddr, tokio::task::JoinHandle<()>) {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let task = tokio::spawn(async move {
+                let (mut s, _) = listener.accept().await.unwrap();
+                match behaviour {
+                    // refused by the guest: the host side closes at once
+                    0 => drop(s),
+                    // dropped by the guest: nothing, for longer than the probe waits
+                    1 => tokio::time::sleep(Duration::from_secs(5)).await,
+                    // an SSH server
+                    2 => {
+                        let _ = s.write_all(b"SSH-2.0-ROSSSH\r\n").await;
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                    // a listener that hangs up on the question
+                    _ => {
+                        let mut b = [0u8; 64];
+                        let _ = s.read(&mut b).await;
+                    }
+                }
+            });
+            (addr, task)
+        }
+        let mut got = Vec::new();
+        for behaviour in 0..4 {
+            let (addr, task) = serve(behaviour).await;
+            got.push(probe_tcp(addr, FORWARDED).await);
+            task.abort();
+            let _ = task.await;
+        }
+        assert_eq!(got[0], state_only(PortState::Closed), "{got:?}");
+        assert_eq!(got[1], state_only(PortState::Filtered), "{got:?}");
+        assert_eq!(
+            got[2].identity,
+            Some(Identity::Ssh("SSH-2.0-ROSSSH".into()))
+        );
+        assert_eq!(
+            got[3],
+            Probe {
+                state: PortState::Open,
+                identity: Some(Identity::Silent)
+            }
+        );
     }
 }

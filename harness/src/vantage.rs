@@ -7,8 +7,10 @@
 //! block another.
 
 use std::future::Future;
-use std::net::{IpAddr, Ipv4Addr};
+use std::io;
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use chrlab_sim::netns::NetnsFd;
@@ -41,10 +43,46 @@ pub fn bound_source() -> Option<IpAddr> {
     SOURCE.with(|s| s.get())
 }
 
+/// Maps the address a client means (the router's) to the address it must really connect to
+/// (e.g. a QEMU user-mode port forward on 127.0.0.1). Called on the vantage's thread, once per
+/// connection; it may block briefly (the QEMU lab adds a forward through its monitor the first
+/// time a port is asked for).
+pub type Translator = Arc<dyn Fn(SocketAddr) -> io::Result<SocketAddr> + Send + Sync>;
+
+thread_local! {
+    /// The address translator of this vantage thread (set on [`Vantage::translated`] vantages).
+    static TRANSLATE: std::cell::RefCell<Option<Translator>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Where a connection to `addr` from the current vantage really goes: `addr` itself, unless
+/// the vantage has a translator. An error keeps `addr` (the router's address) in its message.
+pub fn translate(addr: SocketAddr) -> io::Result<SocketAddr> {
+    let translator = TRANSLATE.with(|t| t.borrow().clone());
+    match translator {
+        None => Ok(addr),
+        Some(f) => f(addr).map_err(|e| io::Error::new(e.kind(), format!("{addr}: {e}"))),
+    }
+}
+
+/// Whether connections from the current vantage thread are translated.
+pub fn translated() -> bool {
+    TRANSLATE.with(|t| t.borrow().is_some())
+}
+
 /// Opens a TCP connection from the current vantage: inside its namespace (by running on its
 /// thread) and from its bound source address when it has one. Clients use this instead of
 /// `TcpStream::connect`.
 pub async fn connect(addr: std::net::SocketAddr) -> std::io::Result<tokio::net::TcpStream> {
+    let target = translate(addr)?;
+    if target != addr {
+        return connect_direct(target)
+            .await
+            .map_err(|e| io::Error::new(e.kind(), format!("{addr} (forwarded to {target}): {e}")));
+    }
+    connect_direct(addr).await
+}
+
+async fn connect_direct(addr: SocketAddr) -> io::Result<tokio::net::TcpStream> {
     let socket = if addr.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {
@@ -97,7 +135,17 @@ impl Vantage {
     /// A vantage in this process's namespace whose connections leave from `source`, an address of
     /// this machine (a second source for probing a remote router from outside its whitelist).
     pub fn local_bound(name: &str, source: IpAddr) -> Result<Vantage, VantageError> {
-        Self::start_bound(name, source, None, Some(source))
+        Self::start_bound(name, source, None, Some(source), None)
+    }
+
+    /// A vantage in this process's namespace whose connections go where `translator` says
+    /// (a port forward), and that the router sees as `address` (the forward's source there).
+    pub fn translated(
+        name: &str,
+        address: IpAddr,
+        translator: Translator,
+    ) -> Result<Vantage, VantageError> {
+        Self::start_bound(name, address, None, None, Some(translator))
     }
 
     /// A vantage whose thread lives in `namespace`, where `address` is configured.
@@ -114,7 +162,7 @@ impl Vantage {
         address: IpAddr,
         namespace: Option<NetnsFd>,
     ) -> Result<Vantage, VantageError> {
-        Self::start_bound(name, address, namespace, None)
+        Self::start_bound(name, address, namespace, None, None)
     }
 
     fn start_bound(
@@ -122,6 +170,7 @@ impl Vantage {
         address: IpAddr,
         namespace: Option<NetnsFd>,
         bind: Option<IpAddr>,
+        translator: Option<Translator>,
     ) -> Result<Vantage, VantageError> {
         let start_err = |source| VantageError::Start {
             name: name.to_string(),
@@ -134,6 +183,7 @@ impl Vantage {
             .name(format!("vantage-{name}"))
             .spawn(move || {
                 SOURCE.with(|s| s.set(bind));
+                TRANSLATE.with(|t| *t.borrow_mut() = translator);
                 let setup = (|| {
                     if let Some(ns) = &ns {
                         ns.enter_current_thread()?;
@@ -320,6 +370,43 @@ mod tests {
             Some(1),
             "the vantage survives a panicking job"
         );
+        v.shutdown();
+    }
+
+    #[tokio::test]
+    async fn a_translated_vantage_connects_where_its_translator_says() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let real = listener.local_addr().unwrap();
+        let router: SocketAddr = "192.0.2.1:2222".parse().unwrap();
+        let translator: Translator = Arc::new(move |addr: SocketAddr| {
+            if addr == router {
+                Ok(real)
+            } else {
+                Err(io::Error::new(
+                    io::ErrorKind::AddrNotAvailable,
+                    "no forward",
+                ))
+            }
+        });
+        let nominal: IpAddr = "198.51.100.2".parse().unwrap();
+        let v = Vantage::translated("untrusted", nominal, translator).unwrap();
+        assert_eq!(v.address(), nominal);
+        let accept = tokio::spawn(async move { listener.accept().await.is_ok() });
+        let (ok, translated_there) = v
+            .run(move || async move { (connect(router).await.is_ok(), super::translated()) })
+            .await;
+        assert!(ok && translated_there);
+        assert!(accept.await.unwrap());
+        // An address the translator refuses: the error names the address the client meant.
+        let err = v
+            .run(|| async { connect("203.0.113.5:22".parse().unwrap()).await.err() })
+            .await
+            .expect("refused");
+        assert_eq!(err.kind(), io::ErrorKind::AddrNotAvailable);
+        assert!(err.to_string().contains("203.0.113.5:22"), "{err}");
+        // Other threads are not translated.
+        assert!(!translated());
+        assert_eq!(translate(router).unwrap(), router);
         v.shutdown();
     }
 }

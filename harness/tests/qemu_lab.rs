@@ -1,6 +1,7 @@
 //! The QEMU backend end to end, on the stand-in guest (`images/standin/`, `$CHRLAB_STANDIN`):
 //! a real QEMU under TCG, the serial-console first login, the tap in the namespace lab, the
-//! golden snapshot and its restores, KVM detection, and what a killed or stopped run leaves.
+//! golden snapshot and its restores, KVM detection, and what a killed or stopped run leaves;
+//! and the rootless mode: two user-mode NICs, port forwards on demand, probes through them.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
@@ -8,8 +9,9 @@ use std::time::{Duration, Instant};
 
 use chrlab::lab::Lab;
 use chrlab::lab::Role;
-use chrlab::lab::qemu::{QemuLab, QemuLabConfig};
+use chrlab::lab::qemu::{QemuLab, QemuLabConfig, QemuNet};
 use chrlab::operator::Operator;
+use chrlab::probe::{Identity, PortState, Probe, TcpPath, probe_tcp};
 use chrlab::qemu::{Accel, kvm_candidate, rundir};
 use testsupport::{Need, require, standin_dir};
 
@@ -18,6 +20,29 @@ fn standin_disk() -> Option<PathBuf> {
         return None;
     }
     standin_dir().map(|d| d.join("disk.img"))
+}
+
+fn standin_disk_user_mode() -> Option<PathBuf> {
+    if !require(Need::STANDIN_USER_LAB) {
+        return None;
+    }
+    standin_dir().map(|d| d.join("disk.img"))
+}
+
+fn user_mode(disk: &Path, restore: bool) -> QemuLabConfig {
+    let mut config = QemuLabConfig::new("standin", disk);
+    config.net = Some(QemuNet::User);
+    config.restore = restore;
+    config
+}
+
+async fn probe(lab: &dyn Lab, role: Role, port: u16) -> Probe {
+    let addr = std::net::SocketAddr::new(lab.access().address(), port);
+    let timing = lab.timing();
+    lab.vantage(role)
+        .expect("a vantage")
+        .run(move || async move { probe_tcp(addr, timing).await })
+        .await
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -244,4 +269,157 @@ fn sigterm_mid_boot_tears_the_machine_down_and_exits_143() {
     assert!(!dir.exists(), "{} outlived the stopped run", dir.display());
     let _ = std::fs::remove_dir_all(&base);
     let _ = std::fs::remove_dir_all(&cache);
+}
+
+#[test]
+fn a_user_mode_lab_boots_cold_the_router_sees_two_sources_and_nothing_outlives_it() {
+    let Some(disk) = standin_disk_user_mode() else {
+        return;
+    };
+    runtime().block_on(async {
+        let started = Instant::now();
+        let lab = QemuLab::start(user_mode(&disk, false))
+            .await
+            .expect("cold boot on user-mode networking");
+        let report = lab.boot_report().clone();
+        eprintln!(
+            "user mode cold boot: {:?} to ready ({:?} wall)",
+            report.to_ready,
+            started.elapsed()
+        );
+        assert!(!report.restored);
+        assert_eq!(report.net, QemuNet::User);
+        assert!(lab.describe().contains("user-mode"), "{}", lab.describe());
+        assert_eq!(lab.timing().path, TcpPath::Forwarded);
+        assert!(!lab.limitations().is_empty());
+        {
+            let machine = lab.machine().expect("machine");
+            let console = machine.console().lock().await;
+            let text = String::from_utf8_lossy(console.transcript()).into_owned();
+            assert!(
+                text.contains("/ip address add address=192.0.2.1/24 interface=ether1")
+                    && text.contains("/ip address add address=198.51.100.1/24 interface=ether2"),
+                "both addresses are configured over the console: {text}"
+            );
+        }
+        // The vantages are what the router sees.
+        assert_eq!(
+            lab.vantage(Role::Trusted).unwrap().address().to_string(),
+            "192.0.2.2"
+        );
+        assert_eq!(
+            lab.vantage(Role::Untrusted).unwrap().address().to_string(),
+            "198.51.100.2"
+        );
+        // SSH through a forward from the trusted vantage (readiness already used one).
+        assert!(!identity(&lab).await.is_empty());
+        let ssh = probe(&lab, Role::Trusted, 22).await;
+        assert!(matches!(ssh.identity, Some(Identity::Ssh(_))), "{ssh}");
+        // And from the untrusted one, through the other NIC.
+        Operator::new(&lab)
+            .exec(Role::Untrusted, ":put untrusted")
+            .await
+            .expect("SSH from the untrusted vantage");
+        let log = Operator::new(&lab)
+            .exec(Role::Trusted, "/log print")
+            .await
+            .expect("read the log");
+        assert!(log.contains("logged in from 192.0.2.2 via ssh"), "{log}");
+        assert!(log.contains("logged in from 198.51.100.2 via ssh"), "{log}");
+        // One forward per NIC and port, added on demand.
+        let forwards = lab.forwards();
+        let to_22: Vec<_> = forwards.iter().filter(|f| f.port == 22).collect();
+        assert_eq!(to_22.len(), 2, "{forwards:?}");
+        assert!(
+            to_22
+                .iter()
+                .any(|f| f.route.netdev == "net0" && f.route.guest.to_string() == "192.0.2.1")
+        );
+        assert!(
+            to_22
+                .iter()
+                .any(|f| f.route.netdev == "net1" && f.route.guest.to_string() == "198.51.100.1")
+        );
+        let machine = lab.machine().expect("machine");
+        let (pid, dir) = (machine.pid(), machine.dir().to_path_buf());
+        Box::new(lab).shutdown().await;
+        assert!(
+            wait_until(Duration::from_secs(5), || !alive(pid)),
+            "QEMU {pid} outlived its lab"
+        );
+        assert!(!dir.exists(), "{} outlived its lab", dir.display());
+        for f in &forwards {
+            assert!(
+                std::net::TcpStream::connect(("127.0.0.1", f.host_port)).is_err(),
+                "forward {f:?} outlived its lab"
+            );
+        }
+    });
+}
+
+#[test]
+fn a_restored_user_mode_lab_shows_a_drop_as_filtered_and_a_reset_as_closed() {
+    let Some(disk) = standin_disk_user_mode() else {
+        return;
+    };
+    runtime().block_on(async {
+        let lab = QemuLab::start(user_mode(&disk, true))
+            .await
+            .expect("restore on user-mode networking");
+        let report = lab.boot_report().clone();
+        eprintln!(
+            "user mode restore: {:?} to ready (golden made now: {:?})",
+            report.to_ready, report.golden_made
+        );
+        assert!(report.restored);
+        assert_eq!(report.net, QemuNet::User);
+        let op = Operator::new(&lab);
+        // Before any rule: telnet answers from both sides, a port without a listener is closed.
+        for role in Role::ALL {
+            let telnet = probe(&lab, role, 23).await;
+            assert_eq!(telnet.identity, Some(Identity::Telnet), "{role}: {telnet}");
+            let nothing = probe(&lab, role, 2).await;
+            assert_eq!(nothing.state, PortState::Closed, "{role}: {nothing}");
+        }
+        op.exec(
+            Role::Trusted,
+            "/ip firewall filter add chain=input protocol=tcp dst-port=23 action=reject reject-with=tcp-reset",
+        )
+        .await
+        .expect("add the reset rule");
+        op.exec(
+            Role::Trusted,
+            "/ip firewall filter add chain=input src-address=198.51.100.2 action=drop",
+        )
+        .await
+        .expect("add the drop rule");
+        lab.settle().await.expect("settle");
+        // The stand-in applies its rules with `nft` inside a TCG guest, which can take longer
+        // than the lab's settle (measured: ~0.6 s more under load); a real router does it as
+        // the command returns. Until then the port still answers.
+        let started = Instant::now();
+        let mut untrusted_ssh = probe(&lab, Role::Untrusted, 22).await;
+        while untrusted_ssh.state == PortState::Open && started.elapsed() < Duration::from_secs(10)
+        {
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            untrusted_ssh = probe(&lab, Role::Untrusted, 22).await;
+        }
+        let filtered_after = started.elapsed();
+        assert_eq!(untrusted_ssh.state, PortState::Filtered, "{untrusted_ssh}");
+        let trusted_ssh = probe(&lab, Role::Trusted, 22).await;
+        assert_eq!(trusted_ssh.state, PortState::Open, "{trusted_ssh}");
+        assert!(matches!(trusted_ssh.identity, Some(Identity::Ssh(_))), "{trusted_ssh}");
+        for role in Role::ALL {
+            let reset = probe(&lab, role, 23).await;
+            assert_eq!(reset.state, PortState::Closed, "{role}: {reset}");
+        }
+        eprintln!("the drop was in force and judged filtered after {filtered_after:?}");
+        // The router's own view: the drop rule counted the untrusted vantage's packets.
+        let rules = op
+            .exec(Role::Trusted, "/ip firewall filter print")
+            .await
+            .expect("print rules");
+        assert!(rules.contains("198.51.100.2"), "{rules}");
+        Box::new(lab).shutdown().await;
+    });
 }

@@ -54,6 +54,9 @@ impl Need {
     pub const STANDIN_LAB: &'static [Need] =
         &[Need::Root, Need::Qemu, Need::QemuImg, Need::Standin];
 
+    /// A QEMU lab booting the stand-in guest on user-mode networking (no root needed).
+    pub const STANDIN_USER_LAB: &'static [Need] = &[Need::Qemu, Need::QemuImg, Need::Standin];
+
     /// Whether this machine provides it to this process now.
     pub fn met(self) -> bool {
         match self {

@@ -26,6 +26,8 @@ pub struct RestError {
 
 impl RestClient {
     /// A client for `http(s)://addr/rest`. Certificates are not verified: a lab router's is self-signed.
+    /// Built on a vantage's thread, it connects where the vantage's translator sends `addr` (a
+    /// port forward); errors still name `addr`.
     pub fn new(
         addr: SocketAddr,
         tls: bool,
@@ -45,10 +47,12 @@ impl RestClient {
                 addr,
                 detail: e.to_string(),
             })?;
+        let target = crate::vantage::translate(addr)
+            .map_err(|source| ClientError::Connect { addr, source })?;
         let scheme = if tls { "https" } else { "http" };
         Ok(RestClient {
             http,
-            base: format!("{scheme}://{addr}/rest"),
+            base: format!("{scheme}://{target}/rest"),
             addr,
             user: user.to_string(),
             password: password.to_string(),

@@ -1,7 +1,10 @@
 //! The `qemu` backend: a CHR image (or the stand-in guest, `images/standin/`) booted in QEMU,
-//! on a tap device in the namespace lab (root): the router namespace holds a switch with the
-//! machine's tap and the two vantages' veths, so the router sees 192.0.2.10 and 192.0.2.66 and
-//! TCP behaves exactly as on a wire (drop = connect timeout, reject = refused).
+//! in one of two network modes ([`QemuNet`]; `CHRLAB_QEMU_NET=tap|user`, default `tap` as root,
+//! else `user`).
+//!
+//! **Tap** (root): a tap device in the namespace lab: the router namespace holds a switch with
+//! the machine's tap and the two vantages' veths, so the router sees 192.0.2.10 and 192.0.2.66
+//! and TCP behaves exactly as on a wire (drop = connect timeout, reject = refused).
 //!
 //! ```text
 //!   trusted ns 192.0.2.10 ─ veth ┐
@@ -9,23 +12,45 @@
 //!   untrusted ns 192.0.2.66 ─ veth ┘        (router namespace, no address)
 //! ```
 //!
+//! **User** (no privileges): two QEMU user-mode NICs (slirp) whose host-side addresses differ,
+//! so the router sees two sources. Both vantages are threads in the host's namespace; each
+//! reaches the guest through port forwards on 127.0.0.1 of its own NIC, added the first time a
+//! port is connected to ([`crate::qemu::forward`], the vantage's address translator):
+//!
+//! ```text
+//!   trusted vantage  ─ 127.0.0.1:P1 ─ hostfwd net0 ─ 192.0.2.2    → ether1 192.0.2.1/24
+//!   untrusted vantage ─ 127.0.0.1:P2 ─ hostfwd net1 ─ 198.51.100.2 → ether2 198.51.100.1/24
+//! ```
+//!
+//! The router sees the trusted vantage's connections from 192.0.2.2 and the untrusted one's
+//! from 198.51.100.2, and those are the vantages' addresses (what a firewall check compares).
+//! Because the host completes every handshake itself, a probe is read differently there
+//! ([`crate::probe::TcpPath::Forwarded`]), and some things cannot be seen at all:
+//! a reset (`reject-with tcp-reset`) and a port without a listener look alike (closed); an ICMP
+//! reject is not passed on and looks like a drop (filtered); a truly silent open service (no
+//! greeting, no answer to a question, no hang-up) looks filtered. The lab reports these in
+//! [`Lab::limitations`].
+//!
 //! **First boot** is what a CHR does on its serial console ([`crate::qemu::firstboot`]): the
 //! login prompt, `admin` with an empty password, the license question, the password nag
 //! (skipped with Ctrl-C, or answered with the lab's password), then the lab address on
-//! `ether1` (no DHCP answers in the lab), and readiness = SSH answering with the *current*
+//! `ether1` (and in user mode the second on `ether2`; no DHCP answers in the lab), and readiness = SSH answering with the *current*
 //! credentials (never hard-coded: hardening changes them).
 //!
 //! **Fresh routers fast**: a first boot is done once per image and machine shape and saved
 //! (`savevm`) into a golden qcow2 in the cache; every lab copies it and starts with `-loadvm`
 //! (a snapshot in a backing file is invisible through an overlay, so it is copied, not layered).
 //! The vantages' MAC addresses are fixed so a restored guest's neighbour cache stays right.
+//! The network mode is part of the snapshot's key: the device model differs.
 //!
 //! **KVM** only when it works: without vmx/svm `/dev/kvm` is a paravirtual KVM that cannot run
 //! a Linux guest; with them, a boot under KVM must show an early-boot marker within
 //! [`KVM_MARKER_DEADLINE`] or the machine is restarted under TCG. The choice and its reason
 //! are logged and in [`Lab::describe`].
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -34,8 +59,9 @@ use super::netns::NamespaceLab;
 use super::{Lab, LabError, RebootTiming, Role};
 use crate::access::{Access, Credentials};
 use crate::operator::Operator;
-use crate::probe::ProbeTiming;
+use crate::probe::{FORWARDED_LIMITATIONS, ProbeTiming, TcpPath};
 use crate::qemu::firstboot::{ConsoleLogin, first_login};
+use crate::qemu::forward::{Forwards, Route};
 use crate::qemu::rundir::RunDir;
 use crate::qemu::{
     Accel, EARLY_MARKERS, KVM_MARKER_DEADLINE, Machine, MachineConfig, MachineError, Nic,
@@ -48,6 +74,112 @@ use crate::vantage::Vantage;
 pub const ROUTER_ADDR: &str = "192.0.2.1";
 /// The guest's MAC on ether1 (fixed: a restored guest keeps it).
 pub const GUEST_MAC: &str = "52:54:00:c0:02:01";
+/// The guest's MAC on ether2 (user mode).
+pub const GUEST_MAC2: &str = "52:54:00:c6:33:01";
+
+/// One user-mode NIC of the lab: its slirp network, the host's address in it (the source the
+/// router sees) and the guest's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UserNic {
+    /// The guest interface (`ether1`, `ether2`).
+    pub interface: &'static str,
+    /// The slirp network.
+    pub net: &'static str,
+    /// The host side (what connections through this NIC's forwards come from).
+    pub host: Ipv4Addr,
+    /// The guest's address on it.
+    pub guest: Ipv4Addr,
+    /// The prefix length of `net`.
+    pub prefix: u8,
+    /// The guest-side MAC.
+    pub mac: &'static str,
+}
+
+/// The trusted vantage's NIC in user mode (documentation range TEST-NET-1).
+pub const USER_TRUSTED: UserNic = UserNic {
+    interface: "ether1",
+    net: "192.0.2.0/24",
+    host: Ipv4Addr::new(192, 0, 2, 2),
+    guest: Ipv4Addr::new(192, 0, 2, 1),
+    prefix: 24,
+    mac: GUEST_MAC,
+};
+
+/// The untrusted vantage's NIC in user mode (documentation range TEST-NET-2).
+pub const USER_UNTRUSTED: UserNic = UserNic {
+    interface: "ether2",
+    net: "198.51.100.0/24",
+    host: Ipv4Addr::new(198, 51, 100, 2),
+    guest: Ipv4Addr::new(198, 51, 100, 1),
+    prefix: 24,
+    mac: GUEST_MAC2,
+};
+
+/// How the lab's machine is networked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum QemuNet {
+    /// A tap in the namespace lab (root).
+    Tap,
+    /// Two QEMU user-mode NICs with port forwards (no privileges).
+    User,
+}
+
+impl QemuNet {
+    /// The word of `CHRLAB_QEMU_NET`.
+    pub fn name(self) -> &'static str {
+        match self {
+            QemuNet::Tap => "tap",
+            QemuNet::User => "user",
+        }
+    }
+
+    /// The mode asked for in `$CHRLAB_QEMU_NET` (`auto` or unset: `None`).
+    pub fn from_env() -> Result<Option<QemuNet>, String> {
+        Self::parse_env(std::env::var("CHRLAB_QEMU_NET").ok().as_deref())
+    }
+
+    /// [`QemuNet::from_env`] on a given value.
+    pub fn parse_env(value: Option<&str>) -> Result<Option<QemuNet>, String> {
+        match value {
+            None | Some("") | Some("auto") => Ok(None),
+            Some("tap") => Ok(Some(QemuNet::Tap)),
+            Some("user") => Ok(Some(QemuNet::User)),
+            Some(other) => Err(format!(
+                "CHRLAB_QEMU_NET={other}: expected auto, tap or user"
+            )),
+        }
+    }
+
+    /// The mode for a lab: the one forced, else `$CHRLAB_QEMU_NET`, else tap as root and user
+    /// otherwise. Root means root of the host: root of a user namespace (what `chrlab` becomes
+    /// without privileges, for the simulator lab) cannot open the host's `/dev/net/tun`.
+    pub fn choose(forced: Option<QemuNet>) -> Result<QemuNet, String> {
+        if let Some(n) = forced {
+            return Ok(n);
+        }
+        let host_root = nix::unistd::geteuid().is_root()
+            && initial_user_namespace(
+                &std::fs::read_to_string("/proc/self/uid_map").unwrap_or_default(),
+            );
+        Ok(Self::from_env()?.unwrap_or(if host_root {
+            QemuNet::Tap
+        } else {
+            QemuNet::User
+        }))
+    }
+
+    /// Whether a lab in the mode [`QemuNet::choose`] picks now needs network namespaces (tap).
+    pub fn needs_namespaces() -> bool {
+        matches!(Self::choose(None), Ok(QemuNet::Tap))
+    }
+}
+
+/// Whether a `/proc/self/uid_map` is the initial user namespace's (the identity over all ids).
+pub fn initial_user_namespace(uid_map: &str) -> bool {
+    let words: Vec<&str> = uid_map.split_whitespace().collect();
+    words == ["0", "0", "4294967295"]
+}
+
 /// The name of the snapshot a golden disk holds.
 pub const SNAPSHOT: &str = "chrlab-fresh";
 /// Bumped whenever what a golden disk holds changes (the first-boot recipe, the device model).
@@ -59,6 +191,7 @@ pub const MACHINE_TIMING: ProbeTiming = ProbeTiming {
     connect: Duration::from_millis(1500),
     greeting: Duration::from_millis(1000),
     answer: Duration::from_millis(3000),
+    path: TcpPath::Direct,
 };
 
 /// How to build a QEMU lab.
@@ -76,6 +209,8 @@ pub struct QemuLabConfig {
     pub restore: bool,
     /// Force an accelerator (else: KVM when it works, TCG otherwise).
     pub accel: Option<Accel>,
+    /// Force a network mode (else: `$CHRLAB_QEMU_NET`, else tap as root, user otherwise).
+    pub net: Option<QemuNet>,
 }
 
 impl QemuLabConfig {
@@ -92,6 +227,7 @@ impl QemuLabConfig {
             },
             restore: true,
             accel: None,
+            net: None,
         }
     }
 }
@@ -105,6 +241,8 @@ pub struct BootReport {
     pub accel_reason: String,
     /// Restored from the golden snapshot (else cold-booted).
     pub restored: bool,
+    /// The network mode.
+    pub net: QemuNet,
     /// From starting QEMU to SSH answering.
     pub to_ready: Duration,
     /// Whether the golden snapshot had to be made first (and how long that took).
@@ -116,8 +254,111 @@ pub struct QemuLab {
     name: String,
     access: Access,
     net: Option<NamespaceLab>,
+    user: Option<UserNet>,
     machine: Option<Machine>,
     boot: BootReport,
+}
+
+/// The user-mode side of a lab: the vantages (threads translating to forwards) and the forwards.
+struct UserNet {
+    trusted: Vantage,
+    untrusted: Vantage,
+    forwards: Arc<Forwards>,
+}
+
+impl UserNet {
+    /// Vantages for `machine`'s two user-mode NICs (netdevs `net0`, `net1`).
+    async fn start(machine: &Machine, router: IpAddr, name: &str) -> Result<UserNet, LabError> {
+        let forwards = Forwards::on_socket(machine.forward_monitor());
+        let f = forwards.clone();
+        tokio::task::spawn_blocking(move || f.connect())
+            .await
+            .map_err(|e| machine_error(name, MachineError::Disk(format!("forward monitor: {e}"))))?
+            .map_err(|e| LabError::Machine {
+                target: name.to_string(),
+                source: Box::new(e),
+            })?;
+        let vantage = |role: &str, netdev: &str, nic: UserNic| {
+            Vantage::translated(
+                role,
+                IpAddr::V4(nic.host),
+                forwards.translator(
+                    router,
+                    Route {
+                        netdev: netdev.into(),
+                        guest: nic.guest,
+                    },
+                ),
+            )
+            .map_err(|e| LabError::Machine {
+                target: name.to_string(),
+                source: Box::new(e),
+            })
+        };
+        let trusted = vantage("trusted", "net0", USER_TRUSTED)?;
+        let untrusted = vantage("untrusted", "net1", USER_UNTRUSTED)?;
+        Ok(UserNet {
+            trusted,
+            untrusted,
+            forwards,
+        })
+    }
+
+    /// Stops the vantages (their threads hold the translators), then removes the forwards.
+    fn stop(self) {
+        let UserNet {
+            trusted,
+            untrusted,
+            forwards,
+        } = self;
+        trusted.shutdown();
+        untrusted.shutdown();
+        forwards.close();
+    }
+}
+
+/// What connects the machine: a tap in the namespace lab, or user-mode NICs.
+enum Wiring {
+    Tap(std::os::fd::OwnedFd),
+    User,
+}
+
+impl Wiring {
+    /// The machine's NICs (a tap is passed as a duplicate, so a retry can pass it again).
+    fn nics(&self) -> std::io::Result<Vec<Nic>> {
+        Ok(match self {
+            Wiring::Tap(fd) => vec![Nic::Tap {
+                fd: fd.try_clone()?,
+                mac: GUEST_MAC.into(),
+            }],
+            Wiring::User => [USER_TRUSTED, USER_UNTRUSTED]
+                .iter()
+                .map(|n| Nic::User {
+                    net: n.net.into(),
+                    host: n.host.to_string(),
+                    mac: n.mac.into(),
+                })
+                .collect(),
+        })
+    }
+
+    /// What the first console login configures.
+    fn console_commands(&self) -> Vec<String> {
+        match self {
+            Wiring::Tap(_) => vec![format!(
+                "/ip address add address={ROUTER_ADDR}/24 interface=ether1"
+            )],
+            Wiring::User => [USER_TRUSTED, USER_UNTRUSTED]
+                .iter()
+                .map(|n| {
+                    format!(
+                        "/ip address add address={}/{} interface={}",
+                        n.guest, n.prefix, n.interface
+                    )
+                })
+                .collect(),
+        }
+    }
 }
 
 fn machine_error(name: &str, e: MachineError) -> LabError {
@@ -130,6 +371,13 @@ fn machine_error(name: &str, e: MachineError) -> LabError {
 impl QemuLab {
     /// Boots (or restores) the machine and waits until it answers SSH.
     pub async fn start(config: QemuLabConfig) -> Result<QemuLab, LabError> {
+        let mut config = config;
+        let mode = QemuNet::choose(config.net).map_err(|detail| LabError::Target {
+            target: config.name.clone(),
+            detail,
+        })?;
+        config.net = Some(mode);
+        tracing::info!(net = mode.name(), "QEMU network mode");
         let format = disk_format(&config.image).map_err(|detail| LabError::Target {
             target: config.name.clone(),
             detail,
@@ -154,9 +402,15 @@ impl QemuLab {
             None
         };
         let started = Instant::now();
-        let (net, tap) = NamespaceLab::create_switched()
-            .await
-            .map_err(LabError::Namespaces)?;
+        let (net, wiring) = match mode {
+            QemuNet::Tap => {
+                let (net, tap) = NamespaceLab::create_switched()
+                    .await
+                    .map_err(LabError::Namespaces)?;
+                (Some(net), Wiring::Tap(tap))
+            }
+            QemuNet::User => (None, Wiring::User),
+        };
         let dir = run_dir()?;
         let disk = dir.file("disk.qcow2");
         let (machine, accel, accel_reason) = match &golden {
@@ -168,19 +422,34 @@ impl QemuLab {
                     )
                 })?;
                 let machine = Machine::start(
-                    machine_config(&config, &disk, accel, tap, Some(SNAPSHOT.into())),
+                    machine_config(&config, &disk, accel, &wiring, Some(SNAPSHOT.into()))?,
                     dir,
                 )
                 .await
                 .map_err(|e| machine_error(&config.name, e))?;
                 (machine, accel, accel_reason)
             }
-            None => cold_boot(&config, format, accel, accel_reason, tap, dir).await?,
+            None => cold_boot(&config, format, accel, accel_reason, &wiring, dir).await?,
+        };
+        drop(wiring);
+        let router: IpAddr = ROUTER_ADDR.parse().expect("a literal address");
+        let user = match mode {
+            QemuNet::Tap => None,
+            QemuNet::User => {
+                // Once per process: a golden snapshot's maker is a lab too.
+                static SAID: std::sync::Once = std::sync::Once::new();
+                SAID.call_once(|| {
+                    for limitation in FORWARDED_LIMITATIONS {
+                        tracing::warn!(%limitation, "QEMU user-mode networking");
+                    }
+                });
+                Some(UserNet::start(&machine, router, &config.name).await?)
+            }
         };
         let lab = QemuLab {
             name: config.name.clone(),
             access: Access::new(
-                ROUTER_ADDR.parse().expect("a literal address"),
+                router,
                 Credentials {
                     user: config.login.user.clone(),
                     password: config
@@ -190,12 +459,14 @@ impl QemuLab {
                         .unwrap_or(config.login.password.clone()),
                 },
             ),
-            net: Some(net),
+            net,
+            user,
             machine: Some(machine),
             boot: BootReport {
                 accel,
                 accel_reason,
                 restored: golden.is_some(),
+                net: mode,
                 to_ready: Duration::ZERO,
                 golden_made,
             },
@@ -206,6 +477,7 @@ impl QemuLab {
         tracing::info!(
             image = %config.name,
             accel = accel.name(),
+            net = mode.name(),
             restored = lab.boot.restored,
             to_ready = ?lab.boot.to_ready,
             "QEMU lab ready"
@@ -228,7 +500,18 @@ impl QemuLab {
         wait_ssh(self, &self.name, deadline).await
     }
 
+    /// The port forwards in place (user mode; empty with a tap).
+    pub fn forwards(&self) -> Vec<crate::qemu::forward::Forward> {
+        self.user
+            .as_ref()
+            .map(|u| u.forwards.list())
+            .unwrap_or_default()
+    }
+
     fn stop_now(&mut self) {
+        if let Some(user) = self.user.take() {
+            user.stop();
+        }
         if let Some(mut m) = self.machine.take() {
             m.kill();
         }
@@ -281,20 +564,20 @@ fn machine_config(
     config: &QemuLabConfig,
     disk: &Path,
     accel: Accel,
-    tap: std::os::fd::OwnedFd,
+    wiring: &Wiring,
     loadvm: Option<String>,
-) -> MachineConfig {
-    MachineConfig {
+) -> Result<MachineConfig, LabError> {
+    let nics = wiring
+        .nics()
+        .map_err(|e| machine_error(&config.name, MachineError::Disk(format!("dup tap: {e}"))))?;
+    Ok(MachineConfig {
         qemu: crate::qemu::qemu_binary(),
         disk: disk.to_path_buf(),
         memory_mib: config.memory_mib,
         accel,
-        nics: vec![Nic::Tap {
-            fd: tap,
-            mac: GUEST_MAC.into(),
-        }],
+        nics,
         loadvm,
-    }
+    })
 }
 
 /// The accelerator to try first, and why.
@@ -319,20 +602,19 @@ async fn cold_boot(
     format: &'static str,
     accel: Accel,
     reason: String,
-    tap: std::os::fd::OwnedFd,
+    wiring: &Wiring,
     dir: RunDir,
 ) -> Result<(Machine, Accel, String), LabError> {
     let name = &config.name;
     let disk = dir.file("disk.qcow2");
     create_overlay(&config.image, format, &disk).map_err(|e| machine_error(name, e))?;
     let (machine, accel, reason) = if accel == Accel::Kvm {
-        // Keep a duplicate of the tap for the TCG retry.
-        let spare = tap
-            .try_clone()
-            .map_err(|e| machine_error(name, MachineError::Disk(format!("dup tap: {e}"))))?;
-        let machine = Machine::start(machine_config(config, &disk, Accel::Kvm, tap, None), dir)
-            .await
-            .map_err(|e| machine_error(name, e))?;
+        let machine = Machine::start(
+            machine_config(config, &disk, Accel::Kvm, wiring, None)?,
+            dir,
+        )
+        .await
+        .map_err(|e| machine_error(name, e))?;
         match machine.expect(EARLY_MARKERS, KVM_MARKER_DEADLINE).await {
             Ok(_) => (machine, Accel::Kvm, reason),
             Err(e) => {
@@ -345,22 +627,22 @@ async fn cold_boot(
                 let dir = run_dir()?;
                 let disk = dir.file("disk.qcow2");
                 create_overlay(&config.image, format, &disk).map_err(|e| machine_error(name, e))?;
-                let machine =
-                    Machine::start(machine_config(config, &disk, Accel::Tcg, spare, None), dir)
-                        .await
-                        .map_err(|e| machine_error(name, e))?;
+                let machine = Machine::start(
+                    machine_config(config, &disk, Accel::Tcg, wiring, None)?,
+                    dir,
+                )
+                .await
+                .map_err(|e| machine_error(name, e))?;
                 (machine, Accel::Tcg, why)
             }
         }
     } else {
-        let machine = Machine::start(machine_config(config, &disk, accel, tap, None), dir)
+        let machine = Machine::start(machine_config(config, &disk, accel, wiring, None)?, dir)
             .await
             .map_err(|e| machine_error(name, e))?;
         (machine, accel, reason)
     };
-    let commands = vec![format!(
-        "/ip address add address={ROUTER_ADDR}/24 interface=ether1"
-    )];
+    let commands = wiring.console_commands();
     let report = {
         let mut console = machine.console().lock().await;
         first_login(
@@ -472,6 +754,9 @@ async fn ensure_golden(
     std::fs::create_dir_all(&staging).map_err(|e| io("golden staging", e))?;
     // QEMU must have let go of the disk before it is moved.
     let mut lab = lab;
+    if let Some(user) = lab.user.take() {
+        user.stop();
+    }
     if let Some(mut m) = lab.machine.take() {
         let from = m.dir().join("disk.qcow2");
         let to = staging.join("fresh.qcow2");
@@ -489,6 +774,7 @@ async fn ensure_golden(
             "format": format,
             "accel": made_with.name(),
             "memory_mib": config.memory_mib,
+            "net": config.net.map(QemuNet::name),
             "recipe": GOLDEN_RECIPE,
         })
         .to_string(),
@@ -505,7 +791,7 @@ async fn ensure_golden(
 }
 
 /// What makes two golden snapshots interchangeable: the image (path, size, modification time),
-/// the machine's shape and accelerator, the login, and the recipe.
+/// the machine's shape (memory, network mode) and accelerator, the login, and the recipe.
 fn golden_key(config: &QemuLabConfig, accel: Accel) -> Result<String, String> {
     use sha2::{Digest, Sha256};
     let image = std::fs::canonicalize(&config.image)
@@ -517,9 +803,11 @@ fn golden_key(config: &QemuLabConfig, accel: Accel) -> Result<String, String> {
         .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
         .map(|d| d.as_nanos())
         .unwrap_or(0);
+    // The network mode changes the device model (one NIC or two) and the guest's addresses.
+    let net = config.net.map(QemuNet::name).unwrap_or("auto");
     let mut h = Sha256::new();
     h.update(format!(
-        "{}\0{}\0{modified}\0{}\0{}\0{}\0{}\0{}\0{GOLDEN_RECIPE}",
+        "{}\0{}\0{modified}\0{}\0{}\0{net}\0{}\0{}\0{}\0{GOLDEN_RECIPE}",
         image.display(),
         meta.len(),
         config.memory_mib,
@@ -567,7 +855,7 @@ impl Drop for QemuLab {
 impl Lab for QemuLab {
     fn describe(&self) -> String {
         format!(
-            "QEMU machine {} at {} ({}, {}, tap in network namespaces)",
+            "QEMU machine {} at {} ({}, {}, {})",
             self.name,
             self.access.address(),
             self.boot.accel.name(),
@@ -575,6 +863,10 @@ impl Lab for QemuLab {
                 "restored from its first-boot snapshot"
             } else {
                 "cold boot"
+            },
+            match self.boot.net {
+                QemuNet::Tap => "tap in network namespaces",
+                QemuNet::User => "two QEMU user-mode NICs, port forwards on 127.0.0.1",
             }
         )
     }
@@ -584,6 +876,12 @@ impl Lab for QemuLab {
     }
 
     fn vantage(&self, role: Role) -> Option<&Vantage> {
+        if let Some(user) = &self.user {
+            return Some(match role {
+                Role::Trusted => &user.trusted,
+                Role::Untrusted => &user.untrusted,
+            });
+        }
         let net = self.net.as_ref()?;
         Some(match role {
             Role::Trusted => &net.trusted,
@@ -592,7 +890,23 @@ impl Lab for QemuLab {
     }
 
     fn timing(&self) -> ProbeTiming {
-        MACHINE_TIMING
+        match self.boot.net {
+            QemuNet::Tap => MACHINE_TIMING,
+            QemuNet::User => ProbeTiming {
+                path: TcpPath::Forwarded,
+                ..MACHINE_TIMING
+            },
+        }
+    }
+
+    fn limitations(&self) -> Vec<String> {
+        match self.boot.net {
+            QemuNet::Tap => Vec::new(),
+            QemuNet::User => FORWARDED_LIMITATIONS
+                .iter()
+                .map(|l| l.to_string())
+                .collect(),
+        }
     }
 
     fn reboot_timing(&self) -> RebootTiming {
@@ -640,6 +954,61 @@ mod tests {
                 .unwrap_err()
                 .contains("not a regular file")
         );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn the_network_mode_is_chosen_by_the_lab_the_environment_or_privilege() {
+        assert_eq!(QemuNet::parse_env(None), Ok(None));
+        assert_eq!(QemuNet::parse_env(Some("auto")), Ok(None));
+        assert_eq!(QemuNet::parse_env(Some("user")), Ok(Some(QemuNet::User)));
+        assert_eq!(QemuNet::parse_env(Some("tap")), Ok(Some(QemuNet::Tap)));
+        let e = QemuNet::parse_env(Some("slirp")).unwrap_err();
+        assert!(e.contains("CHRLAB_QEMU_NET=slirp"), "{e}");
+        assert_eq!(QemuNet::choose(Some(QemuNet::User)), Ok(QemuNet::User));
+        assert!(initial_user_namespace("         0          0 4294967295\n"));
+        assert!(!initial_user_namespace(
+            "         0       1000          1\n"
+        ));
+        assert!(!initial_user_namespace(""));
+    }
+
+    #[test]
+    fn user_mode_has_two_nics_and_configures_both_addresses() {
+        let nics = Wiring::User.nics().unwrap();
+        let args: Vec<String> = nics
+            .iter()
+            .map(|n| match n {
+                Nic::User { net, host, .. } => format!("{net} {host}"),
+                Nic::Tap { .. } => "tap".into(),
+            })
+            .collect();
+        assert_eq!(
+            args,
+            ["192.0.2.0/24 192.0.2.2", "198.51.100.0/24 198.51.100.2"]
+        );
+        assert_eq!(
+            Wiring::User.console_commands(),
+            [
+                "/ip address add address=192.0.2.1/24 interface=ether1",
+                "/ip address add address=198.51.100.1/24 interface=ether2",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_golden_key_depends_on_the_network_mode() {
+        let dir = std::env::temp_dir().join(format!("chrlab-qemu-key-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let image = dir.join("a.img");
+        std::fs::write(&image, b"x").unwrap();
+        let mut config = QemuLabConfig::new("a", &image);
+        config.net = Some(QemuNet::Tap);
+        let tap = golden_key(&config, Accel::Tcg).unwrap();
+        config.net = Some(QemuNet::User);
+        let user = golden_key(&config, Accel::Tcg).unwrap();
+        assert_ne!(tap, user);
+        assert_eq!(user, golden_key(&config, Accel::Tcg).unwrap());
         let _ = std::fs::remove_dir_all(&dir);
     }
 }

@@ -275,9 +275,14 @@ impl LabSpec {
         matches!(self, LabSpec::Sim(_) | LabSpec::Qemu(_))
     }
 
-    /// Whether building the lab needs network namespaces of this machine.
+    /// Whether building the lab needs network namespaces of this machine (a QEMU lab only on
+    /// a tap: its user mode needs none).
     pub fn needs_namespaces(&self) -> bool {
-        matches!(self, LabSpec::Sim(_) | LabSpec::Qemu(_))
+        match self {
+            LabSpec::Sim(_) => true,
+            LabSpec::Qemu(_) => super::qemu::QemuNet::needs_namespaces(),
+            LabSpec::Remote(_) => false,
+        }
     }
 
     /// Builds a fresh lab with a factory router, with default options (a remote router's

@@ -201,6 +201,8 @@ pub fn command_output(seen: &str, user: &str, command: &str, marker: &str) -> St
         .filter(|l| {
             !l.is_empty()
                 && !l.starts_with(&prompt)
+                // A repaint cut off before the `@` (seen under load: `[admi`).
+                && !prompt.starts_with(l.as_str())
                 && !l.ends_with(command.trim())
                 && !l.contains(&format!(":put \"{marker}\""))
                 && l != marker
@@ -264,6 +266,15 @@ mod tests {
             ),
             ""
         );
+    }
+
+    #[test]
+    fn a_prompt_repaint_cut_short_is_not_output() {
+        let command = "/ip address add address=192.0.2.1/24 interface=ether1";
+        let seen = format!(
+            "{command}\r\n\r\r\x1b[9999B[admi\r\n[admin@CHR] > :put \"chrlab-done-0\"\r\nchrlab-done-0\r\n"
+        );
+        assert_eq!(command_output(&seen, "admin", command, "chrlab-done-0"), "");
     }
 
     #[test]

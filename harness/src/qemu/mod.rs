@@ -12,6 +12,7 @@
 
 pub mod console;
 pub mod firstboot;
+pub mod forward;
 pub mod qmp;
 pub mod rundir;
 
@@ -277,7 +278,7 @@ impl Machine {
                     log: tail_of(&log),
                 });
             }
-            if qmp_path.exists() && console_path.exists() {
+            if qmp_path.exists() && console_path.exists() && dir.file(FORWARD_MONITOR).exists() {
                 break;
             }
             if started.elapsed() > Duration::from_secs(30) {
@@ -323,6 +324,11 @@ impl Machine {
     /// The console.
     pub fn console(&self) -> &tokio::sync::Mutex<Console> {
         &self.console
+    }
+
+    /// The second monitor's socket (for a blocking client such as [`forward::Forwards`]).
+    pub fn forward_monitor(&self) -> PathBuf {
+        self.dir.file(FORWARD_MONITOR)
     }
 
     /// The monitor.
@@ -434,6 +440,10 @@ pub fn arguments(config: &MachineConfig, dir: &Path) -> Vec<String> {
         "chardev:console".into(),
         "-qmp".into(),
         format!("unix:{},server=on,wait=off", file("qmp.sock")),
+        // A second monitor for blocking callers (port forwards added from vantage threads):
+        // QEMU serves one client per monitor socket.
+        "-qmp".into(),
+        format!("unix:{},server=on,wait=off", file(FORWARD_MONITOR)),
         "-pidfile".into(),
         file(rundir::PIDFILE),
         "-drive".into(),
@@ -468,6 +478,9 @@ pub fn arguments(config: &MachineConfig, dir: &Path) -> Vec<String> {
     }
     args
 }
+
+/// The second monitor socket's name in the run directory ([`forward::Forwards`]).
+pub const FORWARD_MONITOR: &str = "qmp-fwd.sock";
 
 /// Tap descriptors are passed to QEMU as 3, 4, …
 const FIRST_PASSED_FD: i32 = 3;
@@ -610,5 +623,9 @@ mod tests {
         assert!(args.contains("user,id=net0,net=192.0.2.0/24,host=192.0.2.2,restrict=on"));
         assert!(args.contains("-loadvm fresh"), "{args}");
         assert!(args.contains("-S"), "{args}");
+        assert!(
+            args.contains("-qmp unix:/run/chrlab/qemu/1-0/qmp-fwd.sock,server=on,wait=off"),
+            "{args}"
+        );
     }
 }
