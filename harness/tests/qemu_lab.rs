@@ -423,3 +423,53 @@ fn a_restored_user_mode_lab_shows_a_drop_as_filtered_and_a_reset_as_closed() {
         Box::new(lab).shutdown().await;
     });
 }
+
+/// Through port forwards an ICMP reject looks like a drop: the untrusted-blocked check must not
+/// pass a router that rejects where the profile says drop (it would fail on a real wire).
+#[test]
+fn through_forwards_an_icmp_reject_does_not_pass_for_a_drop() {
+    let Some(disk) = standin_disk_user_mode() else {
+        return;
+    };
+    runtime().block_on(async {
+        let lab = QemuLab::start(user_mode(&disk, true))
+            .await
+            .expect("user-mode lab");
+        let profile = chrlab::profile::Profile::baseline();
+        let path = Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../profiles/baseline.toml"));
+        let first = chrlab::audit::audit(&lab, &profile, path, true)
+            .await
+            .expect("harden and audit");
+        let verdict = |a: &chrlab::audit::Audit| {
+            a.report
+                .results
+                .iter()
+                .find(|r| r.id == "firewall.untrusted-blocked")
+                .expect("the check ran")
+                .outcome
+                .clone()
+        };
+        assert!(
+            !verdict(&first).is_fail() && verdict(&first).reason().is_none(),
+            "the baseline's drop passes: {:?}",
+            verdict(&first)
+        );
+        // Reject the untrusted source with an ICMP error, ahead of every other rule.
+        Operator::new(&lab)
+            .exec(
+                Role::Trusted,
+                "/ip firewall filter add chain=input src-address=198.51.100.2 action=reject reject-with=icmp-admin-prohibited place-before=0",
+            )
+            .await
+            .expect("add the reject rule");
+        lab.settle().await.expect("settled");
+        tokio::time::sleep(Duration::from_secs(2)).await; // the stand-in's nft inside TCG
+        let second = chrlab::audit::audit(&lab, &profile, path, false)
+            .await
+            .expect("audit");
+        let v = verdict(&second);
+        assert!(v.is_fail(), "an ICMP reject must not pass for a drop: {v:?}");
+        assert!(v.reason().unwrap_or("").contains("expected drop"), "{v:?}");
+        Box::new(lab).shutdown().await;
+    });
+}

@@ -227,9 +227,46 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
     let managed = profile.management_ports();
+    // Through port forwards an ICMP reject looks like a drop: there a `filtered` probe proves a
+    // drop only together with the rules, which must drop that port for the untrusted source.
+    let forwarded = obs.tcp_path == crate::probe::TcpPath::Forwarded;
+    let white_box = if forwarded { parsed(obs).ok() } else { None };
+    let untrusted_ip = v4(obs.source(Role::Untrusted));
     for port in &managed {
         let port = *port;
         match obs.matrix.get(port, Role::Untrusted.name()) {
+            Some(p)
+                if forwarded
+                    && p.state == PortState::Filtered
+                    && profile.firewall.action == FirewallAction::Drop =>
+            {
+                evidence.push(format!(
+                    "port {port} from untrusted: {p} (through a port forward)"
+                ));
+                let verdict = match (&white_box, untrusted_ip) {
+                    (Some((rules, lists)), Some(ip)) => Some(evaluate(rules, lists, ip, port)),
+                    _ => None,
+                };
+                match verdict {
+                    Some(Verdict::Block(_, Action::Drop)) => {}
+                    Some(Verdict::Block(i, a)) => bad.push(format!(
+                        "port {port} is blocked from untrusted by rule {i} ({}), expected drop",
+                        a.word()
+                    )),
+                    Some(Verdict::Accept(_)) => bad.push(format!(
+                        "port {port} looks filtered from untrusted but the input chain accepts it"
+                    )),
+                    None => {
+                        return check(
+                            "firewall.untrusted-blocked",
+                            title,
+                            Outcome::Skip(
+                                "not verifiable: through port forwards a drop and an ICMP reject look alike, and the rules could not be read".into(),
+                            ),
+                        );
+                    }
+                }
+            }
             Some(p) => {
                 evidence.push(format!("port {port} from untrusted: {p}"));
                 let ok = match profile.firewall.action {

@@ -122,6 +122,9 @@ pub struct Observation {
     pub sources: BTreeMap<Role, IpAddr>,
     /// Facts that make some checks unverifiable here.
     pub limitations: Vec<String>,
+    /// How the probes' TCP reached the router: directly, or through port forwards that hide
+    /// the difference between a drop and an ICMP reject.
+    pub tcp_path: crate::probe::TcpPath,
     /// How the configuration was read: over REST, or over SSH (`print terse`) when the router
     /// has no REST (RouterOS 6) or its www does not answer.
     pub readback: Readback,
@@ -536,6 +539,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             .filter_map(|r| Some((*r, lab.vantage(*r)?.address())))
             .collect(),
         limitations,
+        tcp_path: lab.timing().path,
         readback,
         readback_reason,
         operator_user: creds.user,
