@@ -116,27 +116,9 @@ impl BlockingQmp {
             })?;
         loop {
             let message = self.read_message()?;
-            if message.get("event").is_some() {
-                continue;
+            if let Some(reply) = super::qmp::reply(command, &message) {
+                return reply;
             }
-            if let Some(ret) = message.get("return") {
-                return Ok(ret.clone());
-            }
-            if let Some(error) = message.get("error") {
-                let field = |k: &str| {
-                    error
-                        .get(k)
-                        .and_then(Value::as_str)
-                        .unwrap_or("")
-                        .to_string()
-                };
-                return Err(QmpError::Command {
-                    command: command.to_string(),
-                    class: field("class"),
-                    desc: field("desc"),
-                });
-            }
-            return Err(QmpError::Protocol(message.to_string()));
         }
     }
 }

@@ -42,6 +42,33 @@ pub enum QmpError {
     Timeout(String),
 }
 
+/// What one QMP message says about the command awaited: `None` for an asynchronous event
+/// (logged and skipped), else its `return` value or its `error`.
+pub fn reply(command: &str, message: &Value) -> Option<Result<Value, QmpError>> {
+    if let Some(event) = message.get("event") {
+        tracing::debug!(%event, "QMP event");
+        return None;
+    }
+    if let Some(ret) = message.get("return") {
+        return Some(Ok(ret.clone()));
+    }
+    if let Some(error) = message.get("error") {
+        let field = |k: &str| {
+            error
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_string()
+        };
+        return Some(Err(QmpError::Command {
+            command: command.to_string(),
+            class: field("class"),
+            desc: field("desc"),
+        }));
+    }
+    Some(Err(QmpError::Protocol(message.to_string())))
+}
+
 /// A connected, negotiated QMP session.
 pub struct Qmp {
     path: String,
@@ -125,28 +152,9 @@ impl Qmp {
         let answer = async {
             loop {
                 let message = self.read_message().await?;
-                if let Some(event) = message.get("event") {
-                    tracing::debug!(%event, "QMP event");
-                    continue;
+                if let Some(reply) = reply(command, &message) {
+                    return reply;
                 }
-                if let Some(ret) = message.get("return") {
-                    return Ok(ret.clone());
-                }
-                if let Some(error) = message.get("error") {
-                    let field = |k: &str| {
-                        error
-                            .get(k)
-                            .and_then(Value::as_str)
-                            .unwrap_or("")
-                            .to_string()
-                    };
-                    return Err(QmpError::Command {
-                        command: command.to_string(),
-                        class: field("class"),
-                        desc: field("desc"),
-                    });
-                }
-                return Err(QmpError::Protocol(message.to_string()));
             }
         };
         tokio::time::timeout(timeout, answer)
