@@ -17,7 +17,6 @@
 
 use std::collections::BTreeSet;
 use std::net::IpAddr;
-use std::thread::JoinHandle;
 use std::time::Duration;
 
 use futures::TryStreamExt;
@@ -64,8 +63,7 @@ pub enum AddressStatus {
 
 /// Keeps a namespace's kernel addresses in step with the router's `/ip address`.
 pub struct AddressFollower {
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    thread: crate::follower::Follower,
     status: watch::Receiver<AddressStatus>,
     wanted: watch::Receiver<AddressSnapshot>,
 }
@@ -74,20 +72,11 @@ impl AddressFollower {
     /// Starts following `rx` in `ns` (`None`: the namespace the process runs in).
     pub fn spawn(ns: Option<NetnsFd>, rx: watch::Receiver<AddressSnapshot>) -> AddressFollower {
         let (status_tx, status) = watch::channel(AddressStatus::Starting);
-        let (stop, stop_rx) = oneshot::channel();
         let wanted = rx.clone();
-        let thread = std::thread::Builder::new()
-            .name("address-follower".into())
-            .spawn(move || follow(ns, rx, stop_rx, status_tx));
-        let thread = match thread {
-            Ok(t) => Some(t),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot start the address follower thread");
-                None
-            }
-        };
+        let thread = crate::follower::Follower::spawn("address-follower", move |stop_rx| {
+            follow(ns, rx, stop_rx, status_tx)
+        });
         AddressFollower {
-            stop: Some(stop),
             thread,
             status,
             wanted,
@@ -123,22 +112,7 @@ impl AddressFollower {
 
     /// Stops following and removes the addresses the follower added.
     pub fn shutdown(mut self) {
-        self.stop_now();
-    }
-
-    fn stop_now(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for AddressFollower {
-    fn drop(&mut self) {
-        self.stop_now();
+        self.thread.stop();
     }
 }
 

@@ -37,7 +37,6 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::io::Write as _;
 use std::process::{Command, Stdio};
-use std::thread::JoinHandle;
 
 use routeros::firewall::{
     Action, AddressListEntry, AddressSpec, Chain, FilterRule, ListAddress, Negatable, RejectWith,
@@ -513,8 +512,7 @@ pub enum EnforcerStatus {
 
 /// Applies the router's firewall configuration to a network namespace, following every change.
 pub struct Enforcer {
-    stop: Option<oneshot::Sender<()>>,
-    thread: Option<JoinHandle<()>>,
+    thread: crate::follower::Follower,
     status: watch::Receiver<EnforcerStatus>,
     /// The generation of the configuration last applied (or refused).
     enforced: watch::Receiver<Option<u64>>,
@@ -551,24 +549,15 @@ impl Enforcer {
     {
         let (status_tx, status) = watch::channel(EnforcerStatus::Starting);
         let (enforced_tx, enforced) = watch::channel(None);
-        let (stop, stop_rx) = oneshot::channel();
         let latest = rx.clone();
         let desired = Box::new(move || {
             let config = latest.borrow();
             (config.generation(), ruleset(&*config))
         });
-        let thread = std::thread::Builder::new()
-            .name("firewall-enforcer".into())
-            .spawn(move || enforce(ns, scope, rx, stop_rx, status_tx, enforced_tx));
-        let thread = match thread {
-            Ok(t) => Some(t),
-            Err(e) => {
-                tracing::error!(error = %e, "cannot start the firewall enforcer thread");
-                None
-            }
-        };
+        let thread = crate::follower::Follower::spawn("firewall-enforcer", move |stop_rx| {
+            enforce(ns, scope, rx, stop_rx, status_tx, enforced_tx)
+        });
         Enforcer {
-            stop: Some(stop),
             thread,
             status,
             enforced,
@@ -627,22 +616,7 @@ impl Enforcer {
 
     /// Stops following changes and removes the table from the namespace.
     pub fn shutdown(mut self) {
-        self.stop_now();
-    }
-
-    fn stop_now(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
-        if let Some(t) = self.thread.take() {
-            let _ = t.join();
-        }
-    }
-}
-
-impl Drop for Enforcer {
-    fn drop(&mut self) {
-        self.stop_now();
+        self.thread.stop();
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod addresses;
 pub mod firewall;
+mod follower;
 pub mod model;
 pub mod netns;
 pub mod router;
