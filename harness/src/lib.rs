@@ -4,6 +4,7 @@ pub mod audit;
 pub mod check;
 pub mod cli;
 pub mod client;
+pub mod container;
 pub mod cve;
 pub mod image;
 pub mod lab;

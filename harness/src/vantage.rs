@@ -148,6 +148,16 @@ impl Vantage {
         Self::start_bound(name, address, None, None, Some(translator))
     }
 
+    /// A vantage in this process's namespace whose connections leave from `source` and go where
+    /// `translator` says (the router's address on this vantage's own network, say).
+    pub fn bound_translated(
+        name: &str,
+        source: IpAddr,
+        translator: Translator,
+    ) -> Result<Vantage, VantageError> {
+        Self::start_bound(name, source, None, Some(source), Some(translator))
+    }
+
     /// A vantage whose thread lives in `namespace`, where `address` is configured.
     pub fn in_namespace(
         name: &str,

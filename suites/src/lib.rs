@@ -83,6 +83,7 @@ pub fn lab_runs_here() -> bool {
     match LabSpec::from_env().unwrap_or_else(|e| panic!("{e}")) {
         LabSpec::Sim(_) => testsupport::require(testsupport::Need::NAMESPACE_LAB),
         LabSpec::Qemu(_) => testsupport::require(testsupport::Need::QEMU_LAB),
+        LabSpec::Container(_) => testsupport::require(testsupport::Need::CONTAINER_LAB),
         LabSpec::Remote(_) => true,
     }
 }

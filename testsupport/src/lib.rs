@@ -14,4 +14,4 @@
 pub mod corpus;
 pub mod skip;
 
-pub use skip::{Need, require, standin_dir};
+pub use skip::{Need, require, ros_sim_binary, standin_dir};

@@ -39,6 +39,11 @@ pub enum Need {
     /// The stand-in guest image, built by `images/standin/build.sh DIR` and named by
     /// `$CHRLAB_STANDIN=DIR` (`.ci/run` builds it): see [`standin_dir`].
     Standin,
+    /// A Docker engine that answers this process (`apt-get install docker.io`, dockerd running).
+    Docker,
+    /// The `ros-sim` binary beside the test binary (`cargo build -p chrlab-sim --bin ros-sim`):
+    /// see [`ros_sim_binary`].
+    RosSim,
 }
 
 impl Need {
@@ -54,6 +59,13 @@ impl Need {
     pub const STANDIN_LAB: &'static [Need] =
         &[Need::Root, Need::Qemu, Need::QemuImg, Need::Standin];
 
+    /// A container lab: a Docker engine. (Its vantages are this machine's addresses on the
+    /// lab's bridges, so it needs no namespaces of its own.)
+    pub const CONTAINER_LAB: &'static [Need] = &[Need::Docker];
+
+    /// A container lab on a simulator image the test builds itself from `ros-sim`.
+    pub const SIM_CONTAINER_LAB: &'static [Need] = &[Need::Docker, Need::RosSim];
+
     /// A QEMU lab booting the stand-in guest on user-mode networking (no root needed).
     pub const STANDIN_USER_LAB: &'static [Need] = &[Need::Qemu, Need::QemuImg, Need::Standin];
 
@@ -66,6 +78,10 @@ impl Need {
             Need::QemuImg => quietly(Command::new("qemu-img").arg("--version")),
             Need::Qemu => quietly(Command::new("qemu-system-x86_64").arg("--version")),
             Need::Standin => standin_dir().is_some(),
+            Need::Docker => {
+                quietly(Command::new("docker").args(["version", "--format", "{{.Server.Version}}"]))
+            }
+            Need::RosSim => ros_sim_binary().is_some(),
         }
     }
 }
@@ -81,6 +97,8 @@ impl fmt::Display for Need {
             Need::Standin => {
                 "the stand-in guest image (images/standin/build.sh DIR, then CHRLAB_STANDIN=DIR)"
             }
+            Need::Docker => "a Docker engine (apt-get install docker.io; dockerd running)",
+            Need::RosSim => "the ros-sim binary (cargo build -p chrlab-sim --bin ros-sim)",
         })
     }
 }
@@ -90,6 +108,15 @@ pub fn standin_dir() -> Option<std::path::PathBuf> {
     let dir =
         std::path::PathBuf::from(std::env::var_os("CHRLAB_STANDIN").filter(|d| !d.is_empty())?);
     dir.join("disk.img").is_file().then_some(dir)
+}
+
+/// The `ros-sim` binary of this build: beside the test binary's folder (`target/debug/ros-sim`
+/// for `target/debug/deps/<test>`), when it has been built.
+pub fn ros_sim_binary() -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    let profile_dir = exe.parent()?.parent()?;
+    let bin = profile_dir.join("ros-sim");
+    bin.is_file().then_some(bin)
 }
 
 /// True when every need is met. Otherwise the test cannot run here: it prints

@@ -1,5 +1,7 @@
+pub mod container;
 pub mod netns;
 pub mod qemu;
+pub(crate) mod ready;
 mod topology;
 
 pub use topology::{Lab, LabError, RebootTiming, Role, UpdateCheckTiming};

@@ -58,7 +58,6 @@ use async_trait::async_trait;
 use super::netns::NamespaceLab;
 use super::{Lab, LabError, RebootTiming, Role};
 use crate::access::{Access, Credentials};
-use crate::operator::Operator;
 use crate::probe::{FORWARDED_LIMITATIONS, ProbeTiming, TcpPath};
 use crate::qemu::firstboot::{ConsoleLogin, first_login};
 use crate::qemu::forward::{Forwards, Route};
@@ -497,7 +496,7 @@ impl QemuLab {
 
     /// Waits until the router answers REST or SSH with the current credentials.
     async fn wait_ready(&self, deadline: Duration) -> Result<(), LabError> {
-        wait_ssh(self, &self.name, deadline).await
+        super::ready::wait(self, &self.name, deadline).await
     }
 
     /// The port forwards in place (user mode; empty with a tap).
@@ -517,36 +516,6 @@ impl QemuLab {
         }
         self.net = None;
     }
-}
-
-/// Waits until `lab`'s router answers, with the lab's current credentials, from the trusted
-/// vantage: REST (`/system/identity` on www, no key exchange: cheap under emulation) or else a
-/// command over SSH (RouterOS 6 has no REST). Gives up after `deadline`, naming the last error.
-async fn wait_ssh(lab: &dyn Lab, name: &str, deadline: Duration) -> Result<(), LabError> {
-    let start = Instant::now();
-    let op = Operator::new(lab);
-    let mut last = String::new();
-    let attempt = Duration::from_secs(20);
-    while start.elapsed() < deadline {
-        match tokio::time::timeout(attempt, op.rest_rows(Role::Trusted, "/system/identity")).await {
-            Ok(Ok(rows)) if !rows.is_empty() => return Ok(()),
-            Ok(Ok(_)) => last = "REST: /system/identity is empty".into(),
-            Ok(Err(e)) => last = format!("REST: {e}"),
-            Err(_) => last = format!("REST: no answer within {attempt:?}"),
-        }
-        match tokio::time::timeout(attempt, op.exec(Role::Trusted, ":put \"chrlab-ready\"")).await {
-            Ok(Ok(out)) if out.contains("chrlab-ready") => return Ok(()),
-            Ok(Ok(out)) => last = format!("{last}; SSH: unexpected output {out:?}"),
-            Ok(Err(e)) => last = format!("{last}; SSH: {e}"),
-            Err(_) => last = format!("{last}; SSH: no answer within {attempt:?}"),
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    Err(LabError::Unreachable {
-        target: name.to_string(),
-        detail: format!("neither REST nor SSH answered within {deadline:?}: {last}"),
-        source: None,
-    })
 }
 
 fn run_dir() -> Result<RunDir, LabError> {

@@ -40,7 +40,7 @@ pub const IMAGE_ENV: &str = "CHRLAB_IMAGE";
 pub const ROUTER_PASSWORD_ENV: &str = "CHRLAB_ROUTER_PASSWORD";
 
 /// The kinds of lab a user can name, for `--help` and error messages.
-pub const LAB_FORMS: &str = "sim, sim:<RouterOS version>, qemu:<image path | version | channel>, ssh://[USER@]HOST[:PORT], http://[USER@]HOST[:PORT] or https://[USER@]HOST[:PORT]";
+pub const LAB_FORMS: &str = "sim, sim:<RouterOS version>, qemu:<image path | version | channel>, container:<image[:tag]>, ssh://[USER@]HOST[:PORT], http://[USER@]HOST[:PORT] or https://[USER@]HOST[:PORT]";
 
 /// How the harness first reaches a remote router.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,6 +112,8 @@ pub enum LabSpec {
     Remote(RemoteSpec),
     /// A CHR image booted in QEMU.
     Qemu(ImageRef),
+    /// A container image of the local Docker engine (`name[:tag]`, checked when parsed).
+    Container(String),
 }
 
 /// Which image a QEMU lab boots.
@@ -257,7 +259,7 @@ impl LabSpec {
             LabSpec::Sim(Some(other)) => Err(bad(format!(
                 "--version-under-test {v} contradicts the target's version {other}"
             ))),
-            LabSpec::Remote(_) | LabSpec::Qemu(_) => Err(bad(
+            LabSpec::Remote(_) | LabSpec::Qemu(_) | LabSpec::Container(_) => Err(bad(
                 "--version-under-test is for the simulator; a remote router or an image runs what it runs"
                     .into(),
             )),
@@ -272,7 +274,10 @@ impl LabSpec {
     /// Whether the lab's router is thrown away after the run (the simulator, a QEMU machine):
     /// a password generated for it need not be kept.
     pub fn is_throwaway(&self) -> bool {
-        matches!(self, LabSpec::Sim(_) | LabSpec::Qemu(_))
+        matches!(
+            self,
+            LabSpec::Sim(_) | LabSpec::Qemu(_) | LabSpec::Container(_)
+        )
     }
 
     /// Whether building the lab needs network namespaces of this machine (a QEMU lab only on
@@ -281,7 +286,8 @@ impl LabSpec {
         match self {
             LabSpec::Sim(_) => true,
             LabSpec::Qemu(_) => super::qemu::QemuNet::needs_namespaces(),
-            LabSpec::Remote(_) => false,
+            // The engine makes the container's namespace; the vantages are this machine's.
+            LabSpec::Remote(_) | LabSpec::Container(_) => false,
         }
     }
 
@@ -356,6 +362,20 @@ impl LabSpec {
                 config.login.password = options.password.clone();
                 Ok(Box::new(super::qemu::QemuLab::start(config).await?))
             }
+            LabSpec::Container(image) => {
+                if options.sources.trusted.is_some() || options.sources.untrusted.is_some() {
+                    return Err(LabError::Target {
+                        target: self.to_string(),
+                        detail: "--trusted-source/--untrusted-source are for a remote router; a container lab probes from its own networks".into(),
+                    });
+                }
+                let mut config =
+                    super::container::ContainerLabConfig::new(self.to_string(), image.clone());
+                config.login.password = options.password.clone();
+                Ok(Box::new(
+                    super::container::ContainerLab::start(config).await?,
+                ))
+            }
         }
     }
 }
@@ -385,6 +405,11 @@ impl FromStr for LabSpec {
             "qemu" => ImageRef::parse(arg.unwrap_or(""))
                 .map(LabSpec::Qemu)
                 .map_err(bad),
+            "container" => {
+                let image = arg.unwrap_or("");
+                super::container::split_image(image).map_err(bad)?;
+                Ok(LabSpec::Container(image.to_string()))
+            }
             other => Err(bad(format!("unknown lab `{other}` (expected {LAB_FORMS})"))),
         }
     }
@@ -466,6 +491,7 @@ impl fmt::Display for LabSpec {
             LabSpec::Sim(None) => f.write_str("sim"),
             LabSpec::Sim(Some(v)) => write!(f, "sim:{v}"),
             LabSpec::Qemu(image) => write!(f, "qemu:{image}"),
+            LabSpec::Container(image) => write!(f, "container:{image}"),
             LabSpec::Remote(r) => {
                 write!(f, "{}://", r.scheme.as_str())?;
                 if let Some(u) = &r.user {
@@ -504,6 +530,9 @@ mod tests {
             "qemu:long-term",
             "qemu:/var/cache/chr-7.24.4.img",
             "qemu:chr.img",
+            "container:chrlab/ros-sim:7.23.7",
+            "container:evilfreelancer/docker-routeros",
+            "container:localhost:5000/chr:7.24.4",
         ] {
             assert_eq!(text.parse::<LabSpec>().unwrap().to_string(), text);
         }
@@ -542,6 +571,9 @@ mod tests {
             ("ssh://h:99999", "port"),
             ("https://h/rest", "no path"),
             ("ssh://@h", "empty user"),
+            ("container:", "empty image name"),
+            ("container:ros sim", "character"),
+            ("container:x@sha256:ab", "digests"),
         ] {
             let err = bad.parse::<LabSpec>().unwrap_err().to_string();
             assert!(err.contains(&format!("`{bad}`")), "{err}");

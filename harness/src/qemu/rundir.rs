@@ -18,20 +18,30 @@ use std::time::{Duration, Instant};
 use nix::fcntl::{Flock, FlockArg};
 
 /// The file the owner keeps locked.
-const LOCK: &str = "lock";
+pub const LOCK: &str = "lock";
 /// The file QEMU writes its pid to (`-pidfile`).
 pub const PIDFILE: &str = "qemu.pid";
 
-/// Where run directories live.
+/// Where QEMU machines' run directories live.
 pub fn base() -> PathBuf {
     if let Some(dir) = std::env::var_os("CHRLAB_RUN_DIR").filter(|d| !d.is_empty()) {
         return PathBuf::from(dir);
     }
+    base_for("qemu")
+}
+
+/// Where run directories of `kind` live (`container`: `$CHRLAB_RUN_DIR/container`, where the
+/// QEMU reaper passes over it — it has no lock file —, else `$XDG_RUNTIME_DIR/chrlab/<kind>`,
+/// else `/tmp/chrlab-<uid>/<kind>`).
+pub fn base_for(kind: &str) -> PathBuf {
+    if let Some(dir) = std::env::var_os("CHRLAB_RUN_DIR").filter(|d| !d.is_empty()) {
+        return PathBuf::from(dir).join(kind);
+    }
     if let Some(dir) = std::env::var_os("XDG_RUNTIME_DIR").filter(|d| !d.is_empty()) {
-        return PathBuf::from(dir).join("chrlab").join("qemu");
+        return PathBuf::from(dir).join("chrlab").join(kind);
     }
     PathBuf::from(format!(
-        "/tmp/chrlab-{}/qemu",
+        "/tmp/chrlab-{}/{kind}",
         nix::unistd::geteuid().as_raw()
     ))
 }
