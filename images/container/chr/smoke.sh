@@ -74,10 +74,22 @@ t_build=$(since "$t")
 
 # --- networks and container --------------------------------------------------------------------------
 step "networks: $id-trusted $trusted_net, $id-untrusted $untrusted_net"
-docker network create --subnet "$trusted_net" --label "$label" "$id-trusted" >/dev/null
-docker network create --subnet "$untrusted_net" --label "$label" "$id-untrusted" >/dev/null
-gw_t=$(docker network inspect -f '{{(index .IPAM.Config 0).Gateway}}' "$id-trusted")
-gw_u=$(docker network inspect -f '{{(index .IPAM.Config 0).Gateway}}' "$id-untrusted")
+for side in trusted untrusted; do
+    net=$trusted_net; [ "$side" = trusted ] || net=$untrusted_net
+    docker network create --subnet "$net" --label "$label" "$id-$side" >/dev/null \
+        || die "cannot create network $id-$side on $net (another Docker network on it? CHR_SMOKE_${side^^}=<doc range /28>)"
+done
+# The host's address on a network: on its bridge br-<first 12 of the id> (the IPAM config
+# names the gateway only when one was given at create).
+host_addr() {
+    local nid a
+    nid=$(docker network inspect -f '{{.Id}}' "$1") || die "docker network inspect $1 failed"
+    a=$(ip -o -4 addr show dev "br-${nid:0:12}" 2>/dev/null | sed -n 's/.* inet \([0-9.]*\)\/.*/\1/p' | head -n 1)
+    [ -n "$a" ] || die "no IPv4 address on br-${nid:0:12}, the bridge of $1"
+    echo "$a"
+}
+gw_t=$(host_addr "$id-trusted")
+gw_u=$(host_addr "$id-untrusted")
 step "host (gateway) addresses: trusted $gw_t, untrusted $gw_u"
 docker create --name "$ctr" --label "$label" --network "$id-trusted" \
     --cap-add NET_ADMIN --device /dev/net/tun \
