@@ -43,7 +43,7 @@ busybox=/bin/busybox
 # with a virtio disk and `romfile=` virtio NICs opens. build.sh checks them with a real start.
 firmware=(/usr/share/seabios/bios-256k.bin /usr/share/qemu/kvmvapic.bin)
 # The applets entrypoint.sh runs (sh for the shebang; the rest are commands it calls).
-applets=(sh cat date dd grep head ip brctl tunctl od printf rm sed sleep tr)
+applets=(sh cat date dd grep head ip brctl tunctl od printf rm sed sleep tr udhcpd)
 
 # --- host checks ----------------------------------------------------------------------------------
 command -v docker >/dev/null 2>&1 || die "docker not found (apt-get install docker.io)"

@@ -45,6 +45,8 @@ kvm)
 tcg) ;;
 *) die "CHRLAB_QEMU_ACCEL must be kvm, tcg or auto, not '$accel'" ;;
 esac
+dhcp=${CHRLAB_DHCP:-0}
+case $dhcp in 0 | 1) ;; *) die "CHRLAB_DHCP must be 0 or 1, not '$dhcp'" ;; esac
 run_dir=${CHRLAB_RUN_DIR:-}
 if [ -n "$run_dir" ]; then
     [ -d "$run_dir" ] || die "CHRLAB_RUN_DIR=$run_dir is not a directory (bind-mount one: -v HOSTDIR:$run_dir)"
@@ -100,6 +102,42 @@ enslave() {
 }
 ifup() { ip link set dev "$1" up || die "cannot bring $1 up"; }
 
+prefix_to_mask() {
+    p=$1 m=""
+    for _ in 1 2 3 4; do
+        if [ "$p" -ge 8 ]; then o=255 p=$((p - 8)); else o=$(((256 - (1 << (8 - p))) & 255)) p=0; fi
+        m="$m${m:+.}$o"
+    done
+    echo "$m"
+}
+
+# CHRLAB_DHCP=1: udhcpd on brK hands ethK's old address (documentation ranges only) to the VM's
+# MAC, for a real CHR's default DHCP client. Server identifier: the default gateway when it is on
+# ethK, else ethK's old address itself (no address is invented); router option: that gateway.
+start_dhcp() { # br eth addr/prefix vm-mac gateway-or-empty
+    ip=${3%/*}
+    case $ip in
+    192.0.2.* | 198.51.100.* | 203.0.113.*) ;;
+    *) die "CHRLAB_DHCP=1 serves only documentation-range addresses (192.0.2.0/24, 198.51.100.0/24, 203.0.113.0/24); $2 has $3" ;;
+    esac
+    conf=/tmp/udhcpd-$1.conf
+    {
+        echo "interface $1"
+        echo "start $ip"
+        echo "end $ip"
+        echo "max_leases 1"
+        echo "static_lease $4 $ip"
+        echo "lease_file /tmp/udhcpd-$1.leases"
+        echo "pidfile /tmp/udhcpd-$1.pid"
+        echo "option subnet $(prefix_to_mask "${3#*/}")"
+        echo "option lease 86400"
+        [ -z "$5" ] || echo "option router $5"
+    } >"$conf" || die "cannot write $conf"
+    : >"/tmp/udhcpd-$1.leases"
+    udhcpd -f -I "${5:-$ip}" "$conf" >/dev/null 2>&1 &
+    say "dhcp on $1: $ip to $4 (server ${5:-$ip}${5:+, router $5})"
+}
+
 # NIC arguments are collected after the container's own arguments, then rotated behind QEMU's.
 nargs=$#
 k=0
@@ -109,6 +147,7 @@ while [ -e "/sys/class/net/eth$k" ]; do
     mtu=$(cat "/sys/class/net/$eth/mtu") || die "cannot read the MTU of $eth"
     addr=$(ip -o -4 addr show dev "$eth" | sed -n 's/.* inet \([0-9.]*\/[0-9]*\).*/\1/p' | head -n 1)
     [ -n "$addr" ] || addr=none
+    gw=$(ip route show default 2>/dev/null | sed -n "s/^default via \([0-9.]*\) dev $eth\( .*\)\{0,1\}\$/\1/p" | head -n 1)
     # VM MAC: 52:54:<K in hex>:<the last three octets of ethK's MAC>. Docker derives ethK's MAC
     # from its IPv4 address (02:42:a:b:c:d), so this is unique per network and per interface.
     [ "$k" -le 255 ] || die "more than 256 interfaces"
@@ -124,6 +163,7 @@ while [ -e "/sys/class/net/eth$k" ]; do
     ifup "$tap"
     ifup "$br"
     say "ether$((k + 1)) $eth $addr mac $vmmac"
+    if [ "$dhcp" = 1 ] && [ "$addr" != none ]; then start_dhcp "$br" "$eth" "$addr" "$vmmac" "$gw"; fi
     set -- "$@" -netdev "tap,id=n$k,ifname=$tap,script=no,downscript=no" \
         -device "virtio-net-pci,netdev=n$k,mac=$vmmac,romfile="
     k=$((k + 1))
