@@ -14,7 +14,7 @@ use chrlab::lab::container::{ContainerLab, ContainerLabConfig, Layout};
 use chrlab::lab::{Lab, Role};
 use chrlab::operator::Operator;
 use chrlab::probe::{PortState, probe_tcp};
-use testsupport::{Need, require, ros_sim_binary};
+use testsupport::{Need, require, ros_sim_binary, standin_dir};
 
 const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
 
@@ -26,18 +26,27 @@ struct TestImage {
 
 impl TestImage {
     fn build(name: &str) -> TestImage {
-        let owner = Owner::new().expect("an owner for the test's image");
-        let tag = format!("chrlab-test/ros-sim:{name}-{}", std::process::id());
         let ros_sim = ros_sim_binary().expect("ros-sim (checked by require)");
-        let mut cmd = Command::new(Path::new(REPO).join("images/container/sim/build.sh"));
-        cmd.arg(&tag).arg("--ros-sim").arg(&ros_sim);
+        Self::build_with(
+            "images/container/sim/build.sh",
+            &format!("chrlab-test/ros-sim:{name}-{}", std::process::id()),
+            &["--ros-sim".into(), ros_sim.display().to_string()],
+        )
+    }
+
+    /// `script TAG ARGS… --label …` with the owner's labels.
+    fn build_with(script: &str, tag: &str, args: &[String]) -> TestImage {
+        let owner = Owner::new().expect("an owner for the test's image");
+        let tag = tag.to_string();
+        let mut cmd = Command::new(Path::new(REPO).join(script));
+        cmd.arg(&tag).args(args);
         for (k, v) in owner.labels() {
             cmd.arg("--label").arg(format!("{k}={v}"));
         }
         let out = cmd.output().expect("run images/container/sim/build.sh");
         assert!(
             out.status.success(),
-            "build.sh failed: {}{}",
+            "{script} failed: {}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );
@@ -131,6 +140,55 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
+/// The router sees each vantage's own address, and a drop rule for the untrusted one is enforced:
+/// its SYN goes unanswered (filtered) while the trusted vantage still reaches the port.
+async fn two_sources_and_an_enforced_drop(lab: &ContainerLab) {
+    let trusted = lab.vantage(Role::Trusted).unwrap().address();
+    let untrusted = lab.vantage(Role::Untrusted).unwrap().address();
+    // The router sees each vantage's own address.
+    let op = Operator::new(lab);
+    op.exec(Role::Untrusted, ":put hello")
+        .await
+        .expect("SSH from the untrusted vantage");
+    let log = op.exec(Role::Trusted, "/log print").await.expect("the log");
+    assert!(
+        log.contains(&format!("logged in from {trusted} via ssh")),
+        "{log}"
+    );
+    assert!(
+        log.contains(&format!("logged in from {untrusted} via ssh")),
+        "{log}"
+    );
+
+    // A drop rule for the untrusted source is enforced in the container's namespace: its
+    // SYN goes unanswered (filtered) while the trusted vantage still reaches the port.
+    op.exec(
+        Role::Trusted,
+        &format!("/ip firewall filter add chain=input src-address={untrusted} protocol=tcp dst-port=80 action=drop"),
+    )
+    .await
+    .expect("add a drop rule");
+    lab.settle().await.unwrap();
+    let addr = std::net::SocketAddr::new(lab.access().address(), 80);
+    let timing = lab.timing();
+    let from_untrusted = lab
+        .vantage(Role::Untrusted)
+        .unwrap()
+        .run(move || async move { probe_tcp(addr, timing).await })
+        .await;
+    let from_trusted = lab
+        .vantage(Role::Trusted)
+        .unwrap()
+        .run(move || async move { probe_tcp(addr, timing).await })
+        .await;
+    assert_eq!(
+        from_untrusted.state,
+        PortState::Filtered,
+        "{from_untrusted}"
+    );
+    assert_eq!(from_trusted.state, PortState::Open, "{from_trusted}");
+}
+
 #[test]
 fn a_sim_container_has_two_documentation_networks_an_enforced_firewall_and_leaves_nothing() {
     let Some(image) = sim_image("lab") else {
@@ -151,11 +209,15 @@ fn a_sim_container_has_two_documentation_networks_an_enforced_firewall_and_leave
         assert_eq!(subnets.len(), 2);
         for s in &subnets {
             assert!(
-                s.starts_with("192.0.2.") || s.starts_with("198.51.100.") || s.starts_with("203.0.113."),
+                s.starts_with("192.0.2.")
+                    || s.starts_with("198.51.100.")
+                    || s.starts_with("203.0.113."),
                 "{s}"
             );
             assert!(s.ends_with("/28"), "{s}");
-            let block = subnet::candidates().find(|b| &b.cidr() == s).expect("a candidate");
+            let block = subnet::candidates()
+                .find(|b| &b.cidr() == s)
+                .expect("a candidate");
             for r in &routes {
                 assert!(!block.overlaps(r), "{s} overlaps this machine's route {r}");
             }
@@ -165,41 +227,13 @@ fn a_sim_container_has_two_documentation_networks_an_enforced_firewall_and_leave
         let untrusted = lab.vantage(Role::Untrusted).unwrap().address();
         assert_ne!(trusted, untrusted);
         let run = lab.run_id().unwrap().to_string();
-        assert_eq!(labelled("container", &format!("{RUN_LABEL}={run}")).len(), 1);
+        assert_eq!(
+            labelled("container", &format!("{RUN_LABEL}={run}")).len(),
+            1
+        );
         assert_eq!(labelled("network", &format!("{RUN_LABEL}={run}")).len(), 2);
 
-        // The router sees each vantage's own address.
-        let op = Operator::new(&lab);
-        op.exec(Role::Untrusted, ":put hello")
-            .await
-            .expect("SSH from the untrusted vantage");
-        let log = op.exec(Role::Trusted, "/log print").await.expect("the log");
-        assert!(log.contains(&format!("logged in from {trusted} via ssh")), "{log}");
-        assert!(log.contains(&format!("logged in from {untrusted} via ssh")), "{log}");
-
-        // A drop rule for the untrusted source is enforced in the container's namespace: its
-        // SYN goes unanswered (filtered) while the trusted vantage still reaches the port.
-        op.exec(
-            Role::Trusted,
-            &format!("/ip firewall filter add chain=input src-address={untrusted} protocol=tcp dst-port=80 action=drop"),
-        )
-        .await
-        .expect("add a drop rule");
-        lab.settle().await.unwrap();
-        let addr = std::net::SocketAddr::new(lab.access().address(), 80);
-        let timing = lab.timing();
-        let from_untrusted = lab
-            .vantage(Role::Untrusted)
-            .unwrap()
-            .run(move || async move { probe_tcp(addr, timing).await })
-            .await;
-        let from_trusted = lab
-            .vantage(Role::Trusted)
-            .unwrap()
-            .run(move || async move { probe_tcp(addr, timing).await })
-            .await;
-        assert_eq!(from_untrusted.state, PortState::Filtered, "{from_untrusted}");
-        assert_eq!(from_trusted.state, PortState::Open, "{from_trusted}");
+        two_sources_and_an_enforced_drop(&lab).await;
 
         Box::new(lab).shutdown().await;
         assert!(labelled("container", &format!("{RUN_LABEL}={run}")).is_empty());
@@ -346,4 +380,61 @@ fn an_image_the_engine_lacks_is_a_usage_error_naming_it() {
     assert!(err.is_usage(), "{err}");
     let text = format!("{err}");
     assert!(text.contains("chrlab-test/no-such-image:none"), "{text}");
+}
+
+#[test]
+fn a_chr_container_boots_the_standin_under_qemu_and_the_router_owns_both_addresses() {
+    if !require(&[Need::Docker, Need::Qemu, Need::Standin]) {
+        return;
+    }
+    let disk = standin_dir().expect("checked").join("disk.img");
+    let image = TestImage::build_with(
+        "images/container/chr/build.sh",
+        &format!("chrlab-test/chr:standin-{}", std::process::id()),
+        &["--disk".into(), disk.display().to_string()],
+    );
+    runtime().block_on(async {
+        let mut config = ContainerLabConfig::new("chr-container", &image.tag);
+        // Here /dev/kvm cannot run a guest; elsewhere the lab would choose KVM itself.
+        config.accel = Some(chrlab::qemu::Accel::Tcg);
+        let lab = ContainerLab::start(config)
+            .await
+            .expect("boot the stand-in in a CHR container");
+        eprintln!("{} ready in {:?}", lab.describe(), lab.start_time());
+        assert_eq!(lab.layout(), Layout::DockerRouterOs);
+        assert!(lab.describe().contains("QEMU tcg"), "{}", lab.describe());
+        // The console's first login set the container's addresses on the router's ethers.
+        let console =
+            std::fs::read_to_string(lab.run_dir().expect("a run directory").join("console.log"))
+                .expect("the console log");
+        assert!(console.contains("Login: "), "{console}");
+        let subnets = lab.subnets();
+        let routers: Vec<String> = subnets
+            .iter()
+            .map(|s| {
+                let b = subnet::candidates().find(|b| &b.cidr() == s).unwrap();
+                b.router().to_string()
+            })
+            .collect();
+        assert!(
+            console.contains(&format!(
+                "/ip address add address={}/28 interface=ether1",
+                routers[0]
+            )) && console.contains(&format!(
+                "/ip address add address={}/28 interface=ether2",
+                routers[1]
+            )),
+            "{console}"
+        );
+        let addresses = Operator::new(&lab)
+            .exec(Role::Trusted, "/ip address print terse")
+            .await
+            .expect("read /ip address");
+        assert!(addresses.contains(&routers[1]), "{addresses}");
+        two_sources_and_an_enforced_drop(&lab).await;
+        let run = lab.run_id().unwrap().to_string();
+        Box::new(lab).shutdown().await;
+        assert!(labelled("container", &format!("{RUN_LABEL}={run}")).is_empty());
+        assert!(labelled("network", &format!("{RUN_LABEL}={run}")).is_empty());
+    });
 }

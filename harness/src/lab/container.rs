@@ -530,6 +530,11 @@ impl ContainerLab {
         self.owner.as_ref().map(|o| o.id())
     }
 
+    /// The lab's run directory (a CHR layout's console socket and log are there).
+    pub fn run_dir(&self) -> Option<&std::path::Path> {
+        self.owner.as_ref().map(|o| o.dir())
+    }
+
     /// The layout the lab runs.
     pub fn layout(&self) -> Layout {
         self.layout
