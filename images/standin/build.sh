@@ -153,29 +153,14 @@ while read -r applet; do
 done < <("$busybox_bin" --list-full)
 
 host_files=("$busybox_bin")
-# copy_with_libs SRC DEST: the binary plus every library ldd lists, at the same paths.
-copy_with_libs() {
-    local src=$1 dest=$2 lib
-    mkdir -p "$root/$(dirname "$dest")"
-    rm -f "$root/$dest"
-    cp -L "$src" "$root/$dest"
-    host_files+=("$src")
-    local libs
-    libs=$(ldd "$src" 2>&1) || die "ldd $src failed: $libs"
-    while read -r lib; do
-        [ -n "$lib" ] || continue
-        [ -e "$lib" ] || die "ldd $src lists $lib, which does not exist"
-        if [ ! -e "$root$lib" ]; then
-            mkdir -p "$root$(dirname "$lib")"
-            cp -L "$lib" "$root$lib"
-            host_files+=("$lib")
-        fi
-    done < <(printf '%s\n' "$libs" | sed -n 's/.*=> \(\/[^ ]*\) (.*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
-}
+copied=()
+# shellcheck source=images/lib.sh
+. "$here/../lib.sh"
 step "initramfs: nft and its libraries"
-copy_with_libs "$nft_bin" /usr/sbin/nft
+copy_with_libs "$root" "$nft_bin" /usr/sbin/nft
 step "initramfs: ros-sim ($ros_sim) and its libraries"
-copy_with_libs "$ros_sim" /usr/bin/ros-sim
+copy_with_libs "$root" "$ros_sim" /usr/bin/ros-sim
+host_files+=("${copied[@]}")
 # A debug build carries line tables the guest never needs: a third of the size.
 if command -v strip >/dev/null 2>&1; then
     strip --strip-debug "$root/usr/bin/ros-sim"

@@ -77,25 +77,13 @@ mkdir -p "$root"/{bin,usr/bin,routeros,tmp,var/tmp}
 chmod 1777 "$root/tmp" "$root/var/tmp"      # QEMU's snapshot=on overlay goes to /var/tmp
 step "building $tag from this machine's files in $work"
 
-# copy_with_libs SRC: the file plus every library ldd lists, at the same paths.
-copy_with_libs() {
-    local src=$1 lib libs
-    mkdir -p "$root$(dirname "$src")"
-    cp -L "$src" "$root$src"
-    libs=$(ldd "$src" 2>&1) || die "ldd $src failed: $libs"
-    while read -r lib; do
-        [ -n "$lib" ] || continue
-        [ -e "$lib" ] || die "ldd $src lists $lib, which does not exist"
-        if [ ! -e "$root$lib" ]; then
-            mkdir -p "$root$(dirname "$lib")"
-            cp -L "$lib" "$root$lib"
-        fi
-    done < <(printf '%s\n' "$libs" | sed -n 's/.*=> \(\/[^ ]*\) (.*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
-}
+copied=()
+# shellcheck source=images/lib.sh
+. "$here/../../lib.sh"
 step "qemu: $("$qemu" --version | head -n1) and its $(ldd "$qemu" | grep -c '/') libraries"
-copy_with_libs "$qemu"
+copy_with_libs "$root" "$qemu"
 step "qemu: TCG accelerator module $accel_mod"
-copy_with_libs "$accel_mod"
+copy_with_libs "$root" "$accel_mod"
 step "firmware: ${firmware[*]}"
 for f in "${firmware[@]}"; do
     mkdir -p "$root$(dirname "$f")"

@@ -55,25 +55,13 @@ trap 'rm -rf "$ctx"' EXIT
 root=$ctx/root
 mkdir -p "$root"
 
-# copy_with_libs SRC DEST: the binary plus every library ldd lists, at the same paths.
-copy_with_libs() {
-    local src=$1 dest=$2 lib libs
-    mkdir -p "$root/$(dirname "$dest")"
-    cp -L "$src" "$root/$dest"
-    libs=$(ldd "$src" 2>&1) || die "ldd $src failed: $libs"
-    while read -r lib; do
-        [ -n "$lib" ] || continue
-        [ -e "$lib" ] || die "ldd $src lists $lib, which does not exist"
-        if [ ! -e "$root$lib" ]; then
-            mkdir -p "$root$(dirname "$lib")"
-            cp -L "$lib" "$root$lib"
-        fi
-    done < <(printf '%s\n' "$libs" | sed -n 's/.*=> \(\/[^ ]*\) (.*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p')
-}
 step "nft and its libraries"
-copy_with_libs "$nft_bin" /usr/sbin/nft
+copied=()
+# shellcheck source=images/lib.sh
+. "$(dirname "$0")/../../lib.sh"
+copy_with_libs "$root" "$nft_bin" /usr/sbin/nft
 step "ros-sim ($ros_sim) and its libraries"
-copy_with_libs "$ros_sim" /usr/bin/ros-sim
+copy_with_libs "$root" "$ros_sim" /usr/bin/ros-sim
 # A debug build carries line tables the container never needs.
 if command -v strip >/dev/null 2>&1; then
     strip --strip-debug "$root/usr/bin/ros-sim"
