@@ -8,6 +8,7 @@ pub mod container;
 pub mod cve;
 pub mod image;
 pub mod lab;
+pub mod measures;
 pub mod operator;
 pub mod outcome;
 pub mod printable;

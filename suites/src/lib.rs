@@ -75,6 +75,48 @@ pub fn failed(r: &CheckResult) -> bool {
     matches!(r.outcome, Outcome::Fail(_))
 }
 
+/// Every check the registry declares for `measure` passes on the hardened router; the
+/// message lists each one that did not, with its evidence.
+pub fn every_check_passes(measure: chrlab::outcome::Measure) {
+    let run = hardened();
+    let bad: Vec<String> = chrlab::measures::checks_of(measure)
+        .iter()
+        .map(|c| run.result(c.id))
+        .filter(|r| !passed(r))
+        .map(explain)
+        .collect();
+    assert!(
+        !chrlab::measures::checks_of(measure).is_empty(),
+        "{measure:?} declares no checks"
+    );
+    assert!(
+        bad.is_empty(),
+        "the hardened router must pass:\n{}",
+        bad.join("\n")
+    );
+}
+
+/// Every check the registry declares for `measure` fails on the negative control, each for
+/// its own reason.
+pub fn every_check_fails_on_the_factory_router(measure: chrlab::outcome::Measure) {
+    let run = unhardened();
+    let bad: Vec<String> = chrlab::measures::checks_of(measure)
+        .iter()
+        .map(|c| run.result(c.id))
+        .filter(|r| !failed(r))
+        .map(explain)
+        .collect();
+    assert!(
+        !chrlab::measures::checks_of(measure).is_empty(),
+        "{measure:?} declares no checks"
+    );
+    assert!(
+        bad.is_empty(),
+        "the negative control must fail:\n{}",
+        bad.join("\n")
+    );
+}
+
 /// Whether this machine can build the suites' lab. If not, the calling test is a counted skip
 /// (`testsupport::require`: printed, appended to `$CHRLAB_SKIP_LEDGER`, a failure under
 /// `CHRLAB_REQUIRE_PRIVILEGED=1`) and returns; every suite test starts with it. A remote lab

@@ -1,33 +1,27 @@
 //! Measure 3, firewall: management ports reachable from whitelisted sources only, probed from
 //! a trusted and an untrusted vantage.
 
+use chrlab::outcome::Measure;
 use chrlab_suites::{
-    explain, failed, hardened, lab_runs_here, passed, snapshot_settings, unhardened,
+    every_check_fails_on_the_factory_router, every_check_passes, hardened, lab_runs_here,
+    snapshot_settings, unhardened,
 };
-use rstest::rstest;
 
-#[rstest]
-#[case::rules("firewall.rules")]
-#[case::trusted_reachable("firewall.trusted-reachable")]
-#[case::untrusted_blocked("firewall.untrusted-blocked")]
-fn hardened_router_passes(#[case] id: &str) {
+/// Every check the registry declares for this measure.
+#[test]
+fn hardened_router_passes() {
     if !lab_runs_here() {
         return;
     }
-    let r = hardened().result(id);
-    assert!(passed(r), "{}", explain(r));
+    every_check_passes(Measure::Firewall);
 }
 
-#[rstest]
-#[case::rules("firewall.rules")]
-#[case::trusted_reachable("firewall.trusted-reachable")]
-#[case::untrusted_blocked("firewall.untrusted-blocked")]
-fn unhardened_router_fails(#[case] id: &str) {
+#[test]
+fn unhardened_router_fails() {
     if !lab_runs_here() {
         return;
     }
-    let r = unhardened().result(id);
-    assert!(failed(r), "the negative control must fail: {}", explain(r));
+    every_check_fails_on_the_factory_router(Measure::Firewall);
 }
 
 #[test]

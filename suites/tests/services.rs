@@ -1,36 +1,26 @@
 //! Measure 2, management services: telnet, ftp, api, winbox off; ssh and www moved.
 
+use chrlab::outcome::Measure;
 use chrlab_suites::{
-    explain, failed, hardened, lab_runs_here, passed, snapshot_settings, unhardened,
+    every_check_fails_on_the_factory_router, every_check_passes, hardened, lab_runs_here,
+    snapshot_settings, unhardened,
 };
-use rstest::rstest;
 
-#[rstest]
-#[case::disabled("services.disabled")]
-#[case::disabled_unreachable("services.disabled-unreachable")]
-#[case::moved("services.moved")]
-#[case::default_ports_silent("services.default-ports-silent")]
-#[case::answer_on_new_ports("services.answer-on-new-ports")]
-fn hardened_router_passes(#[case] id: &str) {
+/// Every check the registry declares for this measure.
+#[test]
+fn hardened_router_passes() {
     if !lab_runs_here() {
         return;
     }
-    let r = hardened().result(id);
-    assert!(passed(r), "{}", explain(r));
+    every_check_passes(Measure::Services);
 }
 
-#[rstest]
-#[case::disabled("services.disabled")]
-#[case::disabled_unreachable("services.disabled-unreachable")]
-#[case::moved("services.moved")]
-#[case::default_ports_silent("services.default-ports-silent")]
-#[case::answer_on_new_ports("services.answer-on-new-ports")]
-fn unhardened_router_fails(#[case] id: &str) {
+#[test]
+fn unhardened_router_fails() {
     if !lab_runs_here() {
         return;
     }
-    let r = unhardened().result(id);
-    assert!(failed(r), "the negative control must fail: {}", explain(r));
+    every_check_fails_on_the_factory_router(Measure::Services);
 }
 
 #[test]

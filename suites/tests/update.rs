@@ -1,34 +1,27 @@
 //! Measure 1, update state: installed version, channel, known-vulnerable versions.
 
+use chrlab::outcome::Measure;
 use chrlab_suites::{
-    explain, failed, hardened, lab_runs_here, passed, snapshot_settings, unhardened,
+    every_check_fails_on_the_factory_router, every_check_passes, explain, hardened, lab_runs_here,
+    passed, snapshot_settings, unhardened,
 };
 use rstest::rstest;
 
-#[rstest]
-#[case::minimum_version("update.minimum-version")]
-#[case::no_known_vulnerability("update.no-known-vulnerability")]
-#[case::channel("update.channel")]
-#[case::latest("update.latest")]
-fn hardened_router_passes(#[case] id: &str) {
+/// Every check the registry declares for this measure.
+#[test]
+fn hardened_router_passes() {
     if !lab_runs_here() {
         return;
     }
-    let r = hardened().result(id);
-    assert!(passed(r), "{}", explain(r));
+    every_check_passes(Measure::Update);
 }
 
-#[rstest]
-#[case::minimum_version("update.minimum-version")]
-#[case::no_known_vulnerability("update.no-known-vulnerability")]
-#[case::channel("update.channel")]
-#[case::latest("update.latest")]
-fn unhardened_router_fails(#[case] id: &str) {
+#[test]
+fn unhardened_router_fails() {
     if !lab_runs_here() {
         return;
     }
-    let r = unhardened().result(id);
-    assert!(failed(r), "the negative control must fail: {}", explain(r));
+    every_check_fails_on_the_factory_router(Measure::Update);
 }
 
 #[test]

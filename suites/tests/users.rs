@@ -1,40 +1,28 @@
 //! Measure 4, users: the factory admin is gone and refused; a named administrator with a
 //! strong password logs in.
 
+use chrlab::outcome::Measure;
 use chrlab::report::ReportKind;
 use chrlab_suites::{
-    explain, failed, hardened, lab_runs_here, passed, snapshot_settings, unhardened,
+    every_check_fails_on_the_factory_router, every_check_passes, hardened, lab_runs_here,
+    snapshot_settings, unhardened,
 };
-use rstest::rstest;
 
-#[rstest]
-#[case::default_admin_gone("users.default-admin-gone")]
-#[case::default_admin_refused("users.default-admin-refused")]
-#[case::new_admin("users.new-admin")]
-#[case::password_policy("users.password-policy")]
-#[case::no_other_privileged("users.no-other-privileged")]
-#[case::guessing_refused("users.guessing-refused")]
-fn hardened_router_passes(#[case] id: &str) {
+/// Every check the registry declares for this measure.
+#[test]
+fn hardened_router_passes() {
     if !lab_runs_here() {
         return;
     }
-    let r = hardened().result(id);
-    assert!(passed(r), "{}", explain(r));
+    every_check_passes(Measure::Users);
 }
 
-#[rstest]
-#[case::default_admin_gone("users.default-admin-gone")]
-#[case::default_admin_refused("users.default-admin-refused")]
-#[case::new_admin("users.new-admin")]
-#[case::password_policy("users.password-policy")]
-#[case::no_other_privileged("users.no-other-privileged")]
-#[case::guessing_refused("users.guessing-refused")]
-fn unhardened_router_fails(#[case] id: &str) {
+#[test]
+fn unhardened_router_fails() {
     if !lab_runs_here() {
         return;
     }
-    let r = unhardened().result(id);
-    assert!(failed(r), "the negative control must fail: {}", explain(r));
+    every_check_fails_on_the_factory_router(Measure::Users);
 }
 
 #[test]

@@ -159,6 +159,36 @@ pub struct Observation {
 }
 
 impl Observation {
+    /// What a harness that could read nothing saw: every read failed with `cause`, no probe and
+    /// no login ran (a lab whose router vanished; the judges' own tests).
+    pub fn nothing_read(lab: &str, cause: &str) -> Observation {
+        let err = |menu: &str| ReadError::new(menu, cause);
+        Observation {
+            lab: lab.to_string(),
+            sources: BTreeMap::new(),
+            limitations: Vec::new(),
+            tcp_path: crate::probe::TcpPath::Direct,
+            readback: Readback::Rest,
+            readback_reason: None,
+            operator_user: String::new(),
+            operator_password: Secret::new(""),
+            update: Err(err("/system package update")),
+            services: Err(err("/ip service")),
+            users: Err(err("/user")),
+            groups: Err(err("/user group")),
+            bandwidth_server: Err(err("/tool bandwidth-server")),
+            filter: Err(err("/ip firewall filter")),
+            address_lists: Err(err("/ip firewall address-list")),
+            logging: Err(err("/system logging")),
+            log_before: Err(err("/log")),
+            log: Err(err("/log")),
+            matrix: ProbeMatrix::default(),
+            logins: Logins::new(),
+            provoked: Vec::new(),
+            guesses: Vec::new(),
+        }
+    }
+
     /// The source address of a vantage.
     pub fn source(&self, role: Role) -> Option<IpAddr> {
         self.sources.get(&role).copied()

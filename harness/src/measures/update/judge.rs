@@ -2,28 +2,26 @@
 
 use routeros::model::UpdateStatus;
 
-use super::{Observation, unreadable};
+use super::{CHANNEL, LATEST, MINIMUM_VERSION, NO_KNOWN_VULNERABILITY};
+use crate::check::{Observation, unreadable};
 use crate::cve;
+use crate::measures::CheckDef;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::profile::Profile;
 
 /// Judges the update measure.
 pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
-    let check = |id: &str, title: &str, outcome: Outcome| {
-        CheckResult::new(Measure::Update, id, title, outcome)
+    let check = |def: &CheckDef, outcome: Outcome| {
+        CheckResult::new(Measure::Update, def.id, def.title, outcome)
     };
     let update = match &obs.update {
         Ok(u) => u,
         Err(e) => {
-            return [
-                "update.minimum-version",
-                "update.no-known-vulnerability",
-                "update.channel",
-                "update.latest",
-            ]
-            .iter()
-            .map(|id| check(id, "update state readable", unreadable(e)))
-            .collect();
+            return super::MEASURE
+                .checks
+                .iter()
+                .map(|def| check(def, unreadable(e)))
+                .collect();
         }
     };
     let installed = &update.installed_version;
@@ -89,24 +87,10 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
         }
     };
     vec![
-        check(
-            "update.minimum-version",
-            "installed RouterOS meets the minimum version",
-            minimum,
-        )
-        .with_evidence(format!("installed-version: {installed}")),
-        check(
-            "update.no-known-vulnerability",
-            "installed RouterOS is in no known-vulnerable range",
-            vulnerable,
-        ),
-        check(
-            "update.channel",
-            "update channel is the baseline's",
-            channel,
-        )
-        .with_evidence(format!("channel: {}", update.channel.as_str())),
-        check("update.latest", "no newer RouterOS is available", latest).with_evidence(format!(
+        check(&MINIMUM_VERSION, minimum).with_evidence(format!("installed-version: {installed}")),
+        check(&NO_KNOWN_VULNERABILITY, vulnerable),
+        check(&CHANNEL, channel).with_evidence(format!("channel: {}", update.channel.as_str())),
+        check(&LATEST, latest).with_evidence(format!(
             "status: {}",
             update.status.as_deref().unwrap_or("(not checked)")
         )),

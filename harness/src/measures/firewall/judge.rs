@@ -10,15 +10,17 @@ use routeros::firewall::{
     Action, AddressListEntry, ConnectionState, FilterRule, ListAddress, Negatable, Protocol,
 };
 
-use super::observe::ReadError;
-use super::{Observation, failures, unreadable};
+use super::{RULES, TRUSTED_REACHABLE, UNTRUSTED_BLOCKED};
+use crate::check::observe::ReadError;
+use crate::check::{Observation, failures, unreadable};
 use crate::lab::Role;
+use crate::measures::CheckDef;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::probe::PortState;
 use crate::profile::{FirewallAction, Profile};
 
-fn check(id: &str, title: &str, outcome: Outcome) -> CheckResult {
-    CheckResult::new(Measure::Firewall, id, title, outcome)
+fn check(def: &CheckDef, title: &str, outcome: Outcome) -> CheckResult {
+    CheckResult::new(Measure::Firewall, def.id, title, outcome)
 }
 
 /// Judges the firewall measure.
@@ -137,10 +139,10 @@ fn outsider(profile: &Profile, obs: &Observation) -> Ipv4Addr {
 }
 
 fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "input chain accepts management ports from trusted sources and blocks the rest";
+    let title = RULES.title;
     let (rules, lists) = match parsed(obs) {
         Ok(x) => x,
-        Err(e) => return check("firewall.rules", title, unreadable(&e)),
+        Err(e) => return check(&RULES, title, unreadable(&e)),
     };
     let trusted = v4(obs.source(Role::Trusted)).or_else(|| {
         profile
@@ -174,14 +176,14 @@ fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
             });
         }
     }
-    check("firewall.rules", title, failures(bad)).with_evidence_lines(evidence)
+    check(&RULES, title, failures(bad)).with_evidence_lines(evidence)
 }
 
 fn trusted_reachable(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "management ports answer from the trusted vantage";
+    let title = TRUSTED_REACHABLE.title;
     if obs.source(Role::Trusted).is_none() {
         return check(
-            "firewall.trusted-reachable",
+            &TRUSTED_REACHABLE,
             title,
             Outcome::Skip("not verifiable: no trusted vantage".into()),
         );
@@ -199,14 +201,14 @@ fn trusted_reachable(profile: &Profile, obs: &Observation) -> CheckResult {
             None => bad.push(format!("port {port} was not probed from trusted")),
         }
     }
-    check("firewall.trusted-reachable", title, failures(bad)).with_evidence_lines(evidence)
+    check(&TRUSTED_REACHABLE, title, failures(bad)).with_evidence_lines(evidence)
 }
 
 fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "management ports are blocked from the untrusted vantage";
+    let title = UNTRUSTED_BLOCKED.title;
     if obs.source(Role::Untrusted).is_none() {
         return check(
-            "firewall.untrusted-blocked",
+            &UNTRUSTED_BLOCKED,
             title,
             Outcome::Skip(
                 "not verifiable: no untrusted vantage (name a second source address)".into(),
@@ -215,7 +217,7 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
     }
     if let Some(limit) = obs.limitations.iter().find(|l| l.contains("firewall")) {
         return check(
-            "firewall.untrusted-blocked",
+            &UNTRUSTED_BLOCKED,
             title,
             Outcome::Skip(format!("not verifiable: {limit}")),
         );
@@ -257,8 +259,7 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
                         "port {port} looks filtered from untrusted but the input chain accepts it"
                     )),
                     None => {
-                        return check(
-                            "firewall.untrusted-blocked",
+                        return check(&UNTRUSTED_BLOCKED,
                             title,
                             Outcome::Skip(
                                 "not verifiable: through port forwards a drop and an ICMP reject look alike, and the rules could not be read".into(),
@@ -307,7 +308,7 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
             ));
         }
     }
-    check("firewall.untrusted-blocked", title, failures(bad)).with_evidence_lines(evidence)
+    check(&UNTRUSTED_BLOCKED, title, failures(bad)).with_evidence_lines(evidence)
 }
 
 #[cfg(test)]

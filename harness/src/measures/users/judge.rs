@@ -1,14 +1,19 @@
 //! Measure 4, users: the factory admin is gone and cannot log in; a named administrator with a
 //! strong password can.
 
-use super::{Observation, failures, unreadable};
+use super::{
+    DEFAULT_ADMIN_GONE, DEFAULT_ADMIN_REFUSED, GUESSING_REFUSED, NEW_ADMIN, NO_OTHER_PRIVILEGED,
+    PASSWORD_POLICY,
+};
+use crate::check::{Observation, failures, unreadable};
 use crate::lab::Role;
+use crate::measures::CheckDef;
 use crate::operator::{LoginAttempt, LoginService};
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::profile::{DefaultAdmin, Profile};
 
-fn check(id: &str, title: &str, outcome: Outcome) -> CheckResult {
-    CheckResult::new(Measure::Users, id, title, outcome)
+fn check(def: &CheckDef, title: &str, outcome: Outcome) -> CheckResult {
+    CheckResult::new(Measure::Users, def.id, title, outcome)
 }
 
 /// Judges the users measure.
@@ -37,7 +42,7 @@ fn granted(policy: &str) -> Vec<&str> {
 }
 
 fn no_other_privileged(profile: &Profile, obs: &Observation) -> CheckResult {
-    let id = "users.no-other-privileged";
+    let id = &NO_OTHER_PRIVILEGED;
     let title = format!(
         "no enabled user besides `{}` has {} rights, unless the profile allows it",
         profile.users.name,
@@ -96,8 +101,8 @@ fn no_other_privileged(profile: &Profile, obs: &Observation) -> CheckResult {
 }
 
 fn guesses_refused(obs: &Observation) -> CheckResult {
-    let id = "users.guessing-refused";
-    let title = "no user gets in with an empty password, the user name or a common password";
+    let id = &GUESSING_REFUSED;
+    let title = GUESSING_REFUSED.title;
     let mut got_in = Vec::new();
     let mut refused = 0;
     let mut evidence = Vec::new();
@@ -139,7 +144,7 @@ fn admin_gone(profile: &Profile, obs: &Observation) -> CheckResult {
     let title = format!("the factory user `{admin}` is removed or disabled");
     let users = match &obs.users {
         Ok(u) => u,
-        Err(e) => return check("users.default-admin-gone", &title, unreadable(e)),
+        Err(e) => return check(&DEFAULT_ADMIN_GONE, &title, unreadable(e)),
     };
     let outcome = match users.iter().find(|u| &u.name == admin) {
         None => Outcome::Pass,
@@ -154,7 +159,7 @@ fn admin_gone(profile: &Profile, obs: &Observation) -> CheckResult {
             u.group
         )),
     };
-    check("users.default-admin-gone", &title, outcome).with_evidence(format!(
+    check(&DEFAULT_ADMIN_GONE, &title, outcome).with_evidence(format!(
         "users: {}",
         users
             .iter()
@@ -193,7 +198,7 @@ fn admin_refused(profile: &Profile, obs: &Observation) -> CheckResult {
     } else {
         Outcome::Pass
     };
-    let mut r = check("users.default-admin-refused", &title, outcome);
+    let mut r = check(&DEFAULT_ADMIN_REFUSED, &title, outcome);
     r.evidence = evidence;
     r
 }
@@ -206,25 +211,25 @@ fn new_admin(profile: &Profile, obs: &Observation) -> CheckResult {
     );
     let users = match &obs.users {
         Ok(u) => u,
-        Err(e) => return check("users.new-admin", &title, unreadable(e)),
+        Err(e) => return check(&NEW_ADMIN, &title, unreadable(e)),
     };
     let Some(user) = users.iter().find(|u| &u.name == name) else {
         return check(
-            "users.new-admin",
+            &NEW_ADMIN,
             &title,
             Outcome::Fail(format!("there is no user `{name}`")),
         );
     };
     if user.disabled {
         return check(
-            "users.new-admin",
+            &NEW_ADMIN,
             &title,
             Outcome::Fail(format!("`{name}` is disabled")),
         );
     }
     if user.group != profile.users.group {
         return check(
-            "users.new-admin",
+            &NEW_ADMIN,
             &title,
             Outcome::Fail(format!(
                 "`{name}` is in group {}, not {}",
@@ -234,7 +239,7 @@ fn new_admin(profile: &Profile, obs: &Observation) -> CheckResult {
     }
     if &obs.operator_user != name {
         return check(
-            "users.new-admin",
+            &NEW_ADMIN,
             &title,
             Outcome::Skip(format!(
                 "not verifiable: the harness does not know `{name}`'s password"
@@ -260,16 +265,16 @@ fn new_admin(profile: &Profile, obs: &Observation) -> CheckResult {
     } else {
         Outcome::Fail(format!("`{name}` could not log in: {}", failed.join("; ")))
     };
-    let mut r = check("users.new-admin", &title, outcome);
+    let mut r = check(&NEW_ADMIN, &title, outcome);
     r.evidence = evidence;
     r
 }
 
 fn password_policy(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "the administrator's password satisfies the password policy";
+    let title = PASSWORD_POLICY.title;
     if obs.operator_user != profile.users.name {
         return check(
-            "users.password-policy",
+            &PASSWORD_POLICY,
             title,
             Outcome::Fail(format!(
                 "the router is administered as `{}`, not as the baseline's `{}`",
@@ -281,7 +286,7 @@ fn password_policy(profile: &Profile, obs: &Observation) -> CheckResult {
         Ok(()) => Outcome::Pass,
         Err(v) => Outcome::Fail(format!("`{}`'s password: {v}", obs.operator_user)),
     };
-    check("users.password-policy", title, outcome).with_evidence(format!(
+    check(&PASSWORD_POLICY, title, outcome).with_evidence(format!(
         "policy: at least {} characters",
         profile.users.password_policy.min_length
     ))

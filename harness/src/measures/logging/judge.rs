@@ -2,14 +2,16 @@
 
 use std::collections::BTreeMap;
 
-use super::{Observation, failures, unreadable};
+use super::{FAILED_LOGIN_RECORDED, RULE};
+use crate::check::{Observation, failures, unreadable};
 use crate::lab::Role;
+use crate::measures::CheckDef;
 use crate::operator::LoginAttempt;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::profile::Profile;
 
-fn check(id: &str, title: &str, outcome: Outcome) -> CheckResult {
-    CheckResult::new(Measure::Logging, id, title, outcome)
+fn check(def: &CheckDef, title: &str, outcome: Outcome) -> CheckResult {
+    CheckResult::new(Measure::Logging, def.id, title, outcome)
 }
 
 /// Judges the logging measure.
@@ -29,7 +31,7 @@ fn rule(profile: &Profile, obs: &Observation) -> CheckResult {
     );
     let rules = match &obs.logging {
         Ok(r) => r,
-        Err(e) => return check("logging.rule", &title, unreadable(e)),
+        Err(e) => return check(&RULE, &title, unreadable(e)),
     };
     let get = |r: &Vec<(String, String)>, k: &str| {
         r.iter()
@@ -65,14 +67,14 @@ fn rule(profile: &Profile, obs: &Observation) -> CheckResult {
             profile.logging.action
         )),
     };
-    let mut r = check("logging.rule", &title, outcome);
+    let mut r = check(&RULE, &title, outcome);
     r.evidence = evidence;
     r
 }
 
 fn failed_logins(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "failed logins provoked by this run from the trusted vantage appear in /log";
-    let id = "logging.failed-login-recorded";
+    let title = FAILED_LOGIN_RECORDED.title;
+    let id = &FAILED_LOGIN_RECORDED;
     let Some(from) = obs.source(Role::Trusted) else {
         return check(
             id,

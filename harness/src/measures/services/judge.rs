@@ -1,14 +1,16 @@
 //! Measure 2, management services: unused ones off and unreachable, ssh/www moved.
 
-use super::{Observation, failures, unreadable};
+use super::{ANSWER_ON_NEW_PORTS, DEFAULT_PORTS_SILENT, DISABLED, DISABLED_UNREACHABLE, MOVED};
+use crate::check::{Observation, failures, unreadable};
 use crate::lab::Role;
+use crate::measures::CheckDef;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::probe::PortState;
 use crate::profile::Profile;
 use routeros::service::{BANDWIDTH_SERVER, BANDWIDTH_SERVER_PORT as BTEST_PORT};
 
-fn check(id: &str, title: &str, outcome: Outcome) -> CheckResult {
-    CheckResult::new(Measure::Services, id, title, outcome)
+fn check(def: &CheckDef, title: &str, outcome: Outcome) -> CheckResult {
+    CheckResult::new(Measure::Services, def.id, title, outcome)
 }
 
 /// Judges the services measure.
@@ -23,10 +25,10 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
 }
 
 fn disabled_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "unused services are disabled in /ip service";
+    let title = DISABLED.title;
     let services = match &obs.services {
         Ok(s) => s,
-        Err(e) => return check("services.disabled", title, unreadable(e)),
+        Err(e) => return check(&DISABLED, title, unreadable(e)),
     };
     let mut still_on = Vec::new();
     let mut evidence = Vec::new();
@@ -40,7 +42,7 @@ fn disabled_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
     if !profile.services.bandwidth_server {
         let rows = match &obs.bandwidth_server {
             Ok(r) => r,
-            Err(e) => return check("services.disabled", title, unreadable(e)),
+            Err(e) => return check(&DISABLED, title, unreadable(e)),
         };
         let enabled = rows
             .iter()
@@ -60,13 +62,13 @@ fn disabled_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
     } else {
         Outcome::Fail(format!("still enabled: {}", still_on.join(", ")))
     };
-    let mut r = check("services.disabled", title, outcome);
+    let mut r = check(&DISABLED, title, outcome);
     r.evidence = evidence;
     r
 }
 
 fn disabled_unreachable(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "disabled services neither open nor answering from any vantage";
+    let title = DISABLED_UNREACHABLE.title;
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
     let mut off: Vec<(&str, u16)> = profile
@@ -100,16 +102,16 @@ fn disabled_unreachable(profile: &Profile, obs: &Observation) -> CheckResult {
     } else {
         Outcome::Fail(bad.join("; "))
     };
-    let mut r = check("services.disabled-unreachable", title, outcome);
+    let mut r = check(&DISABLED_UNREACHABLE, title, outcome);
     r.evidence = evidence;
     r
 }
 
 fn moved_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "ssh and www are on the baseline's ports in /ip service";
+    let title = MOVED.title;
     let services = match &obs.services {
         Ok(s) => s,
-        Err(e) => return check("services.moved", title, unreadable(e)),
+        Err(e) => return check(&MOVED, title, unreadable(e)),
     };
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
@@ -120,11 +122,11 @@ fn moved_in_config(profile: &Profile, obs: &Observation) -> CheckResult {
             None => bad.push(format!("{} is missing from /ip service", name.as_str())),
         }
     }
-    check("services.moved", title, failures(bad)).with_evidence_lines(evidence)
+    check(&MOVED, title, failures(bad)).with_evidence_lines(evidence)
 }
 
 fn default_ports_silent(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "the moved services' default ports do not answer";
+    let title = DEFAULT_PORTS_SILENT.title;
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
     for (name, want) in &profile.services.ports {
@@ -148,13 +150,13 @@ fn default_ports_silent(profile: &Profile, obs: &Observation) -> CheckResult {
     } else {
         Outcome::Fail(bad.join("; "))
     };
-    let mut r = check("services.default-ports-silent", title, outcome);
+    let mut r = check(&DEFAULT_PORTS_SILENT, title, outcome);
     r.evidence = evidence;
     r
 }
 
 fn moved_answer(profile: &Profile, obs: &Observation) -> CheckResult {
-    let title = "ssh and www answer on their new ports from the trusted vantage";
+    let title = ANSWER_ON_NEW_PORTS.title;
     let mut bad = Vec::new();
     let mut evidence = Vec::new();
     for (name, port) in &profile.services.ports {
@@ -180,5 +182,5 @@ fn moved_answer(profile: &Profile, obs: &Observation) -> CheckResult {
             None => bad.push(format!("port {port} was not probed from trusted")),
         }
     }
-    check("services.answer-on-new-ports", title, failures(bad)).with_evidence_lines(evidence)
+    check(&ANSWER_ON_NEW_PORTS, title, failures(bad)).with_evidence_lines(evidence)
 }

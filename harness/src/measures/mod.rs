@@ -1,0 +1,121 @@
+//! The measures: one module each, registered once in [`REGISTRY`]. A measure owns its checks
+//! (ids and titles declared once, as [`CheckDef`]s, in report order) and its pure judge; the
+//! suites, the reports and the audit enumerate them from here.
+//!
+//! Adding a measure: a module `measures/<name>/` with its `CheckDef`s and a `MEASURE`, and one
+//! line in [`REGISTRY`].
+
+pub mod firewall;
+pub mod logging;
+pub mod services;
+pub mod update;
+pub mod users;
+
+use crate::check::Observation;
+use crate::outcome::{CheckResult, Measure};
+use crate::profile::Profile;
+
+/// One check: its stable id and a one-line summary of what it proves (a result's own title may
+/// say it more precisely, with the profile's names filled in).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CheckDef {
+    /// Stable slug, `<measure>.<name>`; never changes between releases.
+    pub id: &'static str,
+    /// What the check proves, in one line.
+    pub title: &'static str,
+}
+
+/// One measure: what it is, its checks, and the judge that gives their verdicts.
+#[derive(Debug)]
+pub struct MeasureDef {
+    /// Which measure.
+    pub measure: Measure,
+    /// Its checks, in report order: exactly the ids its judge returns, in that order.
+    pub checks: &'static [CheckDef],
+    /// Pure: the verdicts on an observation, one per check.
+    pub judge: fn(&Profile, &Observation) -> Vec<CheckResult>,
+}
+
+/// Every measure, in report order (the seed article's).
+pub static REGISTRY: [&MeasureDef; 5] = [
+    &update::MEASURE,
+    &services::MEASURE,
+    &firewall::MEASURE,
+    &users::MEASURE,
+    &logging::MEASURE,
+];
+
+/// Judges every measure, in report order.
+pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
+    REGISTRY
+        .iter()
+        .flat_map(|m| (m.judge)(profile, obs))
+        .collect()
+}
+
+/// Every check of every measure, in report order.
+pub fn checks() -> impl Iterator<Item = (&'static MeasureDef, &'static CheckDef)> {
+    REGISTRY
+        .iter()
+        .flat_map(|m| m.checks.iter().map(move |c| (*m, c)))
+}
+
+/// The checks of one measure.
+pub fn checks_of(measure: Measure) -> &'static [CheckDef] {
+    REGISTRY
+        .iter()
+        .find(|m| m.measure == measure)
+        .map(|m| m.checks)
+        .unwrap_or(&[])
+}
+
+/// The check with this id.
+pub fn find(id: &str) -> Option<(&'static MeasureDef, &'static CheckDef)> {
+    checks().find(|(_, c)| c.id == id)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_judge_returns_exactly_its_declared_checks_in_order() {
+        let profile = Profile::baseline();
+        let obs = Observation::nothing_read("nowhere", "no router");
+        for m in REGISTRY {
+            let results = (m.judge)(&profile, &obs);
+            let ids: Vec<&str> = results.iter().map(|r| r.id.as_str()).collect();
+            let declared: Vec<&str> = m.checks.iter().map(|c| c.id).collect();
+            assert_eq!(ids, declared, "{:?}", m.measure);
+            for r in (m.judge)(&profile, &obs) {
+                assert_eq!(r.measure, m.measure);
+                assert_ne!(
+                    r.outcome,
+                    crate::outcome::Outcome::Pass,
+                    "{} passed with nothing read",
+                    r.id
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ids_are_unique_and_named_after_their_measure() {
+        let mut seen = std::collections::BTreeSet::new();
+        for (m, c) in checks() {
+            assert!(seen.insert(c.id), "{} declared twice", c.id);
+            assert!(
+                c.id.starts_with(&format!("{}.", m.measure.slug())),
+                "{}",
+                c.id
+            );
+            assert!(!c.title.is_empty());
+        }
+        assert_eq!(
+            find("firewall.rules").unwrap().1.title,
+            firewall::RULES.title
+        );
+        assert!(find("firewall.nope").is_none());
+        assert_eq!(checks_of(Measure::Logging).len(), 2);
+    }
+}
