@@ -16,10 +16,7 @@ use crate::lab::{Lab, Role};
 use crate::operator::{LoginAttempt, LoginService, Operator};
 use crate::probe::{Identity, probe_tcp};
 use crate::profile::{Profile, ServiceName};
-use crate::render::{
-    ACCEPT_COMMENT, After, DROP_COMMENT, HARNESS_SOURCE_COMMENT, MGMT_COMMENT, RenderContext,
-    RenderError, Reveal, RunAs, Step, render,
-};
+use crate::render::{Effect, RenderContext, RenderError, Reveal, RunAs, Step, render};
 use crate::secret::Secret;
 use routeros::model::{PackageUpdate, Service, UpdateStatus, User};
 
@@ -186,13 +183,17 @@ pub fn refuse_lockout(
 
 /// The router's state before the apply, for the undo commands.
 #[derive(Debug, Default)]
-struct Before {
-    services: Vec<Service>,
-    users: Vec<User>,
-    update: Option<PackageUpdate>,
-    logging: Vec<Vec<(String, String)>>,
+pub struct Before {
+    /// `/ip service`.
+    pub services: Vec<Service>,
+    /// `/user`.
+    pub users: Vec<User>,
+    /// `/system package update`.
+    pub update: Option<PackageUpdate>,
+    /// `/system logging`.
+    pub logging: Vec<Vec<(String, String)>>,
     /// `/tool bandwidth-server enabled`, if it was read.
-    bandwidth_server: Option<bool>,
+    pub bandwidth_server: Option<bool>,
 }
 
 impl Before {
@@ -238,107 +239,26 @@ impl Before {
         }
     }
 
-    fn service(&self, name: ServiceName) -> Option<&Service> {
+    /// The service called `name`, as it was.
+    pub fn service(&self, name: ServiceName) -> Option<&Service> {
         self.services.iter().find(|s| s.name == name.as_str())
     }
 }
 
-fn yes_no(b: bool) -> &'static str {
+/// `yes` or `no`, as RouterOS writes a boolean.
+pub(crate) fn yes_no(b: bool) -> &'static str {
     if b { "yes" } else { "no" }
 }
 
-/// The commands that would undo `step` on a router that was in state `before`.
+/// The commands that would undo `step` on a router that was in state `before`: the measure
+/// that made the step knows.
 fn undo(step: &Step, profile: &Profile, before: &Before) -> Vec<String> {
-    let q = crate::render::quote;
-    match step.id {
-        "update.channel" => match &before.update {
-            Some(u) => vec![format!(
-                "/system package update set channel={}",
-                u.channel.as_str()
-            )],
-            None => vec!["# the channel before the apply could not be read".into()],
-        },
-        "update.install" => vec![
-            "# an installed update is not undone by a command: upload the old version's packages and run /system package downgrade".into(),
-        ],
-        "users.add-admin" => {
-            let name = &profile.users.name;
-            if before.users.iter().any(|u| &u.name == name) {
-                vec![format!(
-                    "# {name} existed before the apply; chrlab set its group and password"
-                )]
-            } else {
-                vec![format!("/user remove [find name={}]", q(name))]
-            }
-        }
-        "firewall.address-list" => [HARNESS_SOURCE_COMMENT, MGMT_COMMENT]
-            .iter()
-            .map(|c| {
-                format!(
-                    "/ip firewall address-list remove [find list={} comment={}]",
-                    crate::profile::MGMT_ADDRESS_LIST,
-                    q(c)
-                )
-            })
-            .collect(),
-        "firewall.rules" => vec![
-            format!("/ip firewall filter remove [find comment={}]", q(DROP_COMMENT)),
-            format!("/ip firewall filter remove [find comment={}]", q(ACCEPT_COMMENT)),
-        ],
-        "services.disable" => profile
-            .services
-            .disable
-            .iter()
-            .filter_map(|s| before.service(*s))
-            .map(|s| {
-                format!(
-                    "/ip service set [find name={}] disabled={}",
-                    s.name,
-                    yes_no(s.disabled)
-                )
-            })
-            .chain(
-                before
-                    .bandwidth_server
-                    .filter(|_| !profile.services.bandwidth_server)
-                    .map(|on| format!("/tool bandwidth-server set enabled={}", yes_no(on))),
-            )
-            .collect(),
-        "services.ports" => profile
-            .services
-            .ports
-            .keys()
-            .filter_map(|s| before.service(*s))
-            .map(|s| format!("/ip service set [find name={}] port={}", s.name, s.port))
-            .collect(),
-        "logging.failed-logins" => {
-            let topics = profile.logging.rule_topics.join(",");
-            let action = &profile.logging.action;
-            let get = |r: &Vec<(String, String)>, k: &str| {
-                r.iter()
-                    .find(|(key, _)| key == k)
-                    .map(|(_, v)| v.clone())
-                    .unwrap_or_default()
-            };
-            match before
-                .logging
-                .iter()
-                .find(|r| get(r, "topics") == topics && &get(r, "action") == action)
-            {
-                Some(r) => vec![format!(
-                    "/system logging set [find topics={topics} action={action}] disabled={}",
-                    yes_no(matches!(get(r, "disabled").as_str(), "true" | "yes"))
-                )],
-                None => vec![format!(
-                    "/system logging remove [find topics={topics} action={action}]"
-                )],
-            }
-        }
-        "users.default-admin" => vec![format!(
-            "# /user add name={} group=full password=…  (chrlab cannot restore the old password: choose one)",
-            profile.users.default_admin_name
-        )],
-        other => vec![format!("# no undo known for step {other}")],
+    match crate::measures::REGISTRY
+        .iter()
+        .find(|m| m.measure == step.measure)
+    {
+        Some(m) => (m.undo)(step, profile, before),
+        None => vec![format!("# no undo known for step {}", step.id)],
     }
 }
 
@@ -396,30 +316,28 @@ pub async fn apply_with(
         };
         // A step that may reboot the router (installing an update) reboots it only when the
         // router has something to install: ask first, so the wait below knows what to expect.
-        let reboots = step.after == After::Reboot && update_pending(&op).await;
+        let reboots = step.has(Effect::Reboots) && update_pending(&op).await;
         match run_step(&op, step, &creds).await {
             // The router may cut the session as it goes down.
             Err(e) if reboots => tracing::debug!(step = step.id, error = %e, "step ended"),
             other => other?,
         }
-        if step.id == "users.add-admin" {
+        if step.has(Effect::ReplacesAdministrator) {
             // Prove the new administrator works, then use it for everything that follows.
             verify_login(&op, step, &new_admin).await?;
             lab.access().set_credentials(new_admin.clone());
         }
-        match step.after {
-            After::Nothing => {}
-            After::Reconnect => {
-                for (service, port) in &profile.services.ports {
-                    lab.access().set_port(service.as_str(), *port);
-                }
-                wait_for_ssh(lab, step).await?;
+        if step.has(Effect::MovesPorts) {
+            for (service, port) in &profile.services.ports {
+                lab.access().set_port(service.as_str(), *port);
             }
-            After::Reboot if reboots => {
-                wait_for_ssh_down(lab, step).await?;
-                wait_for_ssh(lab, step).await?;
-            }
-            After::Reboot => tracing::info!(step = step.id, "nothing to install: no reboot"),
+            wait_for_ssh(lab, step).await?;
+        }
+        if reboots {
+            wait_for_ssh_down(lab, step).await?;
+            wait_for_ssh(lab, step).await?;
+        } else if step.has(Effect::Reboots) {
+            tracing::info!(step = step.id, "nothing to install: no reboot");
         }
         lab.settle().await.map_err(ApplyError::Settle)?;
         let done = AppliedStep {

@@ -17,12 +17,11 @@ use std::fmt;
 use std::net::IpAddr;
 
 pub use routeros::quote::quote;
-use routeros::quote::value;
 use routeros::version::Channel;
 
 use crate::outcome::Measure;
 use crate::printable::escape;
-use crate::profile::{Cidr, DefaultAdmin, FirewallAction, MGMT_ADDRESS_LIST, Profile, ServiceName};
+use crate::profile::{DefaultAdmin, Profile, ServiceName};
 use crate::secret::{REDACTED, Secret};
 
 /// Comment of the accept rule (idempotence key).
@@ -93,7 +92,7 @@ pub enum Piece {
 pub struct ScriptLine(pub Vec<Piece>);
 
 impl ScriptLine {
-    fn text(s: impl Into<String>) -> ScriptLine {
+    pub(crate) fn text(s: impl Into<String>) -> ScriptLine {
         ScriptLine(vec![Piece::Text(s.into())])
     }
 
@@ -131,15 +130,44 @@ pub enum RunAs {
     NewAdmin,
 }
 
-/// What the applier must do after a step.
+/// Where a step goes in the script: steps of every measure run in this order (stable within a
+/// phase), the order that never locks the harness out — the new administrator before the
+/// factory one goes, the accept rule before the drop rule, the ports moved after the firewall
+/// protects them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Phase {
+    /// Follow the update channel.
+    UpdateChannel,
+    /// Install an update (reboots).
+    UpdateInstall,
+    /// Add the new administrator.
+    AddAdmin,
+    /// The allowed management sources.
+    AddressList,
+    /// The input chain's rules.
+    FilterRules,
+    /// Turn unused services off.
+    DisableServices,
+    /// Move the remaining services.
+    MovePorts,
+    /// Logging rules.
+    Logging,
+    /// Remove or disable the factory user, logged in as the new administrator.
+    RetireDefaultAdmin,
+}
+
+/// What a step does that the applier must act on (typed, never recognised by the step's id).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum After {
-    /// Nothing special.
-    Nothing,
-    /// Management ports moved: reconnect to the new ports before verifying.
-    Reconnect,
-    /// The router reboots: wait for it with the current credentials and ports.
-    Reboot,
+pub enum Effect {
+    /// The router may reboot (an update install): wait for it with the current credentials and
+    /// ports.
+    Reboots,
+    /// Management services move to the profile's ports: reconnect there before verifying.
+    MovesPorts,
+    /// A new administrator replaces the one logged in: prove its login, then use it.
+    ReplacesAdministrator,
+    /// What the harness's own source may reach changes (the address list, the input chain).
+    ChangesHarnessReach,
 }
 
 /// What the applier should read back after a step to confirm it took effect.
@@ -211,11 +239,18 @@ pub struct Step {
     pub verify: Vec<Verify>,
     /// Who must be logged in.
     pub run_as: RunAs,
-    /// What to do afterwards.
-    pub after: After,
+    /// Where it goes in the script.
+    pub phase: Phase,
+    /// What the applier must act on.
+    pub effects: Vec<Effect>,
 }
 
 impl Step {
+    /// Whether the step has this effect.
+    pub fn has(&self, effect: Effect) -> bool {
+        self.effects.contains(&effect)
+    }
+
     /// The step's commands, one per line, with a trailing newline.
     pub fn script(&self, reveal: Reveal) -> String {
         let mut s = String::new();
@@ -227,25 +262,17 @@ impl Step {
     }
 }
 
-/// The steps that apply `profile`, in safe order.
+/// The steps that apply `profile`: every measure's, in the safe order of their [`Phase`]s.
 pub fn render(profile: &Profile, ctx: &RenderContext) -> Result<Vec<Step>, RenderError> {
     let sources = profile.allowed_sources(ctx.harness_source);
     if sources.is_empty() {
         return Err(RenderError::NoAllowedSource);
     }
-    let mut steps = vec![update_channel(profile)];
-    if profile.update.install {
-        steps.push(update_install());
-    }
-    steps.push(add_admin(profile, ctx));
-    steps.push(address_list(profile, ctx, &sources));
-    steps.push(filter_rules(profile));
-    steps.push(disable_services(profile));
-    if !profile.services.ports.is_empty() {
-        steps.push(move_ports(profile));
-    }
-    steps.push(logging_rule(profile));
-    steps.push(default_admin(profile));
+    let mut steps: Vec<Step> = crate::measures::REGISTRY
+        .iter()
+        .flat_map(|m| (m.steps)(profile, ctx, &sources))
+        .collect();
+    steps.sort_by_key(|s| s.phase);
     for s in &steps {
         // Never the lines themselves: they may carry the password.
         tracing::debug!(step = s.id, lines = s.lines.len(), "rendered step");
@@ -280,301 +307,27 @@ pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
                 "# run this block logged in as the new administrator, after its login works\n",
             );
         }
-        match step.after {
-            After::Nothing => {}
-            After::Reconnect => s.push_str("# afterwards: reconnect on the new ports\n"),
-            After::Reboot => s.push_str("# afterwards: the router reboots\n"),
+        if step.has(Effect::MovesPorts) {
+            s.push_str("# afterwards: reconnect on the new ports\n");
+        }
+        if step.has(Effect::Reboots) {
+            s.push_str("# afterwards: the router reboots\n");
         }
         s.push_str(&step.script(reveal));
     }
     s
 }
 
-fn lines(texts: &[String]) -> Vec<ScriptLine> {
+pub(crate) fn lines(texts: &[String]) -> Vec<ScriptLine> {
     texts.iter().map(|t| ScriptLine::text(t.clone())).collect()
 }
 
-fn ports_text(ports: &[u16]) -> String {
+pub(crate) fn ports_text(ports: &[u16]) -> String {
     ports
         .iter()
         .map(u16::to_string)
         .collect::<Vec<_>>()
         .join(",")
-}
-
-fn update_channel(p: &Profile) -> Step {
-    let ch = p.update.channel;
-    Step {
-        id: "update.channel",
-        measure: Measure::Update,
-        description: format!("follow the {ch} channel"),
-        lines: lines(&[
-            "/system package update".into(),
-            format!("set channel={}", value(ch.as_str())),
-        ]),
-        verify: vec![Verify::UpdateChannel(ch)],
-        run_as: RunAs::Current,
-        after: After::Nothing,
-    }
-}
-
-/// Waits, in RouterOS script, for the check `check-for-updates once` started: `status` shows
-/// the previous verdict for a moment and `finding out latest version...` while it runs, so a
-/// verdict counts once the check was seen running or after 3 s (the manual's own script waits
-/// 3 s); 30 s without a verdict end the wait. Polls every 10 ms, so even a check quicker than
-/// a human's (the simulator's) is seen running. The same rule as
-/// [`crate::operator::Operator::check_for_updates`].
-const UPDATE_WAIT: &str = concat!(
-    ":local seen false; :local polls 0; ",
-    ":while ($polls < 3000) do={ ",
-    ":if ([get status] ~ \"^(System is already up to date|New version is available|Downloaded|ERROR)\") do={ ",
-    ":if ($seen || ($polls >= 300)) do={ :set polls 3000 } else={ :set polls ($polls + 1); :delay 10ms } ",
-    "} else={ :set seen true; :set polls ($polls + 1); :delay 10ms } }"
-);
-
-fn update_install() -> Step {
-    Step {
-        id: "update.install",
-        measure: Measure::Update,
-        description: "download and install the latest version (reboots)".into(),
-        lines: lines(&[
-            "/system package update".into(),
-            "check-for-updates once".into(),
-            UPDATE_WAIT.into(),
-            ":if ([get status] = \"New version is available\") do={ install }".into(),
-        ]),
-        verify: vec![],
-        run_as: RunAs::Current,
-        after: After::Reboot,
-    }
-}
-
-fn add_admin(p: &Profile, ctx: &RenderContext) -> Step {
-    let u = &p.users;
-    let (name, group) = (&u.name, &u.group);
-    let (n, g) = (value(name), value(group));
-    let pw = || Piece::Secret(ctx.password.clone());
-    Step {
-        id: "users.add-admin",
-        measure: Measure::Users,
-        description: format!("add the administrator {name} (group {group}) unless it exists"),
-        lines: vec![
-            ScriptLine::text("/user"),
-            ScriptLine(vec![
-                Piece::Text(format!(
-                    ":if ([:len [find name={n}]] = 0) do={{ add name={n} group={g} password="
-                )),
-                pw(),
-                Piece::Text(format!(" comment={} }}", quote(ADMIN_COMMENT))),
-            ]),
-            ScriptLine(vec![
-                Piece::Text(format!(
-                    "set [find name={n}] group={g} disabled=no password="
-                )),
-                pw(),
-            ]),
-        ],
-        verify: vec![
-            Verify::UserPresent {
-                name: name.clone(),
-                group: group.clone(),
-            },
-            Verify::LoginWorks { name: name.clone() },
-        ],
-        run_as: RunAs::Current,
-        after: After::Nothing,
-    }
-}
-
-fn address_list(p: &Profile, ctx: &RenderContext, sources: &[Cidr]) -> Step {
-    let mut l = vec!["/ip firewall address-list".to_string()];
-    let list = value(MGMT_ADDRESS_LIST);
-    let harness = ctx
-        .harness_source
-        .filter(|_| p.firewall.include_harness_source)
-        .map(Cidr::host);
-    for c in sources {
-        let addr = value(&c.routeros_form());
-        let comment = if Some(*c) == harness {
-            HARNESS_SOURCE_COMMENT
-        } else {
-            MGMT_COMMENT
-        };
-        l.push(format!(
-            ":if ([:len [find list={list} address={addr}]] = 0) do={{ add list={list} address={addr} comment={} }}",
-            quote(comment)
-        ));
-    }
-    Step {
-        id: "firewall.address-list",
-        measure: Measure::Firewall,
-        description: format!(
-            "allow {} in the address list {MGMT_ADDRESS_LIST}",
-            sources
-                .iter()
-                .map(Cidr::routeros_form)
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        lines: lines(&l),
-        verify: vec![Verify::AddressList {
-            list: MGMT_ADDRESS_LIST.into(),
-            addresses: sources.iter().map(Cidr::routeros_form).collect(),
-        }],
-        run_as: RunAs::Current,
-        after: After::Nothing,
-    }
-}
-
-fn filter_rules(p: &Profile) -> Step {
-    let ports = p.management_ports();
-    let pt = ports_text(&ports);
-    let (dst, list) = (value(&pt), value(MGMT_ADDRESS_LIST));
-    let accept =
-        format!("chain=input action=accept protocol=tcp dst-port={dst} src-address-list={list}");
-    let mut close = format!(
-        "chain=input action={} connection-state=!established,related protocol=tcp dst-port={dst}",
-        value(p.firewall.action.as_str())
-    );
-    if p.firewall.action == FirewallAction::Reject {
-        let with = p.firewall.reject_with.unwrap_or_default();
-        close.push_str(&format!(" reject-with={}", value(with.word())));
-    }
-    let (ac, dc) = (quote(ACCEPT_COMMENT), quote(DROP_COMMENT));
-    Step {
-        id: "firewall.rules",
-        measure: Measure::Firewall,
-        description: format!(
-            "accept tcp/{pt} from {MGMT_ADDRESS_LIST}, then {} it from everywhere else",
-            p.firewall.action.as_str()
-        ),
-        lines: lines(&[
-            "/ip firewall filter".into(),
-            // Accept first, so there is never a moment with only the drop rule.
-            format!(":if ([:len [find comment={ac}]] = 0) do={{ add {accept} comment={ac} }}"),
-            format!("set [find comment={ac}] {accept} disabled=no"),
-            format!(":if ([:len [find comment={dc}]] = 0) do={{ add {close} comment={dc} }}"),
-            format!("set [find comment={dc}] {close} disabled=no"),
-            // Repairs the order if the rules already existed the wrong way round; a no-op otherwise.
-            format!("move [find comment={ac}] destination=[find comment={dc}]"),
-        ]),
-        verify: vec![Verify::FilterOrder {
-            accept_comment: ACCEPT_COMMENT.into(),
-            drop_comment: DROP_COMMENT.into(),
-            ports,
-        }],
-        run_as: RunAs::Current,
-        after: After::Nothing,
-    }
-}
-
-fn disable_services(p: &Profile) -> Step {
-    let mut l = vec!["/ip service".to_string()];
-    for s in &p.services.disable {
-        l.push(format!(
-            "set [find name={}] disabled=yes",
-            value(s.as_str())
-        ));
-    }
-    if !p.services.bandwidth_server {
-        l.push("/tool bandwidth-server set enabled=no".into());
-    }
-    Step {
-        id: "services.disable",
-        measure: Measure::Services,
-        description: format!(
-            "disable {}",
-            p.services
-                .disable
-                .iter()
-                .map(|s| s.as_str())
-                .chain((!p.services.bandwidth_server).then_some("the bandwidth-test server"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        lines: lines(&l),
-        verify: vec![Verify::ServicesDisabled(p.services.disable.clone())],
-        run_as: RunAs::Current,
-        after: After::Nothing,
-    }
-}
-
-fn move_ports(p: &Profile) -> Step {
-    let mut l = vec!["/ip service".to_string()];
-    let moved: Vec<(ServiceName, u16)> = p.services.ports.iter().map(|(s, n)| (*s, *n)).collect();
-    for (s, port) in &moved {
-        l.push(format!("set [find name={}] port={port}", value(s.as_str())));
-    }
-    Step {
-        id: "services.ports",
-        measure: Measure::Services,
-        description: format!(
-            "move {}",
-            moved
-                .iter()
-                .map(|(s, n)| format!("{s} to {n}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
-        lines: lines(&l),
-        verify: vec![Verify::ServicePorts(moved)],
-        run_as: RunAs::Current,
-        after: After::Reconnect,
-    }
-}
-
-fn logging_rule(p: &Profile) -> Step {
-    let topics = p.logging.rule_topics.join(",");
-    let action = &p.logging.action;
-    let sel = format!("topics={} action={}", value(&topics), value(action));
-    Step {
-        id: "logging.failed-logins",
-        measure: Measure::Logging,
-        description: format!("log {topics} to {action}, so failed logins are recorded"),
-        lines: lines(&[
-            "/system logging".into(),
-            format!(":if ([:len [find {sel}]] = 0) do={{ add {sel} }}"),
-            format!("set [find {sel}] disabled=no"),
-        ]),
-        verify: vec![Verify::LoggingRule {
-            topics: p.logging.rule_topics.clone(),
-            action: action.clone(),
-        }],
-        run_as: RunAs::Current,
-        after: After::Nothing,
-    }
-}
-
-fn default_admin(p: &Profile) -> Step {
-    let u = &p.users;
-    let old = &u.default_admin_name;
-    let (o, n, g) = (value(old), value(&u.name), value(&u.group));
-    let action = match u.default_admin {
-        DefaultAdmin::Remove => format!("remove [find name={o}]"),
-        DefaultAdmin::Disable => format!("set [find name={o}] disabled=yes"),
-    };
-    Step {
-        id: "users.default-admin",
-        measure: Measure::Users,
-        description: format!(
-            "{} the factory user {old}",
-            match u.default_admin {
-                DefaultAdmin::Remove => "remove",
-                DefaultAdmin::Disable => "disable",
-            }
-        ),
-        lines: lines(&[
-            "/user".into(),
-            // Guard: never leave the router without the new full administrator.
-            format!(":if ([:len [find name={n} group={g} disabled=no]] > 0) do={{ {action} }}"),
-        ]),
-        verify: vec![Verify::DefaultAdminHandled {
-            name: old.clone(),
-            how: u.default_admin,
-        }],
-        run_as: RunAs::NewAdmin,
-        after: After::Nothing,
-    }
 }
 
 #[cfg(test)]
@@ -683,7 +436,7 @@ mod tests {
         let log = pos(&l, "add topics=error action=memory");
         assert!(l[log].starts_with(":if ([:len [find topics=error action=memory]] = 0)"));
         let ports = steps.iter().find(|s| s.id == "services.ports").unwrap();
-        assert_eq!(ports.after, After::Reconnect);
+        assert!(ports.has(Effect::MovesPorts));
     }
 
     #[test]

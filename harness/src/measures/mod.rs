@@ -13,7 +13,8 @@ pub mod users;
 
 use crate::check::Observation;
 use crate::outcome::{CheckResult, Measure};
-use crate::profile::Profile;
+use crate::profile::{Cidr, Profile};
+use crate::render::{RenderContext, Step};
 
 /// One check: its stable id and a one-line summary of what it proves (a result's own title may
 /// say it more precisely, with the profile's names filled in).
@@ -34,6 +35,12 @@ pub struct MeasureDef {
     pub checks: &'static [CheckDef],
     /// Pure: the verdicts on an observation, one per check.
     pub judge: fn(&Profile, &Observation) -> Vec<CheckResult>,
+    /// The steps that apply the profile's section (each with its [`crate::render::Phase`]);
+    /// `sources` are the allowed management sources, the harness's own included.
+    pub steps: fn(&Profile, &RenderContext, &[Cidr]) -> Vec<Step>,
+    /// The commands that would undo one of its steps, given the router's state before the
+    /// apply (for the journal a failure or a signal prints).
+    pub undo: fn(&Step, &Profile, &crate::apply::Before) -> Vec<String>,
 }
 
 /// Every measure, in report order (the seed article's).

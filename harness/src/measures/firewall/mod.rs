@@ -1,6 +1,7 @@
 //! Measure 3, the input-chain firewall: management ports only from allowed sources.
 
 mod judge;
+mod steps;
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;
@@ -28,4 +29,6 @@ pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Firewall,
     checks: &[RULES, TRUSTED_REACHABLE, UNTRUSTED_BLOCKED],
     judge: judge::judge,
+    steps: steps::steps,
+    undo: steps::undo,
 };

@@ -1,6 +1,7 @@
 //! Measure 5, logging: failed logins are recorded.
 
 mod judge;
+mod steps;
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;
@@ -22,4 +23,6 @@ pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Logging,
     checks: &[RULE, FAILED_LOGIN_RECORDED],
     judge: judge::judge,
+    steps: steps::steps,
+    undo: steps::undo,
 };

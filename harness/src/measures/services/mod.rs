@@ -1,6 +1,7 @@
 //! Measure 2, management services: unused ones off and unreachable, ssh and www moved.
 
 mod judge;
+mod steps;
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;
@@ -46,4 +47,6 @@ pub static MEASURE: MeasureDef = MeasureDef {
         ANSWER_ON_NEW_PORTS,
     ],
     judge: judge::judge,
+    steps: steps::steps,
+    undo: steps::undo,
 };

@@ -1,6 +1,7 @@
 //! Measure 1, update state: the installed version, the update channel, known-vulnerable versions.
 
 mod judge;
+mod steps;
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;
@@ -34,4 +35,6 @@ pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Update,
     checks: &[MINIMUM_VERSION, NO_KNOWN_VULNERABILITY, CHANNEL, LATEST],
     judge: judge::judge,
+    steps: steps::steps,
+    undo: steps::undo,
 };

@@ -1,6 +1,7 @@
 //! Measure 4, users: no factory `admin`, a named administrator with a strong password.
 
 mod judge;
+mod steps;
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;
@@ -53,4 +54,6 @@ pub static MEASURE: MeasureDef = MeasureDef {
         GUESSING_REFUSED,
     ],
     judge: judge::judge,
+    steps: steps::steps,
+    undo: steps::undo,
 };
