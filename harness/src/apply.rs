@@ -194,6 +194,8 @@ pub struct Before {
     pub logging: Vec<Vec<(String, String)>>,
     /// `/tool bandwidth-server enabled`, if it was read.
     pub bandwidth_server: Option<bool>,
+    /// The menus the measures declare they read, as they were (those that could be read).
+    pub menus: std::collections::BTreeMap<&'static str, Vec<Vec<(String, String)>>>,
 }
 
 impl Before {
@@ -230,13 +232,32 @@ impl Before {
             .flatten()
             .find(|(k, _)| k == "enabled")
             .map(|(_, v)| matches!(v.as_str(), "true" | "yes"));
+        let extra = crate::measures::extra_reads();
+        let menus = op
+            .rows_many(Role::Trusted, &extra)
+            .await
+            .into_iter()
+            .zip(extra.iter().copied())
+            .filter_map(|(r, menu)| Some((menu, r.ok()?)))
+            .collect();
         Before {
             services,
             users,
             update,
             logging,
             bandwidth_server,
+            menus,
         }
+    }
+
+    /// One property of a single-row menu the measures read, as it was.
+    pub fn setting(&self, menu: &str, key: &str) -> Option<String> {
+        self.menus
+            .get(menu)?
+            .iter()
+            .flatten()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
     }
 
     /// The service called `name`, as it was.

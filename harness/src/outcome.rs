@@ -27,16 +27,19 @@ pub enum Measure {
     Users,
     /// Logging: failed logins are recorded.
     Logging,
+    /// Layer-2 access: MAC-Telnet, MAC-WinBox, MAC ping, neighbor discovery.
+    Layer2,
 }
 
 impl Measure {
     /// Every measure, in the order of the seed article.
-    pub const ALL: [Measure; 5] = [
+    pub const ALL: [Measure; 6] = [
         Measure::Update,
         Measure::Services,
         Measure::Firewall,
         Measure::Users,
         Measure::Logging,
+        Measure::Layer2,
     ];
 
     /// Short stable name (`update`, `services`, …) used in ids and file names.
@@ -47,6 +50,7 @@ impl Measure {
             Measure::Firewall => "firewall",
             Measure::Users => "users",
             Measure::Logging => "logging",
+            Measure::Layer2 => "layer2",
         }
     }
 }
@@ -59,6 +63,7 @@ impl fmt::Display for Measure {
             Measure::Firewall => "firewall",
             Measure::Users => "user management",
             Measure::Logging => "logging",
+            Measure::Layer2 => "layer-2 access",
         })
     }
 }
@@ -464,7 +469,8 @@ mod tests {
                 "management services",
                 "firewall",
                 "user management",
-                "logging"
+                "logging",
+                "layer-2 access"
             ]
         );
     }

@@ -58,6 +58,10 @@ pub struct Profile {
     pub users: UsersPolicy,
     /// Measure 5: logging.
     pub logging: LoggingPolicy,
+    /// Layer-2 access: MAC-Telnet, MAC-WinBox, MAC ping, neighbor discovery (absent: MikroTik's
+    /// recommendation, none of them anywhere).
+    #[serde(default)]
+    pub layer2: crate::measures::layer2::Layer2Policy,
 }
 
 /// `[update]`: version and channel.
@@ -858,6 +862,16 @@ impl Profile {
             c.is_ascii_alphanumeric() || c == '-'
         }) {
             return bad("logging.action", format!("not an action name: {m}"));
+        }
+        // layer2: interface-list names go into the script as values
+        for (field, list) in self.layer2.lists() {
+            if let Some(m) =
+                word_problem(list, MAX_TOPIC_CHARS, "letters, digits, `-` and `_`", |c| {
+                    c.is_ascii_alphanumeric() || c == '-' || c == '_'
+                })
+            {
+                return bad(field, format!("not an interface list name: {m}"));
+            }
         }
         Ok(())
     }

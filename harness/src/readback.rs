@@ -65,7 +65,7 @@ impl fmt::Display for Readback {
 }
 
 /// Menus that hold one item and print `key: value` lines.
-const SINGLE_VALUE: [&str; 8] = [
+const SINGLE_VALUE: [&str; 22] = [
     "/system/package/update",
     "/tool/bandwidth-server",
     "/system/resource",
@@ -74,6 +74,20 @@ const SINGLE_VALUE: [&str; 8] = [
     "/system/routerboard",
     "/system/license",
     "/ip/ssh",
+    "/tool/mac-server",
+    "/tool/mac-server/mac-winbox",
+    "/tool/mac-server/ping",
+    "/ip/neighbor/discovery-settings",
+    "/tool/romon",
+    "/ip/dns",
+    "/ip/proxy",
+    "/ip/socks",
+    "/ip/upnp",
+    "/ip/cloud",
+    "/snmp",
+    "/ip/settings",
+    "/ipv6/settings",
+    "/user/settings",
 ];
 
 /// Whether `menu` (API-style path, `/system/resource`) is a single-value menu.

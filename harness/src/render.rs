@@ -148,6 +148,8 @@ pub enum Phase {
     FilterRules,
     /// Turn unused services off.
     DisableServices,
+    /// MAC access and neighbor discovery.
+    Layer2,
     /// Move the remaining services.
     MovePorts,
     /// Logging rules.

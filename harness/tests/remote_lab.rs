@@ -16,9 +16,17 @@ use chrlab::outcome::Outcome;
 use chrlab::profile::Profile;
 use chrlab_sim::{RouterConfig, SimOptions};
 
-const ROUTER: &str = "127.0.0.51";
-const TRUSTED: &str = "127.0.0.52";
-const UNTRUSTED: &str = "127.0.0.53";
+/// The router's, the trusted and the untrusted loopback addresses: `127.51|52|53.<pid>`, so
+/// that two runs of this test (two checkouts, CI beside a developer) never share one.
+fn addresses() -> (String, String, String) {
+    let pid = std::process::id();
+    let (a, b) = ((pid >> 8) & 255, pid & 255);
+    (
+        format!("127.51.{a}.{b}"),
+        format!("127.52.{a}.{b}"),
+        format!("127.53.{a}.{b}"),
+    )
+}
 
 fn ip(s: &str) -> IpAddr {
     s.parse().expect("test address")
@@ -26,12 +34,13 @@ fn ip(s: &str) -> IpAddr {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_remote_router_is_hardened_and_audited_from_two_sources() {
+    let (router, trusted, untrusted) = addresses();
     // The simulator listens on the factory ports (22, 23, …): below 1024, so root.
     if !testsupport::require(&[testsupport::Need::Root]) {
         return;
     }
     let sim = chrlab_sim::start(SimOptions {
-        address: ip(ROUTER),
+        address: ip(&router),
         port_offset: 0,
         router: RouterConfig::default(),
         netns: None,
@@ -39,13 +48,13 @@ async fn a_remote_router_is_hardened_and_audited_from_two_sources() {
     .await
     .expect("start the simulator on a loopback address (needs root for ports below 1024)");
     let lab = RemoteLab::connect(
-        &format!("ssh://admin@{ROUTER}:22"),
-        ROUTER,
+        &format!("ssh://admin@{router}:22"),
+        &router,
         22,
         Credentials::factory(),
         Sources {
-            trusted: Some(ip(TRUSTED)),
-            untrusted: Some(ip(UNTRUSTED)),
+            trusted: Some(ip(&trusted)),
+            untrusted: Some(ip(&untrusted)),
         },
     )
     .await
@@ -61,16 +70,16 @@ async fn a_remote_router_is_hardened_and_audited_from_two_sources() {
     // where to start; every login follows the ports /ip service reports.
     let password = run.observation.operator_password.clone();
     for url in [
-        format!("ssh://netops@{ROUTER}:2222"),
-        format!("http://netops@{ROUTER}:8080"),
+        format!("ssh://netops@{router}:2222"),
+        format!("http://netops@{router}:8080"),
     ] {
         let spec: LabSpec = url.parse().expect("lab spec");
         let lab = spec
             .start_with(&LabOptions {
                 password: password.clone(),
                 sources: Sources {
-                    trusted: Some(ip(TRUSTED)),
-                    untrusted: Some(ip(UNTRUSTED)),
+                    trusted: Some(ip(&trusted)),
+                    untrusted: Some(ip(&untrusted)),
                 },
             })
             .await
@@ -155,7 +164,7 @@ async fn a_remote_router_is_hardened_and_audited_from_two_sources() {
     let log = run.observation.log.as_ref().expect("log read");
     assert!(
         log.iter()
-            .any(|e| e.message == format!("login failure for user netops from {TRUSTED} via ssh")),
+            .any(|e| e.message == format!("login failure for user netops from {trusted} via ssh")),
         "the router saw the trusted source address"
     );
 }

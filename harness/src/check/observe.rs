@@ -156,9 +156,21 @@ pub struct Observation {
     pub provoked: Vec<(LoginService, String)>,
     /// An attacker's guesses at every user's password, from both vantages.
     pub guesses: Vec<Guess>,
+    /// The menus the measures declare they read ([`crate::measures::MeasureDef::reads`]).
+    pub menus: BTreeMap<&'static str, Read<Vec<Props>>>,
 }
 
 impl Observation {
+    /// A menu some measure declared it reads, or why it could not be read.
+    pub fn menu(&self, menu: &str) -> Result<&Vec<Props>, &ReadError> {
+        static NOT_DECLARED: std::sync::OnceLock<ReadError> = std::sync::OnceLock::new();
+        match self.menus.get(menu) {
+            Some(r) => r.as_ref(),
+            None => Err(NOT_DECLARED
+                .get_or_init(|| ReadError::new("a menu", "not read: no measure declares it"))),
+        }
+    }
+
     /// What a harness that could read nothing saw: every read failed with `cause`, no probe and
     /// no login ran (a lab whose router vanished; the judges' own tests).
     pub fn nothing_read(lab: &str, cause: &str) -> Observation {
@@ -186,6 +198,10 @@ impl Observation {
             logins: Logins::new(),
             provoked: Vec::new(),
             guesses: Vec::new(),
+            menus: crate::measures::extra_reads()
+                .into_iter()
+                .map(|m| (m, Err(err(m))))
+                .collect(),
         }
     }
 
@@ -459,6 +475,15 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     let logging = next("/system/logging");
     let resource = next("/system/resource");
     let log_before = parse_rows("/log", next("/log"), LogEntry::from_props);
+    // The menus the measures declare, in one more batch.
+    let extra = crate::measures::extra_reads();
+    let menus: BTreeMap<&'static str, Read<Vec<Props>>> = op
+        .rows_many(Role::Trusted, &extra)
+        .await
+        .into_iter()
+        .zip(extra.iter().copied())
+        .map(|(r, menu)| (menu, r.map_err(|e| ReadError::new(menu, error_chain(&e)))))
+        .collect();
     let mut limitations = lab.limitations();
     if let Ok(rows) = resource {
         // ros-sim says whether its firewall reaches the kernel; a real router has no such field.
@@ -588,6 +613,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         logins,
         provoked,
         guesses,
+        menus,
     }
 }
 

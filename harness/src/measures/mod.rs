@@ -6,6 +6,7 @@
 //! line in [`REGISTRY`].
 
 pub mod firewall;
+pub mod layer2;
 pub mod logging;
 pub mod services;
 pub mod update;
@@ -33,6 +34,9 @@ pub struct MeasureDef {
     pub measure: Measure,
     /// Its checks, in report order: exactly the ids its judge returns, in that order.
     pub checks: &'static [CheckDef],
+    /// Menus it reads besides the core ones every audit reads (REST paths, `/tool/mac-server`):
+    /// the observation holds each ([`Observation::menu`]), and so does the state kept for undo.
+    pub reads: &'static [&'static str],
     /// Pure: the verdicts on an observation, one per check.
     pub judge: fn(&Profile, &Observation) -> Vec<CheckResult>,
     /// The steps that apply the profile's section (each with its [`crate::render::Phase`]);
@@ -44,13 +48,27 @@ pub struct MeasureDef {
 }
 
 /// Every measure, in report order (the seed article's).
-pub static REGISTRY: [&MeasureDef; 5] = [
+pub static REGISTRY: [&MeasureDef; 6] = [
     &update::MEASURE,
     &services::MEASURE,
     &firewall::MEASURE,
     &users::MEASURE,
     &logging::MEASURE,
+    &layer2::MEASURE,
 ];
+
+/// Every menu some measure declares in [`MeasureDef::reads`], once each, in registry order.
+pub fn extra_reads() -> Vec<&'static str> {
+    let mut menus: Vec<&'static str> = Vec::new();
+    for m in REGISTRY {
+        for r in m.reads {
+            if !menus.contains(r) {
+                menus.push(r);
+            }
+        }
+    }
+    menus
+}
 
 /// Judges every measure, in report order.
 pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {

@@ -28,6 +28,7 @@ pub const UNTRUSTED_BLOCKED: CheckDef = CheckDef {
 pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Firewall,
     checks: &[RULES, TRUSTED_REACHABLE, UNTRUSTED_BLOCKED],
+    reads: &[],
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,

@@ -22,6 +22,7 @@ pub const FAILED_LOGIN_RECORDED: CheckDef = CheckDef {
 pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Logging,
     checks: &[RULE, FAILED_LOGIN_RECORDED],
+    reads: &[],
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,

@@ -46,6 +46,7 @@ pub static MEASURE: MeasureDef = MeasureDef {
         DEFAULT_PORTS_SILENT,
         ANSWER_ON_NEW_PORTS,
     ],
+    reads: &[],
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,

@@ -34,6 +34,7 @@ pub const LATEST: CheckDef = CheckDef {
 pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Update,
     checks: &[MINIMUM_VERSION, NO_KNOWN_VULNERABILITY, CHANNEL, LATEST],
+    reads: &[],
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,

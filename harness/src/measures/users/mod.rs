@@ -53,6 +53,7 @@ pub static MEASURE: MeasureDef = MeasureDef {
         NO_OTHER_PRIVILEGED,
         GUESSING_REFUSED,
     ],
+    reads: &[],
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,
