@@ -29,17 +29,20 @@ pub enum Measure {
     Logging,
     /// Layer-2 access: MAC-Telnet, MAC-WinBox, MAC ping, neighbor discovery.
     Layer2,
+    /// Other listeners: DNS for remote clients, proxy, SOCKS, UPnP, SNMP, RoMON, cloud DDNS.
+    Listeners,
 }
 
 impl Measure {
     /// Every measure, in the order of the seed article.
-    pub const ALL: [Measure; 6] = [
+    pub const ALL: [Measure; 7] = [
         Measure::Update,
         Measure::Services,
         Measure::Firewall,
         Measure::Users,
         Measure::Logging,
         Measure::Layer2,
+        Measure::Listeners,
     ];
 
     /// Short stable name (`update`, `services`, …) used in ids and file names.
@@ -51,6 +54,7 @@ impl Measure {
             Measure::Users => "users",
             Measure::Logging => "logging",
             Measure::Layer2 => "layer2",
+            Measure::Listeners => "listeners",
         }
     }
 }
@@ -64,6 +68,7 @@ impl fmt::Display for Measure {
             Measure::Users => "user management",
             Measure::Logging => "logging",
             Measure::Layer2 => "layer-2 access",
+            Measure::Listeners => "other listeners",
         })
     }
 }
@@ -470,7 +475,8 @@ mod tests {
                 "firewall",
                 "user management",
                 "logging",
-                "layer-2 access"
+                "layer-2 access",
+                "other listeners"
             ]
         );
     }

@@ -62,6 +62,9 @@ pub struct Profile {
     /// recommendation, none of them anywhere).
     #[serde(default)]
     pub layer2: crate::measures::layer2::Layer2Policy,
+    /// Other listeners (absent: all off, MikroTik's recommendation).
+    #[serde(default)]
+    pub listeners: crate::measures::listeners::ListenersPolicy,
 }
 
 /// `[update]`: version and channel.

@@ -237,6 +237,14 @@ pub fn sim_audit(
 pub const SABOTAGE: &[&str] = &[
     "/system package update set channel=testing",
     "/system logging set [find topics=error action=memory] disabled=yes",
+    // Off in the factory: a router in service may have turned any of them on.
+    "/ip dns set allow-remote-requests=yes",
+    "/ip proxy set enabled=yes",
+    "/ip socks set enabled=yes",
+    "/ip upnp set enabled=yes",
+    "/snmp set enabled=yes",
+    "/tool romon set enabled=yes",
+    "/ip cloud set ddns-enabled=yes",
 ];
 
 /// Runs `f` with insta writing to the top-level `snapshots/` folder under an explicit name.

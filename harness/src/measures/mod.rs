@@ -7,13 +7,14 @@
 
 pub mod firewall;
 pub mod layer2;
+pub mod listeners;
 pub mod logging;
 pub mod services;
 pub mod update;
 pub mod users;
 
 use crate::check::Observation;
-use crate::outcome::{CheckResult, Measure};
+use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::profile::{Cidr, Profile};
 use crate::render::{RenderContext, Step};
 
@@ -48,13 +49,14 @@ pub struct MeasureDef {
 }
 
 /// Every measure, in report order (the seed article's).
-pub static REGISTRY: [&MeasureDef; 6] = [
+pub static REGISTRY: [&MeasureDef; 7] = [
     &update::MEASURE,
     &services::MEASURE,
     &firewall::MEASURE,
     &users::MEASURE,
     &logging::MEASURE,
     &layer2::MEASURE,
+    &listeners::MEASURE,
 ];
 
 /// Every menu some measure declares in [`MeasureDef::reads`], once each, in registry order.
@@ -92,6 +94,22 @@ pub fn checks_of(measure: Measure) -> &'static [CheckDef] {
         .find(|m| m.measure == measure)
         .map(|m| m.checks)
         .unwrap_or(&[])
+}
+
+/// One property of a single-row menu a measure declared in its `reads`, or the verdict when
+/// it cannot be had: *not verifiable*, with the read's error or the missing key.
+pub(crate) fn setting(obs: &Observation, menu: &str, key: &str) -> Result<String, Outcome> {
+    let rows = obs.menu(menu).map_err(crate::check::unreadable)?;
+    rows.iter()
+        .flatten()
+        .find(|(k, _)| k == key)
+        .map(|(_, v)| v.clone())
+        .ok_or_else(|| Outcome::Skip(format!("not verifiable: {menu} has no {key}")))
+}
+
+/// Whether a RouterOS boolean is on (`yes` over the CLI, `true` over REST).
+pub(crate) fn is_on(value: &str) -> bool {
+    matches!(value, "yes" | "true")
 }
 
 /// The check with this id.

@@ -1,0 +1,133 @@
+//! Other listeners (MikroTik's "Securing your router": services the router can run besides
+//! `/ip service`): a DNS resolver answering remote requests (an open resolver), the web proxy,
+//! SOCKS, UPnP, SNMP, RoMON and the cloud's dynamic DNS. Each is off unless the profile says it
+//! stays on (then protect or publish its port in `[firewall]`).
+//!
+//! Checked white box (the router's own settings). The black-box proof — a real DNS query, SNMP
+//! request or proxy request from the untrusted vantage, answered or not — needs the simulator
+//! to run those servers, which it does not yet (sim/FIDELITY.md); the bandwidth-test server,
+//! which it does run, is proved from both vantages by `services.*` and `firewall.*`.
+
+mod judge;
+mod policy;
+mod steps;
+
+pub use policy::ListenersPolicy;
+
+use super::{CheckDef, MeasureDef};
+use crate::outcome::Measure;
+
+/// One listener: its check, the menu and property that switch it, and what it is.
+#[derive(Debug, Clone, Copy)]
+pub struct Listener {
+    /// Its check.
+    pub check: CheckDef,
+    /// The menu (REST path).
+    pub menu: &'static str,
+    /// The menu as the CLI writes it.
+    pub cli: &'static str,
+    /// The property that turns it on.
+    pub key: &'static str,
+    /// What runs when it is on, for a failure's reason.
+    pub what: &'static str,
+}
+
+/// Every listener, in report order.
+pub const LISTENERS: [Listener; 7] = [
+    Listener {
+        check: CheckDef {
+            id: "listeners.dns-remote-requests",
+            title: "the DNS resolver answers no remote requests (no open resolver)",
+        },
+        menu: "/ip/dns",
+        cli: "/ip dns",
+        key: "allow-remote-requests",
+        what: "the DNS resolver answers remote requests (UDP and TCP 53)",
+    },
+    Listener {
+        check: CheckDef {
+            id: "listeners.proxy",
+            title: "the web proxy is off",
+        },
+        menu: "/ip/proxy",
+        cli: "/ip proxy",
+        key: "enabled",
+        what: "the web proxy runs",
+    },
+    Listener {
+        check: CheckDef {
+            id: "listeners.socks",
+            title: "the SOCKS proxy is off",
+        },
+        menu: "/ip/socks",
+        cli: "/ip socks",
+        key: "enabled",
+        what: "the SOCKS proxy runs (TCP 1080)",
+    },
+    Listener {
+        check: CheckDef {
+            id: "listeners.upnp",
+            title: "UPnP is off",
+        },
+        menu: "/ip/upnp",
+        cli: "/ip upnp",
+        key: "enabled",
+        what: "UPnP runs: any client may open ports through the router",
+    },
+    Listener {
+        check: CheckDef {
+            id: "listeners.snmp",
+            title: "SNMP is off",
+        },
+        menu: "/snmp",
+        cli: "/snmp",
+        key: "enabled",
+        what: "SNMP answers (UDP 161; the factory community is `public`)",
+    },
+    Listener {
+        check: CheckDef {
+            id: "listeners.romon",
+            title: "RoMON is off",
+        },
+        menu: "/tool/romon",
+        cli: "/tool romon",
+        key: "enabled",
+        what: "RoMON runs: the router can be managed over layer 2 from any RoMON peer",
+    },
+    Listener {
+        check: CheckDef {
+            id: "listeners.cloud-ddns",
+            title: "the cloud's dynamic DNS is off",
+        },
+        menu: "/ip/cloud",
+        cli: "/ip cloud",
+        key: "ddns-enabled",
+        what: "the router publishes its address under a MikroTik cloud name",
+    },
+];
+
+/// The measure: its checks in report order, the menus it reads, its judge and its steps.
+pub static MEASURE: MeasureDef = MeasureDef {
+    measure: Measure::Listeners,
+    checks: &[
+        LISTENERS[0].check,
+        LISTENERS[1].check,
+        LISTENERS[2].check,
+        LISTENERS[3].check,
+        LISTENERS[4].check,
+        LISTENERS[5].check,
+        LISTENERS[6].check,
+    ],
+    reads: &[
+        LISTENERS[0].menu,
+        LISTENERS[1].menu,
+        LISTENERS[2].menu,
+        LISTENERS[3].menu,
+        LISTENERS[4].menu,
+        LISTENERS[5].menu,
+        LISTENERS[6].menu,
+    ],
+    judge: judge::judge,
+    steps: steps::steps,
+    undo: steps::undo,
+};
