@@ -31,11 +31,13 @@ pub enum Measure {
     Layer2,
     /// Other listeners: DNS for remote clients, proxy, SOCKS, UPnP, SNMP, RoMON, cloud DDNS.
     Listeners,
+    /// SSH crypto: strong algorithms only.
+    Ssh,
 }
 
 impl Measure {
     /// Every measure, in the order of the seed article.
-    pub const ALL: [Measure; 7] = [
+    pub const ALL: [Measure; 8] = [
         Measure::Update,
         Measure::Services,
         Measure::Firewall,
@@ -43,6 +45,7 @@ impl Measure {
         Measure::Logging,
         Measure::Layer2,
         Measure::Listeners,
+        Measure::Ssh,
     ];
 
     /// Short stable name (`update`, `services`, …) used in ids and file names.
@@ -55,6 +58,7 @@ impl Measure {
             Measure::Logging => "logging",
             Measure::Layer2 => "layer2",
             Measure::Listeners => "listeners",
+            Measure::Ssh => "ssh",
         }
     }
 }
@@ -69,6 +73,7 @@ impl fmt::Display for Measure {
             Measure::Logging => "logging",
             Measure::Layer2 => "layer-2 access",
             Measure::Listeners => "other listeners",
+            Measure::Ssh => "ssh crypto",
         })
     }
 }
@@ -476,7 +481,8 @@ mod tests {
                 "user management",
                 "logging",
                 "layer-2 access",
-                "other listeners"
+                "other listeners",
+                "ssh crypto"
             ]
         );
     }

@@ -65,6 +65,9 @@ pub struct Profile {
     /// Other listeners (absent: all off, MikroTik's recommendation).
     #[serde(default)]
     pub listeners: crate::measures::listeners::ListenersPolicy,
+    /// SSH crypto (absent: strong crypto only).
+    #[serde(default)]
+    pub ssh: crate::measures::ssh::SshPolicy,
 }
 
 /// `[update]`: version and channel.

@@ -10,6 +10,7 @@ pub mod layer2;
 pub mod listeners;
 pub mod logging;
 pub mod services;
+pub mod ssh;
 pub mod update;
 pub mod users;
 
@@ -49,7 +50,7 @@ pub struct MeasureDef {
 }
 
 /// Every measure, in report order (the seed article's).
-pub static REGISTRY: [&MeasureDef; 7] = [
+pub static REGISTRY: [&MeasureDef; 8] = [
     &update::MEASURE,
     &services::MEASURE,
     &firewall::MEASURE,
@@ -57,6 +58,7 @@ pub static REGISTRY: [&MeasureDef; 7] = [
     &logging::MEASURE,
     &layer2::MEASURE,
     &listeners::MEASURE,
+    &ssh::MEASURE,
 ];
 
 /// Every menu some measure declares in [`MeasureDef::reads`], once each, in registry order.
