@@ -11,13 +11,18 @@ use std::str::FromStr;
 
 pub use routeros::firewall::RejectWith;
 pub use routeros::service::ServiceName;
-use routeros::version::{Channel, Version};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::cve::{self, Cve};
 use crate::printable::{escape, excerpt};
-use crate::secret::{MAX_POLICY_LENGTH, MIN_POLICY_LENGTH, PasswordPolicy, Secret};
+use crate::secret::{MAX_POLICY_LENGTH, MIN_POLICY_LENGTH};
 use crate::user_files::{OpenError, file_kind};
+
+pub use crate::measures::firewall::{FirewallAction, FirewallPolicy};
+pub use crate::measures::logging::LoggingPolicy;
+pub use crate::measures::services::ServicesPolicy;
+pub use crate::measures::update::{ExtraVulnerability, UpdatePolicy};
+pub use crate::measures::users::{DefaultAdmin, UsersPolicy};
 
 /// The default baseline, compiled in (the same text as `profiles/baseline.toml`).
 pub const BASELINE_TOML: &str = include_str!("../../profiles/baseline.toml");
@@ -70,197 +75,9 @@ pub struct Profile {
     pub ssh: crate::measures::ssh::SshPolicy,
 }
 
-/// `[update]`: version and channel.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UpdatePolicy {
-    /// Release channel `/system package update` must follow.
-    #[serde(with = "channel_text")]
-    pub channel: Channel,
-    /// Oldest acceptable installed version.
-    #[serde(with = "version_text")]
-    pub min_version: Version,
-    /// Ask the router to `check-for-updates` (needs it to reach upgrade.mikrotik.com; offline = skip).
-    #[serde(default = "yes")]
-    pub check_for_updates: bool,
-    /// When the check works, the installed version must equal the latest one on the channel.
-    #[serde(default = "yes")]
-    pub require_latest: bool,
-    /// Let the applier run `/system package update install` (downloads and reboots).
-    #[serde(default)]
-    pub install: bool,
-    /// Vulnerable ranges on top of the CVE table (`chrlab cve list`).
-    #[serde(default)]
-    pub extra_vulnerable: Vec<ExtraVulnerability>,
-}
-
-/// `[[update.extra_vulnerable]]`: one more vulnerable range `[from, to)`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ExtraVulnerability {
-    /// An id for reports (`CVE-…` or a local name).
-    pub id: String,
-    /// What the flaw is.
-    #[serde(default)]
-    pub summary: String,
-    /// First affected version (inclusive).
-    #[serde(with = "version_text")]
-    pub from: Version,
-    /// First fixed version (exclusive end).
-    #[serde(with = "version_text")]
-    pub to: Version,
-}
-
-/// `[services]`: which `/ip service` entries are off, and where the others listen.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ServicesPolicy {
-    /// Services that must be disabled.
-    pub disable: Vec<ServiceName>,
-    /// New ports for services that stay enabled (`ssh = 2222`).
-    #[serde(default)]
-    pub ports: BTreeMap<ServiceName, u16>,
-    /// Whether the bandwidth-test server (`/tool bandwidth-server`, TCP 2000) stays enabled;
-    /// `false` (MikroTik's advice) disables it.
-    #[serde(default)]
-    pub bandwidth_server: bool,
-}
-
-/// `[firewall]`: input-chain rules that keep management ports to allowed sources.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FirewallPolicy {
-    /// Networks allowed to reach the management ports (besides the harness, see below).
-    #[serde(default)]
-    pub management_cidrs: Vec<Cidr>,
-    /// Add the harness's own trusted source address to the allowed list at run time.
-    #[serde(default = "yes")]
-    pub include_harness_source: bool,
-    /// What the rule does to everybody else.
-    #[serde(default)]
-    pub action: FirewallAction,
-    /// With `action = "reject"`: how (`tcp-reset`, `icmp-admin-prohibited`, …).
-    #[serde(default)]
-    pub reject_with: Option<RejectWith>,
-    /// Ports to protect besides those of the enabled services.
-    #[serde(default)]
-    pub extra_ports: Vec<u16>,
-    /// Ports meant to answer from anywhere (a VPN endpoint, say). Every other port that
-    /// answers from the untrusted vantage fails `firewall.untrusted-blocked`.
-    #[serde(default)]
-    pub public_ports: Vec<u16>,
-}
-
-/// What the closing rule does.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum FirewallAction {
-    /// Silently discard (a scan sees "filtered").
-    #[default]
-    Drop,
-    /// Answer with an error (a scan sees "closed").
-    Reject,
-}
-
-impl FirewallAction {
-    /// The RouterOS `action=` word.
-    pub fn as_str(self) -> &'static str {
-        self.routeros().word()
-    }
-
-    /// The RouterOS action.
-    pub fn routeros(self) -> routeros::firewall::Action {
-        match self {
-            FirewallAction::Drop => routeros::firewall::Action::Drop,
-            FirewallAction::Reject => routeros::firewall::Action::Reject,
-        }
-    }
-}
-
-/// `[users]`: a named administrator instead of `admin`, with a strong password.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct UsersPolicy {
-    /// The new administrator's name.
-    pub name: String,
-    /// Its group.
-    #[serde(default = "full")]
-    pub group: String,
-    /// Its password; absent means generated per run (never printed).
-    #[serde(default)]
-    pub password: Option<Secret>,
-    /// What happens to the factory user.
-    #[serde(default)]
-    pub default_admin: DefaultAdmin,
-    /// The factory user's name.
-    #[serde(default = "admin")]
-    pub default_admin_name: String,
-    /// Password strength.
-    #[serde(default)]
-    pub password_policy: PasswordPolicy,
-    /// Other users allowed to keep write or policy rights (e.g. a backup account); every other
-    /// enabled user in a group with `write`, `policy`, `password` or `sensitive` fails.
-    #[serde(default)]
-    pub allowed_privileged: Vec<String>,
-}
-
-/// What to do with the factory `admin` once the new administrator can log in.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum DefaultAdmin {
-    /// `/user remove`.
-    #[default]
-    Remove,
-    /// `/user set disabled=yes`.
-    Disable,
-}
-
-/// `[logging]`: failed logins must be recorded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LoggingPolicy {
-    /// Topics of the line a failed login writes (FACTS §4.1: `system,error,critical`).
-    pub failed_login_topics: Vec<String>,
-    /// Topics of the `/system logging` rule that must exist (each one of `failed_login_topics`).
-    pub rule_topics: Vec<String>,
-    /// Where the rule sends the entries (`memory`, `disk`, `echo`, `remote`, or a custom action).
-    #[serde(default = "memory")]
-    pub action: String,
-}
-
-fn yes() -> bool {
+/// `true`, as a serde default.
+pub(crate) fn yes() -> bool {
     true
-}
-fn full() -> String {
-    "full".into()
-}
-fn admin() -> String {
-    "admin".into()
-}
-fn memory() -> String {
-    "memory".into()
-}
-
-mod version_text {
-    use super::*;
-    pub fn serialize<S: Serializer>(v: &Version, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(v)
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Version, D::Error> {
-        let text = String::deserialize(d)?;
-        Version::parse(&text).map_err(serde::de::Error::custom)
-    }
-}
-
-mod channel_text {
-    use super::*;
-    pub fn serialize<S: Serializer>(c: &Channel, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(c.as_str())
-    }
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Channel, D::Error> {
-        let text = String::deserialize(d)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
 }
 
 /// An IPv4 or IPv6 prefix: `192.0.2.0/24`, `192.0.2.10` (= /32), `2001:db8::/32`.

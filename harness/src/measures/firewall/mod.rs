@@ -1,7 +1,10 @@
 //! Measure 3, the input-chain firewall: management ports only from allowed sources.
 
 mod judge;
+mod policy;
 mod steps;
+
+pub use policy::{FirewallAction, FirewallPolicy};
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;

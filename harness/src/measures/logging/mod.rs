@@ -1,7 +1,10 @@
 //! Measure 5, logging: failed logins are recorded.
 
 mod judge;
+mod policy;
 mod steps;
+
+pub use policy::LoggingPolicy;
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;

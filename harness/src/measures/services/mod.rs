@@ -1,7 +1,10 @@
 //! Measure 2, management services: unused ones off and unreachable, ssh and www moved.
 
 mod judge;
+mod policy;
 mod steps;
+
+pub use policy::ServicesPolicy;
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;

@@ -1,7 +1,10 @@
 //! Measure 1, update state: the installed version, the update channel, known-vulnerable versions.
 
 mod judge;
+mod policy;
 mod steps;
+
+pub use policy::{ExtraVulnerability, UpdatePolicy};
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;

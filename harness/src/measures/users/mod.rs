@@ -1,7 +1,10 @@
 //! Measure 4, users: no factory `admin`, a named administrator with a strong password.
 
 mod judge;
+mod policy;
 mod steps;
+
+pub use policy::{DefaultAdmin, UsersPolicy};
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;
