@@ -221,6 +221,9 @@ pub struct ServiceTable {
     /// Bumped on every change of the table (0 for the table the router started with).
     pub generation: u64,
     pub services: Vec<ServiceState>,
+    /// Whether IPv6 is in effect (RouterOS 7 and `/ipv6 settings disable-ipv6=no`): then every
+    /// enabled service listens on IPv6 too.
+    pub ipv6: bool,
 }
 
 impl std::ops::Deref for ServiceTable {
@@ -237,6 +240,9 @@ pub struct FirewallSnapshot {
     pub generation: u64,
     pub filter: Vec<Vec<(String, String)>>,
     pub address_lists: Vec<Vec<(String, String)>>,
+    /// `/ipv6 firewall filter` and `/ipv6 firewall address-list` (empty on RouterOS 6).
+    pub filter6: Vec<Vec<(String, String)>>,
+    pub address_lists6: Vec<Vec<(String, String)>>,
 }
 
 /// The enabled `/ip address` entries as the kernel needs them (what `--manage-addresses` applies).
@@ -376,6 +382,7 @@ impl Router {
         let (services, _) = watch::channel(ServiceTable {
             generation: 0,
             services: services_of(&state),
+            ipv6: state.ipv6_enabled(),
         });
         let (firewall, _) = watch::channel(firewall_of(&state));
         let (addresses, _) = watch::channel(AddressSnapshot {
@@ -426,19 +433,25 @@ impl Router {
                 tracing::error!(error = %e, "state not saved");
             }
             let services = services_of(&st);
+            let ipv6 = st.ipv6_enabled();
             let firewall = firewall_of(&st);
             let addresses = addresses_of(&st);
             // Still under the state lock, so generations follow the order of the changes.
             self.services.send_if_modified(|cur| {
-                if cur.services == services {
+                if cur.services == services && cur.ipv6 == ipv6 {
                     return false;
                 }
                 cur.services = services;
+                cur.ipv6 = ipv6;
                 cur.generation += 1;
                 true
             });
             self.firewall.send_if_modified(|cur| {
-                if cur.filter == firewall.filter && cur.address_lists == firewall.address_lists {
+                if cur.filter == firewall.filter
+                    && cur.address_lists == firewall.address_lists
+                    && cur.filter6 == firewall.filter6
+                    && cur.address_lists6 == firewall.address_lists6
+                {
                     return false;
                 }
                 *cur = FirewallSnapshot {
@@ -751,6 +764,16 @@ fn firewall_of(st: &State) -> FirewallSnapshot {
             .collect(),
         address_lists: st
             .items("ip/firewall/address-list")
+            .iter()
+            .map(rule_props)
+            .collect(),
+        filter6: st
+            .items("ipv6/firewall/filter")
+            .iter()
+            .map(rule_props)
+            .collect(),
+        address_lists6: st
+            .items("ipv6/firewall/address-list")
             .iter()
             .map(rule_props)
             .collect(),
