@@ -1,8 +1,10 @@
-//! The simulator's firewall, enforced by the kernel: `/ip firewall filter` and `/ip firewall address-list`
-//! translated to nftables and loaded into the router's own network namespace.
+//! The simulator's firewall, enforced by the kernel: `/ip firewall filter` and `/ip firewall address-list`,
+//! and their IPv6 twins `/ipv6 firewall filter` and `/ipv6 firewall address-list`, translated to nftables
+//! and loaded into the router's own network namespace.
 //!
-//! [`ruleset_from`] is the pure translation (rules in order into `table inet chrlab`, one nft chain per
-//! RouterOS chain, one interval set per address list). [`Enforcer`] applies it with `nft -f -` from a
+//! [`ruleset_dual`] is the pure translation (rules in order into `table inet chrlab`, one nft chain per
+//! RouterOS chain and family, one interval set per address list and family; [`ruleset_from`] is its IPv4-only
+//! form). [`Enforcer`] applies it with `nft -f -` from a
 //! thread that entered the router's namespace, atomically (delete + re-create the table in one
 //! transaction), on every change of the router's firewall configuration. [`Enforcer::spawn`] refuses
 //! the process's own namespace, so a host firewall is never touched by accident. The one exception is
@@ -11,7 +13,9 @@
 //! namespace's `inet chrlab` table (and nothing else) and deletes it when it stops.
 //!
 //! Semantics kept from RouterOS:
-//! * `/ip firewall` sees IPv4 only: every base chain first accepts non-IPv4 packets.
+//! * `/ip firewall` sees IPv4 only: every base chain (`input`, …) first accepts non-IPv4 packets; `/ipv6 firewall`
+//!   has base chains of its own (`input6`, …), which first accept non-IPv6 packets, its own sets (`al6_N`) and user
+//!   chains (`dN`), `ip6` address matches, ICMPv6 `icmp-options` and ICMPv6 `reject-with` replies.
 //! * Rules run top to bottom; `accept`/`drop`/`reject` end the chain, `log`/`passthrough` continue;
 //!   `log=yes` logs before the action. Empty chains and the end of a chain accept (policy accept).
 //! * `connection-state=!established,related` means "state not in the list" (an nft set lookup; nft's

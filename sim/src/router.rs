@@ -245,7 +245,8 @@ pub struct FirewallSnapshot {
     pub address_lists6: Vec<Vec<(String, String)>>,
 }
 
-/// The enabled `/ip address` entries as the kernel needs them (what `--manage-addresses` applies).
+/// The enabled `/ip address` and static `/ipv6 address` entries in effect, as the kernel needs them
+/// (what `--manage-addresses` applies).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AddressSnapshot {
     /// Bumped on every change of the entries (0 at start).
@@ -253,7 +254,7 @@ pub struct AddressSnapshot {
     pub addresses: Vec<KernelAddress>,
 }
 
-/// One enabled `/ip address` entry on the machine's interface it names.
+/// One enabled `/ip address` (or static `/ipv6 address`) entry on the machine's interface it names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct KernelAddress {
     /// The kernel link: the `default-name` of the `/interface` the entry names (`ether2` stays
@@ -782,9 +783,17 @@ fn firewall_of(st: &State) -> FirewallSnapshot {
 
 fn addresses_of(st: &State) -> Vec<KernelAddress> {
     let interfaces = st.items("interface");
+    // The static `/ipv6 address` entries in effect join the IPv4 ones (the kernel makes its own
+    // link-locals; with IPv6 disabled every entry is invalid and none is applied).
+    let v6: Vec<_> = st
+        .items("ipv6/address")
+        .into_iter()
+        .filter(|i| !i.is("dynamic") && !i.is("invalid"))
+        .collect();
     let mut out: Vec<KernelAddress> = st
         .items("ip/address")
         .iter()
+        .chain(v6.iter())
         .filter(|i| !i.is("disabled"))
         .filter_map(|i| {
             let name = i.get("interface")?;

@@ -1170,8 +1170,20 @@ Columns: LIST, ADDRESS, CREATION-TIME
             "/ipv6 address add address=2001:db8::1/64 interface=ether1",
             "",
         );
+        // What `--manage-addresses` puts on the kernel's links: the static address, not the
+        // link-local (the kernel makes its own).
+        let kernel = || {
+            r.watch_addresses()
+                .borrow()
+                .addresses
+                .iter()
+                .map(|a| format!("{} {}", a.link, a.address))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kernel(), ["ether1 2001:db8::1/64"]);
         cli(&mut t, "/ipv6 settings set disable-ipv6=yes", "");
         assert!(!r.watch_services().borrow().ipv6);
+        assert_eq!(kernel(), Vec::<String>::new());
         cli(
             &mut t,
             "/ipv6 address print",
