@@ -385,6 +385,19 @@ mod ipv6 {
                     return Err(std::io::Error::other(format!("ip {args:?}: {st}")));
                 }
             }
+            // The kernel publishes an IPv6 address's local route from its addrconf work, after
+            // `ip` returns (even with nodad): wait until both are routable.
+            let deadline = std::time::Instant::now() + Duration::from_secs(3);
+            for addr in [ROUTER6, CLIENT6] {
+                loop {
+                    let udp = std::net::UdpSocket::bind("[::]:0")?;
+                    match udp.connect((ip(addr), 9)) {
+                        Ok(()) => break,
+                        Err(e) if std::time::Instant::now() >= deadline => return Err(e),
+                        Err(_) => std::thread::sleep(Duration::from_millis(1)),
+                    }
+                }
+            }
             Ok(())
         });
         match done {
@@ -623,6 +636,20 @@ mod ipv6 {
         assert_eq!(cli(&sim, "/ipv6 settings set disable-ipv6=no"), "");
         sim.settled(SETTLE).await.expect("listeners settle");
         assert_eq!(connect(&ns, CLIENT6, ssh6()).await, Ok(()));
+        sim.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn frontend_ipv6_listeners_come_back_after_a_reboot() {
+        let Some(ns) = namespace(&[testsupport::Need::Root]) else {
+            return;
+        };
+        let sim = router_in(&ns).await;
+        assert_eq!(connect(&ns, CLIENT6, ssh6()).await, Ok(()));
+        sim.router().reboot();
+        sim.settled(SETTLE).await.expect("the router is back");
+        assert_eq!(connect(&ns, CLIENT6, ssh6()).await, Ok(()));
+        assert_eq!(connect(&ns, CLIENT4, ssh4()).await, Ok(()));
         sim.shutdown().await;
     }
 

@@ -256,6 +256,24 @@ impl NamespaceLab {
             })?;
         }
 
+        // IPv6 addresses are published (their local and prefix routes) by the kernel's addrconf
+        // work after the netlink request returns, even without DAD: wait until each namespace
+        // can route to its own address and, for a client, to the router's, so the first
+        // connection of a probe finds them.
+        let mut ready = vec![
+            (&router_ns, "router", vec![]),
+            (&trusted_ns, "trusted", vec![TRUSTED_ADDR6]),
+            (&untrusted_ns, "untrusted", vec![UNTRUSTED_ADDR6]),
+        ];
+        if side == RouterSide::Bridge {
+            ready[0].2.push(ROUTER_ADDR6);
+            ready[1].2.push(ROUTER_ADDR6);
+            ready[2].2.push(ROUTER_ADDR6);
+        }
+        for (ns, which, addrs) in ready {
+            wait_routable(ns, which, addrs)?;
+        }
+
         let trusted = Vantage::in_namespace("trusted", trusted_ns, IpAddr::V4(TRUSTED_ADDR))?;
         let untrusted =
             Vantage::in_namespace("untrusted", untrusted_ns, IpAddr::V4(UNTRUSTED_ADDR))?;
@@ -474,6 +492,36 @@ async fn router_side(
         }
     }
     Ok(())
+}
+
+/// How long the kernel may take to publish a new IPv6 address's routes (microseconds here).
+const ROUTABLE_WITHIN: Duration = Duration::from_secs(3);
+
+/// Waits until `ns` has a route to every address of `addrs` (a UDP `connect`, which only looks the
+/// route up: no packet is sent).
+fn wait_routable(ns: &NetnsFd, which: &'static str, addrs: Vec<Ipv6Addr>) -> Result<(), LabError> {
+    let error = |source: io::Error| LabError::Namespace { which, source };
+    ns.run(move || -> io::Result<()> {
+        let deadline = Instant::now() + ROUTABLE_WITHIN;
+        for addr in addrs {
+            loop {
+                let socket = std::net::UdpSocket::bind((Ipv6Addr::UNSPECIFIED, 0))?;
+                match socket.connect((addr, 9)) {
+                    Ok(()) => break,
+                    Err(e) if Instant::now() >= deadline => {
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!("no route to {addr} after {ROUTABLE_WITHIN:?}: {e}"),
+                        ));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(1)),
+                }
+            }
+        }
+        Ok(())
+    })
+    .map_err(error)?
+    .map_err(error)
 }
 
 /// Adds `addr`/[`PREFIX_LEN6`] to link `index` without duplicate address detection (`nodad`), so the
