@@ -1,8 +1,10 @@
-//! The simulator's firewall, enforced by the kernel: `/ip firewall filter` and `/ip firewall address-list`
-//! translated to nftables and loaded into the router's own network namespace.
+//! The simulator's firewall, enforced by the kernel: `/ip firewall filter` and `/ip firewall address-list`,
+//! and their IPv6 twins `/ipv6 firewall filter` and `/ipv6 firewall address-list`, translated to nftables
+//! and loaded into the router's own network namespace.
 //!
-//! [`ruleset_from`] is the pure translation (rules in order into `table inet chrlab`, one nft chain per
-//! RouterOS chain, one interval set per address list). [`Enforcer`] applies it with `nft -f -` from a
+//! [`ruleset_dual`] is the pure translation (rules in order into `table inet chrlab`, one nft chain per
+//! RouterOS chain and family, one interval set per address list and family; [`ruleset_from`] is its IPv4-only
+//! form). [`Enforcer`] applies it with `nft -f -` from a
 //! thread that entered the router's namespace, atomically (delete + re-create the table in one
 //! transaction), on every change of the router's firewall configuration. [`Enforcer::spawn`] refuses
 //! the process's own namespace, so a host firewall is never touched by accident. The one exception is
@@ -11,7 +13,9 @@
 //! namespace's `inet chrlab` table (and nothing else) and deletes it when it stops.
 //!
 //! Semantics kept from RouterOS:
-//! * `/ip firewall` sees IPv4 only: every base chain first accepts non-IPv4 packets.
+//! * `/ip firewall` sees IPv4 only: every base chain (`input`, …) first accepts non-IPv4 packets; `/ipv6 firewall`
+//!   has base chains of its own (`input6`, …), which first accept non-IPv6 packets, its own sets (`al6_N`) and user
+//!   chains (`dN`), `ip6` address matches, ICMPv6 `icmp-options` and ICMPv6 `reject-with` replies.
 //! * Rules run top to bottom; `accept`/`drop`/`reject` end the chain, `log`/`passthrough` continue;
 //!   `log=yes` logs before the action. Empty chains and the end of a chain accept (policy accept).
 //! * `connection-state=!established,related` means "state not in the list" (an nft set lookup; nft's
@@ -39,10 +43,11 @@ use std::io::Write as _;
 use std::process::{Command, Stdio};
 
 use routeros::firewall::{
-    Action, AddressListEntry, AddressSpec, Chain, FilterRule, ListAddress, Negatable, RejectWith,
+    Action, AddressListEntry, Chain, FilterRule, ListAddress, Negatable, RejectWith,
 };
 use tokio::sync::{oneshot, watch};
 
+use crate::ipv6::{AddressList6Entry, FilterRule6, Reject6};
 use crate::netns::NetnsFd;
 
 /// The nftables table the simulator owns inside the router's namespace.
@@ -70,6 +75,18 @@ pub enum FirewallError {
     },
     #[error("filter rule {index}: cannot enforce {what}")]
     Unsupported { index: usize, what: String },
+    #[error("ipv6 filter rule {index}: {source}")]
+    Rule6 {
+        index: usize,
+        source: routeros::firewall::FirewallError,
+    },
+    #[error("ipv6 address-list entry {index}: {source}")]
+    AddressList6 {
+        index: usize,
+        source: routeros::firewall::FirewallError,
+    },
+    #[error("ipv6 filter rule {index}: cannot enforce {what}")]
+    Unsupported6 { index: usize, what: String },
     #[error("cannot run nft: {0}")]
     Spawn(String),
     #[error("nft rejected the ruleset: {0}")]
@@ -87,6 +104,14 @@ pub enum FirewallError {
 pub trait FirewallConfig {
     fn filter(&self) -> &[Vec<(String, String)>];
     fn address_lists(&self) -> &[Vec<(String, String)>];
+    /// `/ipv6 firewall filter` rules (none unless the source has them).
+    fn filter6(&self) -> &[Vec<(String, String)>] {
+        &[]
+    }
+    /// `/ipv6 firewall address-list` entries.
+    fn address_lists6(&self) -> &[Vec<(String, String)>] {
+        &[]
+    }
     /// A number bumped on every change, when the source keeps one (the router does): then
     /// [`Enforcer::settled`] waits for the configuration of the call or a later one, not for a
     /// ruleset equal to it (which an older configuration may also have produced).
@@ -111,6 +136,12 @@ impl FirewallConfig for crate::router::FirewallSnapshot {
     fn address_lists(&self) -> &[Vec<(String, String)>] {
         &self.address_lists
     }
+    fn filter6(&self) -> &[Vec<(String, String)>] {
+        &self.filter6
+    }
+    fn address_lists6(&self) -> &[Vec<(String, String)>] {
+        &self.address_lists6
+    }
     fn generation(&self) -> Option<u64> {
         Some(self.generation)
     }
@@ -118,15 +149,34 @@ impl FirewallConfig for crate::router::FirewallSnapshot {
 
 /// The nft script for a firewall configuration (see [`ruleset_from`]).
 pub fn ruleset(config: &impl FirewallConfig) -> Result<String, FirewallError> {
-    ruleset_from(config.filter(), config.address_lists())
+    ruleset_dual(
+        config.filter(),
+        config.address_lists(),
+        config.filter6(),
+        config.address_lists6(),
+    )
 }
 
 /// Translates filter rules and address-list entries (CLI-form props, in order) into an nft script that
-/// atomically replaces `table inet chrlab`.
+/// atomically replaces `table inet chrlab` (IPv4 only; see [`ruleset_dual`]).
 pub fn ruleset_from(
     filter: &[Vec<(String, String)>],
     address_lists: &[Vec<(String, String)>],
 ) -> Result<String, FirewallError> {
+    ruleset_dual(filter, address_lists, &[], &[])
+}
+
+/// One family's translated configuration: its sets and chain bodies.
+struct Translated {
+    sets: Sets,
+    chains: BTreeMap<String, Vec<String>>,
+    custom: CustomChains,
+}
+
+fn translate_v4(
+    filter: &[Vec<(String, String)>],
+    address_lists: &[Vec<(String, String)>],
+) -> Result<Translated, FirewallError> {
     let mut sets = Sets::default();
     for (index, props) in address_lists.iter().enumerate() {
         let entry = AddressListEntry::from_props(props)
@@ -142,64 +192,201 @@ pub fn ruleset_from(
             }
         }
     }
-
     let mut chains: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut custom = CustomChains::default();
+    let mut custom = CustomChains::new("c");
     for (index, props) in filter.iter().enumerate() {
         let rule = FilterRule::from_props(props)
             .map_err(|source| FirewallError::Rule { index, source })?;
         if rule.disabled {
             continue;
         }
-        let chain = chain_ident(&rule.chain, &mut custom);
+        let chain = chain_ident(&rule.chain, &mut custom, "");
         let body = chains.entry(chain).or_default();
-        if let Some(line) = translate(index, &rule, &mut sets, &mut custom)? {
+        let fam = Family::v4(&rule);
+        if let Some(line) = translate(index, &rule, &fam, &mut sets, &mut custom)? {
             body.push(line);
         }
     }
-    // Jump targets that have no rules of their own still need to exist.
-    for ident in custom.idents.values() {
-        chains.entry(ident.clone()).or_default();
+    Ok(Translated {
+        sets,
+        chains,
+        custom,
+    })
+}
+
+fn translate_v6(
+    filter: &[Vec<(String, String)>],
+    address_lists: &[Vec<(String, String)>],
+) -> Result<Translated, FirewallError> {
+    let mut sets = Sets::default();
+    for (index, props) in address_lists.iter().enumerate() {
+        let entry = AddressList6Entry::from_props(props)
+            .map_err(|source| FirewallError::AddressList6 { index, source })?;
+        let elements = sets.get(&entry.list);
+        if !entry.disabled {
+            elements.push(entry.address.to_string());
+        }
     }
+    let mut chains: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    let mut custom = CustomChains::new("d");
+    for (index, props) in filter.iter().enumerate() {
+        let rule6 = FilterRule6::from_props(props)
+            .map_err(|source| FirewallError::Rule6 { index, source })?;
+        if rule6.rule.disabled {
+            continue;
+        }
+        let chain = chain_ident(&rule6.rule.chain, &mut custom, "6");
+        let body = chains.entry(chain).or_default();
+        let fam = Family::v6(index, &rule6)?;
+        let line =
+            translate(index, &rule6.rule, &fam, &mut sets, &mut custom).map_err(|e| match e {
+                FirewallError::Unsupported { index, what } => {
+                    FirewallError::Unsupported6 { index, what }
+                }
+                other => other,
+            })?;
+        body.extend(line);
+    }
+    Ok(Translated {
+        sets,
+        chains,
+        custom,
+    })
+}
+
+/// Translates `/ip firewall` (IPv4) and `/ipv6 firewall` (IPv6) together into one nft script that
+/// atomically replaces `table inet chrlab`: each family has its own base chains (`input`, …, and
+/// `input6`, …), which first accept every packet of the other family, and its own sets (`al0`, …,
+/// `al6_0`, …) and user chains (`c0`, …, `d0`, …), so a rule of one family never sees a packet of
+/// the other.
+pub fn ruleset_dual(
+    filter: &[Vec<(String, String)>],
+    address_lists: &[Vec<(String, String)>],
+    filter6: &[Vec<(String, String)>],
+    address_lists6: &[Vec<(String, String)>],
+) -> Result<String, FirewallError> {
+    let v4 = translate_v4(filter, address_lists)?;
+    let v6 = translate_v6(filter6, address_lists6)?;
 
     let mut out = String::new();
     let _ = writeln!(out, "add table inet {TABLE}");
     let _ = writeln!(out, "delete table inet {TABLE}");
     let _ = writeln!(out, "table inet {TABLE} {{");
-    for (i, (name, elements)) in sets.lists.iter().enumerate() {
-        let _ = writeln!(out, "\t# address-list {}", sanitize(name));
-        let _ = writeln!(out, "\tset al{i} {{");
-        let _ = writeln!(out, "\t\ttype ipv4_addr");
-        let _ = writeln!(out, "\t\tflags interval");
-        let _ = writeln!(out, "\t\tauto-merge");
-        if !elements.is_empty() {
-            let _ = writeln!(out, "\t\telements = {{ {} }}", elements.join(", "));
+    for (t, set_prefix, ty) in [(&v4, "al", "ipv4_addr"), (&v6, "al6_", "ipv6_addr")] {
+        for (i, (name, elements)) in t.sets.lists.iter().enumerate() {
+            let _ = writeln!(out, "\t# address-list {}", sanitize(name));
+            let _ = writeln!(out, "\tset {set_prefix}{i} {{");
+            let _ = writeln!(out, "\t\ttype {ty}");
+            let _ = writeln!(out, "\t\tflags interval");
+            let _ = writeln!(out, "\t\tauto-merge");
+            if !elements.is_empty() {
+                let _ = writeln!(out, "\t\telements = {{ {} }}", elements.join(", "));
+            }
+            let _ = writeln!(out, "\t}}");
         }
-        let _ = writeln!(out, "\t}}");
     }
-    for base in ["input", "forward", "output"] {
-        let _ = writeln!(out, "\tchain {base} {{");
-        let _ = writeln!(
-            out,
-            "\t\ttype filter hook {base} priority 0; policy accept;"
-        );
-        let _ = writeln!(out, "\t\tmeta nfproto != ipv4 accept");
-        let _ = writeln!(out, "\t\t{CONNTRACK_ON}");
-        for line in chains.get(base).into_iter().flatten() {
-            let _ = writeln!(out, "\t\t{line}");
+    for (suffix, t, nfproto) in [("", &v4, "ipv4"), ("6", &v6, "ipv6")] {
+        for base in ["input", "forward", "output"] {
+            let _ = writeln!(out, "\tchain {base}{suffix} {{");
+            let _ = writeln!(
+                out,
+                "\t\ttype filter hook {base} priority 0; policy accept;"
+            );
+            let _ = writeln!(out, "\t\tmeta nfproto != {nfproto} accept");
+            let _ = writeln!(out, "\t\t{CONNTRACK_ON}");
+            for line in t
+                .chains
+                .get(&format!("{base}{suffix}"))
+                .into_iter()
+                .flatten()
+            {
+                let _ = writeln!(out, "\t\t{line}");
+            }
+            let _ = writeln!(out, "\t}}");
         }
-        let _ = writeln!(out, "\t}}");
     }
-    for (name, ident) in &custom.idents {
-        let _ = writeln!(out, "\t# chain {}", sanitize(name));
-        let _ = writeln!(out, "\tchain {ident} {{");
-        for line in chains.get(ident).into_iter().flatten() {
-            let _ = writeln!(out, "\t\t{line}");
+    for t in [&v4, &v6] {
+        for (name, ident) in &t.custom.idents {
+            let _ = writeln!(out, "\t# chain {}", sanitize(name));
+            let _ = writeln!(out, "\tchain {ident} {{");
+            for line in t.chains.get(ident).into_iter().flatten() {
+                let _ = writeln!(out, "\t\t{line}");
+            }
+            let _ = writeln!(out, "\t}}");
         }
-        let _ = writeln!(out, "\t}}");
     }
     let _ = writeln!(out, "}}");
     Ok(out)
+}
+
+/// What differs between the IPv4 and the IPv6 translation of one rule.
+struct Family {
+    /// `ip` or `ip6`.
+    ip: &'static str,
+    /// The prefix of the family's set names.
+    set_prefix: &'static str,
+    /// The address matchers, translated.
+    addresses: Vec<Cond>,
+    /// The ICMP protocol number and nft keyword (`icmp`/`icmpv6`).
+    icmp: (u8, &'static str),
+    /// The nft reject statement of `action=reject`, and whether it is a TCP reset.
+    reject: (String, bool),
+    /// How the nft comment names the rule (`filter 3`, `ipv6 filter 3`).
+    comment: &'static str,
+}
+
+impl Family {
+    fn v4(rule: &FilterRule) -> Family {
+        let mut addresses = Vec::new();
+        if let Some(m) = &rule.src_address {
+            addresses.push(address("ip", "saddr", m));
+        }
+        if let Some(m) = &rule.dst_address {
+            addresses.push(address("ip", "daddr", m));
+        }
+        let with = rule.effective_reject_with();
+        Family {
+            ip: "ip",
+            set_prefix: "al",
+            addresses,
+            icmp: (1, "icmp"),
+            reject: (reject(with).to_string(), with == RejectWith::TcpReset),
+            comment: "filter",
+        }
+    }
+
+    fn v6(index: usize, rule: &FilterRule6) -> Result<Family, FirewallError> {
+        let mut addresses = Vec::new();
+        if let Some(m) = &rule.src_address {
+            addresses.push(address("ip6", "saddr", m));
+        }
+        if let Some(m) = &rule.dst_address {
+            addresses.push(address("ip6", "daddr", m));
+        }
+        let with = rule.effective_reject_with();
+        let statement = match with {
+            Reject6::IcmpNoRoute => "reject with icmpv6 type no-route",
+            Reject6::IcmpAdminProhibited => "reject with icmpv6 type admin-prohibited",
+            Reject6::IcmpAddressUnreachable => "reject with icmpv6 type addr-unreachable",
+            Reject6::IcmpPortUnreachable => "reject with icmpv6 type port-unreachable",
+            Reject6::TcpReset => "reject with tcp reset",
+            Reject6::IcmpNotNeighbour if rule.rule.action == Action::Reject => {
+                return Err(FirewallError::Unsupported6 {
+                    index,
+                    what: "reject-with=icmp-not-neighbour (nft has no such ICMPv6 reply)".into(),
+                });
+            }
+            Reject6::IcmpNotNeighbour => "",
+        };
+        Ok(Family {
+            ip: "ip6",
+            set_prefix: "al6_",
+            addresses,
+            icmp: (58, "icmpv6"),
+            reject: (statement.to_string(), with == Reject6::TcpReset),
+            comment: "ipv6 filter",
+        })
+    }
 }
 
 /// Address lists in order of first mention, each with its elements.
@@ -224,24 +411,31 @@ impl Sets {
     }
 }
 
-/// User-defined chains, named `c0`, `c1`, ... in order of first mention.
-#[derive(Default)]
+/// User-defined chains, named `c0`, `c1`, ... (IPv6: `d0`, ...) in order of first mention.
 struct CustomChains {
+    prefix: &'static str,
     idents: BTreeMap<String, String>,
 }
 
 impl CustomChains {
+    fn new(prefix: &'static str) -> CustomChains {
+        CustomChains {
+            prefix,
+            idents: BTreeMap::new(),
+        }
+    }
     fn ident(&mut self, name: &str) -> String {
-        let next = format!("c{}", self.idents.len());
+        let next = format!("{}{}", self.prefix, self.idents.len());
         self.idents.entry(name.to_string()).or_insert(next).clone()
     }
 }
 
-fn chain_ident(chain: &Chain, custom: &mut CustomChains) -> String {
+/// The nft chain of a RouterOS chain; `suffix` tells the family's base chains apart (`input6`).
+fn chain_ident(chain: &Chain, custom: &mut CustomChains, suffix: &str) -> String {
     match chain {
-        Chain::Input => "input".into(),
-        Chain::Forward => "forward".into(),
-        Chain::Output => "output".into(),
+        Chain::Input => format!("input{suffix}"),
+        Chain::Forward => format!("forward{suffix}"),
+        Chain::Output => format!("output{suffix}"),
         Chain::Custom(name) => custom.ident(name),
     }
 }
@@ -260,6 +454,7 @@ fn sanitize(s: &str) -> String {
 }
 
 /// One matcher's translation: always true (omitted), never true (the rule can be left out), or an expression.
+#[derive(Clone)]
 enum Cond {
     Always,
     Never,
@@ -270,8 +465,8 @@ fn op(negated: bool) -> &'static str {
     if negated { "!= " } else { "" }
 }
 
-fn address(field: &str, m: &Negatable<AddressSpec>) -> Cond {
-    Cond::Expr(format!("ip {field} {}{}", op(m.negated), m.value))
+fn address(ip: &str, field: &str, m: &Negatable<impl std::fmt::Display>) -> Cond {
+    Cond::Expr(format!("{ip} {field} {}{}", op(m.negated), m.value))
 }
 
 fn interface(field: &str, m: &Negatable<String>) -> Cond {
@@ -301,6 +496,7 @@ fn interface_list(index: usize, field: &str, m: &Negatable<String>) -> Result<Co
 fn translate(
     index: usize,
     rule: &FilterRule,
+    fam: &Family,
     sets: &mut Sets,
     custom: &mut CustomChains,
 ) -> Result<Option<String>, FirewallError> {
@@ -321,22 +517,23 @@ fn translate(
     if let Some(m) = &rule.out_interface_list {
         conds.push(interface_list(index, "out-interface-list", m)?);
     }
-    if let Some(m) = &rule.src_address {
-        conds.push(address("saddr", m));
-    }
-    if let Some(m) = &rule.dst_address {
-        conds.push(address("daddr", m));
-    }
+    conds.extend(fam.addresses.iter().cloned());
+    let (ip, prefix) = (fam.ip, fam.set_prefix);
     if let Some(m) = &rule.src_address_list {
         let set = sets.index(&m.value);
-        conds.push(Cond::Expr(format!("ip saddr {}@al{set}", op(m.negated))));
+        conds.push(Cond::Expr(format!(
+            "{ip} saddr {}@{prefix}{set}",
+            op(m.negated)
+        )));
     }
     if let Some(m) = &rule.dst_address_list {
         let set = sets.index(&m.value);
-        conds.push(Cond::Expr(format!("ip daddr {}@al{set}", op(m.negated))));
+        conds.push(Cond::Expr(format!(
+            "{ip} daddr {}@{prefix}{set}",
+            op(m.negated)
+        )));
     }
-    let tcp_reset =
-        rule.action == Action::Reject && rule.effective_reject_with() == RejectWith::TcpReset;
+    let tcp_reset = rule.action == Action::Reject && fam.reject.1;
     match &rule.protocol {
         Some(p) => conds.push(Cond::Expr(format!(
             "meta l4proto {}{}",
@@ -412,18 +609,19 @@ fn translate(
         conds.push(Cond::Expr(format!("tcp flags & ({mask}) == {value}")));
     }
     if let Some(m) = &rule.icmp_options {
-        if !protocol_is(1) {
-            return Ok(None); // icmp-options only match ICMP packets
+        let (number, icmp) = fam.icmp;
+        if !protocol_is(number) {
+            return Ok(None); // icmp-options only match ICMP (IPv6: ICMPv6) packets
         }
         match (m.negated, m.value.code) {
             (negated, None) => conds.push(Cond::Expr(format!(
-                "icmp type {}{}",
+                "{icmp} type {}{}",
                 op(negated),
                 m.value.icmp_type
             ))),
             (false, Some(code)) => {
                 conds.push(Cond::Expr(format!(
-                    "icmp type {} icmp code {code}",
+                    "{icmp} type {} {icmp} code {code}",
                     m.value.icmp_type
                 )));
             }
@@ -464,7 +662,7 @@ fn translate(
     let verdict = match rule.action {
         Action::Accept => Some("accept".to_string()),
         Action::Drop => Some("drop".to_string()),
-        Action::Reject => Some(reject(rule.effective_reject_with()).to_string()),
+        Action::Reject => Some(fam.reject.0.clone()),
         Action::Log | Action::Passthrough | Action::FasttrackConnection => None,
         Action::Return => Some("return".to_string()),
         Action::Jump => match &rule.jump_target {
@@ -476,7 +674,7 @@ fn translate(
         }
     };
     parts.extend(verdict);
-    parts.push(format!("comment \"filter {index}\""));
+    parts.push(format!("comment \"{} {index}\"", fam.comment));
     Ok(Some(parts.join(" ")))
 }
 
@@ -816,12 +1014,15 @@ mod tests {
                     && !l.starts_with("table inet")
                     && !l.starts_with("type filter hook")
                     && *l != "meta nfproto != ipv4 accept"
+                    && *l != "meta nfproto != ipv6 accept"
                     && *l != CONNTRACK_ON
                     && *l != "}"
                     && !(l.starts_with("chain ")
-                        && ["input", "forward", "output"]
-                            .iter()
-                            .any(|b| *l == format!("chain {b} {{")))
+                        && [
+                            "input", "forward", "output", "input6", "forward6", "output6",
+                        ]
+                        .iter()
+                        .any(|b| *l == format!("chain {b} {{")))
             })
             .map(String::from)
             .collect())
@@ -832,6 +1033,151 @@ mod tests {
             Ok(got) => assert_eq!(got, want, "rules:\n{rules}"),
             Err(e) => panic!("rules:\n{rules}\nfailed: {e}"),
         }
+    }
+
+    fn lines(text: &str) -> Vec<Vec<(String, String)>> {
+        text.lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty())
+            .map(props)
+            .collect()
+    }
+
+    /// The whole script for IPv4 and IPv6 rules and lists.
+    fn dual(rules: &str, lists: &str, rules6: &str, lists6: &str) -> Result<String, String> {
+        ruleset_dual(&lines(rules), &lines(lists), &lines(rules6), &lines(lists6))
+            .map_err(|e| e.to_string())
+    }
+
+    /// The body of one nft chain (or set) of a script, one trimmed line each, without its
+    /// `type`/`meta nfproto`/conntrack scaffolding.
+    fn chain_body(text: &str, header: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut inside = false;
+        for line in text.lines().map(str::trim) {
+            if line == header {
+                inside = true;
+                continue;
+            }
+            if inside && line == "}" {
+                break;
+            }
+            if inside
+                && !line.starts_with("type filter hook")
+                && !line.starts_with("meta nfproto")
+                && line != CONNTRACK_ON
+            {
+                out.push(line.to_string());
+            }
+        }
+        out
+    }
+
+    fn check6(rules6: &str, lists6: &str, chain: &str, want: &[&str]) {
+        match dual("", "", rules6, lists6) {
+            Ok(text) => assert_eq!(chain_body(&text, chain), want, "rules:\n{rules6}\n{text}"),
+            Err(e) => panic!("rules:\n{rules6}\nfailed: {e}"),
+        }
+    }
+
+    #[test]
+    fn ipv6_rules_go_to_their_own_chains_and_match_ip6() {
+        let text = dual(
+            "chain=input action=drop protocol=tcp dst-port=22 src-address=192.0.2.66",
+            "",
+            "chain=input action=drop protocol=tcp dst-port=22 src-address=2001:db8::66",
+            "",
+        )
+        .unwrap_or_else(|e| panic!("{e}"));
+        // Each family's base chains first accept the other family's packets.
+        assert!(text.contains("\tchain input {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tmeta nfproto != ipv4 accept\n"));
+        assert!(text.contains("\tchain input6 {\n\t\ttype filter hook input priority 0; policy accept;\n\t\tmeta nfproto != ipv6 accept\n"));
+        assert_eq!(
+            chain_body(&text, "chain input {"),
+            [
+                r#"ip saddr 192.0.2.66 meta l4proto 6 th dport { 22 } counter drop comment "filter 0""#
+            ]
+        );
+        assert_eq!(
+            chain_body(&text, "chain input6 {"),
+            [
+                r#"ip6 saddr 2001:db8::66 meta l4proto 6 th dport { 22 } counter drop comment "ipv6 filter 0""#
+            ]
+        );
+        for base in ["forward6", "output6"] {
+            assert_eq!(
+                chain_body(&text, &format!("chain {base} {{")),
+                Vec::<String>::new()
+            );
+        }
+    }
+
+    #[test]
+    fn ipv6_matchers_sets_icmpv6_and_rejects() {
+        check6(
+            "chain=input action=accept src-address-list=mgmt6
+             chain=input action=drop src-address=!2001:db8::/64 dst-address=2001:db8::1-2001:db8::9
+             chain=input action=accept protocol=icmpv6 icmp-options=128:0
+             chain=input action=accept protocol=icmp icmp-options=8
+             chain=input action=reject protocol=tcp
+             chain=input action=reject reject-with=tcp-reset
+             chain=input action=reject reject-with=icmp-admin-prohibited
+             chain=input action=jump jump-target=mine
+             chain=mine action=return disabled=yes",
+            "list=mgmt6 address=2001:db8::10/128
+             list=mgmt6 address=2001:db8:1::/48",
+            "chain input6 {",
+            &[
+                r#"ip6 saddr @al6_0 counter accept comment "ipv6 filter 0""#,
+                r#"ip6 saddr != 2001:db8::/64 ip6 daddr 2001:db8::1-2001:db8::9 counter drop comment "ipv6 filter 1""#,
+                r#"meta l4proto 58 icmpv6 type 128 icmpv6 code 0 counter accept comment "ipv6 filter 2""#,
+                // ICMPv4 options never match an IPv6 packet: rule 3 is left out.
+                r#"meta l4proto 6 counter reject with icmpv6 type no-route comment "ipv6 filter 4""#,
+                r#"meta l4proto 6 counter reject with tcp reset comment "ipv6 filter 5""#,
+                r#"counter reject with icmpv6 type admin-prohibited comment "ipv6 filter 6""#,
+                r#"counter jump d0 comment "ipv6 filter 7""#,
+            ],
+        );
+        check6(
+            "",
+            "list=mgmt6 address=2001:db8::10/128
+             list=mgmt6 address=2001:db8:1::/48
+             list=off address=2001:db8::99 disabled=yes",
+            "set al6_0 {",
+            &[
+                "type ipv6_addr",
+                "flags interval",
+                "auto-merge",
+                "elements = { 2001:db8::10, 2001:db8:1::/48 }",
+            ],
+        );
+    }
+
+    #[test]
+    fn ipv6_refusals_name_the_ipv6_rule() {
+        let err = |rules6: &str, lists6: &str| dual("", "", rules6, lists6).err();
+        assert_eq!(
+            err("chain=input src-address=192.0.2.1", "").as_deref(),
+            Some(r#"ipv6 filter rule 0: invalid value for src-address: "192.0.2.1""#)
+        );
+        assert_eq!(
+            err(
+                "chain=input action=reject reject-with=icmp-not-neighbour",
+                ""
+            )
+            .as_deref(),
+            Some(
+                "ipv6 filter rule 0: cannot enforce reject-with=icmp-not-neighbour (nft has no such ICMPv6 reply)"
+            )
+        );
+        assert_eq!(
+            err("chain=input connection-limit=3,32", "").as_deref(),
+            Some("ipv6 filter rule 0: cannot enforce connection-limit=3,32")
+        );
+        assert_eq!(
+            err("", "list=a address=198.51.100.1").as_deref(),
+            Some(r#"ipv6 address-list entry 0: invalid value for address: "198.51.100.1""#)
+        );
     }
 
     fn check_err(rules: &str, lists: &str, want: &str) {

@@ -4,6 +4,7 @@
 pub mod addresses;
 pub mod firewall;
 mod follower;
+pub mod ipv6;
 pub mod model;
 pub mod netns;
 pub mod router;

@@ -122,6 +122,7 @@ pub fn socket_in(
 }
 
 /// A nonblocking, `SO_REUSEADDR` TCP listener bound to `addr` inside `ns` (`None`: the caller's namespace).
+/// An IPv6 listener is `IPV6_V6ONLY`: IPv4 clients never reach it as `::ffff:` mapped addresses.
 pub fn bind_tcp(ns: Option<&NetnsFd>, addr: SocketAddr) -> io::Result<TcpListener> {
     let sock = socket_in(
         ns,
@@ -129,6 +130,9 @@ pub fn bind_tcp(ns: Option<&NetnsFd>, addr: SocketAddr) -> io::Result<TcpListene
         Type::STREAM,
         Some(Protocol::TCP),
     )?;
+    if addr.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
     sock.set_reuse_address(true)?;
     sock.set_nonblocking(true)?;
     sock.bind(&addr.into())?;

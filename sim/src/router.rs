@@ -221,6 +221,9 @@ pub struct ServiceTable {
     /// Bumped on every change of the table (0 for the table the router started with).
     pub generation: u64,
     pub services: Vec<ServiceState>,
+    /// Whether IPv6 is in effect (RouterOS 7 and `/ipv6 settings disable-ipv6=no`): then every
+    /// enabled service listens on IPv6 too.
+    pub ipv6: bool,
 }
 
 impl std::ops::Deref for ServiceTable {
@@ -237,9 +240,13 @@ pub struct FirewallSnapshot {
     pub generation: u64,
     pub filter: Vec<Vec<(String, String)>>,
     pub address_lists: Vec<Vec<(String, String)>>,
+    /// `/ipv6 firewall filter` and `/ipv6 firewall address-list` (empty on RouterOS 6).
+    pub filter6: Vec<Vec<(String, String)>>,
+    pub address_lists6: Vec<Vec<(String, String)>>,
 }
 
-/// The enabled `/ip address` entries as the kernel needs them (what `--manage-addresses` applies).
+/// The enabled `/ip address` and static `/ipv6 address` entries in effect, as the kernel needs them
+/// (what `--manage-addresses` applies).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AddressSnapshot {
     /// Bumped on every change of the entries (0 at start).
@@ -247,7 +254,7 @@ pub struct AddressSnapshot {
     pub addresses: Vec<KernelAddress>,
 }
 
-/// One enabled `/ip address` entry on the machine's interface it names.
+/// One enabled `/ip address` (or static `/ipv6 address`) entry on the machine's interface it names.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
 pub struct KernelAddress {
     /// The kernel link: the `default-name` of the `/interface` the entry names (`ether2` stays
@@ -376,6 +383,7 @@ impl Router {
         let (services, _) = watch::channel(ServiceTable {
             generation: 0,
             services: services_of(&state),
+            ipv6: state.ipv6_enabled(),
         });
         let (firewall, _) = watch::channel(firewall_of(&state));
         let (addresses, _) = watch::channel(AddressSnapshot {
@@ -426,19 +434,25 @@ impl Router {
                 tracing::error!(error = %e, "state not saved");
             }
             let services = services_of(&st);
+            let ipv6 = st.ipv6_enabled();
             let firewall = firewall_of(&st);
             let addresses = addresses_of(&st);
             // Still under the state lock, so generations follow the order of the changes.
             self.services.send_if_modified(|cur| {
-                if cur.services == services {
+                if cur.services == services && cur.ipv6 == ipv6 {
                     return false;
                 }
                 cur.services = services;
+                cur.ipv6 = ipv6;
                 cur.generation += 1;
                 true
             });
             self.firewall.send_if_modified(|cur| {
-                if cur.filter == firewall.filter && cur.address_lists == firewall.address_lists {
+                if cur.filter == firewall.filter
+                    && cur.address_lists == firewall.address_lists
+                    && cur.filter6 == firewall.filter6
+                    && cur.address_lists6 == firewall.address_lists6
+                {
                     return false;
                 }
                 *cur = FirewallSnapshot {
@@ -754,14 +768,32 @@ fn firewall_of(st: &State) -> FirewallSnapshot {
             .iter()
             .map(rule_props)
             .collect(),
+        filter6: st
+            .items("ipv6/firewall/filter")
+            .iter()
+            .map(rule_props)
+            .collect(),
+        address_lists6: st
+            .items("ipv6/firewall/address-list")
+            .iter()
+            .map(rule_props)
+            .collect(),
     }
 }
 
 fn addresses_of(st: &State) -> Vec<KernelAddress> {
     let interfaces = st.items("interface");
+    // The static `/ipv6 address` entries in effect join the IPv4 ones (the kernel makes its own
+    // link-locals; with IPv6 disabled every entry is invalid and none is applied).
+    let v6: Vec<_> = st
+        .items("ipv6/address")
+        .into_iter()
+        .filter(|i| !i.is("dynamic") && !i.is("invalid"))
+        .collect();
     let mut out: Vec<KernelAddress> = st
         .items("ip/address")
         .iter()
+        .chain(v6.iter())
         .filter(|i| !i.is("disabled"))
         .filter_map(|i| {
             let name = i.get("interface")?;

@@ -414,3 +414,54 @@ fn napalm_ros_mock_data() {
         Print::Api(&["/system/package/update/print"]),
     );
 }
+
+/// napalm-ros's `/ipv6/address/print` mock (a router whose one address is ether1's link-local):
+/// the v7 simulator's factory row has the same keys and values, apart from the address, which
+/// is the EUI-64 address of each machine's own MAC (the mock's is a VirtualBox MAC), and the
+/// `no-dad` and `global` keys the simulator adds (FIDELITY: ASSUMPTION).
+#[test]
+fn napalm_ros_ipv6_address_mock() {
+    let capture = "api/napalm-ros/get_interfaces_ip__both__ipv6_address_print.json";
+    if !testsupport::corpus::require(capture) {
+        return;
+    }
+    let r = Router::new(config("7.23.7", |_| {})).expect("router starts");
+    let s = r
+        .login("admin", "", Via::Api, "192.0.2.10".parse().ok())
+        .expect("admin logs in");
+    let rows: Vec<serde_json::Value> = r
+        .api(&s, &["/ipv6/address/print".to_string()])
+        .iter()
+        .filter(|reply| reply.first().map(String::as_str) == Some("!re"))
+        .map(|reply| librouteros_typed(&reply[1..]))
+        .collect();
+    let file: serde_json::Value =
+        serde_json::from_str(&testsupport::corpus::text(capture)).expect("JSON");
+    let want = file["data"].as_array().cloned().unwrap_or_default();
+    assert_eq!(rows.len(), want.len(), "{rows:?}");
+    for (mut got, mut want) in rows.into_iter().zip(want) {
+        let (got, want) = (
+            got.as_object_mut().expect("a row"),
+            want.as_object_mut().expect("a row"),
+        );
+        for extra in ["no-dad", "global"] {
+            assert!(got.remove(extra).is_some(), "{extra} in {got:?}");
+        }
+        let mock = want.remove("address");
+        assert_eq!(
+            mock.as_ref().and_then(|a| a.as_str()),
+            chrlab_sim::ipv6::link_local("08:00:27:A9:3F:55")
+                .map(|a| format!("{a}/64"))
+                .as_deref(),
+            "the mock's address is its MAC's EUI-64 link-local"
+        );
+        assert_eq!(
+            got.remove("address").as_ref().and_then(|a| a.as_str()),
+            Some("fe80::ec4:7aff:fe00:1/64")
+        );
+        assert_eq!(
+            sorted_keys(&got.clone().into()),
+            sorted_keys(&want.clone().into())
+        );
+    }
+}

@@ -246,3 +246,60 @@ async fn packets_are_filtered_in_the_namespace() {
     enforcer.shutdown();
     assert_eq!(connect(&ns), Ok(()));
 }
+
+#[tokio::test]
+async fn nft_accepts_every_kind_of_translated_ipv6_rule() {
+    let cfg = chrlab_sim::router::FirewallSnapshot {
+        filter: config(&["chain=input action=drop protocol=tcp dst-port=22 src-address=192.0.2.66"], &[]).0,
+        filter6: config(
+            &[
+                "chain=input action=accept connection-state=established,related,untracked",
+                "chain=input action=accept protocol=icmpv6 icmp-options=128:0",
+                "chain=input action=accept protocol=icmpv6 icmp-options=!1",
+                "chain=input action=accept protocol=tcp src-address-list=mgmt6 dst-port=22,8291",
+                "chain=input action=drop src-address=!2001:db8::/32 dst-address=2001:db8::1-2001:db8::9",
+                "chain=input action=reject reject-with=icmp-admin-prohibited protocol=udp",
+                "chain=input action=reject reject-with=icmp-address-unreachable",
+                "chain=input action=reject reject-with=icmp-port-unreachable",
+                "chain=input action=reject reject-with=tcp-reset",
+                "chain=input action=reject",
+                "chain=input action=jump jump-target=guard6 in-interface=all-ethernet",
+                "chain=guard6 action=log log-prefix=guard6",
+                "chain=guard6 action=return",
+                "chain=forward action=drop connection-state=invalid",
+                "chain=output action=passthrough",
+            ],
+            &[
+                "list=mgmt6 address=2001:db8::10",
+                "list=mgmt6 address=2001:db8:1::/48",
+                "list=mgmt6 address=2001:db8:2::1-2001:db8:2::9",
+            ],
+        )
+        .0,
+        address_lists6: config(
+            &[],
+            &[
+                "list=mgmt6 address=2001:db8::10",
+                "list=mgmt6 address=2001:db8:1::/48",
+                "list=mgmt6 address=2001:db8:2::1-2001:db8:2::9",
+            ],
+        )
+        .1,
+        ..Default::default()
+    };
+    let Some(ns) = namespace() else {
+        assert!(chrlab_sim::firewall::ruleset(&cfg).is_ok());
+        return;
+    };
+    let (_tx, rx) = watch::channel(cfg);
+    let enforcer = Enforcer::spawn(ns.clone(), rx);
+    let settled = settle(&enforcer).await;
+    assert_eq!(settled, Ok(()), "status: {:?}", *enforcer.status().borrow());
+    let listed = listed(&ns).unwrap_or_default();
+    assert!(listed.contains("chain input6"), "{listed}");
+    assert!(listed.contains("type ipv6_addr"), "{listed}");
+    assert!(listed.contains("ip6 saddr @al6_0"), "{listed}");
+    assert!(listed.contains("ip saddr 192.0.2.66"), "{listed}");
+    enforcer.shutdown();
+    assert_eq!(self::listed(&ns), None, "shutdown must remove the table");
+}

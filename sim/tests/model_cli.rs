@@ -149,8 +149,8 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
                 "bad command name poe (line 1 column 21)\n",
             ),
             (
-                "/ipv6 address print",
-                "bad command name address (line 1 column 7)\n",
+                "/ipv6 adress print",
+                "bad command name adress (line 1 column 7)\n",
             ),
             (
                 "/ip servic print",
@@ -970,6 +970,242 @@ mod update_check {
             &mut t,
             "/system package update check-for-updates once; :local n 0; :while (([/system package update get status] = \"finding out latest version...\") && ($n < 100)) do={ :delay 20ms; :set n ($n + 1) }; :put [/system package update get status]",
             "            channel: stable\n  installed-version: 7.23.7\n             status: finding out latest version...\nNew version is available\n",
+        );
+    }
+}
+
+/// IPv6: RouterOS 7 has it built in; a v6 CHR without the ipv6 package has only `/ipv6 settings`.
+mod ipv6 {
+    use super::*;
+
+    const IPV6_FACTORY_TWO_NICS: &str = "\
+Flags: D - DYNAMIC; G - GLOBAL, L - LINK-LOCAL
+Columns: ADDRESS, INTERFACE, ADVERTISE
+#    ADDRESS                   INTERFACE  ADVERTISE
+0 DL fe80::ec4:7aff:fe00:1/64  ether1     no
+1 DL fe80::ec4:7aff:fe00:2/64  ether2     no
+";
+
+    #[test]
+    fn factory_v7_ipv6_address_print_shows_a_link_local_per_ether() {
+        let mut cfg = RouterConfig::for_version(Version::parse("7.23.7").expect("version"));
+        cfg.ethernets = 2;
+        let r = Router::new(cfg).expect("router starts");
+        let mut t = term(&r, "admin", "");
+        cli(&mut t, "/ipv6 address print", IPV6_FACTORY_TWO_NICS);
+        // The router's own addresses: neither changed, removed nor exported.
+        cli(
+            &mut t,
+            "/ipv6 address remove 0",
+            "failure: can not remove dynamic\n",
+        );
+        cli(
+            &mut t,
+            "/ipv6 address set 1 advertise=yes",
+            "failure: can not change dynamic\n",
+        );
+        assert!(!t.execute("/export").contains("/ipv6 address"));
+    }
+
+    #[test]
+    fn v6_router_without_the_ipv6_package_says_bad_command_name() {
+        let r = router_with("6.49.13", "MikroTik");
+        let mut t = term(&r, "admin", "");
+        cli(
+            &mut t,
+            "/ipv6 address print",
+            "bad command name address (line 1 column 7)\n",
+        );
+        cli(
+            &mut t,
+            "/ipv6 firewall filter print",
+            "bad command name firewall (line 1 column 7)\n",
+        );
+        assert!(
+            t.execute("/ipv6 settings print")
+                .contains("disable-ipv6: no")
+        );
+    }
+
+    #[test]
+    fn ipv6_address_add_takes_ipv6_prefixes_and_flags_them_global() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(
+            &mut t,
+            "/ipv6 address add address=2001:db8::1/64 interface=ether1 advertise=no",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ipv6 address add address=2001:db8:1::1 interface=ether1",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ipv6 address add address=2001:db8::1/64 interface=ether1",
+            "failure: already have such address\n",
+        );
+        cli(
+            &mut t,
+            "/ipv6 address add address=192.0.2.1/24 interface=ether1",
+            "invalid value for argument address\n",
+        );
+        cli(
+            &mut t,
+            "/ipv6 address add address=2001:db8:2::1/64 interface=ether9",
+            "input does not match any value of interface\n",
+        );
+        cli(
+            &mut t,
+            "/ipv6 address print",
+            "\
+Flags: D - DYNAMIC; G - GLOBAL, L - LINK-LOCAL
+Columns: ADDRESS, INTERFACE, ADVERTISE
+#    ADDRESS                   INTERFACE  ADVERTISE
+0 DL fe80::ec4:7aff:fe00:1/64  ether1     no 
+1  G 2001:db8::1/64            ether1     no 
+2  G 2001:db8:1::1/64          ether1     yes
+",
+        );
+        cli(
+            &mut t,
+            "/ipv6 address print detail where dynamic",
+            "\
+Flags: X - disabled, I - invalid; D - dynamic; G - global; L - link-local
+ 0 DL address=fe80::ec4:7aff:fe00:1/64 from-pool=\"\" interface=ether1
+      actual-interface=ether1 eui-64=no advertise=no no-dad=no
+",
+        );
+        assert!(t.execute("/export").contains(
+            "/ipv6 address\nadd address=2001:db8::1/64 advertise=no interface=ether1\nadd address=2001:db8:1::1/64 interface=ether1\n"
+        ));
+    }
+
+    #[test]
+    fn ipv6_firewall_takes_what_the_ipv4_one_takes_with_ipv6_addresses() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        cli(
+            &mut t,
+            "/ipv6 firewall filter add chain=input action=drop protocol=tcp dst-port=22 src-address=2001:db8::66",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ipv6 firewall filter add chain=input action=reject reject-with=icmp-admin-prohibited",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ipv6 firewall filter add chain=input action=drop src-address=192.0.2.1",
+            "invalid value for argument src-address\n",
+        );
+        cli(
+            &mut t,
+            "/ipv6 firewall filter add chain=input action=reject reject-with=icmp-network-unreachable",
+            "input does not match any value of reject-with\n",
+        );
+        cli(
+            &mut t,
+            "/ipv6 firewall filter add chain=input action=nothing",
+            "input does not match any value of action\n",
+        );
+        cli(
+            &mut t,
+            "/ipv6 firewall filter print",
+            "\
+Flags: X - disabled, I - invalid; D - dynamic
+ 0   chain=input action=drop protocol=tcp src-address=2001:db8::66 dst-port=22
+     log=no log-prefix=\"\"
+
+ 1   chain=input action=reject reject-with=icmp-admin-prohibited log=no
+     log-prefix=\"\"
+",
+        );
+        cli(
+            &mut t,
+            "/ipv6 firewall address-list add list=mgmt address=2001:db8::10",
+            "",
+        );
+        cli(
+            &mut t,
+            "/ipv6 firewall address-list add list=mgmt address=2001:db8::10/128",
+            "failure: already have such entry\n",
+        );
+        cli(
+            &mut t,
+            "/ipv6 firewall address-list add list=mgmt address=192.0.2.10",
+            "invalid value for argument address\n",
+        );
+        let out = mask_dates(&t.execute("/ipv6 firewall address-list print"));
+        assert_eq!(
+            out,
+            "\
+Columns: LIST, ADDRESS, CREATION-TIME
+# LIST  ADDRESS           CREATION-TIME      
+0 mgmt  2001:db8::10/128  DATE
+"
+        );
+        // The IPv4 menus still refuse IPv6 values.
+        cli(
+            &mut t,
+            "/ip firewall filter add chain=input src-address=2001:db8::66",
+            "invalid value for argument src-address\n",
+        );
+        // Both families are in the one model the enforcer follows.
+        let fw = r.watch_firewall().borrow().clone();
+        assert!(fw.filter.is_empty());
+        assert_eq!(fw.filter6.len(), 2);
+        assert_eq!(fw.address_lists6.len(), 1);
+    }
+
+    #[test]
+    fn disable_ipv6_takes_the_addresses_out_of_effect() {
+        let r = router_with("7.23.7", "CHR");
+        let mut t = term(&r, "admin", "");
+        assert!(r.watch_services().borrow().ipv6);
+        cli(
+            &mut t,
+            "/ipv6 address add address=2001:db8::1/64 interface=ether1",
+            "",
+        );
+        // What `--manage-addresses` puts on the kernel's links: the static address, not the
+        // link-local (the kernel makes its own).
+        let kernel = || {
+            r.watch_addresses()
+                .borrow()
+                .addresses
+                .iter()
+                .map(|a| format!("{} {}", a.link, a.address))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(kernel(), ["ether1 2001:db8::1/64"]);
+        cli(&mut t, "/ipv6 settings set disable-ipv6=yes", "");
+        assert!(!r.watch_services().borrow().ipv6);
+        assert_eq!(kernel(), Vec::<String>::new());
+        cli(
+            &mut t,
+            "/ipv6 address print",
+            "\
+Flags: X - DISABLED, I - INVALID; G - GLOBAL, L - LINK-LOCAL
+Columns: ADDRESS, INTERFACE, ADVERTISE
+#    ADDRESS         INTERFACE  ADVERTISE
+0 IG 2001:db8::1/64  ether1     yes
+",
+        );
+        cli(&mut t, "/ipv6 settings set disable-ipv6=no", "");
+        assert!(r.watch_services().borrow().ipv6);
+        assert!(
+            t.execute("/ipv6 address print")
+                .contains("DL fe80::ec4:7aff:fe00:1/64")
+        );
+        // A v6 router never has IPv6 in effect.
+        assert!(
+            !router_with("6.49.13", "MikroTik")
+                .watch_services()
+                .borrow()
+                .ipv6
         );
     }
 }

@@ -355,4 +355,52 @@ mod model {
             r#"{"detail":"no such command or directory (set)","error":406,"message":"Not Acceptable"}"#,
         );
     }
+
+    #[test]
+    fn ipv6_menus_are_the_same_model_over_rest() {
+        let (r, s) = setup();
+        rest(
+            &r,
+            &s,
+            ("GET", "/ipv6/address", "", ""),
+            200,
+            r#"[{".id":"*1","actual-interface":"ether1","address":"fe80::ec4:7aff:fe00:1/64","advertise":"false","disabled":"false","dynamic":"true","eui-64":"false","from-pool":"","global":"false","interface":"ether1","invalid":"false","link-local":"true","no-dad":"false"}]"#,
+        );
+        rest(
+            &r,
+            &s,
+            (
+                "PUT",
+                "/ipv6/firewall/filter",
+                "",
+                r#"{"chain":"input","action":"drop","protocol":"tcp","dst-port":"22","src-address":"2001:db8::66"}"#,
+            ),
+            200,
+            r#"{".id":"*1","action":"drop","bytes":"0","chain":"input","disabled":"false","dst-port":"22","dynamic":"false","invalid":"false","log":"false","log-prefix":"","packets":"0","protocol":"tcp","src-address":"2001:db8::66"}"#,
+        );
+        let reply = r.rest(
+            &s,
+            "PUT",
+            "/ipv6/firewall/filter",
+            "",
+            br#"{"chain":"input","src-address":"192.0.2.66"}"#,
+        );
+        assert_eq!(reply.status, 400, "{}", reply.body);
+        assert!(reply.body.contains("src-address"), "{}", reply.body);
+        // What REST added, the terminal's model shows.
+        assert_eq!(r.watch_firewall().borrow().filter6.len(), 1);
+        let v6 = Router::new(RouterConfig::for_version(
+            routeros::version::Version::parse("6.49.13").expect("version"),
+        ))
+        .expect("router starts");
+        let s6 = v6
+            .login("admin", "", Via::Api, "127.0.0.1".parse().ok())
+            .expect("login");
+        let words: Vec<String> = vec!["/ipv6/address/print".into()];
+        let reply = v6.api(&s6, &words);
+        assert_eq!(
+            reply.first().and_then(|w| w.first()).map(String::as_str),
+            Some("!trap")
+        );
+    }
 }

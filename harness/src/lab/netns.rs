@@ -3,9 +3,16 @@
 //! ```text
 //!   trusted ns                  router ns                          untrusted ns
 //!   eth0 192.0.2.10/24 ── veth ── rt-trusted ┐
-//!                                            ├─ bridge ether1 192.0.2.1/24
+//!        2001:db8::10/64                     ├─ bridge ether1 192.0.2.1/24, 2001:db8::1/64
 //!   eth0 192.0.2.66/24 ── veth ── rt-untrusted ┘
+//!        2001:db8::66/64
 //! ```
+//!
+//! Every link also has an IPv6 documentation address (2001:db8::/64), added with `IFA_F_NODAD` so it
+//! is usable at once (no duplicate address detection to wait for): a RouterOS 7 router listens on
+//! IPv6 too, and the harness probes it there ([`NamespaceLab::router_addr6`],
+//! [`NamespaceLab::trusted_addr6`], [`NamespaceLab::untrusted_addr6`]). In a machine lab the router
+//! namespace has no address of either family; the guest's own `ether1` is [`ROUTER_ADDR6`]'s place.
 //!
 //! The router's bridge is named `ether1`, like a CHR's first interface, so a rule with
 //! `in-interface=ether1` matches traffic from both clients, as it would on a cloud router reached over
@@ -14,10 +21,11 @@
 //! (rtnetlink inside [`NetnsFd::run`] with a small runtime); no `ip` binary is spawned.
 //!
 //! Everything is held by fds: dropping the lab (or the process dying) frees the namespaces and with them
-//! the bridge and the veths. Addresses 192.0.2.0/24 (TEST-NET-1) exist only inside these namespaces.
+//! the bridge and the veths. Addresses 192.0.2.0/24 (TEST-NET-1) and 2001:db8::/64 (IPv6 documentation)
+//! exist only inside these namespaces.
 
 use std::io;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
@@ -36,6 +44,14 @@ pub const TRUSTED_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 10);
 pub const UNTRUSTED_ADDR: Ipv4Addr = Ipv4Addr::new(192, 0, 2, 66);
 /// The lab's prefix length.
 pub const PREFIX_LEN: u8 = 24;
+/// The router's IPv6 address in the lab (on its `ether1` side).
+pub const ROUTER_ADDR6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 1);
+/// The trusted client's IPv6 address.
+pub const TRUSTED_ADDR6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x10);
+/// The untrusted client's IPv6 address.
+pub const UNTRUSTED_ADDR6: Ipv6Addr = Ipv6Addr::new(0x2001, 0xdb8, 0, 0, 0, 0, 0, 0x66);
+/// The lab's IPv6 prefix length.
+pub const PREFIX_LEN6: u8 = 64;
 /// The router-side interface the clients' traffic arrives on.
 pub const ROUTER_INTERFACE: &str = "ether1";
 
@@ -228,16 +244,34 @@ impl NamespaceLab {
             RouterSide::Bridge => [None, None],
             RouterSide::Switch => [Some(TRUSTED_MAC), Some(UNTRUSTED_MAC)],
         };
-        for ((which, ns, addr), mac) in [
-            ("trusted", &trusted_ns, TRUSTED_ADDR),
-            ("untrusted", &untrusted_ns, UNTRUSTED_ADDR),
+        for ((which, ns, addr, addr6), mac) in [
+            ("trusted", &trusted_ns, TRUSTED_ADDR, TRUSTED_ADDR6),
+            ("untrusted", &untrusted_ns, UNTRUSTED_ADDR, UNTRUSTED_ADDR6),
         ]
         .into_iter()
         .zip(macs)
         {
             in_namespace(ns, which, move |h| async move {
-                client_side(h, addr, mac).await
+                client_side(h, addr, addr6, mac).await
             })?;
+        }
+
+        // IPv6 addresses are published (their local and prefix routes) by the kernel's addrconf
+        // work after the netlink request returns, even without DAD: wait until each namespace
+        // can route to its own address and, for a client, to the router's, so the first
+        // connection of a probe finds them.
+        let mut ready = vec![
+            (&router_ns, "router", vec![]),
+            (&trusted_ns, "trusted", vec![TRUSTED_ADDR6]),
+            (&untrusted_ns, "untrusted", vec![UNTRUSTED_ADDR6]),
+        ];
+        if side == RouterSide::Bridge {
+            ready[0].2.push(ROUTER_ADDR6);
+            ready[1].2.push(ROUTER_ADDR6);
+            ready[2].2.push(ROUTER_ADDR6);
+        }
+        for (ns, which, addrs) in ready {
+            wait_routable(ns, which, addrs)?;
         }
 
         let trusted = Vantage::in_namespace("trusted", trusted_ns, IpAddr::V4(TRUSTED_ADDR))?;
@@ -255,6 +289,23 @@ impl NamespaceLab {
             },
             tap,
         ))
+    }
+
+    /// The router's IPv6 address (2001:db8::1): the simulator's bridge has it; a machine's guest
+    /// is expected to give it to its `ether1`.
+    pub fn router_addr6(&self) -> IpAddr {
+        IpAddr::V6(ROUTER_ADDR6)
+    }
+
+    /// The trusted vantage's IPv6 address (2001:db8::10): connections from its namespace to
+    /// [`NamespaceLab::router_addr6`] come from it.
+    pub fn trusted_addr6(&self) -> IpAddr {
+        IpAddr::V6(TRUSTED_ADDR6)
+    }
+
+    /// The untrusted vantage's IPv6 address (2001:db8::66).
+    pub fn untrusted_addr6(&self) -> IpAddr {
+        IpAddr::V6(UNTRUSTED_ADDR6)
     }
 
     /// Stops the vantages and frees the namespaces (and with them the bridge and veths).
@@ -419,6 +470,7 @@ async fn router_side(
                 .execute()
                 .await
                 .map_err(step(format!("address {ROUTER_ADDR}/{PREFIX_LEN}")))?;
+            add_address6(&h, bridge, ROUTER_ADDR6).await?;
         }
         RouterSide::Switch => {
             let tap = index_of(&h, TAP).await?;
@@ -442,7 +494,58 @@ async fn router_side(
     Ok(())
 }
 
-async fn client_side(h: Handle, addr: Ipv4Addr, mac: Option<[u8; 6]>) -> Result<(), Step> {
+/// How long the kernel may take to publish a new IPv6 address's routes (microseconds here).
+const ROUTABLE_WITHIN: Duration = Duration::from_secs(3);
+
+/// Waits until `ns` has a route to every address of `addrs` (a UDP `connect`, which only looks the
+/// route up: no packet is sent).
+fn wait_routable(ns: &NetnsFd, which: &'static str, addrs: Vec<Ipv6Addr>) -> Result<(), LabError> {
+    let error = |source: io::Error| LabError::Namespace { which, source };
+    ns.run(move || -> io::Result<()> {
+        let deadline = Instant::now() + ROUTABLE_WITHIN;
+        for addr in addrs {
+            loop {
+                let socket = std::net::UdpSocket::bind((Ipv6Addr::UNSPECIFIED, 0))?;
+                match socket.connect((addr, 9)) {
+                    Ok(()) => break,
+                    Err(e) if Instant::now() >= deadline => {
+                        return Err(io::Error::new(
+                            e.kind(),
+                            format!("no route to {addr} after {ROUTABLE_WITHIN:?}: {e}"),
+                        ));
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(1)),
+                }
+            }
+        }
+        Ok(())
+    })
+    .map_err(error)?
+    .map_err(error)
+}
+
+/// Adds `addr`/[`PREFIX_LEN6`] to link `index` without duplicate address detection (`nodad`), so the
+/// address is usable at once rather than tentative for a second or two.
+async fn add_address6(h: &Handle, index: u32, addr: Ipv6Addr) -> Result<(), Step> {
+    use rtnetlink::packet_route::address::{AddressAttribute, AddressFlags, AddressHeaderFlags};
+    let mut request = h.address().add(index, IpAddr::V6(addr), PREFIX_LEN6);
+    let message = request.message_mut();
+    message.header.flags = AddressHeaderFlags::Nodad;
+    message
+        .attributes
+        .push(AddressAttribute::Flags(AddressFlags::Nodad));
+    request
+        .execute()
+        .await
+        .map_err(step(format!("address {addr}/{PREFIX_LEN6} nodad")))
+}
+
+async fn client_side(
+    h: Handle,
+    addr: Ipv4Addr,
+    addr6: Ipv6Addr,
+    mac: Option<[u8; 6]>,
+) -> Result<(), Step> {
     let index = index_of(&h, "eth0").await?;
     if let Some(mac) = mac {
         h.link()
@@ -460,10 +563,102 @@ async fn client_side(h: Handle, addr: Ipv4Addr, mac: Option<[u8; 6]>) -> Result<
         .execute()
         .await
         .map_err(step(format!("address {addr}/{PREFIX_LEN}")))?;
+    add_address6(&h, index, addr6).await?;
     h.link()
         .set(LinkUnspec::new_with_index(index).up().build())
         .execute()
         .await
         .map_err(step("eth0 up"))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::SocketAddr;
+
+    use tokio::io::AsyncReadExt;
+
+    use super::*;
+
+    /// Connects from `v` to `to` at once (no wait for the addresses to settle) and reads what
+    /// the server sends first.
+    async fn first_bytes(v: &Vantage, to: SocketAddr) -> Result<Vec<u8>, String> {
+        v.run(move || async move {
+            let connect = tokio::net::TcpStream::connect(to);
+            let mut s = tokio::time::timeout(Duration::from_secs(2), connect)
+                .await
+                .map_err(|_| format!("connect to {to}: timed out"))?
+                .map_err(|e| format!("connect to {to}: {e}"))?;
+            let mut buf = vec![0u8; 64];
+            let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+                .await
+                .map_err(|_| format!("read from {to}: timed out"))?
+                .map_err(|e| format!("read from {to}: {e}"))?;
+            buf.truncate(n);
+            Ok(buf)
+        })
+        .await
+    }
+
+    #[tokio::test]
+    async fn every_link_has_its_ipv6_address_usable_at_once() {
+        if !testsupport::require(&[testsupport::Need::Root]) {
+            return;
+        }
+        let lab = match NamespaceLab::create().await {
+            Ok(lab) => lab,
+            Err(e) => panic!("root, but the lab failed: {e}"),
+        };
+        assert_eq!(lab.router_addr6(), IpAddr::V6(ROUTER_ADDR6));
+        // A server on the router's IPv6 address that answers with the peer's address.
+        let addr = SocketAddr::new(lab.router_addr6(), 2200);
+        let listener = chrlab_sim::netns::bind_tcp(Some(&lab.router_ns), addr)
+            .and_then(tokio::net::TcpListener::from_std)
+            .unwrap_or_else(|e| panic!("listen on {addr}: {e}"));
+        let server = tokio::spawn(async move {
+            while let Ok((mut s, peer)) = listener.accept().await {
+                let _ =
+                    tokio::io::AsyncWriteExt::write_all(&mut s, peer.ip().to_string().as_bytes())
+                        .await;
+            }
+        });
+        for (v, want) in [
+            (&lab.trusted, lab.trusted_addr6()),
+            (&lab.untrusted, lab.untrusted_addr6()),
+        ] {
+            let seen = first_bytes(v, addr).await;
+            assert_eq!(
+                seen.map(|b| String::from_utf8_lossy(&b).into_owned()),
+                Ok(want.to_string()),
+                "{} reaches {addr} from its IPv6 address",
+                v.name()
+            );
+        }
+        server.abort();
+
+        // The simulator as the lab's router answers on IPv6 too: SSH's identification over
+        // [2001:db8::1]:22, while IPv4 still works.
+        let sim = chrlab_sim::start(chrlab_sim::SimOptions {
+            address: lab.router_addr,
+            port_offset: 0,
+            router: chrlab_sim::RouterConfig::default(),
+            netns: Some(lab.router_ns.clone()),
+        })
+        .await
+        .unwrap_or_else(|e| panic!("simulator in the router namespace: {e}"));
+        for to in [
+            SocketAddr::new(lab.router_addr6(), 22),
+            SocketAddr::new(lab.router_addr, 22),
+        ] {
+            let banner = first_bytes(&lab.untrusted, to).await;
+            assert!(
+                banner
+                    .as_ref()
+                    .is_ok_and(|b| b.starts_with(b"SSH-2.0-ROSSSH")),
+                "{to}: {banner:?}"
+            );
+        }
+        sim.shutdown().await;
+        lab.shutdown().await;
+    }
 }

@@ -18,7 +18,9 @@ use routeros::version::Version;
 #[derive(Debug, Parser)]
 #[command(name = "ros-sim", disable_version_flag = true)]
 struct Args {
-    /// Address every service binds to.
+    /// Address every service binds to. With `0.0.0.0` (ros-sim as the router of its own VM,
+    /// container or namespace) the services also listen on every IPv6 address while RouterOS 7
+    /// has IPv6 on (`/ipv6 settings disable-ipv6=no`).
     #[arg(long, default_value = "127.0.0.1")]
     address: IpAddr,
     /// Added to every service port (22 → 22+offset), for runs without root.

@@ -210,6 +210,17 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
         ipv6_settings(),
     ];
     if v.v7() {
+        // RouterOS 7 has IPv6 built in; a v6 CHR without the ipv6 package has only `/ipv6 settings`
+        // here and answers `bad command name` for the rest (captured).
+        m.push(ipv6_address());
+        m.push(MenuDef {
+            path: "ipv6/firewall/filter",
+            ..filter()
+        });
+        m.push(MenuDef {
+            path: "ipv6/firewall/address-list",
+            ..address_list(v)
+        });
         m.push(single(
             "user/settings",
             vec![
@@ -226,7 +237,7 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
         ));
     }
     for d in &mut m {
-        if d.path == "ip/firewall/filter" {
+        if matches!(d.path, "ip/firewall/filter" | "ipv6/firewall/filter") {
             d.noun = "filter rule";
         }
     }
@@ -792,6 +803,69 @@ fn ip_address() -> MenuDef {
     }
 }
 
+/// `/ipv6 address` (v7): properties and legend as the ansible v6 capture shows them
+/// [cli:ansible/facts/ipv6_address_print_detail_without-paging.raw], the API keys of napalm-ros's
+/// mock; the v7 table columns are an ASSUMPTION (sim/FIDELITY.md).
+fn ipv6_address() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::new("address", Ty::Prefix, None),
+            Prop::new("from-pool", TEXT, Some("")),
+            Prop::new("interface", Ty::Ref("interface"), None),
+            Prop::ro("actual-interface", WORD, None),
+            Prop::new("eui-64", BOOL, Some("no")),
+            Prop::new("advertise", BOOL, Some("yes")),
+            Prop::new("no-dad", BOOL, Some("no")),
+            disabled(),
+            Prop::ro("invalid", BOOL, Some("no")),
+            Prop::ro("dynamic", BOOL, Some("no")),
+            Prop::ro("global", BOOL, Some("no")),
+            Prop::ro("link-local", BOOL, Some("no")),
+            comment(),
+        ],
+        flags: vec![
+            flag('X', "disabled", "DISABLED", 0),
+            flag('I', "invalid", "INVALID", 0),
+            flag('D', "dynamic", "DYNAMIC", 1),
+            flag('G', "global", "GLOBAL", 2),
+            flag('L', "link-local", "LINK-LOCAL", 2),
+        ],
+        columns: vec![
+            col("address"),
+            col("from-pool"),
+            col("interface"),
+            col("advertise"),
+        ],
+        ..base("ipv6/address", LIST, PrintForm::Table)
+    }
+}
+
+/// The dynamic link-local `/ipv6 address` of the machine's `n`th NIC (`.id` `*n`): the EUI-64
+/// address of its MAC, `advertise=no` [cli:ansible/facts/ipv6_address_print_detail_without-paging.raw].
+pub fn link_local_item(n: u32, mac: &str) -> Item {
+    let name = format!("ether{n}");
+    let addr = crate::ipv6::link_local(mac)
+        .map(|a| format!("{a}/64"))
+        .unwrap_or_default();
+    Item::new(
+        n,
+        &[
+            ("address", &addr),
+            ("from-pool", ""),
+            ("interface", &name),
+            ("actual-interface", &name),
+            ("eui-64", "no"),
+            ("advertise", "no"),
+            ("no-dad", "no"),
+            ("disabled", "no"),
+            ("invalid", "no"),
+            ("dynamic", "yes"),
+            ("global", "no"),
+            ("link-local", "yes"),
+        ],
+    )
+}
+
 fn dhcp_client() -> MenuDef {
     MenuDef {
         props: vec![
@@ -1186,7 +1260,12 @@ pub fn factory(v: Ver, version: &Version, identity: &str) -> BTreeMap<String, Ta
     if let Some(i) = t.get_mut("system/identity").and_then(|t| t.by_id_mut(0)) {
         i.set("name", identity);
     }
-    t.insert("interface".into(), Table::new(vec![ethernet_item(1)]));
+    let ether1 = ethernet_item(1);
+    if v.v7() {
+        let ll = link_local_item(1, ether1.get("mac-address").unwrap_or(""));
+        t.insert("ipv6/address".into(), Table::new(vec![ll]));
+    }
+    t.insert("interface".into(), Table::new(vec![ether1]));
     let dhcp = Item::new(
         1,
         &[

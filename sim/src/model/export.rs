@@ -30,6 +30,9 @@ const ORDER: &[&str] = &[
     "ip/socks",
     "ip/ssh",
     "ip/upnp",
+    "ipv6/address",
+    "ipv6/firewall/address-list",
+    "ipv6/firewall/filter",
     "ipv6/settings",
     "snmp",
     "snmp/community",
@@ -99,6 +102,10 @@ fn menu_lines(st: &State, def: &MenuDef, opts: Options) -> Vec<String> {
     let fixed = matches!(def.kind, Kind::List { add: false, .. });
     let mut lines = Vec::new();
     for item in &items {
+        // Dynamic items (link-local addresses, dynamic list entries) are the router's own.
+        if def.is_list() && item.is("dynamic") {
+            continue;
+        }
         let base = factory
             .by_id(item.id)
             .filter(|_| !USER_ITEMS.contains(&def.path));
@@ -150,7 +157,8 @@ fn changed_props(def: &MenuDef, item: &Item, base: Option<&Item>, opts: Options)
             Some(b) => b.get(p.name),
             None => p.default,
         };
-        let always = def.path == "ip/firewall/filter" && p.name == "action";
+        let always =
+            matches!(def.path, "ip/firewall/filter" | "ipv6/firewall/filter") && p.name == "action";
         if !opts.verbose && !always && default == Some(v) {
             continue;
         }

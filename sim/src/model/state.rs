@@ -198,6 +198,7 @@ impl State {
                     continue;
                 }
                 let item = defaults::ethernet_item(k);
+                let mac = item.get("mac-address").unwrap_or("").to_string();
                 t.next_id = t.next_id.max(k + 1);
                 let pos = t
                     .items
@@ -205,8 +206,47 @@ impl State {
                     .position(|i| i.id > k)
                     .unwrap_or(t.items.len());
                 t.items.insert(pos, item);
+                // Its dynamic link-local IPv6 address (v7: IPv6 is built in).
+                if self.ver.v7() {
+                    let ll = defaults::link_local_item(k, &mac);
+                    let t6 = table.entry("ipv6/address".to_string()).or_default();
+                    if !t6
+                        .items
+                        .iter()
+                        .any(|i| i.is("dynamic") && i.get("interface") == Some(name.as_str()))
+                    {
+                        let id = t6.alloc_id();
+                        t6.items.push(Item { id, ..ll });
+                    }
+                }
             }
         }
+    }
+
+    /// Whether IPv6 is in effect: RouterOS 7 (built in) and `/ipv6 settings disable-ipv6=no`.
+    pub fn ipv6_enabled(&self) -> bool {
+        self.ver.v7() && self.single("ipv6/settings", "disable-ipv6").as_deref() != Some("yes")
+    }
+
+    /// `/ipv6 address` as the router shows it: with IPv6 disabled the dynamic link-locals are
+    /// gone and the static addresses are invalid (ASSUMPTION, sim/FIDELITY.md).
+    fn ipv6_address_items(&self) -> Vec<Item> {
+        let items = self
+            .tables
+            .get("ipv6/address")
+            .map(|t| t.items.clone())
+            .unwrap_or_default();
+        if self.ipv6_enabled() {
+            return items;
+        }
+        items
+            .into_iter()
+            .filter(|i| !i.is("dynamic"))
+            .map(|mut i| {
+                i.set("invalid", "yes");
+                i
+            })
+            .collect()
     }
 
     /// The router's clock: the host's UTC time moved by `/system clock set`, in the local time
@@ -278,6 +318,7 @@ impl State {
             "log" => self.log_items(),
             "system/resource" => vec![self.resource_item()],
             "system/clock" => vec![self.clock_item()],
+            "ipv6/address" => self.ipv6_address_items(),
             "interface/ethernet" => self
                 .items("interface")
                 .into_iter()
@@ -594,6 +635,9 @@ impl State {
             if path == "user/group" && self.group_in_use(item.get("name").unwrap_or("")) {
                 return Err(ExecError::failure("group is used by some user"));
             }
+            if path == "ipv6/address" && item.is("dynamic") {
+                return Err(ExecError::failure("can not remove dynamic"));
+            }
             if path == "system/logging/action" && item.is("default") {
                 return Err(ExecError::failure("default action can not be removed"));
             }
@@ -692,6 +736,9 @@ impl State {
             "ip/firewall/filter" => &["chain"],
             "ip/firewall/address-list" => &["list", "address"],
             "ip/address" => &["address", "interface"],
+            "ipv6/address" => &["address", "interface"],
+            "ipv6/firewall/filter" => &["chain"],
+            "ipv6/firewall/address-list" => &["list", "address"],
             "ip/dhcp-client" => &["interface"],
             "system/logging/action" => &["name", "target"],
             "snmp/community" => &["name"],
@@ -743,8 +790,26 @@ impl State {
             "ip/firewall/filter" => {
                 FilterRule::from_props(&rule_props(item)).map_err(firewall_error)?;
             }
-            "ip/firewall/address-list" => {
-                AddressListEntry::from_props(&rule_props(item)).map_err(firewall_error)?;
+            "ipv6/firewall/filter" => {
+                crate::ipv6::FilterRule6::from_props(&rule_props(item)).map_err(firewall_error)?;
+            }
+            "ip/firewall/address-list" | "ipv6/firewall/address-list" => {
+                if def.path == "ip/firewall/address-list" {
+                    AddressListEntry::from_props(&rule_props(item)).map_err(firewall_error)?;
+                } else {
+                    crate::ipv6::AddressList6Entry::from_props(&rule_props(item))
+                        .map_err(firewall_error)?;
+                    // Stored as RouterOS shows IPv6 list entries: a prefix (`/128` for a host).
+                    if let Some(a) = item.get("address")
+                        && let Some(spec) = crate::ipv6::Address6Spec::parse(a)
+                    {
+                        let shown = match spec {
+                            crate::ipv6::Address6Spec::Single(h) => format!("{h}/128"),
+                            other => other.to_string(),
+                        };
+                        item.set("address", &shown);
+                    }
+                }
                 let same = |o: &Item| {
                     o.get("list") == item.get("list") && o.get("address") == item.get("address")
                 };
@@ -753,6 +818,35 @@ impl State {
                 }
                 if item.get("creation-time").is_none() && self.ver.v7() {
                     item.set("creation-time", &log::full_date(self.ver, self.now()));
+                }
+            }
+            "ipv6/address" => {
+                if item.is("dynamic") && id.is_some() {
+                    return Err(ExecError::failure("can not change dynamic"));
+                }
+                let given = item.get("address").unwrap_or("").to_string();
+                let (addr, len) = match given.split_once('/') {
+                    Some((a, l)) => (a, l.parse::<u8>().ok()),
+                    // ASSUMPTION: a bare IPv6 address gets a /64, as the manual's examples show.
+                    None => (given.as_str(), Some(64)),
+                };
+                let addr: std::net::Ipv6Addr =
+                    addr.parse().map_err(|_| invalid_value("address"))?;
+                let len = len
+                    .filter(|l| *l <= 128)
+                    .ok_or_else(|| invalid_value("address"))?;
+                item.set("address", &format!("{addr}/{len}"));
+                let ll = crate::ipv6::is_link_local(addr);
+                item.set("link-local", if ll { "yes" } else { "no" });
+                item.set("global", if ll { "no" } else { "yes" });
+                if let Some(i) = item.get("interface").map(str::to_string) {
+                    item.set("actual-interface", &i);
+                }
+                if others.iter().any(|o| {
+                    o.get("address") == item.get("address")
+                        && o.get("interface") == item.get("interface")
+                }) {
+                    return Err(ExecError::failure("already have such address"));
                 }
             }
             "ip/address" => {

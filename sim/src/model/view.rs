@@ -79,6 +79,8 @@ fn lower(word: &'static str) -> &'static str {
         "AVAILABLE" => "available",
         "BY-ROMON" => "by-romon",
         "CONNECTION" => "connection",
+        "GLOBAL" => "global",
+        "LINK-LOCAL" => "link-local",
         "" => "disabled",
         other => other,
     }

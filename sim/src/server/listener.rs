@@ -85,6 +85,17 @@ struct Running {
     /// Port actually bound.
     bound: u16,
     task: JoinHandle<()>,
+    /// The IPv6 listener beside it on the same port, while IPv6 is in effect.
+    task6: Option<JoinHandle<()>>,
+}
+
+impl Running {
+    async fn stop(self) {
+        for task in std::iter::once(self.task).chain(self.task6) {
+            task.abort();
+            let _ = task.await;
+        }
+    }
 }
 
 /// Counts the live sessions of one service.
@@ -122,6 +133,10 @@ impl SessionCount {
 pub(crate) struct Manager {
     shared: Arc<Shared>,
     address: IpAddr,
+    /// Where the IPv6 listeners bind while the model has IPv6 in effect (`None`: IPv4 only).
+    address6: Option<IpAddr>,
+    /// Whether the model has IPv6 in effect (the last table followed).
+    ipv6: bool,
     offset: u16,
     running: HashMap<String, Running>,
     ports: Arc<Mutex<HashMap<String, u16>>>,
@@ -132,12 +147,15 @@ impl Manager {
     pub(crate) fn new(
         shared: Arc<Shared>,
         address: IpAddr,
+        address6: Option<IpAddr>,
         offset: u16,
         ports: Arc<Mutex<HashMap<String, u16>>>,
     ) -> Manager {
         Manager {
             shared,
             address,
+            address6,
+            ipv6: false,
             offset,
             running: HashMap::new(),
             ports,
@@ -150,9 +168,11 @@ impl Manager {
     /// is among the services returned as not listening.
     pub(crate) async fn reconcile(
         &mut self,
-        services: &[ServiceState],
+        table: &ServiceTable,
         strict: bool,
     ) -> Result<Vec<NotListening>, ServerError> {
+        let services = &table.services[..];
+        self.ipv6 = table.ipv6;
         let mut not_listening = Vec::new();
         // Close what is disabled, gone or re-ported.
         let mut stop = Vec::new();
@@ -166,9 +186,9 @@ impl Manager {
         }
         for name in stop {
             if let Some(running) = self.running.remove(&name) {
-                running.task.abort();
-                let _ = running.task.await;
-                info!(service = %name, port = running.bound, "listener closed");
+                let port = running.bound;
+                running.stop().await;
+                info!(service = %name, port, "listener closed");
             }
             lock(&self.ports).remove(&name);
         }
@@ -196,15 +216,54 @@ impl Manager {
                 }
             }
         }
+        self.follow_ipv6();
         Ok(not_listening)
+    }
+
+    /// Opens or closes the IPv6 listener of every running service as IPv6 is in effect or not. An
+    /// IPv6 listener that cannot bind (a kernel without IPv6) is logged and left closed: the
+    /// service still listens on IPv4, and the next change of the table tries again.
+    fn follow_ipv6(&mut self) {
+        let want = self.ipv6.then_some(self.address6).flatten();
+        for (name, running) in &mut self.running {
+            match (want, running.task6.is_some()) {
+                (None, true) => {
+                    if let Some(task) = running.task6.take() {
+                        task.abort();
+                    }
+                    info!(service = %name, port = running.bound, "ipv6 listener closed");
+                }
+                (Some(ip), false) => {
+                    let Some(kind) = Kind::from_service(name) else {
+                        continue;
+                    };
+                    let addr = SocketAddr::new(ip, running.bound);
+                    match bind(&self.shared, addr) {
+                        Ok(listener) => {
+                            let count = Arc::clone(self.counts.entry(name.clone()).or_default());
+                            let shared = Arc::clone(&self.shared);
+                            running.task6 = Some(tokio::spawn(accept_loop(
+                                listener,
+                                kind,
+                                name.clone(),
+                                count,
+                                shared,
+                            )));
+                            info!(service = %name, %addr, "listening");
+                        }
+                        Err(e) => {
+                            warn!(service = %name, %addr, error = %e, "not listening on ipv6")
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
     }
 
     /// Reconciles with `table` and tells the router which table the listeners now follow.
     pub(crate) async fn follow_table(&mut self, table: &ServiceTable) {
-        let not_listening = self
-            .reconcile(&table.services, false)
-            .await
-            .unwrap_or_default();
+        let not_listening = self.reconcile(table, false).await.unwrap_or_default();
         self.shared.router.publish_listeners(Listeners::Reconciled {
             generation: table.generation,
             not_listening,
@@ -239,6 +298,7 @@ impl Manager {
                 port: service.port,
                 bound,
                 task,
+                task6: None,
             },
         );
         Ok(())
@@ -312,8 +372,7 @@ impl Manager {
 
     async fn close_all(&mut self) {
         for (_, running) in self.running.drain() {
-            running.task.abort();
-            let _ = running.task.await;
+            running.stop().await;
         }
         lock(&self.ports).clear();
     }
@@ -323,6 +382,9 @@ impl Drop for Manager {
     fn drop(&mut self) {
         for running in self.running.values() {
             running.task.abort();
+            if let Some(task) = &running.task6 {
+                task.abort();
+            }
         }
     }
 }

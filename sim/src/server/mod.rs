@@ -16,7 +16,7 @@ mod winbox;
 mod www;
 
 use std::collections::HashMap;
-use std::net::{IpAddr, Ipv4Addr};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::{Arc, Mutex};
 
 use tokio::task::JoinHandle;
@@ -30,6 +30,12 @@ use crate::router::{Router, RouterConfig};
 use listener::{Manager, Sessions, lock};
 
 /// How to run a simulated router.
+///
+/// IPv6: while the model has IPv6 in effect (RouterOS 7 with `/ipv6 settings disable-ipv6=no`),
+/// every listener also binds `[::]` on its port (`IPV6_V6ONLY`), i.e. every IPv6 address of the
+/// namespace — as a router listens on all its addresses — when the simulator is the router of
+/// that namespace: `netns` is given, or `address` is `0.0.0.0`. A simulator on one IPv4 address of
+/// a shared namespace (`127.0.0.x` in tests) stays IPv4-only. See [`SimHandle::address6`].
 #[derive(Debug)]
 pub struct SimOptions {
     /// Address every listener binds to (default 127.0.0.1).
@@ -76,6 +82,7 @@ impl Shared {
 pub struct SimHandle {
     shared: Arc<Shared>,
     address: IpAddr,
+    address6: Option<IpAddr>,
     ports: Arc<Mutex<HashMap<String, u16>>>,
     manager: Option<JoinHandle<()>>,
     console: Option<JoinHandle<()>>,
@@ -96,6 +103,8 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
     // The listener manager carries reboots out (sessions cut, ports closed for the boot time).
     router.defer_reboots();
     let (address, port_offset, netns) = (opts.address, opts.port_offset, opts.netns);
+    let address6 = (netns.is_some() || address == IpAddr::V4(Ipv4Addr::UNSPECIFIED))
+        .then_some(IpAddr::V6(Ipv6Addr::UNSPECIFIED));
     let (tls, certificate) = tls::self_signed_acceptor(&router.identity())?;
     let ssh_key = ssh::HostKey::new(state_dir);
     let cancel = CancellationToken::new();
@@ -112,12 +121,13 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
     let mut manager = Manager::new(
         Arc::clone(&shared),
         address,
+        address6,
         port_offset,
         Arc::clone(&ports),
     );
     let mut rx = router.watch_services();
     let table = rx.borrow_and_update().clone();
-    manager.reconcile(&table.services, true).await?;
+    manager.reconcile(&table, true).await?;
     router.publish_listeners(crate::router::Listeners::Reconciled {
         generation: table.generation,
         not_listening: Vec::new(),
@@ -127,6 +137,7 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
     Ok(SimHandle {
         shared,
         address,
+        address6,
         ports,
         manager: Some(manager),
         console: None,
@@ -142,6 +153,18 @@ impl SimHandle {
     /// The address every listener is bound to.
     pub fn address(&self) -> IpAddr {
         self.address
+    }
+
+    /// Where the IPv6 listeners bind while IPv6 is in effect (`[::]`), `None` when this
+    /// simulator listens on IPv4 only (see [`SimOptions`]).
+    pub fn address6(&self) -> Option<IpAddr> {
+        self.address6
+    }
+
+    /// Whether the services listen on IPv6 now: IPv6 is in effect and [`SimHandle::address6`]
+    /// is set (an IPv6 bind that failed is logged, not counted here).
+    pub fn ipv6_listening(&self) -> bool {
+        self.address6.is_some() && self.shared.router.watch_services().borrow().ipv6
     }
 
     /// The port a service listens on right now (offset included); `None` when it is not listening.
