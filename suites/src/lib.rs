@@ -78,43 +78,35 @@ pub fn failed(r: &CheckResult) -> bool {
 /// Every check the registry declares for `measure` passes on the hardened router; the
 /// message lists each one that did not, with its evidence.
 pub fn every_check_passes(measure: chrlab::outcome::Measure) {
-    let run = hardened();
-    let bad: Vec<String> = chrlab::measures::checks_of(measure)
-        .iter()
-        .map(|c| run.result(c.id))
-        .filter(|r| !passed(r))
-        .map(explain)
-        .collect();
-    assert!(
-        !chrlab::measures::checks_of(measure).is_empty(),
-        "{measure:?} declares no checks"
-    );
-    assert!(
-        bad.is_empty(),
-        "the hardened router must pass:\n{}",
-        bad.join("\n")
-    );
+    every_check(measure, hardened(), passed, "the hardened router must pass");
 }
 
 /// Every check the registry declares for `measure` fails on the negative control, each for
 /// its own reason.
 pub fn every_check_fails_on_the_factory_router(measure: chrlab::outcome::Measure) {
-    let run = unhardened();
-    let bad: Vec<String> = chrlab::measures::checks_of(measure)
+    every_check(
+        measure,
+        unhardened(),
+        failed,
+        "the negative control must fail",
+    );
+}
+
+fn every_check(
+    measure: chrlab::outcome::Measure,
+    run: &Run,
+    wanted: fn(&CheckResult) -> bool,
+    what: &str,
+) {
+    let checks = chrlab::measures::checks_of(measure);
+    assert!(!checks.is_empty(), "{measure:?} declares no checks");
+    let bad: Vec<String> = checks
         .iter()
         .map(|c| run.result(c.id))
-        .filter(|r| !failed(r))
+        .filter(|r| !wanted(r))
         .map(explain)
         .collect();
-    assert!(
-        !chrlab::measures::checks_of(measure).is_empty(),
-        "{measure:?} declares no checks"
-    );
-    assert!(
-        bad.is_empty(),
-        "the negative control must fail:\n{}",
-        bad.join("\n")
-    );
+    assert!(bad.is_empty(), "{what}:\n{}", bad.join("\n"));
 }
 
 /// Whether this machine can build the suites' lab. If not, the calling test is a counted skip

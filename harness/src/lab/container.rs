@@ -318,7 +318,7 @@ impl ContainerLab {
             .with_cap_add("NET_ADMIN")
             .with_startup_timeout(Duration::from_secs(60));
         if self.layout == Layout::DockerRouterOs {
-            let (accel, why) = choose_accel(config.accel);
+            let (accel, why) = super::qemu::choose_accel(config.accel);
             tracing::info!(accel = accel.name(), %why, "container's QEMU accelerator");
             self.accel = Some(accel);
             let kvm = accel == Accel::Kvm;
@@ -630,20 +630,6 @@ fn device(path: &str) -> testcontainers::bollard::models::DeviceMapping {
         path_on_host: Some(path.into()),
         path_in_container: Some(path.into()),
         cgroup_permissions: Some("rwm".into()),
-    }
-}
-
-fn choose_accel(forced: Option<Accel>) -> (Accel, String) {
-    let forced = forced.or_else(|| crate::qemu::accel_from_env().ok().flatten());
-    match forced {
-        Some(a) => (
-            a,
-            format!("{} forced (CHRLAB_QEMU_ACCEL or the lab)", a.name()),
-        ),
-        None => match crate::qemu::kvm_candidate() {
-            Ok(()) => (Accel::Kvm, "KVM available (vmx/svm, /dev/kvm)".into()),
-            Err(why) => (Accel::Tcg, format!("TCG: {why}")),
-        },
     }
 }
 

@@ -550,7 +550,9 @@ fn machine_config(
 }
 
 /// The accelerator to try first, and why.
-fn choose_accel(forced: Option<Accel>) -> (Accel, String) {
+/// The accelerator: forced (by the lab or `$CHRLAB_QEMU_ACCEL`), else KVM when it can really run a
+/// guest, else TCG; with the reason. Shared by the QEMU and container backends.
+pub(super) fn choose_accel(forced: Option<Accel>) -> (Accel, String) {
     let forced = forced.or_else(|| crate::qemu::accel_from_env().ok().flatten());
     match forced {
         Some(a) => (
