@@ -383,77 +383,104 @@ impl fmt::Display for Protocol {
     }
 }
 
-/// An IPv4 address matcher value: one address, a prefix, or an inclusive range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AddressSpec {
-    Single(Ipv4Addr),
-    /// Network address (host bits cleared, as RouterOS stores `1.1.1.1/24` as `1.1.1.0/24`) and length.
-    Prefix(Ipv4Addr, u8),
-    Range(Ipv4Addr, Ipv4Addr),
+/// An address matcher value of one family: one address, a prefix (network address with the
+/// host bits cleared, as RouterOS stores `1.1.1.1/24` as `1.1.1.0/24`, and its length), or an
+/// inclusive range; parsed from `a`, `a/len` or `a-b`.
+macro_rules! address_spec {
+    ($(#[$doc:meta])* $name:ident, $addr:ty, $bits:ty, $width:expr) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum $name {
+            Single($addr),
+            /// Network address (host bits cleared) and length.
+            Prefix($addr, u8),
+            Range($addr, $addr),
+        }
+
+        impl $name {
+            /// Parses `a`, `a/len` or `a-b` (`None` if it is none of them).
+            pub fn from_text(s: &str) -> Option<$name> {
+                if let Some((addr, len)) = s.split_once('/') {
+                    let addr: $addr = addr.parse().ok()?;
+                    let len: u8 = len.parse().ok().filter(|l| u32::from(*l) <= $width)?;
+                    if u32::from(len) == $width {
+                        return Some($name::Single(addr));
+                    }
+                    return Some($name::Prefix(
+                        <$addr>::from(<$bits>::from(addr) & Self::mask(len)),
+                        len,
+                    ));
+                }
+                if let Some((a, b)) = s.split_once('-') {
+                    let a: $addr = a.parse().ok()?;
+                    let b: $addr = b.parse().ok()?;
+                    if a > b {
+                        return None;
+                    }
+                    return Some(if a == b { $name::Single(a) } else { $name::Range(a, b) });
+                }
+                s.parse().ok().map($name::Single)
+            }
+
+            fn mask(len: u8) -> $bits {
+                if len == 0 {
+                    0
+                } else {
+                    <$bits>::MAX << ($width - u32::from(len))
+                }
+            }
+
+            /// Whether `ip` falls inside.
+            pub fn contains(&self, ip: $addr) -> bool {
+                match *self {
+                    $name::Single(a) => a == ip,
+                    $name::Prefix(net, len) => {
+                        <$bits>::from(ip) & Self::mask(len) == <$bits>::from(net)
+                    }
+                    $name::Range(a, b) => a <= ip && ip <= b,
+                }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                match self {
+                    $name::Single(a) => write!(f, "{a}"),
+                    $name::Prefix(a, l) => write!(f, "{a}/{l}"),
+                    $name::Range(a, b) => write!(f, "{a}-{b}"),
+                }
+            }
+        }
+    };
 }
+
+address_spec!(
+    /// An IPv4 address matcher value: one address, a prefix, or an inclusive range.
+    AddressSpec,
+    Ipv4Addr,
+    u32,
+    32
+);
+address_spec!(
+    /// An IPv6 address matcher value (`/ipv6 firewall`): one address, a prefix, or an inclusive
+    /// range.
+    Address6Spec,
+    std::net::Ipv6Addr,
+    u128,
+    128
+);
 
 impl AddressSpec {
     /// Parses `a.b.c.d`, `a.b.c.d/len` or `a.b.c.d-e.f.g.h`; `field` names the property in errors.
     pub fn parse(field: &str, s: &str) -> Result<AddressSpec, FirewallError> {
-        Self::parse_opt(s).ok_or_else(|| invalid(field, s))
-    }
-
-    fn parse_opt(s: &str) -> Option<AddressSpec> {
-        if let Some((addr, len)) = s.split_once('/') {
-            let addr: Ipv4Addr = addr.parse().ok()?;
-            let len: u8 = len.parse().ok().filter(|l| *l <= 32)?;
-            if len == 32 {
-                return Some(AddressSpec::Single(addr));
-            }
-            let mask = if len == 0 {
-                0
-            } else {
-                u32::MAX << (32 - u32::from(len))
-            };
-            return Some(AddressSpec::Prefix(
-                Ipv4Addr::from(u32::from(addr) & mask),
-                len,
-            ));
-        }
-        if let Some((a, b)) = s.split_once('-') {
-            let a: Ipv4Addr = a.parse().ok()?;
-            let b: Ipv4Addr = b.parse().ok()?;
-            if a > b {
-                return None;
-            }
-            return Some(if a == b {
-                AddressSpec::Single(a)
-            } else {
-                AddressSpec::Range(a, b)
-            });
-        }
-        s.parse().ok().map(AddressSpec::Single)
-    }
-
-    /// Whether `ip` falls inside.
-    pub fn contains(&self, ip: Ipv4Addr) -> bool {
-        match *self {
-            AddressSpec::Single(a) => a == ip,
-            AddressSpec::Prefix(net, len) => {
-                let mask = if len == 0 {
-                    0
-                } else {
-                    u32::MAX << (32 - u32::from(len))
-                };
-                u32::from(ip) & mask == u32::from(net)
-            }
-            AddressSpec::Range(a, b) => a <= ip && ip <= b,
-        }
+        Self::from_text(s).ok_or_else(|| invalid(field, s))
     }
 }
 
-impl fmt::Display for AddressSpec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            AddressSpec::Single(a) => write!(f, "{a}"),
-            AddressSpec::Prefix(a, l) => write!(f, "{a}/{l}"),
-            AddressSpec::Range(a, b) => write!(f, "{a}-{b}"),
-        }
+impl Address6Spec {
+    /// Parses `2001:db8::1`, `2001:db8::/32` or `2001:db8::1-2001:db8::9`.
+    pub fn parse(s: &str) -> Option<Address6Spec> {
+        Self::from_text(s)
     }
 }
 
@@ -873,10 +900,10 @@ impl FilterRule {
                 _ if empty && Self::is_matcher(key) => {}
                 "protocol" => rule.protocol = Some(negatable(key, v, |s| s.parse().ok())?),
                 "src-address" => {
-                    rule.src_address = Some(negatable(key, v, AddressSpec::parse_opt)?);
+                    rule.src_address = Some(negatable(key, v, AddressSpec::from_text)?);
                 }
                 "dst-address" => {
-                    rule.dst_address = Some(negatable(key, v, AddressSpec::parse_opt)?);
+                    rule.dst_address = Some(negatable(key, v, AddressSpec::from_text)?);
                 }
                 "src-address-list" => rule.src_address_list = Some(negatable(key, v, name)?),
                 "dst-address-list" => rule.dst_address_list = Some(negatable(key, v, name)?),
@@ -970,7 +997,7 @@ impl AddressListEntry {
                 "list" if v.is_empty() => return Err(invalid("list", v)),
                 "list" => list = Some(v.clone()),
                 "address" => {
-                    address = Some(match AddressSpec::parse_opt(v) {
+                    address = Some(match AddressSpec::from_text(v) {
                         Some(a) => ListAddress::Ip(a),
                         None if is_host_name(v) => ListAddress::Host(v.clone()),
                         None => return Err(invalid("address", v)),

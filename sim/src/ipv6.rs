@@ -3,83 +3,13 @@
 //!
 //! RouterOS shares every filter property with `/ip firewall filter` except the addresses (IPv6
 //! here) and `reject-with` (ICMPv6 replies), so a rule is parsed as an IPv4 [`FilterRule`] without
-//! those properties, plus the IPv6 ones. `routeros/` stays IPv4-only; the simulator is the only
-//! reader of IPv6 rules.
+//! those properties, plus the IPv6 ones. The address matcher is `routeros`'s ([`Address6Spec`], the
+//! IPv6 twin of its `AddressSpec`); the simulator is the only reader of IPv6 rules.
 
-use std::fmt;
 use std::net::Ipv6Addr;
 
+pub use routeros::firewall::Address6Spec;
 use routeros::firewall::{FilterRule, FirewallError, Negatable};
-
-/// An IPv6 address matcher value: one address, a prefix, or an inclusive range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Address6Spec {
-    Single(Ipv6Addr),
-    /// Network address (host bits cleared) and length.
-    Prefix(Ipv6Addr, u8),
-    Range(Ipv6Addr, Ipv6Addr),
-}
-
-impl Address6Spec {
-    /// Parses `2001:db8::1`, `2001:db8::/32` or `2001:db8::1-2001:db8::9`.
-    pub fn parse(s: &str) -> Option<Address6Spec> {
-        if let Some((addr, len)) = s.split_once('/') {
-            let addr: Ipv6Addr = addr.parse().ok()?;
-            let len: u8 = len.parse().ok().filter(|l| *l <= 128)?;
-            if len == 128 {
-                return Some(Address6Spec::Single(addr));
-            }
-            let mask = if len == 0 {
-                0
-            } else {
-                u128::MAX << (128 - u32::from(len))
-            };
-            return Some(Address6Spec::Prefix(
-                Ipv6Addr::from(u128::from(addr) & mask),
-                len,
-            ));
-        }
-        if let Some((a, b)) = s.split_once('-') {
-            let a: Ipv6Addr = a.parse().ok()?;
-            let b: Ipv6Addr = b.parse().ok()?;
-            if a > b {
-                return None;
-            }
-            return Some(if a == b {
-                Address6Spec::Single(a)
-            } else {
-                Address6Spec::Range(a, b)
-            });
-        }
-        s.parse().ok().map(Address6Spec::Single)
-    }
-
-    /// Whether `ip` falls inside.
-    pub fn contains(&self, ip: Ipv6Addr) -> bool {
-        match *self {
-            Address6Spec::Single(a) => a == ip,
-            Address6Spec::Prefix(net, len) => {
-                let mask = if len == 0 {
-                    0
-                } else {
-                    u128::MAX << (128 - u32::from(len))
-                };
-                u128::from(ip) & mask == u128::from(net)
-            }
-            Address6Spec::Range(a, b) => a <= ip && ip <= b,
-        }
-    }
-}
-
-impl fmt::Display for Address6Spec {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Address6Spec::Single(a) => write!(f, "{a}"),
-            Address6Spec::Prefix(a, l) => write!(f, "{a}/{l}"),
-            Address6Spec::Range(a, b) => write!(f, "{a}-{b}"),
-        }
-    }
-}
 
 /// The ICMPv6 reply of `action=reject` in `/ipv6 firewall filter` ([DOC ipv6 firewall filter]
 /// as remembered; **ASSUMPTION**, see sim/FIDELITY.md).
