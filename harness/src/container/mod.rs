@@ -57,6 +57,26 @@ pub enum ContainerError {
     Setup(String),
 }
 
+/// Runs `work` on a thread of its own with a runtime of its own (for what must outlive, or run
+/// outside, the caller's runtime: the API shim, a lab's cleanup from `Drop`).
+pub(crate) fn on_own_thread<F>(name: &str, work: F) -> std::io::Result<std::thread::JoinHandle<()>>
+where
+    F: std::future::Future<Output = ()> + Send + 'static,
+{
+    let name = name.to_string();
+    std::thread::Builder::new()
+        .name(name.clone())
+        .spawn(move || {
+            match tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            {
+                Ok(rt) => rt.block_on(work),
+                Err(e) => tracing::error!(thread = %name, error = %e, "no runtime"),
+            }
+        })
+}
+
 /// The engine's API version that bollard (and so testcontainers) asks for.
 pub fn client_api() -> String {
     let v = bollard::API_DEFAULT_VERSION;

@@ -32,46 +32,32 @@ impl Shim {
         std_listener.set_nonblocking(true)?;
         let upstream = upstream.to_path_buf();
         let version = version.to_string();
-        std::thread::Builder::new()
-            .name("docker-api-shim".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
+        super::on_own_thread("docker-api-shim", async move {
+            let listener = match UnixListener::from_std(std_listener) {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::error!(error = %e, "docker API shim: cannot listen");
+                    return;
+                }
+            };
+            loop {
+                match listener.accept().await {
+                    Ok((client, _)) => {
+                        let upstream = upstream.clone();
+                        let version = version.clone();
+                        tokio::spawn(async move {
+                            if let Err(e) = forward(client, &upstream, &version).await {
+                                tracing::debug!(error = %e, "docker API shim: connection ended");
+                            }
+                        });
+                    }
                     Err(e) => {
-                        tracing::error!(error = %e, "docker API shim: no runtime");
-                        return;
+                        tracing::warn!(error = %e, "docker API shim: accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
                     }
-                };
-                runtime.block_on(async move {
-                    let listener = match UnixListener::from_std(std_listener) {
-                        Ok(l) => l,
-                        Err(e) => {
-                            tracing::error!(error = %e, "docker API shim: cannot listen");
-                            return;
-                        }
-                    };
-                    loop {
-                        match listener.accept().await {
-                            Ok((client, _)) => {
-                                let upstream = upstream.clone();
-                                let version = version.clone();
-                                tokio::spawn(async move {
-                                    if let Err(e) = forward(client, &upstream, &version).await {
-                                        tracing::debug!(error = %e, "docker API shim: connection ended");
-                                    }
-                                });
-                            }
-                            Err(e) => {
-                                tracing::warn!(error = %e, "docker API shim: accept failed");
-                                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-                            }
-                        }
-                    }
-                });
-            })?;
+                }
+            }
+        })?;
         Ok(Shim {
             socket: socket.to_path_buf(),
         })

@@ -563,21 +563,9 @@ impl ContainerLab {
         };
         let run = owner.id().to_string();
         let networks = std::mem::take(&mut self.networks);
-        let cleanup = std::thread::Builder::new()
-            .name("container-lab-cleanup".into())
-            .spawn(move || {
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(rt) => rt,
-                    Err(e) => {
-                        tracing::error!(error = %e, "no runtime to remove the lab's containers");
-                        return;
-                    }
-                };
-                runtime.block_on(remove_run(&run, &networks));
-            });
+        let cleanup = crate::container::on_own_thread("container-lab-cleanup", async move {
+            remove_run(&run, &networks).await
+        });
         match cleanup {
             Ok(handle) => {
                 let _ = handle.join();
