@@ -493,8 +493,12 @@ impl<'a> Operator<'a> {
 
     /// Probes every (port, vantage) pair in parallel.
     pub async fn probe_matrix(&self, ports: &[u16]) -> ProbeMatrix {
+        self.probe_matrix_at(self.access().address(), ports).await
+    }
+
+    /// The same matrix to another of the router's addresses (its IPv6 one).
+    pub async fn probe_matrix_at(&self, ip: std::net::IpAddr, ports: &[u16]) -> ProbeMatrix {
         let timing = self.lab.timing();
-        let ip = self.access().address();
         let mut matrix = ProbeMatrix::default();
         let per_role = Role::ALL.iter().filter_map(|role| {
             let vantage = self.lab.vantage(*role)?;
@@ -517,5 +521,56 @@ impl<'a> Operator<'a> {
             }
         }
         matrix
+    }
+
+    /// Every measure's own probes ([`crate::measures::MeasureDef::probe`]) from every vantage,
+    /// all at once: what each saw, per measure, in vantage order.
+    pub async fn measure_probes(
+        &self,
+        target: crate::probe::Target,
+    ) -> std::collections::BTreeMap<crate::outcome::Measure, Vec<crate::probe::Sighting>> {
+        let probing: Vec<_> = crate::measures::REGISTRY
+            .iter()
+            .filter_map(|m| Some((m.measure, m.probe?)))
+            .collect();
+        let per_role = Role::ALL.iter().filter_map(|role| {
+            let vantage = self.lab.vantage(*role)?;
+            let (target, probing) = (target.clone(), probing.clone());
+            Some(async move {
+                let seen = vantage
+                    .try_run(move || async move {
+                        let all = probing.into_iter().map(|(measure, probe)| {
+                            let target = target.clone();
+                            async move { (measure, probe(target).await) }
+                        });
+                        join_all(all).await
+                    })
+                    .await;
+                (*role, seen)
+            })
+        });
+        let mut out: std::collections::BTreeMap<_, Vec<crate::probe::Sighting>> =
+            std::collections::BTreeMap::new();
+        for (role, seen) in join_all(per_role).await {
+            match seen {
+                Ok(seen) => {
+                    for (measure, sightings) in seen {
+                        out.entry(measure)
+                            .or_default()
+                            .extend(sightings.into_iter().map(|(probe, seen)| {
+                                crate::probe::Sighting {
+                                    probe,
+                                    vantage: role.name(),
+                                    seen,
+                                }
+                            }));
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(vantage = role.name(), error = %e, "measure probes did not run")
+                }
+            }
+        }
+        out
     }
 }

@@ -18,7 +18,7 @@
 use std::collections::BTreeMap;
 use std::fmt;
 use std::io::ErrorKind;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use serde::Serialize;
@@ -318,6 +318,105 @@ pub fn classify_answer(bytes: &[u8]) -> Identity {
     }
 }
 
+/// Where a measure's own black-box probes ([`MeasureProbe`]) aim: handed to every vantage's
+/// thread (so `Send` and cheap to clone); the probe runs there, inside the vantage's namespace
+/// and from its source address ([`crate::vantage::udp`], [`crate::vantage::connect`]).
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// The router's address as the vantages reach it.
+    pub router: IpAddr,
+    /// The router's IPv6 address, when the lab gives the vantages one.
+    pub router6: Option<IpAddr>,
+    /// The lab's deadlines and how its TCP reaches the router.
+    pub timing: ProbeTiming,
+    /// The port each `/ip service` listens on now, by name (as the router reported it).
+    pub ports: BTreeMap<String, u16>,
+}
+
+/// A measure's black-box probes, run once from every vantage alongside the TCP port matrix:
+/// `(probe id, what was seen)` for each thing it tried. The future runs on the vantage's
+/// thread, so it need not be `Send`.
+pub type MeasureProbe =
+    fn(Target) -> futures::future::LocalBoxFuture<'static, Vec<(&'static str, Seen)>>;
+
+/// What one of a measure's probes saw from one vantage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Sighting {
+    /// The probe's stable id (`dns-udp`, `ssh-weak-kex`, …), unique within its measure.
+    pub probe: &'static str,
+    /// The vantage it ran from ([`crate::lab::Role::name`]).
+    pub vantage: &'static str,
+    /// What came back.
+    pub seen: Seen,
+}
+
+/// What came back to a probe. A measure's judge decides what each means for its check.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case", tag = "seen", content = "detail")]
+pub enum Seen {
+    /// A service answered the request as a server of its kind does; what it said, in one line.
+    Answered(String),
+    /// A service is there and said no (a handshake refused, an error reply); why, in one line.
+    Refused(String),
+    /// No service answered (no reply within the deadline, or the port is unreachable).
+    Silent(String),
+    /// The probe could not run from here (the vantage carries no UDP, the lab has no IPv6, …):
+    /// nothing was observed.
+    NotRun(String),
+}
+
+impl Seen {
+    /// True when a service of the probed kind answered.
+    pub fn answered(&self) -> bool {
+        matches!(self, Seen::Answered(_))
+    }
+}
+
+impl fmt::Display for Seen {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Seen::Answered(what) => write!(f, "answered: {what}"),
+            Seen::Refused(why) => write!(f, "refused: {why}"),
+            Seen::Silent(why) => write!(f, "silent: {why}"),
+            Seen::NotRun(why) => write!(f, "not run: {why}"),
+        }
+    }
+}
+
+/// Sends one UDP datagram from the current vantage and waits up to `wait` for the first reply:
+/// its bytes, or what came instead ([`Seen::Silent`]: no reply, or an ICMP port unreachable;
+/// [`Seen::NotRun`]: the vantage has no UDP path to the router).
+pub async fn udp_exchange(
+    addr: SocketAddr,
+    request: &[u8],
+    wait: Duration,
+) -> Result<Vec<u8>, Seen> {
+    let socket = match crate::vantage::udp(addr).await {
+        Ok(s) => s,
+        Err(e) if e.kind() == ErrorKind::Unsupported => return Err(Seen::NotRun(e.to_string())),
+        Err(e) => {
+            return Err(Seen::NotRun(format!(
+                "cannot open a UDP socket to {addr}: {e}"
+            )));
+        }
+    };
+    if let Err(e) = socket.send(request).await {
+        return Err(Seen::Silent(format!("udp {addr}: {e}")));
+    }
+    let mut buf = vec![0u8; 2048];
+    match tokio::time::timeout(wait, socket.recv(&mut buf)).await {
+        Err(_) => Err(Seen::Silent(format!(
+            "udp {addr}: no reply within {} ms",
+            wait.as_millis()
+        ))),
+        Ok(Err(e)) if e.kind() == ErrorKind::ConnectionRefused => {
+            Err(Seen::Silent(format!("udp {addr}: port unreachable")))
+        }
+        Ok(Err(e)) => Err(Seen::Silent(format!("udp {addr}: {e}"))),
+        Ok(Ok(n)) => Ok(buf[..n].to_vec()),
+    }
+}
+
 /// Port × vantage → probe, in a stable order for snapshots.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ProbeMatrix {
@@ -343,6 +442,35 @@ impl ProbeMatrix {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn a_udp_exchange_tells_a_reply_from_silence_and_an_unreachable_port() {
+        let server = tokio::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        let addr = server.local_addr().unwrap();
+        let echo = tokio::spawn(async move {
+            let mut b = [0u8; 64];
+            let (n, from) = server.recv_from(&mut b).await.unwrap();
+            server.send_to(&b[..n], from).await.unwrap();
+            // Stays bound, silent, for the second exchange.
+            server.recv_from(&mut b).await.unwrap();
+            server
+        });
+        let wait = Duration::from_millis(300);
+        assert_eq!(
+            udp_exchange(addr, b"ping", wait).await,
+            Ok(b"ping".to_vec())
+        );
+        match udp_exchange(addr, b"again", wait).await {
+            Err(Seen::Silent(why)) => assert!(why.contains("no reply"), "{why}"),
+            other => panic!("a silent server: {other:?}"),
+        }
+        drop(echo.await.unwrap());
+        // Nobody bound: the kernel's ICMP port unreachable comes back on loopback.
+        match udp_exchange(addr, b"anyone", wait).await {
+            Err(Seen::Silent(why)) => assert!(why.contains("unreachable"), "{why}"),
+            other => panic!("an unbound port: {other:?}"),
+        }
+    }
 
     #[test]
     fn greetings_are_classified_by_what_they_say() {

@@ -88,17 +88,39 @@ async fn connect_direct(addr: SocketAddr) -> io::Result<tokio::net::TcpStream> {
     } else {
         tokio::net::TcpSocket::new_v6()?
     };
-    if let Some(source) = bound_source() {
+    if let Some(source) = bound_source().filter(|s| s.is_ipv4() == addr.is_ipv4()) {
         socket.bind(std::net::SocketAddr::new(source, 0))?;
     }
     socket.set_nodelay(true)?;
     socket.connect(addr).await
 }
 
+/// Opens a UDP socket from the current vantage, connected to `addr`: inside its namespace and
+/// from its bound source address when it has one (of the same family). A translated vantage
+/// (a QEMU port forward) carries no UDP: that is an `Unsupported` error naming `addr`.
+pub async fn udp(addr: SocketAddr) -> io::Result<tokio::net::UdpSocket> {
+    if translated() {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("{addr}: this vantage reaches the router through TCP port forwards only"),
+        ));
+    }
+    let local = match bound_source() {
+        Some(source) if source.is_ipv4() == addr.is_ipv4() => SocketAddr::new(source, 0),
+        _ if addr.is_ipv4() => SocketAddr::new(IpAddr::V4(Ipv4Addr::UNSPECIFIED), 0),
+        _ => SocketAddr::new(IpAddr::V6(std::net::Ipv6Addr::UNSPECIFIED), 0),
+    };
+    let socket = tokio::net::UdpSocket::bind(local).await?;
+    socket.connect(addr).await?;
+    Ok(socket)
+}
+
 /// A place to connect from: a name, the source address the router sees, and a thread in its namespace.
 pub struct Vantage {
     name: String,
     address: IpAddr,
+    /// Its IPv6 address towards the router, when the lab gave it one.
+    address6: Option<IpAddr>,
     namespace: Option<NetnsFd>,
     jobs: Option<mpsc::UnboundedSender<Job>>,
     thread: Option<JoinHandle<()>>,
@@ -124,6 +146,7 @@ impl Vantage {
                 Vantage {
                     name: name.to_string(),
                     address: IpAddr::V4(Ipv4Addr::LOCALHOST),
+                    address6: None,
                     namespace: None,
                     jobs: None,
                     thread: None,
@@ -236,6 +259,7 @@ impl Vantage {
         Ok(Vantage {
             name: name.to_string(),
             address,
+            address6: None,
             namespace,
             jobs: Some(jobs),
             thread: Some(thread),
@@ -250,6 +274,18 @@ impl Vantage {
     /// The source address the router sees from this vantage.
     pub fn address(&self) -> IpAddr {
         self.address
+    }
+
+    /// The vantage with an IPv6 address too (configured in its namespace by the lab): the
+    /// source the router sees when the vantage connects to the router's IPv6 address.
+    pub fn with_address6(mut self, address6: IpAddr) -> Vantage {
+        self.address6 = Some(address6);
+        self
+    }
+
+    /// The source address the router sees over IPv6, when the vantage has one.
+    pub fn address6(&self) -> Option<IpAddr> {
+        self.address6
     }
 
     /// The vantage's namespace (`None` for [`Vantage::local`]).

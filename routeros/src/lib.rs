@@ -3,6 +3,7 @@
 pub mod api;
 pub mod cli;
 pub mod firewall;
+pub mod firewall6;
 pub mod login;
 pub mod model;
 pub mod print;

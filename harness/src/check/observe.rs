@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::lab::{Lab, Role};
 use crate::operator::{LoginAttempt, LoginService, Operator};
 use crate::outcome::error_chain;
-use crate::probe::{PortState, ProbeMatrix};
+use crate::probe::{PortState, ProbeMatrix, Seen, Sighting};
 use crate::profile::{Profile, ServiceName};
 use crate::readback::Readback;
 use crate::secret::Secret;
@@ -120,6 +120,8 @@ pub struct Observation {
     pub lab: String,
     /// Source addresses of the vantages.
     pub sources: BTreeMap<Role, IpAddr>,
+    /// Their IPv6 source addresses, where the lab gave them one.
+    pub sources6: BTreeMap<Role, IpAddr>,
     /// Facts that make some checks unverifiable here.
     pub limitations: Vec<String>,
     /// How the probes' TCP reached the router: directly, or through port forwards that hide
@@ -150,6 +152,12 @@ pub struct Observation {
     pub log: Read<Vec<LogEntry>>,
     /// Port × vantage → state.
     pub matrix: ProbeMatrix,
+    /// The same over IPv6, to the router's IPv6 address (`None`: the lab gives the vantages
+    /// no IPv6 path to the router).
+    pub matrix6: Option<ProbeMatrix>,
+    /// What the measures' own probes saw ([`crate::measures::MeasureDef::probe`]), per measure,
+    /// in vantage order.
+    pub sightings: BTreeMap<crate::outcome::Measure, Vec<Sighting>>,
     /// Logins tried.
     pub logins: Logins,
     /// The failed logins the harness provoked with a wrong password: (protocol, user).
@@ -171,6 +179,26 @@ impl Observation {
         }
     }
 
+    /// What the probe `probe` of `measure` saw, from each vantage that ran it.
+    pub fn sightings(
+        &self,
+        measure: crate::outcome::Measure,
+        probe: &str,
+    ) -> impl Iterator<Item = &Sighting> {
+        self.sightings
+            .get(&measure)
+            .into_iter()
+            .flatten()
+            .filter(move |s| s.probe == probe)
+    }
+
+    /// What the probe `probe` of `measure` saw from `role`, if it ran there.
+    pub fn seen(&self, measure: crate::outcome::Measure, probe: &str, role: Role) -> Option<&Seen> {
+        self.sightings(measure, probe)
+            .find(|s| s.vantage == role.name())
+            .map(|s| &s.seen)
+    }
+
     /// What a harness that could read nothing saw: every read failed with `cause`, no probe and
     /// no login ran (a lab whose router vanished; the judges' own tests).
     pub fn nothing_read(lab: &str, cause: &str) -> Observation {
@@ -178,6 +206,7 @@ impl Observation {
         Observation {
             lab: lab.to_string(),
             sources: BTreeMap::new(),
+            sources6: BTreeMap::new(),
             limitations: Vec::new(),
             tcp_path: crate::probe::TcpPath::Direct,
             readback: Readback::Rest,
@@ -195,6 +224,8 @@ impl Observation {
             log_before: Err(err("/log")),
             log: Err(err("/log")),
             matrix: ProbeMatrix::default(),
+            matrix6: None,
+            sightings: BTreeMap::new(),
             logins: Logins::new(),
             provoked: Vec::new(),
             guesses: Vec::new(),
@@ -321,19 +352,42 @@ impl Observation {
                 .as_ref()
                 .ok()
                 .map(|rules| rules.iter().map(|r| normalized_rule(r)).collect()),
-            matrix: self
-                .matrix
-                .cells
+            matrix: matrix_text(&self.matrix),
+            matrix6: self.matrix6.as_ref().map(matrix_text),
+            sightings: self
+                .sightings
                 .iter()
-                .map(|(port, by)| {
-                    (
-                        *port,
-                        by.iter().map(|(v, p)| (v.clone(), p.to_string())).collect(),
-                    )
+                .flat_map(|(measure, seen)| {
+                    seen.iter().map(move |s| {
+                        (
+                            format!("{}.{}", measure.slug(), s.probe),
+                            (s.vantage.to_string(), s.seen.to_string()),
+                        )
+                    })
                 })
-                .collect(),
+                .fold(
+                    BTreeMap::new(),
+                    |mut m: BTreeMap<String, BTreeMap<String, String>>, (k, (v, seen))| {
+                        m.entry(k).or_default().insert(v, seen);
+                        m
+                    },
+                ),
         }
     }
+}
+
+/// A probe matrix as text: `port → vantage → what the probe saw`.
+fn matrix_text(matrix: &ProbeMatrix) -> BTreeMap<u16, BTreeMap<String, String>> {
+    matrix
+        .cells
+        .iter()
+        .map(|(port, by)| {
+            (
+                *port,
+                by.iter().map(|(v, p)| (v.clone(), p.to_string())).collect(),
+            )
+        })
+        .collect()
 }
 
 /// One filter rule as `key=value` words, sorted by key, booleans as `yes`/`no`, counters, ids and
@@ -374,6 +428,12 @@ pub struct ObservationSummary {
     pub users: Option<Vec<UserRow>>,
     pub filter: Option<Vec<String>>,
     pub matrix: BTreeMap<u16, BTreeMap<String, String>>,
+    /// The same over IPv6, when the lab has it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub matrix6: Option<BTreeMap<u16, BTreeMap<String, String>>>,
+    /// What the measures' own probes saw: `measure.probe → vantage → seen`.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub sightings: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// One `/ip service` row, normalized.
@@ -578,7 +638,30 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         let guesses = guess_passwords(op, &users, profile, rest_logins, &matrix).await;
         (matrix, guesses)
     };
-    let ((matrix, guesses), (logins, provoked)) = tokio::join!(probing_then_guessing, logging_in);
+    // The same ports over IPv6, and the measures' own probes (UDP, SSH handshakes, layer 2),
+    // alongside: none of them logs in.
+    let router6 = lab.router_addr6();
+    let probing6 = async {
+        match router6 {
+            Some(ip) => Some(op.probe_matrix_at(ip, &ports).await),
+            None => None,
+        }
+    };
+    let target = crate::probe::Target {
+        router: op.access().address(),
+        router6,
+        timing: lab.timing(),
+        ports: match &services {
+            Ok(s) => s.iter().map(|s| (s.name.clone(), s.port)).collect(),
+            Err(_) => BTreeMap::new(),
+        },
+    };
+    let ((matrix, guesses), (logins, provoked), matrix6, sightings) = tokio::join!(
+        probing_then_guessing,
+        logging_in,
+        probing6,
+        op.measure_probes(target)
+    );
     let log = parse_rows(
         "/log",
         op.rows(Role::Trusted, "/log")
@@ -592,6 +675,10 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         sources: Role::ALL
             .iter()
             .filter_map(|r| Some((*r, lab.vantage(*r)?.address())))
+            .collect(),
+        sources6: Role::ALL
+            .iter()
+            .filter_map(|r| Some((*r, lab.vantage(*r)?.address6()?)))
             .collect(),
         limitations,
         tcp_path: lab.timing().path,
@@ -610,6 +697,8 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         log_before,
         log,
         matrix,
+        matrix6,
+        sightings,
         logins,
         provoked,
         guesses,

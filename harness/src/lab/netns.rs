@@ -274,9 +274,11 @@ impl NamespaceLab {
             wait_routable(ns, which, addrs)?;
         }
 
-        let trusted = Vantage::in_namespace("trusted", trusted_ns, IpAddr::V4(TRUSTED_ADDR))?;
+        let trusted = Vantage::in_namespace("trusted", trusted_ns, IpAddr::V4(TRUSTED_ADDR))?
+            .with_address6(IpAddr::V6(TRUSTED_ADDR6));
         let untrusted =
-            Vantage::in_namespace("untrusted", untrusted_ns, IpAddr::V4(UNTRUSTED_ADDR))?;
+            Vantage::in_namespace("untrusted", untrusted_ns, IpAddr::V4(UNTRUSTED_ADDR))?
+                .with_address6(IpAddr::V6(UNTRUSTED_ADDR6));
         let setup_time = started.elapsed();
         tracing::debug!(?setup_time, "namespace lab ready");
         Ok((

@@ -248,6 +248,11 @@ impl Lab for SimLab {
         })
     }
 
+    fn router_addr6(&self) -> Option<std::net::IpAddr> {
+        // The simulator owns its namespace, so it listens on its bridge's IPv6 address too.
+        self.net.as_ref().map(NamespaceLab::router_addr6)
+    }
+
     fn timing(&self) -> ProbeTiming {
         ProbeTiming::LOCAL
     }

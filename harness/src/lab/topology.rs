@@ -144,6 +144,12 @@ pub trait Lab: Send + Sync {
     fn access(&self) -> &Access;
     /// The vantage for a role, if this lab has one.
     fn vantage(&self, role: Role) -> Option<&Vantage>;
+    /// The router's IPv6 address as the vantages reach it (each vantage's own is
+    /// [`Vantage::address6`]); `None` when the lab gives them no IPv6 path to the router, and
+    /// then nothing is probed over IPv6 (the IPv6 checks say so: not verifiable).
+    fn router_addr6(&self) -> Option<std::net::IpAddr> {
+        None
+    }
     /// Probe deadlines that suit this lab's network.
     fn timing(&self) -> ProbeTiming;
     /// How long a reboot may take (an update install reboots the router).

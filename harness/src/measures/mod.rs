@@ -47,6 +47,10 @@ pub struct MeasureDef {
     /// The commands that would undo one of its steps, given the router's state before the
     /// apply (for the journal a failure or a signal prints).
     pub undo: fn(&Step, &Profile, &crate::apply::Before) -> Vec<String>,
+    /// Its own black-box probes (a DNS query, an SSH handshake with weak algorithms, an MNDP
+    /// listen), run from every vantage alongside the TCP port matrix; what they saw is in
+    /// [`Observation::sightings`] for its judge.
+    pub probe: Option<crate::probe::MeasureProbe>,
 }
 
 /// Every measure, in report order (the seed article's).

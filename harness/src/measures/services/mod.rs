@@ -53,4 +53,5 @@ pub static MEASURE: MeasureDef = MeasureDef {
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,
+    probe: None,
 };
