@@ -308,6 +308,7 @@ pub async fn apply_with(
     refuse_lockout(profile, Some(source))?;
     let ctx = RenderContext {
         harness_source: Some(source),
+        harness_source6: lab.vantage(Role::Trusted).and_then(|v| v.address6()),
         password: password.clone(),
     };
     let steps = render(profile, &ctx)?;
@@ -325,6 +326,19 @@ pub async fn apply_with(
     };
     let mut applied = Vec::new();
     for step in &steps {
+        if let Some(menu) = step.only_where
+            && !before.menus.contains_key(menu)
+        {
+            // Read before the apply and not there: RouterOS 6 without the ipv6 package, say.
+            tracing::info!(
+                step = step.id,
+                menu,
+                "skipped: the router has no {}",
+                crate::readback::cli_path(menu)
+            );
+            journal.with(|s| s.pending.retain(|(id, _)| *id != step.id));
+            continue;
+        }
         journal.with(|s| s.current = Some(step.id));
         let started = Instant::now();
         tracing::info!(step = step.id, "{}", step.description);

@@ -33,11 +33,13 @@ pub enum Measure {
     Listeners,
     /// SSH crypto: strong algorithms only.
     Ssh,
+    /// IPv6: management over IPv6 as closed as over IPv4 (or IPv6 off).
+    Ipv6,
 }
 
 impl Measure {
     /// Every measure, in the order of the seed article.
-    pub const ALL: [Measure; 8] = [
+    pub const ALL: [Measure; 9] = [
         Measure::Update,
         Measure::Services,
         Measure::Firewall,
@@ -46,6 +48,7 @@ impl Measure {
         Measure::Layer2,
         Measure::Listeners,
         Measure::Ssh,
+        Measure::Ipv6,
     ];
 
     /// Short stable name (`update`, `services`, …) used in ids and file names.
@@ -59,6 +62,7 @@ impl Measure {
             Measure::Layer2 => "layer2",
             Measure::Listeners => "listeners",
             Measure::Ssh => "ssh",
+            Measure::Ipv6 => "ipv6",
         }
     }
 }
@@ -74,6 +78,7 @@ impl fmt::Display for Measure {
             Measure::Layer2 => "layer-2 access",
             Measure::Listeners => "other listeners",
             Measure::Ssh => "ssh crypto",
+            Measure::Ipv6 => "ipv6",
         })
     }
 }
@@ -482,7 +487,8 @@ mod tests {
                 "logging",
                 "layer-2 access",
                 "other listeners",
-                "ssh crypto"
+                "ssh crypto",
+                "ipv6"
             ]
         );
     }

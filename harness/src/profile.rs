@@ -73,6 +73,9 @@ pub struct Profile {
     /// SSH crypto (absent: strong crypto only).
     #[serde(default)]
     pub ssh: crate::measures::ssh::SshPolicy,
+    /// IPv6 (absent: an IPv6 input chain mirroring the IPv4 one).
+    #[serde(default)]
+    pub ipv6: crate::measures::ipv6::Ipv6Policy,
 }
 
 /// `true`, as a serde default.

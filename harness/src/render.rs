@@ -40,6 +40,8 @@ pub const ADMIN_COMMENT: &str = "chrlab: administrator";
 pub struct RenderContext {
     /// The harness's trusted source address, added to the allowed list when the profile says so.
     pub harness_source: Option<IpAddr>,
+    /// The harness's trusted IPv6 source address, when its lab has one (for the IPv6 list).
+    pub harness_source6: Option<IpAddr>,
     /// The new administrator's password: the profile's, or generated for this run.
     pub password: Secret,
 }
@@ -54,6 +56,7 @@ impl RenderContext {
             .unwrap_or_else(|| Secret::generate(&profile.users.password_policy));
         RenderContext {
             harness_source,
+            harness_source6: None,
             password,
         }
     }
@@ -245,6 +248,10 @@ pub struct Step {
     pub phase: Phase,
     /// What the applier must act on.
     pub effects: Vec<Effect>,
+    /// A menu (REST path) the step needs: where the router has none (`/ipv6 firewall filter` on
+    /// a RouterOS 6 without the ipv6 package) the applier skips the step and says so, and the
+    /// script says it in a comment.
+    pub only_where: Option<&'static str>,
 }
 
 impl Step {
@@ -315,6 +322,12 @@ pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
         if step.has(Effect::Reboots) {
             s.push_str("# afterwards: the router reboots\n");
         }
+        if let Some(menu) = step.only_where {
+            s.push_str(&format!(
+                "# only on a router that has {}: skip this block elsewhere\n",
+                crate::readback::cli_path(menu)
+            ));
+        }
         s.push_str(&step.script(reveal));
     }
     s
@@ -339,6 +352,7 @@ mod tests {
     fn ctx() -> RenderContext {
         RenderContext {
             harness_source: Some("192.0.2.10".parse().unwrap()),
+            harness_source6: None,
             password: Secret::new("Correct-Horse-9!x"),
         }
     }
@@ -446,6 +460,7 @@ mod tests {
         let p = Profile::baseline();
         let c = RenderContext {
             harness_source: None,
+            harness_source6: None,
             password: Secret::new("x"),
         };
         assert_eq!(render(&p, &c), Err(RenderError::NoAllowedSource));

@@ -358,6 +358,7 @@ fn profile_reject_script(word: &str) -> Option<String> {
     let profile = Profile::from_toml(&text, "profiles/x.toml").ok()?;
     let ctx = chrlab::render::RenderContext {
         harness_source: Some("192.0.2.10".parse().unwrap()),
+        harness_source6: None,
         password: chrlab::secret::Secret::new("Correct-Horse-9!x"),
     };
     let steps = chrlab::render::render(&profile, &ctx).expect("renders");
@@ -633,6 +634,7 @@ fn profile_text(field: &Field, value: &str) -> String {
 fn render_steps(p: &Profile) -> Vec<Step> {
     let ctx = chrlab::render::RenderContext {
         harness_source: Some("192.0.2.10".parse().unwrap()),
+        harness_source6: None,
         password: p
             .users
             .password

@@ -6,6 +6,7 @@
 //! line in [`REGISTRY`].
 
 pub mod firewall;
+pub mod ipv6;
 pub mod layer2;
 pub mod listeners;
 pub mod logging;
@@ -54,7 +55,7 @@ pub struct MeasureDef {
 }
 
 /// Every measure, in report order (the seed article's).
-pub static REGISTRY: [&MeasureDef; 8] = [
+pub static REGISTRY: [&MeasureDef; 9] = [
     &update::MEASURE,
     &services::MEASURE,
     &firewall::MEASURE,
@@ -63,6 +64,7 @@ pub static REGISTRY: [&MeasureDef; 8] = [
     &layer2::MEASURE,
     &listeners::MEASURE,
     &ssh::MEASURE,
+    &ipv6::MEASURE,
 ];
 
 /// Every menu some measure declares in [`MeasureDef::reads`], once each, in registry order.

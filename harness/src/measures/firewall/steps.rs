@@ -12,7 +12,13 @@ use crate::render::{
 
 /// The firewall measure's steps: the allowed sources, then the accept and drop rules.
 pub(super) fn steps(p: &Profile, ctx: &RenderContext, sources: &[Cidr]) -> Vec<Step> {
-    vec![address_list(p, ctx, sources), filter_rules(p)]
+    // IPv6 prefixes go to `/ipv6 firewall address-list` (the ipv6 measure).
+    let v4: Vec<Cidr> = sources
+        .iter()
+        .filter(|c| c.addr().is_ipv4())
+        .copied()
+        .collect();
+    vec![address_list(p, ctx, &v4), filter_rules(p)]
 }
 
 fn address_list(p: &Profile, ctx: &RenderContext, sources: &[Cidr]) -> Step {
@@ -53,6 +59,7 @@ fn address_list(p: &Profile, ctx: &RenderContext, sources: &[Cidr]) -> Step {
         run_as: RunAs::Current,
         phase: Phase::AddressList,
         effects: vec![Effect::ChangesHarnessReach],
+        only_where: None,
     }
 }
 
@@ -96,6 +103,7 @@ fn filter_rules(p: &Profile) -> Step {
         run_as: RunAs::Current,
         phase: Phase::FilterRules,
         effects: vec![Effect::ChangesHarnessReach],
+        only_where: None,
     }
 }
 

@@ -40,6 +40,7 @@ pub(super) fn steps(p: &Profile, _ctx: &RenderContext, _sources: &[Cidr]) -> Vec
         run_as: RunAs::Current,
         phase: Phase::Layer2,
         effects: vec![],
+        only_where: None,
     }]
 }
 

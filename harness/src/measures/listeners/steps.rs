@@ -39,6 +39,7 @@ pub(super) fn steps(p: &Profile, _ctx: &RenderContext, _sources: &[Cidr]) -> Vec
         run_as: RunAs::Current,
         phase: Phase::DisableServices,
         effects: vec![],
+        only_where: None,
     }]
 }
 

@@ -32,6 +32,7 @@ fn logging_rule(p: &Profile) -> Step {
         run_as: RunAs::Current,
         phase: Phase::Logging,
         effects: vec![],
+        only_where: None,
     }
 }
 

@@ -45,6 +45,7 @@ fn disable_services(p: &Profile) -> Step {
         run_as: RunAs::Current,
         phase: Phase::DisableServices,
         effects: vec![],
+        only_where: None,
     }
 }
 
@@ -70,6 +71,7 @@ fn move_ports(p: &Profile) -> Step {
         run_as: RunAs::Current,
         phase: Phase::MovePorts,
         effects: vec![Effect::MovesPorts],
+        only_where: None,
     }
 }
 

@@ -44,6 +44,7 @@ fn update_channel(p: &Profile) -> Step {
         run_as: RunAs::Current,
         phase: Phase::UpdateChannel,
         effects: vec![],
+        only_where: None,
     }
 }
 
@@ -62,6 +63,7 @@ fn update_install() -> Step {
         run_as: RunAs::Current,
         phase: Phase::UpdateInstall,
         effects: vec![Effect::Reboots],
+        only_where: None,
     }
 }
 

@@ -50,6 +50,7 @@ fn add_admin(p: &Profile, ctx: &RenderContext) -> Step {
         run_as: RunAs::Current,
         phase: Phase::AddAdmin,
         effects: vec![Effect::ReplacesAdministrator],
+        only_where: None,
     }
 }
 
@@ -83,6 +84,7 @@ fn default_admin(p: &Profile) -> Step {
         run_as: RunAs::NewAdmin,
         phase: Phase::RetireDefaultAdmin,
         effects: vec![],
+        only_where: None,
     }
 }
 
