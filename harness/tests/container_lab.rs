@@ -266,6 +266,13 @@ fn chrlab_check_hardens_a_sim_container_and_proves_every_measure() {
     let results = json["results"].as_array().expect("results");
     assert!(results.len() >= 18, "{json}");
     for r in results {
+        if r["id"] == "ipv6.untrusted-blocked" {
+            // The container networks carry no IPv6: the black box says so rather than pass.
+            assert_eq!(r["outcome"]["status"], "skip", "{r:#}");
+            let why = r["outcome"]["reason"].as_str().unwrap_or_default();
+            assert!(why.contains("no IPv6 path"), "{r:#}");
+            continue;
+        }
         assert_eq!(r["outcome"]["status"], "pass", "{r:#}");
     }
     let mut measures: Vec<&str> = results
