@@ -102,9 +102,13 @@ fn reopening_ipv6_management_fails_exactly_the_ipv6_checks() {
             again.report.results,
         )
     });
+    // What fails besides what already fails on the hardened router (the update checks of an
+    // old version).
+    let before = hardened();
     let failed: Vec<&str> = results
         .iter()
         .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+        .filter(|r| !matches!(before.result(&r.id).outcome, Outcome::Fail(_)))
         .map(|r| r.id.as_str())
         .collect();
     let want: &[&str] = if version.starts_with("6.") {
@@ -117,7 +121,7 @@ fn reopening_ipv6_management_fails_exactly_the_ipv6_checks() {
     };
     let all: Vec<String> = results.iter().map(explain).collect();
     assert_eq!(failed, want, "{}", all.join("\n"));
-    if black_box {
+    if black_box && !version.starts_with("6.") {
         let r = results
             .iter()
             .find(|r| r.id == "ipv6.untrusted-blocked")

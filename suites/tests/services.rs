@@ -35,3 +35,80 @@ fn service_table_snapshot() {
         });
     }
 }
+
+/// `address=` is a second lock behind the firewall: with the drop rule off, ssh answers from the
+/// untrusted vantage but the administrator's login from there is refused, and the check still
+/// passes; with ssh's `address=` emptied, the same login gets in and exactly this check fails.
+#[test]
+fn service_addresses_refuse_logins_from_outside_even_through_an_open_firewall() {
+    if !lab_runs_here() {
+        return;
+    }
+    use chrlab::audit::audit;
+    use chrlab::outcome::Outcome;
+    use chrlab::profile::Profile;
+    use chrlab_suites::{block_on, explain, fresh, run_commands};
+    let (behind_open_firewall, emptied) = block_on(async {
+        let run = fresh(Profile::baseline(), &[], true).await;
+        let again = || async {
+            audit(
+                run.lab.as_ref(),
+                &run.profile,
+                std::path::Path::new("profiles/baseline.toml"),
+                false,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("re-audit: {e}"))
+            .report
+            .results
+        };
+        run_commands(
+            run.lab.as_ref(),
+            &["/ip firewall filter disable [find comment=\"chrlab: drop management\"]"],
+        )
+        .await;
+        let open = again().await;
+        run_commands(run.lab.as_ref(), &["/ip service set ssh address=\"\""]).await;
+        let emptied = again().await;
+        (open, emptied)
+    });
+    let get = |results: &[chrlab::outcome::CheckResult], id: &str| {
+        results
+            .iter()
+            .find(|r| r.id == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("no {id}"))
+    };
+    let r = get(&behind_open_firewall, "services.address-restricted");
+    assert_eq!(r.outcome, Outcome::Pass, "{}", explain(&r));
+    assert!(
+        r.evidence.iter().any(
+            |e| e.contains("ssh is open from the untrusted vantage") && !e.contains("Accepted")
+        ),
+        "{}",
+        explain(&r)
+    );
+    // The firewall's own check sees the open drop rule.
+    assert!(matches!(
+        get(&behind_open_firewall, "firewall.untrusted-blocked").outcome,
+        Outcome::Fail(_)
+    ));
+    let r = get(&emptied, "services.address-restricted");
+    assert!(
+        matches!(&r.outcome, Outcome::Fail(why) if why.contains("ssh admits every address")
+            && why.contains("logged in over ssh from the untrusted vantage")),
+        "{}",
+        explain(&r)
+    );
+    let newly_failed: Vec<&str> = emptied
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+        .filter(|r| {
+            !behind_open_firewall
+                .iter()
+                .any(|b| b.id == r.id && matches!(b.outcome, Outcome::Fail(_)))
+        })
+        .map(|r| r.id.as_str())
+        .collect();
+    assert_eq!(newly_failed, ["services.address-restricted"]);
+}

@@ -325,6 +325,26 @@ impl Observation {
         )
     }
 
+    /// A prefix as a snapshot shows it: a vantage's own address, IPv4 or IPv6 (which differ
+    /// between lab backends, and only some have IPv6), by its role (`<trusted>`), anything
+    /// else as it is.
+    fn vantage_name(&self, prefix: &str) -> String {
+        let host = prefix
+            .trim()
+            .strip_suffix("/32")
+            .or_else(|| prefix.trim().strip_suffix("/128"))
+            .unwrap_or(prefix.trim());
+        let Ok(ip) = host.parse::<IpAddr>() else {
+            return prefix.to_string();
+        };
+        for sources in [&self.sources, &self.sources6] {
+            if let Some((role, _)) = sources.iter().find(|(_, a)| **a == ip) {
+                return format!("<{}>", role.name());
+            }
+        }
+        prefix.to_string()
+    }
+
     /// A serializable, secret-free view for snapshots.
     pub fn summary(&self) -> ObservationSummary {
         ObservationSummary {
@@ -334,7 +354,18 @@ impl Observation {
                         name: s.name.clone(),
                         port: s.port,
                         disabled: s.disabled,
-                        address: s.address.join(","),
+                        address: s
+                            .address
+                            .iter()
+                            .flat_map(|a| a.split(','))
+                            .map(|a| self.vantage_name(a))
+                            .fold(Vec::new(), |mut seen: Vec<String>, a| {
+                                if !seen.contains(&a) {
+                                    seen.push(a);
+                                }
+                                seen
+                            })
+                            .join(","),
                     })
                     .collect()
             }),
@@ -635,8 +666,30 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     };
     let probing_then_guessing = async {
         let matrix = op.probe_matrix(&ports).await;
+        // Where ssh answers from the untrusted vantage, the administrator tries to log in from
+        // there too: a service's `address=` must refuse it even though the port is open.
+        let ssh_port = op.access().port(LoginService::Ssh.service());
+        let from_untrusted = matrix
+            .get(ssh_port, Role::Untrusted.name())
+            .is_some_and(|p| p.state == PortState::Open);
+        let untrusted_login = if from_untrusted {
+            let attempt = op
+                .try_login(
+                    Role::Untrusted,
+                    LoginService::Ssh,
+                    &creds.user,
+                    creds.password.expose(),
+                )
+                .await;
+            Some((
+                (creds.user.clone(), LoginService::Ssh, Role::Untrusted),
+                attempt,
+            ))
+        } else {
+            None
+        };
         let guesses = guess_passwords(op, &users, profile, rest_logins, &matrix).await;
-        (matrix, guesses)
+        (matrix, guesses, untrusted_login)
     };
     // The same ports over IPv6, and the measures' own probes (UDP, SSH handshakes, layer 2),
     // alongside: none of them logs in.
@@ -656,12 +709,13 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             Err(_) => BTreeMap::new(),
         },
     };
-    let ((matrix, guesses), (logins, provoked), matrix6, sightings) = tokio::join!(
+    let ((matrix, guesses, untrusted_login), (mut logins, provoked), matrix6, sightings) = tokio::join!(
         probing_then_guessing,
         logging_in,
         probing6,
         op.measure_probes(target)
     );
+    logins.extend(untrusted_login);
     let log = parse_rows(
         "/log",
         op.rows(Role::Trusted, "/log")

@@ -1,6 +1,9 @@
 //! Measure 2, management services: unused ones off and unreachable, ssh/www moved.
 
-use super::{ANSWER_ON_NEW_PORTS, DEFAULT_PORTS_SILENT, DISABLED, DISABLED_UNREACHABLE, MOVED};
+use super::{
+    ADDRESS_RESTRICTED, ANSWER_ON_NEW_PORTS, DEFAULT_PORTS_SILENT, DISABLED, DISABLED_UNREACHABLE,
+    MOVED,
+};
 use crate::check::{Observation, failures, unreadable};
 use crate::lab::Role;
 use crate::measures::CheckDef;
@@ -21,7 +24,87 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
         moved_in_config(profile, obs),
         default_ports_silent(profile, obs),
         moved_answer(profile, obs),
+        address_restricted(profile, obs),
     ]
+}
+
+/// White box: every enabled service's `address=` is non-empty and inside the management
+/// sources (the harness's own, as the vantages show them, and `management_cidrs`). Black box,
+/// where the untrusted vantage reaches ssh: the administrator's own login from there is refused.
+fn address_restricted(profile: &Profile, obs: &Observation) -> CheckResult {
+    use crate::operator::{LoginAttempt, LoginService};
+    use crate::profile::Cidr;
+    let title = ADDRESS_RESTRICTED.title;
+    if !profile.services.restrict_addresses {
+        return check(&ADDRESS_RESTRICTED, title, Outcome::Pass).with_evidence(
+            "the profile leaves /ip service address= open (restrict_addresses = false)",
+        );
+    }
+    let services = match &obs.services {
+        Ok(s) => s,
+        Err(e) => return check(&ADDRESS_RESTRICTED, title, unreadable(e)),
+    };
+    let mut allowed: Vec<Cidr> = profile.firewall.management_cidrs.clone();
+    if profile.firewall.include_harness_source {
+        allowed.extend(obs.source(Role::Trusted).map(Cidr::host));
+        allowed.extend(obs.sources6.get(&Role::Trusted).copied().map(Cidr::host));
+    }
+    let inside = |c: &Cidr| {
+        allowed
+            .iter()
+            .any(|a| a.contains(c.addr()) && a.prefix() <= c.prefix())
+    };
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    for s in services.iter().filter(|s| !s.disabled) {
+        let entries: Vec<&str> = s
+            .address
+            .iter()
+            .flat_map(|a| a.split(','))
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .collect();
+        evidence.push(format!("{} address={}", s.name, entries.join(",")));
+        if entries.is_empty() {
+            bad.push(format!(
+                "{} admits every address (address= is empty)",
+                s.name
+            ));
+            continue;
+        }
+        for e in entries {
+            match e.parse::<Cidr>() {
+                Ok(c) if inside(&c) => {}
+                Ok(c) => bad.push(format!(
+                    "{} admits {c}, outside the management sources",
+                    s.name
+                )),
+                Err(err) => bad.push(format!(
+                    "{} has an address {e:?} chrlab cannot read: {err}",
+                    s.name
+                )),
+            }
+        }
+    }
+    let key = (
+        obs.operator_user.clone(),
+        LoginService::Ssh,
+        Role::Untrusted,
+    );
+    match obs.logins.get(&key) {
+        Some(LoginAttempt::Accepted) => bad.push(format!(
+            "the administrator `{}` logged in over ssh from the untrusted vantage",
+            obs.operator_user
+        )),
+        Some(other) => evidence.push(format!(
+            "ssh is open from the untrusted vantage; the administrator's login from there: {other:?}"
+        )),
+        None => evidence.push(
+            "ssh does not answer from the untrusted vantage: no login from outside the list could be tried"
+                .into(),
+        ),
+    }
+    check(&ADDRESS_RESTRICTED, title, failures(bad)).with_evidence_lines(evidence)
 }
 
 fn disabled_in_config(profile: &Profile, obs: &Observation) -> CheckResult {

@@ -39,6 +39,12 @@ pub const ANSWER_ON_NEW_PORTS: CheckDef = CheckDef {
     title: "ssh and www answer on their new ports from the trusted vantage",
 };
 
+/// `services.address-restricted`.
+pub const ADDRESS_RESTRICTED: CheckDef = CheckDef {
+    id: "services.address-restricted",
+    title: "every enabled service admits the management sources only (/ip service address=)",
+};
+
 /// The measure: its checks in report order and its judge.
 pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Services,
@@ -48,6 +54,7 @@ pub static MEASURE: MeasureDef = MeasureDef {
         MOVED,
         DEFAULT_PORTS_SILENT,
         ANSWER_ON_NEW_PORTS,
+        ADDRESS_RESTRICTED,
     ],
     reads: &[],
     judge: judge::judge,

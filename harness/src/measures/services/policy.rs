@@ -19,4 +19,9 @@ pub struct ServicesPolicy {
     /// `false` (MikroTik's advice) disables it.
     #[serde(default)]
     pub bandwidth_server: bool,
+    /// Restrict every service to the management sources (`/ip service set … address=`: the
+    /// harness's own source and `[firewall] management_cidrs`), so a login from anywhere else
+    /// is refused even where the firewall lets the port through (MikroTik's recommendation).
+    #[serde(default = "crate::profile::yes")]
+    pub restrict_addresses: bool,
 }

@@ -8,12 +8,52 @@ use crate::profile::{Cidr, Profile, ServiceName};
 use crate::render::{Effect, Phase, RenderContext, RunAs, Step, Verify, lines};
 
 /// The services measure's steps: disable the unused ones, then move the rest (if any move).
-pub(super) fn steps(p: &Profile, _ctx: &RenderContext, _sources: &[Cidr]) -> Vec<Step> {
+pub(super) fn steps(p: &Profile, ctx: &RenderContext, _sources: &[Cidr]) -> Vec<Step> {
     let mut steps = vec![disable_services(p)];
     if !p.services.ports.is_empty() {
         steps.push(move_ports(p));
     }
+    if p.services.restrict_addresses {
+        steps.push(restrict_addresses(&allowed_addresses(p, ctx)));
+    }
     steps
+}
+
+/// What every service's `address=` admits: the harness's own sources (IPv4 and IPv6, when the
+/// profile includes the harness) and the profile's management networks, as RouterOS writes
+/// prefixes (`198.51.100.10/32`).
+pub(crate) fn allowed_addresses(p: &Profile, ctx: &RenderContext) -> Vec<Cidr> {
+    let mut v: Vec<Cidr> = Vec::new();
+    if p.firewall.include_harness_source {
+        v.extend(ctx.harness_source.map(Cidr::host));
+        v.extend(ctx.harness_source6.map(Cidr::host));
+    }
+    for c in &p.firewall.management_cidrs {
+        if !v.contains(c) {
+            v.push(*c);
+        }
+    }
+    v
+}
+
+fn restrict_addresses(allowed: &[Cidr]) -> Step {
+    let list: Vec<String> = allowed.iter().map(Cidr::to_string).collect();
+    let joined = list.join(",");
+    Step {
+        id: "services.addresses",
+        measure: Measure::Services,
+        description: format!("admit only {joined} on every service"),
+        lines: lines(&[
+            "/ip service".to_string(),
+            format!("set [find] address={}", value(&joined)),
+        ]),
+        verify: vec![],
+        run_as: RunAs::Current,
+        // After the firewall rules, with the harness's own source in the list.
+        phase: Phase::DisableServices,
+        effects: vec![Effect::ChangesHarnessReach],
+        only_where: None,
+    }
 }
 
 fn disable_services(p: &Profile) -> Step {
@@ -104,6 +144,17 @@ pub(super) fn undo(step: &Step, profile: &Profile, before: &Before) -> Vec<Strin
             .keys()
             .filter_map(|s| before.service(*s))
             .map(|s| format!("/ip service set [find name={}] port={}", s.name, s.port))
+            .collect(),
+        "services.addresses" => before
+            .services
+            .iter()
+            .map(|s| {
+                format!(
+                    "/ip service set [find name={}] address={}",
+                    s.name,
+                    value(&s.address.join(","))
+                )
+            })
             .collect(),
         other => vec![format!("# no undo known for step {other}")],
     }
