@@ -25,7 +25,43 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
         password_policy(profile, obs),
         no_other_privileged(profile, obs),
         guesses_refused(obs),
+        password_rules(profile, obs),
     ]
+}
+
+/// `/user settings` holds the profile's policy, so RouterOS refuses a weaker password for any
+/// user, now and later (white box: the audit never sets a password to find out).
+fn password_rules(profile: &Profile, obs: &Observation) -> CheckResult {
+    use super::{PASSWORD_RULES, SETTINGS_MENU};
+    let result = |o| CheckResult::new(Measure::Users, PASSWORD_RULES.id, PASSWORD_RULES.title, o);
+    let v6 = matches!(&obs.update, Ok(u) if u.installed_version.major() < 7);
+    if v6 && obs.menu(SETTINGS_MENU).is_err() {
+        return result(Outcome::Skip(
+            "not verifiable: RouterOS 6 has no /user settings, so it enforces no password rules of its own".into(),
+        ));
+    }
+    let (want_length, want_categories) = super::steps::rules(profile);
+    let read = |key| crate::measures::setting(obs, SETTINGS_MENU, key);
+    let (length, categories) = match (read("minimum-password-length"), read("minimum-categories")) {
+        (Ok(l), Ok(c)) => (l, c),
+        (Err(o), _) | (_, Err(o)) => return result(o),
+    };
+    let mut bad = Vec::new();
+    match length.parse::<u32>() {
+        Ok(n) if n >= want_length => {}
+        _ => bad.push(format!(
+            "minimum-password-length={length}, the policy wants at least {want_length}"
+        )),
+    }
+    match categories.parse::<usize>() {
+        Ok(n) if n >= want_categories => {}
+        _ => bad.push(format!(
+            "minimum-categories={categories}, the policy wants at least {want_categories}"
+        )),
+    }
+    result(crate::check::failures(bad)).with_evidence(format!(
+        "/user settings minimum-password-length={length} minimum-categories={categories}"
+    ))
 }
 
 /// Policies that let a user change the router or read its secrets: a user whose group has any

@@ -45,6 +45,15 @@ pub const GUESSING_REFUSED: CheckDef = CheckDef {
     title: "no user gets in with an empty password, the user name or a common password",
 };
 
+/// `users.password-rules`.
+pub const PASSWORD_RULES: CheckDef = CheckDef {
+    id: "users.password-rules",
+    title: "RouterOS itself refuses passwords weaker than the policy (/user settings, RouterOS 7)",
+};
+
+/// `/user settings` (RouterOS 7).
+pub const SETTINGS_MENU: &str = "/user/settings";
+
 /// The measure: its checks in report order and its judge.
 pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Users,
@@ -55,8 +64,9 @@ pub static MEASURE: MeasureDef = MeasureDef {
         PASSWORD_POLICY,
         NO_OTHER_PRIVILEGED,
         GUESSING_REFUSED,
+        PASSWORD_RULES,
     ],
-    reads: &[],
+    reads: &[SETTINGS_MENU],
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,

@@ -12,7 +12,35 @@ use crate::render::{
 
 /// The users measure's steps: the new administrator first, the factory user's retirement last.
 pub(super) fn steps(p: &Profile, ctx: &RenderContext, _sources: &[Cidr]) -> Vec<Step> {
-    vec![add_admin(p, ctx), default_admin(p)]
+    vec![password_rules(p), add_admin(p, ctx), default_admin(p)]
+}
+
+/// `/user settings` as the profile's password policy: its length and how many character
+/// categories (of lowercase, uppercase, digits, symbols) a password must mix. Before the new
+/// administrator is added, whose password satisfies the same policy.
+fn password_rules(p: &Profile) -> Step {
+    let (length, categories) = rules(p);
+    Step {
+        id: "users.password-rules",
+        measure: Measure::Users,
+        description: format!(
+            "RouterOS refuses passwords shorter than {length} characters or mixing fewer than {categories} categories"
+        ),
+        lines: lines(&[format!(
+            "/user settings set minimum-password-length={length} minimum-categories={categories}"
+        )]),
+        verify: vec![],
+        run_as: RunAs::Current,
+        phase: Phase::AddAdmin,
+        effects: vec![],
+        only_where: Some(super::SETTINGS_MENU),
+    }
+}
+
+/// `minimum-password-length` and `minimum-categories` for the profile's policy.
+pub(crate) fn rules(p: &Profile) -> (u32, usize) {
+    let policy = &p.users.password_policy;
+    (policy.min_length, policy.require.len().min(4))
 }
 
 fn add_admin(p: &Profile, ctx: &RenderContext) -> Step {
@@ -90,9 +118,21 @@ fn default_admin(p: &Profile) -> Step {
 
 /// The commands that would undo one of this measure's steps on a router that was in state
 /// `before` (what cannot be undone by a command says so in a comment).
+/// The password rules as they were.
+fn undo_rules(before: &Before) -> Vec<String> {
+    ["minimum-password-length", "minimum-categories"]
+        .iter()
+        .map(|key| match before.setting(super::SETTINGS_MENU, key) {
+            Some(v) => format!("/user settings set {key}={}", value(&v)),
+            None => format!("# /user settings {key} before the apply could not be read"),
+        })
+        .collect()
+}
+
 pub(super) fn undo(step: &Step, profile: &Profile, before: &Before) -> Vec<String> {
     let q = crate::render::quote;
     match step.id {
+        "users.password-rules" => undo_rules(before),
         "users.add-admin" => {
             let name = &profile.users.name;
             if before.users.iter().any(|u| &u.name == name) {
