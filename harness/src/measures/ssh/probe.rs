@@ -17,7 +17,10 @@
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use futures::FutureExt;
@@ -25,6 +28,7 @@ use futures::future::LocalBoxFuture;
 use russh::client::{self, GexParams};
 use russh::keys::{Algorithm, HashAlg, PublicKeyOrCertificate};
 use russh::{Disconnect, Preferred, cipher, compression, kex, mac};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use crate::probe::{Seen, Target};
 
@@ -180,12 +184,25 @@ pub(crate) async fn handshake(
         ..Default::default()
     });
     let names = Arc::new(Mutex::new(None));
+    let heard = Arc::new(AtomicBool::new(false));
+    let stream = Heard {
+        inner: stream,
+        heard: Arc::clone(&heard),
+    };
     let exchange = client::connect_stream(config, stream, Watch(Arc::clone(&names)));
     match tokio::time::timeout(deadline, exchange).await {
+        Err(_) if !heard.load(Ordering::Relaxed) => Seen::Silent(format!(
+            "{addr} said nothing within {} ms",
+            deadline.as_millis()
+        )),
         Err(_) => Seen::Silent(format!(
             "no SSH key exchange with {addr} within {} ms",
             deadline.as_millis()
         )),
+        // Through a port forward a refused connection is an end of stream before any byte.
+        Ok(Err(e)) if !heard.load(Ordering::Relaxed) => {
+            Seen::Silent(format!("{addr} closed the connection without a byte: {e}"))
+        }
         Ok(Err(e)) => {
             tracing::debug!(%addr, error = %e, "ssh handshake refused");
             Seen::Refused(refusal(&e))
@@ -199,6 +216,46 @@ pub(crate) async fn handshake(
                 "key exchange completed (the algorithms agreed were not reported)".into()
             }))
         }
+    }
+}
+
+/// A connection that remembers whether the other side ever sent a byte (a port forward accepts
+/// every connection: only the bytes say whether an SSH server was behind it).
+struct Heard<S> {
+    inner: S,
+    heard: Arc<AtomicBool>,
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for Heard<S> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<std::io::Result<()>> {
+        let before = buf.filled().len();
+        let polled = Pin::new(&mut self.inner).poll_read(cx, buf);
+        if buf.filled().len() > before {
+            self.heard.store(true, Ordering::Relaxed);
+        }
+        polled
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for Heard<S> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<std::io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_write(cx, buf)
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+        Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
 
@@ -260,5 +317,139 @@ mod tests {
             refusal(&e),
             "no common kex algorithm: the server offers curve25519-sha256,diffie-hellman-group16-sha512"
         );
+    }
+
+    const SHORT: Duration = Duration::from_millis(300);
+
+    /// A loopback server that does `serve` with each connection, and its address.
+    async fn server<F, Fut>(serve: F) -> SocketAddr
+    where
+        F: Fn(tokio::net::TcpStream) -> Fut + Send + 'static,
+        Fut: std::future::Future<Output = ()> + Send,
+    {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            while let Ok((s, _)) = listener.accept().await {
+                serve(s).await;
+            }
+        });
+        addr
+    }
+
+    #[tokio::test]
+    async fn what_is_not_an_ssh_server_is_silent_and_an_ssh_server_that_breaks_off_refuses() {
+        use tokio::io::AsyncWriteExt;
+        let closed = {
+            let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            l.local_addr().unwrap()
+        };
+        let hangs_up = server(|s| async move { drop(s) }).await;
+        let mute = server(|s| async move {
+            tokio::time::sleep(Duration::from_secs(2)).await;
+            drop(s)
+        })
+        .await;
+        let breaks_off = server(|mut s| async move {
+            let _ = s.write_all(b"SSH-2.0-ROSSSH\r\n").await;
+            drop(s)
+        })
+        .await;
+        let seen = |addr| handshake(addr, weak(), SHORT, SHORT);
+        match seen(closed).await {
+            Seen::Silent(why) => assert!(why.contains("cannot connect"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        match seen(hangs_up).await {
+            Seen::Silent(why) => assert!(why.contains("without a byte"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        match seen(mute).await {
+            Seen::Silent(why) => assert!(why.contains("said nothing"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(seen(breaks_off).await, Seen::Refused(_)));
+    }
+
+    /// Runs one CLI line on the simulator as its factory admin.
+    fn cli(sim: &chrlab_sim::SimHandle, line: &str) {
+        let router = sim.router();
+        let session = router
+            .login("admin", "", chrlab_sim::Via::Local, None)
+            .expect("local admin login");
+        let out = router
+            .terminal(
+                &session,
+                chrlab_sim::TerminalOpts {
+                    interactive: false,
+                    colors: false,
+                    width: 200,
+                },
+            )
+            .execute(line);
+        router.logout(&session);
+        assert_eq!(out.trim(), "", "`{line}`");
+    }
+
+    /// The measure's own probe against the simulator's SSH server, on loopback.
+    #[tokio::test]
+    async fn the_probes_see_the_simulators_strong_crypto_setting() {
+        for (n, version, weak_kex) in [
+            (47, "7.23.7", "diffie-hellman-group14-sha1"),
+            (48, "6.49.13", "diffie-hellman-group1-sha1"),
+        ] {
+            let router = chrlab_sim::RouterConfig {
+                version: routeros::version::Version::parse(version).unwrap(),
+                ..Default::default()
+            };
+            let sim = chrlab_sim::start(chrlab_sim::SimOptions {
+                address: std::net::IpAddr::V4(std::net::Ipv4Addr::new(127, 0, 0, n)),
+                port_offset: 26000,
+                router,
+                netns: None,
+            })
+            .await
+            .expect("simulator starts");
+            let target = Target {
+                router: sim.address(),
+                router6: None,
+                timing: crate::probe::ProbeTiming::LOCAL,
+                ports: [("ssh".to_string(), sim.port("ssh").expect("ssh listens"))].into(),
+            };
+            let seen = probe(target.clone()).await;
+            assert_eq!(seen[0].0, WEAK);
+            assert_eq!(
+                seen[0].1,
+                Seen::Answered(format!(
+                    "kex={weak_kex} cipher=aes128-cbc mac=hmac-sha1 host-key=ssh-rsa"
+                )),
+                "{version}"
+            );
+            assert!(
+                matches!(&seen[1], (STRONG, Seen::Answered(_))),
+                "{version}: {seen:?}"
+            );
+            cli(&sim, "/ip ssh set strong-crypto=yes");
+            let seen = probe(target).await;
+            match &seen[0].1 {
+                Seen::Refused(why) => {
+                    assert!(
+                        why.starts_with("no common kex algorithm"),
+                        "{version}: {why}"
+                    )
+                }
+                other => panic!("{version}: {other:?}"),
+            }
+            match &seen[1].1 {
+                Seen::Answered(agreed) => {
+                    assert!(
+                        agreed.starts_with("kex=curve25519-sha256 cipher=aes256-gcm"),
+                        "{agreed}"
+                    )
+                }
+                other => panic!("{version}: {other:?}"),
+            }
+            sim.shutdown().await;
+        }
     }
 }
