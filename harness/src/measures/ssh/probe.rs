@@ -91,12 +91,12 @@ fn offer(
 }
 
 /// Only the algorithms `strong-crypto=yes` drops.
-pub(crate) fn weak() -> Preferred {
+fn weak() -> Preferred {
     offer(WEAK_KEX, WEAK_CIPHER, WEAK_MAC, WEAK_KEYS)
 }
 
 /// Only strong algorithms.
-pub(crate) fn strong() -> Preferred {
+fn strong() -> Preferred {
     offer(STRONG_KEX, STRONG_CIPHER, STRONG_MAC, STRONG_KEYS)
 }
 
@@ -156,7 +156,7 @@ impl client::Handler for Watch {
 /// One key exchange offering `preferred` from the current vantage: [`Seen::Answered`] with the
 /// agreed algorithms, [`Seen::Refused`] when the server would not agree (or broke off the key
 /// exchange), [`Seen::Silent`] when no SSH server could be reached within the deadlines.
-pub(crate) async fn handshake(
+async fn handshake(
     addr: SocketAddr,
     preferred: Preferred,
     connect: Duration,
