@@ -256,3 +256,123 @@ async fn frontend_ssh_host_key_is_kept_in_the_state_dir() {
     assert_eq!(first, second);
     assert!(first.contains("Rsa") || first.contains("rsa"), "{first}");
 }
+
+/// Keeps the algorithms a key exchange agreed on.
+struct KeepNames(Arc<std::sync::Mutex<Option<String>>>);
+
+impl client::Handler for KeepNames {
+    type Error = russh::Error;
+    async fn check_server_key(
+        &mut self,
+        _key: &russh::keys::PublicKeyOrCertificate,
+    ) -> Result<bool, Self::Error> {
+        Ok(true)
+    }
+    async fn kex_done(
+        &mut self,
+        _secret: Option<&[u8]>,
+        names: &russh::Names,
+        _session: &mut client::Session,
+    ) -> Result<(), Self::Error> {
+        *self.0.lock().unwrap() = Some(format!(
+            "{} {} {} {}",
+            names.kex.as_ref(),
+            names.cipher.as_ref(),
+            names.client_mac.as_ref(),
+            names.key
+        ));
+        Ok(())
+    }
+}
+
+/// Only what `strong-crypto=yes` drops: SHA-1 kexes, CBC ciphers, SHA-1 MACs, `ssh-rsa`.
+fn weak_only() -> Preferred {
+    Preferred {
+        kex: Cow::Owned(vec![kex::DH_G1_SHA1, kex::DH_G14_SHA1, kex::DH_GEX_SHA1]),
+        key: Cow::Owned(vec![russh::keys::Algorithm::Rsa { hash: None }]),
+        cipher: Cow::Owned(vec![
+            russh::cipher::AES_128_CBC,
+            russh::cipher::AES_192_CBC,
+            russh::cipher::AES_256_CBC,
+            russh::cipher::TRIPLE_DES_CBC,
+        ]),
+        mac: Cow::Owned(vec![mac::HMAC_SHA1, mac::HMAC_SHA1_ETM]),
+        ..Preferred::default()
+    }
+}
+
+/// A key exchange and nothing else (no authentication): the agreed `kex cipher mac host-key`.
+async fn handshake_only(
+    sim: &chrlab_sim::SimHandle,
+    preferred: Preferred,
+) -> Result<String, russh::Error> {
+    let names = Arc::new(std::sync::Mutex::new(None));
+    let config = client::Config {
+        preferred,
+        ..Default::default()
+    };
+    let h = client::connect(
+        Arc::new(config),
+        addr(sim, "ssh", sim.address()),
+        KeepNames(Arc::clone(&names)),
+    )
+    .await?;
+    h.disconnect(russh::Disconnect::ByApplication, "", "en")
+        .await?;
+    let agreed = names.lock().unwrap().clone();
+    Ok(agreed.expect("kex_done reported the agreed algorithms"))
+}
+
+/// A client offering only the weak set agrees with the factory server (v7 and v6) and is
+/// refused at key exchange under `strong-crypto=yes`; the strong-only client is not.
+#[tokio::test]
+async fn frontend_ssh_strong_crypto_refuses_a_weak_only_handshake() {
+    for (version, weak_kex) in [
+        (None, "diffie-hellman-group14-sha1"),
+        (Some("6.49.13"), "diffie-hellman-group1-sha1"),
+    ] {
+        let sim = sim_with(version, None).await;
+        let agreed = handshake_only(&sim, weak_only()).await.unwrap_or_else(|e| {
+            panic!("{version:?}: weak-only refused by the factory server: {e}")
+        });
+        assert_eq!(
+            agreed,
+            format!("{weak_kex} aes128-cbc hmac-sha1 ssh-rsa"),
+            "{version:?}"
+        );
+        cli(&sim, "/ip ssh set strong-crypto=yes");
+        match handshake_only(&sim, weak_only()).await {
+            Err(russh::Error::NoCommonAlgo { kind, theirs, .. }) => {
+                assert!(
+                    matches!(kind, russh::AlgorithmKind::Kex),
+                    "{version:?}: {kind:?}"
+                );
+                assert!(
+                    theirs.iter().all(|k| !k.ends_with("-sha1")),
+                    "{version:?}: {theirs:?}"
+                );
+            }
+            other => panic!("{version:?}: weak-only with strong-crypto=yes: {other:?}"),
+        }
+        let strong = Preferred {
+            kex: Cow::Owned(vec![kex::CURVE25519, kex::DH_G16_SHA512]),
+            cipher: Cow::Owned(vec![russh::cipher::AES_256_GCM, russh::cipher::AES_256_CTR]),
+            mac: Cow::Owned(vec![mac::HMAC_SHA256, mac::HMAC_SHA512]),
+            ..Preferred::default()
+        };
+        let agreed = handshake_only(&sim, strong)
+            .await
+            .unwrap_or_else(|e| panic!("{version:?}: strong-only refused: {e}"));
+        assert!(
+            agreed.starts_with("curve25519-sha256 aes256-gcm"),
+            "{agreed}"
+        );
+        // A handshake without authentication logs nothing.
+        assert!(
+            !log_messages(&sim).contains("via ssh"),
+            "{}",
+            log_messages(&sim)
+        );
+        sim.shutdown().await;
+    }
+}

@@ -1,7 +1,10 @@
-//! SSH crypto: strong algorithms only.
+//! SSH crypto: strong algorithms only, in the settings and in what the SSH server agrees to.
 
-use chrlab::outcome::Measure;
-use chrlab_suites::{every_check_fails_on_the_factory_router, every_check_passes, lab_runs_here};
+use chrlab::outcome::{Measure, Outcome};
+use chrlab_suites::{
+    every_check_fails_on_the_factory_router, every_check_passes, explain, hardened, lab_runs_here,
+    unhardened,
+};
 
 /// Every check the registry declares for this measure.
 #[test]
@@ -18,4 +21,111 @@ fn unhardened_router_fails() {
         return;
     }
     every_check_fails_on_the_factory_router(Measure::Ssh);
+}
+
+/// The pass rests on the handshakes too: from the trusted vantage the weak-only one was
+/// refused and the strong-only one completed.
+#[test]
+fn hardened_router_passes_with_black_box_evidence() {
+    if !lab_runs_here() {
+        return;
+    }
+    let r = hardened().result("ssh.strong-crypto");
+    let why = explain(r);
+    let trusted = r
+        .evidence
+        .iter()
+        .find(|l| l.starts_with("from trusted:"))
+        .unwrap_or_else(|| panic!("no handshake evidence from the trusted vantage: {why}"));
+    assert!(trusted.contains("weak-only handshake refused: "), "{why}");
+    assert!(
+        trusted.contains("strong-only handshake answered: kex="),
+        "{why}"
+    );
+}
+
+/// On the factory router the weak-only handshake completes, and the reason names what was agreed.
+#[test]
+fn unhardened_router_completes_the_weak_handshake() {
+    if !lab_runs_here() {
+        return;
+    }
+    let r = unhardened().result("ssh.strong-crypto");
+    match &r.outcome {
+        Outcome::Fail(reason) => {
+            assert!(
+                reason.contains("completed a handshake offering only"),
+                "{}",
+                explain(r)
+            );
+            assert!(
+                reason.contains("kex=diffie-hellman-group"),
+                "{}",
+                explain(r)
+            );
+            assert!(reason.contains("-sha1 cipher="), "{}", explain(r));
+        }
+        _ => panic!("{}", explain(r)),
+    }
+}
+
+/// Turning strong-crypto off again on a hardened router fails exactly `ssh.strong-crypto`, and
+/// its reason names the weak handshake the server accepted.
+#[test]
+fn weakening_the_crypto_fails_exactly_its_check() {
+    if !lab_runs_here() {
+        return;
+    }
+    use chrlab::audit::audit;
+    use chrlab::profile::Profile;
+    use chrlab_suites::{block_on, fresh, run_commands};
+    let failing = |results: &[chrlab::outcome::CheckResult]| -> Vec<String> {
+        results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    let (before, after, reason) = block_on(async move {
+        let run = fresh(Profile::baseline(), &[], true).await;
+        run_commands(run.lab.as_ref(), &["/ip ssh set strong-crypto=no"]).await;
+        let again = audit(
+            run.lab.as_ref(),
+            &run.profile,
+            std::path::Path::new("profiles/baseline.toml"),
+            false,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("re-audit: {e}"));
+        let reason = again
+            .report
+            .results
+            .iter()
+            .find(|r| r.id == "ssh.strong-crypto")
+            .map(explain)
+            .unwrap_or_default();
+        (
+            failing(&run.audit.report.results),
+            failing(&again.report.results),
+            reason,
+        )
+    });
+    // What failed already on the hardened router (an old version's update checks on
+    // RouterOS 6) is not this change's doing.
+    assert!(
+        !before.contains(&"ssh.strong-crypto".to_string()),
+        "{before:?}"
+    );
+    let failed: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+    assert_eq!(failed, ["ssh.strong-crypto"], "{reason}");
+    assert!(
+        reason.contains("completed a handshake offering only")
+            && reason.contains("from trusted (kex="),
+        "{reason}"
+    );
+    // The settings are wrong too (`no` over the CLI, `false` over REST).
+    assert!(
+        reason.contains("strong-crypto=no:") || reason.contains("strong-crypto=false:"),
+        "{reason}"
+    );
 }

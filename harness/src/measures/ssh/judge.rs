@@ -1,19 +1,58 @@
-//! The SSH crypto verdict, from the router's own settings.
+//! The SSH crypto verdict: the router's own settings, and what its SSH server agreed to when a
+//! client offered it only weak, or only strong, algorithms (the probes in `probe.rs`).
 
+use super::probe::{STRONG, WEAK};
 use super::{MENU, STRONG_CRYPTO};
 use crate::check::Observation;
+use crate::lab::Role;
 use crate::measures::{is_on, setting};
-use crate::outcome::{CheckResult, Measure};
+use crate::outcome::{CheckResult, Measure, Outcome};
+use crate::probe::Seen;
 use crate::profile::Profile;
 
 /// Judges the ssh measure.
 pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
     let result = |o| CheckResult::new(Measure::Ssh, STRONG_CRYPTO.id, STRONG_CRYPTO.title, o);
     let read = |key| setting(obs, MENU, key);
-    let r = match (read("strong-crypto"), read("allow-none-crypto")) {
-        (Err(o), _) => result(o),
+    let seen = |probe, role| obs.seen(Measure::Ssh, probe, role);
+    let mut evidence = Vec::new();
+    let mut bad = Vec::new();
+    // Black box: what each vantage's handshakes saw.
+    let mut weak_accepted = Vec::new();
+    let mut proven_from = Vec::new();
+    let mut reached = false;
+    for role in Role::ALL {
+        let (weak, strong) = (seen(WEAK, role), seen(STRONG, role));
+        if weak.is_none() && strong.is_none() {
+            continue;
+        }
+        let line = |s: Option<&Seen>| s.map_or("not run".to_string(), Seen::to_string);
+        evidence.push(format!(
+            "from {}: weak-only handshake {}; strong-only handshake {}",
+            role.name(),
+            line(weak),
+            line(strong)
+        ));
+        reached |= [weak, strong]
+            .iter()
+            .any(|s| matches!(s, Some(Seen::Answered(_) | Seen::Refused(_))));
+        if let Some(Seen::Answered(agreed)) = weak {
+            weak_accepted.push(format!("from {} ({agreed})", role.name()));
+        }
+        if matches!(weak, Some(Seen::Refused(_))) && matches!(strong, Some(Seen::Answered(_))) {
+            proven_from.push(role.name());
+        }
+    }
+    if profile.ssh.strong_crypto && !weak_accepted.is_empty() {
+        bad.push(format!(
+            "the SSH server completed a handshake offering only SHA-1 key exchange, CBC ciphers and SHA-1 MACs {}",
+            weak_accepted.join(", ")
+        ));
+    }
+    // White box: the settings.
+    let settings = match (read("strong-crypto"), read("allow-none-crypto")) {
+        (Err(o), _) => Err(o),
         (Ok(strong), none) => {
-            let mut bad = Vec::new();
             if profile.ssh.strong_crypto && !is_on(&strong) {
                 bad.push(format!("strong-crypto={strong}: the SSH server still offers SHA-1 key exchange and MACs and CBC/3DES ciphers"));
             }
@@ -24,12 +63,184 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
                     "allow-none-crypto={none}: the SSH server accepts unencrypted sessions"
                 ));
             }
-            let evidence = format!(
-                "/ip ssh strong-crypto={strong} allow-none-crypto={}",
-                none.as_deref().unwrap_or("(not shown)")
+            evidence.insert(
+                0,
+                format!(
+                    "/ip ssh strong-crypto={strong} allow-none-crypto={}",
+                    none.as_deref().unwrap_or("(not shown)")
+                ),
             );
-            result(crate::check::failures(bad)).with_evidence(evidence)
+            Ok(())
         }
     };
-    vec![r]
+    let outcome = match settings {
+        _ if !bad.is_empty() => crate::check::failures(bad),
+        Err(o) => o,
+        Ok(()) if !profile.ssh.strong_crypto || !proven_from.is_empty() => Outcome::Pass,
+        Ok(()) if !reached => Outcome::Skip(
+            "not verifiable from outside: no vantage reached the SSH server to try the handshakes (the settings are right)"
+                .into(),
+        ),
+        Ok(()) => Outcome::Skip(
+            "not verifiable from outside: no vantage saw the weak-only handshake refused and the strong-only one complete (the settings are right)"
+                .into(),
+        ),
+    };
+    vec![result(outcome).with_evidence_lines(evidence)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::probe::Sighting;
+
+    fn observation(strong_crypto: &str, sightings: &[(&'static str, Role, Seen)]) -> Observation {
+        let mut obs = Observation::nothing_read("test", "not read in this test");
+        obs.menus.insert(
+            MENU,
+            Ok(vec![vec![
+                ("strong-crypto".into(), strong_crypto.into()),
+                ("allow-none-crypto".into(), "no".into()),
+            ]]),
+        );
+        obs.sightings.insert(
+            Measure::Ssh,
+            sightings
+                .iter()
+                .map(|(probe, role, seen)| Sighting {
+                    probe,
+                    vantage: role.name(),
+                    seen: seen.clone(),
+                })
+                .collect(),
+        );
+        obs
+    }
+
+    fn refused() -> Seen {
+        Seen::Refused("no common kex algorithm: the server offers curve25519-sha256".into())
+    }
+
+    fn strong_agreed() -> Seen {
+        Seen::Answered(
+            "kex=curve25519-sha256 cipher=aes256-gcm@openssh.com mac=none host-key=rsa-sha2-512"
+                .into(),
+        )
+    }
+
+    fn weak_agreed() -> Seen {
+        Seen::Answered(
+            "kex=diffie-hellman-group14-sha1 cipher=aes128-cbc mac=hmac-sha1 host-key=ssh-rsa"
+                .into(),
+        )
+    }
+
+    fn silent() -> Seen {
+        Seen::Silent("no TCP answer from 192.0.2.1:2222 within 250 ms".into())
+    }
+
+    fn judged(obs: &Observation) -> CheckResult {
+        judge(&Profile::baseline(), obs).remove(0)
+    }
+
+    #[test]
+    fn passes_with_the_right_settings_and_a_vantage_that_saw_weak_refused_and_strong_agreed() {
+        let obs = observation(
+            "yes",
+            &[
+                (WEAK, Role::Trusted, refused()),
+                (STRONG, Role::Trusted, strong_agreed()),
+                (WEAK, Role::Untrusted, silent()),
+                (STRONG, Role::Untrusted, silent()),
+            ],
+        );
+        let r = judged(&obs);
+        assert_eq!(r.outcome, Outcome::Pass, "{r:?}");
+        assert_eq!(r.evidence.len(), 3, "{:?}", r.evidence);
+        assert!(
+            r.evidence[1].starts_with("from trusted: weak-only handshake refused: no common kex"),
+            "{:?}",
+            r.evidence
+        );
+        assert!(r.evidence[2].contains("silent"), "{:?}", r.evidence);
+    }
+
+    #[test]
+    fn fails_when_a_weak_handshake_completed_whatever_the_settings_say() {
+        let obs = observation(
+            "yes",
+            &[
+                (WEAK, Role::Trusted, weak_agreed()),
+                (STRONG, Role::Trusted, strong_agreed()),
+            ],
+        );
+        match judged(&obs).outcome {
+            Outcome::Fail(why) => {
+                assert!(why.contains("from trusted (kex=diffie-hellman-group14-sha1 cipher=aes128-cbc mac=hmac-sha1"), "{why}");
+                assert!(!why.contains("strong-crypto="), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn fails_on_the_settings_and_the_weak_handshake_together() {
+        let obs = observation("no", &[(WEAK, Role::Trusted, weak_agreed())]);
+        match judged(&obs).outcome {
+            Outcome::Fail(why) => {
+                assert!(why.contains("handshake offering only SHA-1"), "{why}");
+                assert!(why.contains("strong-crypto=no"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_weak_handshake_that_completed_fails_even_when_the_settings_were_not_read() {
+        let mut obs = observation("yes", &[(WEAK, Role::Untrusted, weak_agreed())]);
+        obs.menus.remove(MENU);
+        assert!(matches!(judged(&obs).outcome, Outcome::Fail(_)));
+    }
+
+    #[test]
+    fn is_not_verifiable_when_no_vantage_reached_the_ssh_server() {
+        let obs = observation(
+            "yes",
+            &[
+                (WEAK, Role::Trusted, silent()),
+                (STRONG, Role::Trusted, silent()),
+                (WEAK, Role::Untrusted, silent()),
+                (STRONG, Role::Untrusted, silent()),
+            ],
+        );
+        match judged(&obs).outcome {
+            Outcome::Skip(why) => assert!(why.contains("no vantage reached"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        let none = observation("yes", &[]);
+        match judged(&none).outcome {
+            Outcome::Skip(why) => assert!(why.contains("no vantage reached"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_refused_weak_handshake_proves_nothing_when_the_strong_one_was_refused_too() {
+        let obs = observation(
+            "yes",
+            &[
+                (WEAK, Role::Trusted, refused()),
+                (STRONG, Role::Trusted, refused()),
+            ],
+        );
+        assert!(matches!(judged(&obs).outcome, Outcome::Skip(_)));
+    }
+
+    #[test]
+    fn a_profile_that_allows_weak_crypto_does_not_need_the_handshakes() {
+        let mut profile = Profile::baseline();
+        profile.ssh.strong_crypto = false;
+        let obs = observation("no", &[(WEAK, Role::Trusted, weak_agreed())]);
+        assert_eq!(judge(&profile, &obs)[0].outcome, Outcome::Pass);
+    }
 }

@@ -2,13 +2,16 @@
 //! RouterOS drops SHA-1 key exchange and MACs, CBC and 3DES ciphers and small Diffie-Hellman
 //! groups from what its SSH server offers; `allow-none-crypto` must stay off.
 //!
-//! Checked white box (the router's settings). The black-box proof — offering only the weak
-//! algorithms from outside and seeing the handshake refused, the strong ones and seeing it
-//! succeed — needs the simulator's SSH server to change its algorithm lists with the setting,
-//! which it does not yet (sim/FIDELITY.md).
+//! Checked white box (the router's settings) and black box (`probe.rs`): from every vantage a
+//! handshake offering only the weak algorithms must be refused and one offering only strong
+//! ones must complete — key exchange only, no authentication, so nothing is logged. A weak
+//! handshake that completed fails the check whatever the settings say; without a vantage that
+//! saw both (the SSH port filtered from everywhere) the black-box half is not verifiable and
+//! the check is skipped, even with the right settings.
 
 mod judge;
 mod policy;
+mod probe;
 mod steps;
 
 pub use policy::SshPolicy;
@@ -33,5 +36,5 @@ pub static MEASURE: MeasureDef = MeasureDef {
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,
-    probe: None,
+    probe: Some(probe::probe),
 };
