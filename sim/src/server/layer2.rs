@@ -257,3 +257,90 @@ async fn mac_telnet_on(shared: Arc<Shared>, link: Link, sock: UdpSocket) {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::router::{Router, RouterConfig, Session, Via};
+
+    fn set(r: &Router, s: &Session, words: &[&str]) {
+        let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+        let reply = r.api(s, &words);
+        assert_eq!(
+            reply.last().map(|l| l[0].as_str()),
+            Some("!done"),
+            "{reply:?}"
+        );
+    }
+
+    #[test]
+    fn the_model_decides_per_interface_and_the_announcement_says_what_it_has() {
+        let r = Router::new(RouterConfig::default()).unwrap_or_else(|e| panic!("{e}"));
+        let view = r.layer2();
+        // Factory: both on every interface.
+        assert!(view.discovers_on("ether1") && view.mac_telnet_on("ether1"));
+        let link = Link {
+            name: "ether1".into(),
+            mac: Some(MacAddr([2, 0, 0, 0, 0, 1])),
+            ipv4: Ipv4Addr::new(192, 0, 2, 1),
+            ipv6: None,
+        };
+        let a = announcement(&view, &link, 3);
+        assert_eq!(a.identity.as_deref(), Some(view.identity.as_str()));
+        assert_eq!(a.board.as_deref(), Some("CHR"));
+        assert_eq!(a.platform.as_deref(), Some("MikroTik"));
+        assert!(
+            a.version.as_deref().is_some_and(|v| v.contains("(stable)")),
+            "{a:?}"
+        );
+        // The model's MAC of ether1 wins over the kernel's.
+        assert_eq!(
+            a.mac.map(|m| m.to_string()).as_deref(),
+            Some("0C:C4:7A:00:00:01")
+        );
+        assert_eq!(a.interface.as_deref(), Some("ether1"));
+        assert_eq!(a.ipv4, Some(link.ipv4));
+        // An interface the model does not have announces the kernel's MAC.
+        let other = Link {
+            name: "br9".into(),
+            ..link.clone()
+        };
+        assert_eq!(announcement(&view, &other, 1).mac, link.mac);
+
+        let s = r
+            .login("admin", "", Via::Api, None)
+            .unwrap_or_else(|e| panic!("{e:?}"));
+        set(
+            &r,
+            &s,
+            &[
+                "/ip/neighbor/discovery-settings/set",
+                "=discover-interface-list=none",
+            ],
+        );
+        set(
+            &r,
+            &s,
+            &["/tool/mac-server/set", "=allowed-interface-list=none"],
+        );
+        let view = r.layer2();
+        assert!(!view.discovers_on("ether1") && !view.mac_telnet_on("ether1"));
+        // MNDP also needs `mndp` among the protocols.
+        set(
+            &r,
+            &s,
+            &[
+                "/ip/neighbor/discovery-settings/set",
+                "=discover-interface-list=all",
+            ],
+        );
+        set(
+            &r,
+            &s,
+            &["/ip/neighbor/discovery-settings/set", "=protocol=cdp,lldp"],
+        );
+        assert!(!r.layer2().discovers_on("ether1"));
+        // A list the simulator does not have admits nothing.
+        assert!(!Layer2View::list_admits("LAN", "ether1"));
+    }
+}

@@ -352,6 +352,32 @@ mod tests {
         );
     }
 
+    #[tokio::test]
+    async fn without_a_shared_link_both_probes_say_they_did_not_run() {
+        // A router on loopback (the embedded simulator): nothing is sent.
+        let target = Target {
+            router: IpAddr::V4(Ipv4Addr::LOCALHOST),
+            router6: None,
+            timing: crate::probe::ProbeTiming::LOCAL,
+            ports: Default::default(),
+        };
+        let seen = probe(target.clone()).await;
+        assert_eq!(seen.len(), 2);
+        for (id, s) in &seen {
+            assert!(
+                matches!(s, Seen::NotRun(why) if why.contains("loopback")),
+                "{id}: {s:?}"
+            );
+        }
+        let v6 = Target {
+            router: IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+            ..target
+        };
+        for (id, s) in probe(v6).await {
+            assert!(matches!(s, Seen::NotRun(_)), "{id}: {s:?}");
+        }
+    }
+
     /// The probes from both vantages of a namespace lab against the simulator as its router.
     async fn probe_from(lab: &crate::lab::netns::NamespaceLab) -> Vec<Vec<(&'static str, Seen)>> {
         let target = Target {
