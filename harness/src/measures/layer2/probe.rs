@@ -410,6 +410,31 @@ mod tests {
         })
         .await
         .unwrap_or_else(|e| panic!("simulator in the router namespace: {e}"));
+        // A firewall that drops every IPv4 packet in and out, enforced in the router's
+        // namespace: layer 2 passes it, as on a real router where it is not IP at all.
+        let enforcer = chrlab_sim::firewall::Enforcer::spawn(
+            lab.router_ns.clone(),
+            sim.router().watch_firewall(),
+        );
+        let r = sim.router();
+        let s = r
+            .login("admin", "", chrlab_sim::Via::Api, None)
+            .unwrap_or_else(|e| panic!("admin login: {e:?}"));
+        let api = |words: &[&str]| {
+            let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
+            let reply = r.api(&s, &words);
+            assert_eq!(
+                reply.last().map(|s| s[0].as_str()),
+                Some("!done"),
+                "{reply:?}"
+            );
+        };
+        api(&["/ip/firewall/filter/add", "=chain=input", "=action=drop"]);
+        api(&["/ip/firewall/filter/add", "=chain=output", "=action=drop"]);
+        enforcer
+            .settled()
+            .await
+            .unwrap_or_else(|e| panic!("drop-all firewall: {e}"));
         // The layer-2 sockets open on a task of their own: give them a moment.
         tokio::time::sleep(Duration::from_millis(50)).await;
 
@@ -435,25 +460,11 @@ mod tests {
         );
 
         // Hardened, live: both fall silent at once.
-        let r = sim.router();
-        let s = r
-            .login("admin", "", chrlab_sim::Via::Api, None)
-            .unwrap_or_else(|e| panic!("admin login: {e:?}"));
-        for words in [
-            [
-                "/ip/neighbor/discovery-settings/set",
-                "=discover-interface-list=none",
-            ],
-            ["/tool/mac-server/set", "=allowed-interface-list=none"],
-        ] {
-            let words: Vec<String> = words.iter().map(|w| w.to_string()).collect();
-            let reply = r.api(&s, &words);
-            assert_eq!(
-                reply.last().map(|s| s[0].as_str()),
-                Some("!done"),
-                "{reply:?}"
-            );
-        }
+        api(&[
+            "/ip/neighbor/discovery-settings/set",
+            "=discover-interface-list=none",
+        ]);
+        api(&["/tool/mac-server/set", "=allowed-interface-list=none"]);
         for seen in probe_from(&lab).await {
             assert!(
                 matches!(seen[0].1, Seen::Silent(_)),
@@ -466,6 +477,7 @@ mod tests {
                 seen[1].1
             );
         }
+        enforcer.shutdown();
         sim.shutdown().await;
         lab.shutdown().await;
     }
