@@ -5,6 +5,8 @@ pub mod cli;
 pub mod firewall;
 pub mod firewall6;
 pub mod login;
+pub mod mactelnet;
+pub mod mndp;
 pub mod model;
 pub mod print;
 pub mod quote;

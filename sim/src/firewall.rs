@@ -60,6 +60,14 @@ pub const TABLE: &str = "chrlab";
 /// switching on only with the first rule is not modelled).
 const CONNTRACK_ON: &str = "ct state untracked counter comment \"connection tracking on\"";
 
+/// What stands in for layer 2 in the IPv4 `input` and `output` base chains, before any
+/// `/ip firewall` rule: MNDP (UDP 5678) and MAC-Telnet (UDP 20561). On a real router these are
+/// not IP at all (MNDP is UDP in a broadcast frame, MAC-Telnet a raw frame to the router's
+/// MAC) and `/ip firewall` never sees them; the simulator carries both over UDP/IPv4 on the
+/// link (`server/layer2.rs`), so they are accepted here as the router would never filter them.
+pub const LAYER2_ACCEPT: &str =
+    "meta l4proto 17 udp dport { 5678, 20561 } accept comment \"layer 2: mndp, mac-telnet\"";
+
 /// Why the firewall could not be translated or applied.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum FirewallError {
@@ -294,6 +302,9 @@ pub fn ruleset_dual(
             );
             let _ = writeln!(out, "\t\tmeta nfproto != {nfproto} accept");
             let _ = writeln!(out, "\t\t{CONNTRACK_ON}");
+            if suffix.is_empty() && base != "forward" {
+                let _ = writeln!(out, "\t\t{LAYER2_ACCEPT}");
+            }
             for line in t
                 .chains
                 .get(&format!("{base}{suffix}"))
@@ -1016,6 +1027,7 @@ mod tests {
                     && *l != "meta nfproto != ipv4 accept"
                     && *l != "meta nfproto != ipv6 accept"
                     && *l != CONNTRACK_ON
+                    && *l != LAYER2_ACCEPT
                     && *l != "}"
                     && !(l.starts_with("chain ")
                         && [
@@ -1066,6 +1078,7 @@ mod tests {
                 && !line.starts_with("type filter hook")
                 && !line.starts_with("meta nfproto")
                 && line != CONNTRACK_ON
+                && line != LAYER2_ACCEPT
             {
                 out.push(line.to_string());
             }
@@ -1209,7 +1222,12 @@ mod tests {
             )
         );
         for base in ["input", "forward", "output"] {
-            assert!(text.contains(&format!("\tchain {base} {{\n\t\ttype filter hook {base} priority 0; policy accept;\n\t\tmeta nfproto != ipv4 accept\n\t\t{CONNTRACK_ON}\n\t}}\n")));
+            let layer2 = if base == "forward" {
+                String::new()
+            } else {
+                format!("\t\t{LAYER2_ACCEPT}\n")
+            };
+            assert!(text.contains(&format!("\tchain {base} {{\n\t\ttype filter hook {base} priority 0; policy accept;\n\t\tmeta nfproto != ipv4 accept\n\t\t{CONNTRACK_ON}\n{layer2}\t}}\n")));
         }
     }
 

@@ -11,8 +11,8 @@ pub mod router;
 pub mod server;
 
 pub use router::{
-    AddressSnapshot, CheckFailure, KernelAddress, Listeners, LoginError, NotListening, Power,
-    RestReply, Router, RouterConfig, ServiceState, ServiceTable, Session, SimError, Terminal,
-    TerminalOpts, Unsettled, Via,
+    AddressSnapshot, CheckFailure, KernelAddress, Layer2View, Listeners, LoginError, NotListening,
+    Power, RestReply, Router, RouterConfig, ServiceState, ServiceTable, Session, SimError,
+    Terminal, TerminalOpts, Unsettled, Via,
 };
 pub use server::{ConsoleError, ConsolePort, ServerError, SimHandle, SimOptions, TlsError, start};

@@ -345,6 +345,62 @@ pub enum Power {
     Rebooting,
 }
 
+/// The layer-2 settings and what an MNDP announcement carries, as the model has them now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layer2View {
+    /// `/ip neighbor discovery-settings discover-interface-list`.
+    pub discover_interface_list: String,
+    /// `/ip neighbor discovery-settings protocol` (`cdp,lldp,mndp`).
+    pub discovery_protocols: String,
+    /// `/tool mac-server allowed-interface-list` (MAC-Telnet).
+    pub mac_server_list: String,
+    /// `/system identity`.
+    pub identity: String,
+    /// `/system resource version` (`7.16.2 (stable)`).
+    pub version: String,
+    /// `/system resource platform`.
+    pub platform: String,
+    /// `/system resource board-name`.
+    pub board: String,
+    /// Seconds since the model booted.
+    pub uptime_secs: u64,
+    /// `/system license` software-id (v6) or system-id (v7).
+    pub software_id: String,
+    /// `/interface`: name → MAC address.
+    pub interfaces: Vec<(String, String)>,
+}
+
+impl Layer2View {
+    /// Whether an `/interface list` name admits `interface`: `all` admits every interface,
+    /// `none` none. The simulator has no `/interface list` of its own, so any other list admits
+    /// nothing (ASSUMPTION: a list the user made would hold the interfaces they put there).
+    pub fn list_admits(list: &str, interface: &str) -> bool {
+        let _ = interface;
+        list == "all"
+    }
+
+    /// Whether MNDP runs on `interface`.
+    pub fn discovers_on(&self, interface: &str) -> bool {
+        self.discovery_protocols
+            .split(',')
+            .any(|p| p.trim() == "mndp")
+            && Self::list_admits(&self.discover_interface_list, interface)
+    }
+
+    /// Whether MAC-Telnet is allowed on `interface`.
+    pub fn mac_telnet_on(&self, interface: &str) -> bool {
+        Self::list_admits(&self.mac_server_list, interface)
+    }
+
+    /// The model's MAC address of `interface`, if it has that interface.
+    pub fn mac_of(&self, interface: &str) -> Option<&str> {
+        self.interfaces
+            .iter()
+            .find(|(n, _)| n == interface)
+            .map(|(_, m)| m.as_str())
+    }
+}
+
 /// The simulated router (cheap to clone; all clones share one state).
 #[derive(Clone)]
 pub struct Router {
@@ -552,6 +608,49 @@ impl Router {
             .items(menu)
             .first()
             .and_then(|i| i.get(prop).map(str::to_string))
+    }
+
+    /// What the layer-2 services (MNDP, MAC-Telnet) say and allow right now: read per packet by
+    /// `server/layer2.rs`, so a `set` takes effect on the next packet.
+    pub fn layer2(&self) -> Layer2View {
+        let st = self.lock();
+        let get = |menu: &str, key: &str| st.single(menu, key).unwrap_or_default();
+        let resource = st.items("system/resource");
+        let resource = resource.first();
+        let res = |key: &str| {
+            resource
+                .and_then(|i| i.get(key))
+                .unwrap_or_default()
+                .to_string()
+        };
+        let software_id = st
+            .single("system/license", "software-id")
+            .or_else(|| st.single("system/license", "system-id"))
+            .unwrap_or_default();
+        Layer2View {
+            discover_interface_list: get(
+                "ip/neighbor/discovery-settings",
+                "discover-interface-list",
+            ),
+            discovery_protocols: get("ip/neighbor/discovery-settings", "protocol"),
+            mac_server_list: get("tool/mac-server", "allowed-interface-list"),
+            identity: st.identity(),
+            version: res("version"),
+            platform: res("platform"),
+            board: res("board-name"),
+            uptime_secs: st.started.elapsed().as_secs(),
+            software_id,
+            interfaces: st
+                .items("interface")
+                .iter()
+                .filter_map(|i| {
+                    Some((
+                        i.get("name")?.to_string(),
+                        i.get("mac-address").unwrap_or_default().to_string(),
+                    ))
+                })
+                .collect(),
+        }
     }
 
     /// The services, live.

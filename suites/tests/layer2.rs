@@ -1,7 +1,81 @@
-//! Layer-2 access: MAC-Telnet, MAC-WinBox, MAC ping and neighbor discovery off.
+//! Layer-2 access: MAC-Telnet, MAC-WinBox, MAC ping and neighbor discovery off. MAC-Telnet and
+//! neighbor discovery are also proved from the vantages on the router's link (MNDP and
+//! MAC-Telnet probes) where the lab has one: the simulator's namespace lab does.
 
+use chrlab::lab::spec::LabSpec;
 use chrlab::outcome::Measure;
-use chrlab_suites::{every_check_fails_on_the_factory_router, every_check_passes, lab_runs_here};
+use chrlab_suites::{
+    every_check_fails_on_the_factory_router, every_check_passes, explain, hardened, lab_runs_here,
+    unhardened,
+};
+
+/// Whether the suites' lab is the simulator's namespace lab, whose vantages share the router's
+/// bridge (elsewhere the black box may not run, and says so).
+fn shared_link() -> bool {
+    matches!(LabSpec::from_env(), Ok(LabSpec::Sim(_)))
+}
+
+/// The black-box checks and the answer each probe must have seen on the factory router.
+const BLACK_BOX: [(&str, &str); 2] = [
+    (
+        "layer2.neighbor-discovery",
+        "mndp from untrusted: answered: identity=",
+    ),
+    ("layer2.mac-server", "mac-telnet from untrusted: answered: "),
+];
+
+#[test]
+fn the_factory_router_is_seen_answering_on_its_link() {
+    if !lab_runs_here() {
+        return;
+    }
+    for (id, answered) in BLACK_BOX {
+        let r = unhardened().result(id);
+        let why = explain(r);
+        if shared_link() {
+            assert!(r.evidence.iter().any(|e| e.starts_with(answered)), "{why}");
+            match &r.outcome {
+                chrlab::outcome::Outcome::Fail(reason) => {
+                    assert!(reason.contains("vantage"), "{why}")
+                }
+                other => panic!("{id} must fail: {other:?}"),
+            }
+        } else {
+            assert!(
+                r.evidence
+                    .iter()
+                    .any(|e| e.starts_with(answered) || e.contains("could not run")),
+                "{why}"
+            );
+        }
+    }
+    if shared_link() {
+        let nd = explain(unhardened().result("layer2.neighbor-discovery"));
+        assert!(nd.contains("version=") && nd.contains("board=CHR"), "{nd}");
+    }
+}
+
+#[test]
+fn the_hardened_router_is_heard_silent_on_its_link() {
+    if !lab_runs_here() {
+        return;
+    }
+    for (id, _) in BLACK_BOX {
+        let r = hardened().result(id);
+        let why = explain(r);
+        assert_eq!(r.outcome, chrlab::outcome::Outcome::Pass, "{why}");
+        if shared_link() {
+            for vantage in ["trusted", "untrusted"] {
+                assert!(
+                    r.evidence
+                        .iter()
+                        .any(|e| e.contains(&format!("from {vantage}: silent"))),
+                    "{why}"
+                );
+            }
+        }
+    }
+}
 
 /// Every check the registry declares for this measure.
 #[test]
@@ -89,5 +163,9 @@ fn reopening_one_item_fails_exactly_its_check() {
             reason.contains("all") || reason.contains("enabled"),
             "{reason}"
         );
+        // Where the lab has a shared link, the black box is the reason: the router answered.
+        if shared_link() && BLACK_BOX.iter().any(|(b, _)| *b == id) {
+            assert!(reason.contains("the router answered"), "{reason}");
+        }
     }
 }

@@ -6,6 +6,7 @@ mod api;
 mod btest;
 mod console;
 mod ftp;
+mod layer2;
 mod listener;
 mod login;
 mod shell;
@@ -86,6 +87,9 @@ pub struct SimHandle {
     ports: Arc<Mutex<HashMap<String, u16>>>,
     manager: Option<JoinHandle<()>>,
     console: Option<JoinHandle<()>>,
+    /// MNDP and MAC-Telnet on the namespace's links (`layer2.rs`), when the simulator is its
+    /// namespace's router.
+    layer2: Option<JoinHandle<()>>,
 }
 
 /// Starts the simulator and returns once every enabled service listens.
@@ -134,6 +138,11 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
     });
     let power = router.watch_power();
     let manager = tokio::spawn(manager.follow(rx, power, cancel));
+    // Layer 2 only where the simulator owns the links (the same test as for IPv6): never on a
+    // shared namespace's loopback.
+    let layer2 = address6
+        .is_some()
+        .then(|| tokio::spawn(layer2::serve(Arc::clone(&shared))));
     Ok(SimHandle {
         shared,
         address,
@@ -141,6 +150,7 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
         ports,
         manager: Some(manager),
         console: None,
+        layer2,
     })
 }
 
@@ -212,6 +222,9 @@ impl SimHandle {
         if let Some(manager) = self.manager.take() {
             let _ = manager.await;
         }
+        if let Some(layer2) = self.layer2.take() {
+            let _ = layer2.await;
+        }
         self.shared.sessions.shutdown().await;
     }
 }
@@ -224,6 +237,9 @@ impl Drop for SimHandle {
         }
         if let Some(console) = self.console.take() {
             console.abort();
+        }
+        if let Some(layer2) = self.layer2.take() {
+            layer2.abort();
         }
         self.shared.sessions.abort_all();
     }

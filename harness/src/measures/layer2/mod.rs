@@ -4,12 +4,23 @@
 //! LLDP) announces its identity, version and addresses to that link. The factory allows all of
 //! it on every interface; the baseline allows none of it.
 //!
-//! Checked white box (the router's own settings). The black-box proof — a MAC-Telnet
-//! discovery and an MNDP listen from the vantages, which share a bridge with the router — needs
-//! the simulator to speak those protocols, which it does not yet (sim/FIDELITY.md).
+//! Checked white box (the router's own settings) and, where the vantages share a link with the
+//! router (the namespace lab's bridge, a QEMU tap on the lab's switch), black box
+//! ([`probe`]): from every vantage an MNDP discovery request (`mndp`: the router's announcement
+//! gives away its identity, version and board) and a MAC-Telnet session start to the router's
+//! MAC (`mac-telnet`: an ACK proves the server would offer a login; the probe ends the session
+//! and never logs in). An answer where the profile allows the protocol on no interface fails
+//! the check whatever the settings say. Where there is no shared link (QEMU user networking,
+//! a simulator on loopback, a router behind a gateway) the probes say so (`not run`) and the
+//! verdict rests on the settings.
+//!
+//! White box only: **MAC-WinBox** (it rides the MAC-Telnet transport, but its session type is
+//! not documented publicly, and a guess would prove nothing), and **MAC ping** (raw Ethernet
+//! frames, which need a packet socket the vantages do not open).
 
 mod judge;
 mod policy;
+pub mod probe;
 mod steps;
 
 pub use policy::Layer2Policy;
@@ -63,5 +74,5 @@ pub static MEASURE: MeasureDef = MeasureDef {
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,
-    probe: None,
+    probe: Some(probe::probe),
 };
