@@ -5,10 +5,12 @@
 mod api;
 mod btest;
 mod console;
+mod dns;
 mod ftp;
 mod listener;
 mod login;
 mod shell;
+mod snmp;
 mod ssh;
 mod telnet;
 mod tls;
