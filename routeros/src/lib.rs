@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod dns;
 pub mod firewall;
 pub mod firewall6;
 pub mod login;
@@ -11,6 +12,7 @@ pub mod model;
 pub mod print;
 pub mod quote;
 pub mod service;
+pub mod snmp;
 pub mod telnet;
 pub mod version;
 mod word;

@@ -7,11 +7,11 @@
 //!
 //! `setns`/`unshare` act on the calling thread only, so work that must happen inside a namespace runs on a
 //! dedicated thread ([`NetnsFd::run`]). A socket's namespace is fixed when it is created, so a listener made
-//! by [`bind_tcp`] can afterwards be used from any thread or async runtime.
+//! by [`bind_tcp`] (or [`bind_udp`]) can afterwards be used from any thread or async runtime.
 
 use std::fs::File;
 use std::io;
-use std::net::{SocketAddr, TcpListener};
+use std::net::{SocketAddr, TcpListener, UdpSocket};
 use std::os::fd::{AsFd, AsRawFd, OwnedFd};
 use std::os::unix::fs::MetadataExt;
 use std::sync::Arc;
@@ -137,6 +137,24 @@ pub fn bind_tcp(ns: Option<&NetnsFd>, addr: SocketAddr) -> io::Result<TcpListene
     sock.set_nonblocking(true)?;
     sock.bind(&addr.into())?;
     sock.listen(1024)?;
+    Ok(sock.into())
+}
+
+/// A nonblocking UDP socket bound to `addr` inside `ns` (`None`: the caller's namespace), for a
+/// UDP listener (DNS, SNMP). An IPv6 one is `IPV6_V6ONLY`, like [`bind_tcp`]'s.
+pub fn bind_udp(ns: Option<&NetnsFd>, addr: SocketAddr) -> io::Result<UdpSocket> {
+    let sock = socket_in(
+        ns,
+        Domain::for_address(addr),
+        Type::DGRAM,
+        Some(Protocol::UDP),
+    )?;
+    if addr.is_ipv6() {
+        sock.set_only_v6(true)?;
+    }
+    sock.set_reuse_address(true)?;
+    sock.set_nonblocking(true)?;
+    sock.bind(&addr.into())?;
     Ok(sock.into())
 }
 

@@ -653,6 +653,49 @@ impl Router {
         }
     }
 
+    /// The addresses `/ip dns static` gives `name` (compared without case and final dot): `None`
+    /// when no enabled entry has the name, else its enabled `type=A` entries' addresses.
+    pub fn dns_static_a(&self, name: &str) -> Option<Vec<std::net::Ipv4Addr>> {
+        let want = name.trim_end_matches('.');
+        let entries: Vec<_> = self
+            .lock()
+            .items("ip/dns/static")
+            .into_iter()
+            .filter(|i| {
+                !i.is("disabled")
+                    && i.get("name")
+                        .is_some_and(|n| n.trim_end_matches('.').eq_ignore_ascii_case(want))
+            })
+            .collect();
+        if entries.is_empty() {
+            return None;
+        }
+        Some(
+            entries
+                .iter()
+                .filter(|i| i.get("type").is_none_or(|t| t == "A"))
+                .filter_map(|i| i.get("address")?.parse().ok())
+                .collect(),
+        )
+    }
+
+    /// Whether an SNMP v1/v2c request with `community` from `from` may read: an enabled
+    /// `/snmp community` of that name with `read-access=yes`, `security=none` (the others need
+    /// SNMPv3), whose `addresses` admit `from` (`::/0`, the v7 factory value, admits every
+    /// address of both families).
+    pub fn snmp_community_reads(&self, community: &[u8], from: IpAddr) -> bool {
+        self.lock().items("snmp/community").iter().any(|c| {
+            c.get("name").is_some_and(|n| n.as_bytes() == community)
+                && !c.is("disabled")
+                && c.get("read-access").is_none_or(|v| v == "yes")
+                && c.get("security").is_none_or(|v| v == "none")
+                && c.get("addresses").is_none_or(|a| {
+                    a.split(',').any(|p| p.trim() == "::/0")
+                        || crate::model::schema::addr_allowed(a, Some(from))
+                })
+        })
+    }
+
     /// The services, live.
     pub fn watch_services(&self) -> watch::Receiver<ServiceTable> {
         self.services.subscribe()
@@ -818,7 +861,40 @@ fn replace_if_changed<T: PartialEq>(cur: &mut T, new: T) -> bool {
 /// The bandwidth-test server listens beside the `/ip service` items while enabled.
 pub use routeros::service::{BANDWIDTH_SERVER, BANDWIDTH_SERVER_PORT};
 
+/// The DNS resolver listens beside the `/ip service` items (UDP and TCP 53) while
+/// `/ip dns allow-remote-requests=yes` (the manual: "When the remote requests are enabled, the
+/// MikroTik router responds to TCP and UDP DNS requests on port 53").
+pub const DNS_SERVER: &str = "dns";
+/// The SNMP agent listens beside the `/ip service` items (UDP 161) while `/snmp enabled=yes`.
+pub const SNMP_AGENT: &str = "snmp";
+
+/// What the SNMP agent says for `sysDescr.0` on a CHR: `RouterOS <board>` (FACTS §8, recog's
+/// fingerprints), the board of a CHR being `CHR`.
+pub const SNMP_SYS_DESCR: &str = "RouterOS CHR";
+
 fn services_of(st: &State) -> Vec<ServiceState> {
+    let pseudo = |menu: &str, name: &str, port: u16, key: &str, sessions: u32| {
+        st.items(menu).first().map(|i| ServiceState {
+            name: name.to_string(),
+            port,
+            disabled: !i.is(key),
+            address: Vec::new(),
+            max_sessions: sessions,
+        })
+    };
+    let dns_sessions = st
+        .items("ip/dns")
+        .first()
+        .and_then(|i| i.get("max-concurrent-tcp-sessions")?.parse().ok())
+        .unwrap_or(20);
+    let dns = pseudo(
+        "ip/dns",
+        DNS_SERVER,
+        routeros::dns::PORT,
+        "allow-remote-requests",
+        dns_sessions,
+    );
+    let snmp = pseudo("snmp", SNMP_AGENT, routeros::snmp::PORT, "enabled", 0);
     let btest = st
         .items("tool/bandwidth-server")
         .first()
@@ -851,6 +927,8 @@ fn services_of(st: &State) -> Vec<ServiceState> {
                 .unwrap_or(20),
         })
         .chain(btest)
+        .chain(dns)
+        .chain(snmp)
         .collect()
 }
 

@@ -1,7 +1,22 @@
 //! Other listeners: DNS for remote clients, proxy, SOCKS, UPnP, SNMP, RoMON, cloud DDNS off.
+//! DNS and SNMP are proved from outside too: a real DNS query (UDP and TCP 53) and an SNMP
+//! GetRequest with `public` from both vantages.
 
-use chrlab::outcome::Measure;
-use chrlab_suites::{every_check_fails_on_the_factory_router, every_check_passes, lab_runs_here};
+use chrlab::lab::spec::LabSpec;
+use chrlab::outcome::{Measure, Outcome};
+use chrlab_suites::{
+    every_check_fails_on_the_factory_router, every_check_passes, explain, hardened, lab_runs_here,
+    unhardened,
+};
+
+const DNS: &str = "listeners.dns-remote-requests";
+const SNMP: &str = "listeners.snmp";
+
+/// Whether the suites' lab carries UDP from its vantages (a namespace lab does; QEMU user-mode
+/// port forwards do not, and then the black box is not run).
+fn vantages_carry_udp() -> bool {
+    matches!(LabSpec::from_env(), Ok(LabSpec::Sim(_)))
+}
 
 /// Every check the registry declares for this measure.
 #[test]
@@ -12,6 +27,28 @@ fn hardened_router_passes() {
     every_check_passes(Measure::Listeners);
 }
 
+/// The hardened router's DNS and SNMP passes rest on what the untrusted vantage saw.
+#[test]
+fn hardened_router_passes_on_black_box_evidence() {
+    if !lab_runs_here() || !vantages_carry_udp() {
+        return;
+    }
+    for (id, probes) in [
+        (DNS, &["dns-udp", "dns-tcp"][..]),
+        (SNMP, &["snmp-public"][..]),
+    ] {
+        let r = hardened().result(id);
+        let evidence = r.evidence.join("\n");
+        for probe in probes {
+            for vantage in ["trusted", "untrusted"] {
+                let line = format!("{probe} from {vantage}: silent");
+                assert!(evidence.contains(&line), "{line}: {}", explain(r));
+            }
+        }
+        assert!(!evidence.contains("not run"), "{}", explain(r));
+    }
+}
+
 /// The negative control turned each one on (all are off in the factory).
 #[test]
 fn unhardened_router_fails() {
@@ -19,4 +56,94 @@ fn unhardened_router_fails() {
         return;
     }
     every_check_fails_on_the_factory_router(Measure::Listeners);
+}
+
+/// On the negative control the resolver and the agent answer the untrusted vantage, and the
+/// failures say so.
+#[test]
+fn unhardened_router_fails_on_what_answered_the_untrusted_vantage() {
+    if !lab_runs_here() || !vantages_carry_udp() {
+        return;
+    }
+    for (id, asked) in [
+        (DNS, "a DNS query over UDP 53 got an answer"),
+        (
+            SNMP,
+            "an SNMP GetRequest with community public (UDP 161) got an answer",
+        ),
+    ] {
+        let r = unhardened().result(id);
+        match &r.outcome {
+            Outcome::Fail(why) => {
+                assert!(why.contains("from the untrusted vantage"), "{}", explain(r));
+                assert!(why.contains(asked), "{}", explain(r));
+            }
+            _ => panic!("{}", explain(r)),
+        }
+    }
+}
+
+/// Turning DNS remote requests or SNMP on again on a hardened router fails exactly that
+/// listener's check, for what answered the untrusted vantage.
+#[test]
+fn reopening_one_listener_fails_exactly_its_check() {
+    if !lab_runs_here() {
+        return;
+    }
+    use chrlab::audit::audit;
+    use chrlab::profile::Profile;
+    use chrlab_suites::{block_on, fresh, run_commands};
+    let failures = block_on(async {
+        let run = fresh(Profile::baseline(), &[], true).await;
+        let mut seen = Vec::new();
+        for (id, open, close) in [
+            (
+                DNS,
+                "/ip dns set allow-remote-requests=yes",
+                "/ip dns set allow-remote-requests=no",
+            ),
+            (SNMP, "/snmp set enabled=yes", "/snmp set enabled=no"),
+        ] {
+            run_commands(run.lab.as_ref(), &[open]).await;
+            let again = audit(
+                run.lab.as_ref(),
+                &run.profile,
+                std::path::Path::new("profiles/baseline.toml"),
+                false,
+            )
+            .await
+            .unwrap_or_else(|e| panic!("re-audit: {e}"));
+            let failed: Vec<String> = again
+                .report
+                .results
+                .iter()
+                .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+                .map(|r| r.id.clone())
+                .collect();
+            let reason = again
+                .report
+                .results
+                .iter()
+                .find(|r| r.id == id)
+                .map(explain)
+                .unwrap_or_default();
+            seen.push((id, failed, reason));
+            run_commands(run.lab.as_ref(), &[close]).await;
+        }
+        seen
+    });
+    for (id, failed, reason) in failures {
+        assert_eq!(failed, [id], "re-opening {id}: {reason}");
+        if vantages_carry_udp() {
+            assert!(
+                reason.contains("from the untrusted vantage") && reason.contains("got an answer"),
+                "{reason}"
+            );
+        } else {
+            assert!(
+                reason.contains("enabled") || reason.contains("allow-remote-requests"),
+                "{reason}"
+            );
+        }
+    }
 }

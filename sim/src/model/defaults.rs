@@ -166,6 +166,7 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
         ),
         bandwidth_server(),
         dns(v),
+        dns_static(),
         single(
             "ip/proxy",
             vec![
@@ -968,6 +969,30 @@ fn dns(v: Ver) -> MenuDef {
         Prop::ro("cache-used", WORD, Some("0KiB")),
     ]);
     single("ip/dns", props)
+}
+
+/// `/ip dns static`: the resolver's own names. Only what the simulator's resolver answers from
+/// (`name`, `address`, `type=A`, `ttl`) and the usual `disabled`/`comment`.
+fn dns_static() -> MenuDef {
+    MenuDef {
+        props: vec![
+            Prop::new("name", TEXT, None),
+            Prop::new("address", WORD, None),
+            Prop::new(
+                "type",
+                Ty::Enum(&[
+                    "A", "AAAA", "CNAME", "FWD", "MX", "NS", "NXDOMAIN", "SRV", "TXT",
+                ]),
+                Some("A"),
+            ),
+            Prop::new("ttl", WORD, Some("1d")),
+            disabled(),
+            comment(),
+        ],
+        flags: vec![flag('X', "disabled", "DISABLED", 0)],
+        columns: vec![col("name"), col("address"), col("ttl")],
+        ..base("ip/dns/static", LIST, PrintForm::Table)
+    }
 }
 
 fn socks(v: Ver) -> MenuDef {

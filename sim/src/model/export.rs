@@ -21,6 +21,7 @@ const ORDER: &[&str] = &[
     "ip/cloud",
     "ip/dhcp-client",
     "ip/dns",
+    "ip/dns/static",
     "ip/firewall/address-list",
     "ip/firewall/filter",
     "ip/neighbor/discovery-settings",

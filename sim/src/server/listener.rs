@@ -1,5 +1,6 @@
-//! The listener manager: one TCP listener per enabled `/ip service`, following `Router::watch_services()`
-//! live, with per-service `max-sessions` and one task set that `SimHandle` stops. It also carries
+//! The listener manager: one TCP listener per enabled `/ip service` (and the UDP ones of the DNS
+//! resolver and the SNMP agent, which the service table carries beside them), following
+//! `Router::watch_services()` live, with per-service `max-sessions` and one task set that `SimHandle` stops. It also carries
 //! out reboots (`Router::watch_power()`): every session and listener goes, and the listeners come
 //! back after the boot time.
 
@@ -9,14 +10,14 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::{TcpListener, TcpStream, UdpSocket};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::router::{Listeners, NotListening, Power, Router, ServiceState, ServiceTable};
-use crate::server::{Shared, api, btest, ftp, ssh, telnet, winbox, www};
+use crate::server::{Shared, api, btest, dns, ftp, snmp, ssh, telnet, winbox, www};
 
 /// The front end a service name is served by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -30,6 +31,10 @@ pub(crate) enum Kind {
     ApiSsl,
     Winbox,
     BandwidthServer,
+    /// The DNS resolver's remote requests: UDP and TCP.
+    Dns,
+    /// The SNMP agent: UDP only.
+    Snmp,
 }
 
 impl Kind {
@@ -45,8 +50,20 @@ impl Kind {
             "api-ssl" => Kind::ApiSsl,
             "winbox" => Kind::Winbox,
             crate::router::BANDWIDTH_SERVER => Kind::BandwidthServer,
+            crate::router::DNS_SERVER => Kind::Dns,
+            crate::router::SNMP_AGENT => Kind::Snmp,
             _ => return None,
         })
+    }
+
+    /// Whether it listens on TCP.
+    fn tcp(self) -> bool {
+        self != Kind::Snmp
+    }
+
+    /// Whether it listens on UDP.
+    fn udp(self) -> bool {
+        matches!(self, Kind::Dns | Kind::Snmp)
     }
 }
 
@@ -78,20 +95,25 @@ fn bind(shared: &Shared, addr: SocketAddr) -> std::io::Result<TcpListener> {
     TcpListener::from_std(std_listener)
 }
 
-/// One running listener.
+/// Binds a UDP socket in the simulator's namespace.
+fn bind_udp(shared: &Shared, addr: SocketAddr) -> std::io::Result<UdpSocket> {
+    UdpSocket::from_std(crate::netns::bind_udp(shared.netns.as_ref(), addr)?)
+}
+
+/// One running listener: its TCP and UDP sockets' tasks.
 struct Running {
     /// Port configured in the model (before the offset).
     port: u16,
     /// Port actually bound.
     bound: u16,
-    task: JoinHandle<()>,
-    /// The IPv6 listener beside it on the same port, while IPv6 is in effect.
-    task6: Option<JoinHandle<()>>,
+    tasks: Vec<JoinHandle<()>>,
+    /// The IPv6 listeners beside them on the same port, while IPv6 is in effect.
+    tasks6: Vec<JoinHandle<()>>,
 }
 
 impl Running {
     async fn stop(self) {
-        for task in std::iter::once(self.task).chain(self.task6) {
+        for task in self.tasks.into_iter().chain(self.tasks6) {
             task.abort();
             let _ = task.await;
         }
@@ -226,9 +248,9 @@ impl Manager {
     fn follow_ipv6(&mut self) {
         let want = self.ipv6.then_some(self.address6).flatten();
         for (name, running) in &mut self.running {
-            match (want, running.task6.is_some()) {
+            match (want, !running.tasks6.is_empty()) {
                 (None, true) => {
-                    if let Some(task) = running.task6.take() {
+                    for task in running.tasks6.drain(..) {
                         task.abort();
                     }
                     info!(service = %name, port = running.bound, "ipv6 listener closed");
@@ -238,17 +260,10 @@ impl Manager {
                         continue;
                     };
                     let addr = SocketAddr::new(ip, running.bound);
-                    match bind(&self.shared, addr) {
-                        Ok(listener) => {
-                            let count = Arc::clone(self.counts.entry(name.clone()).or_default());
-                            let shared = Arc::clone(&self.shared);
-                            running.task6 = Some(tokio::spawn(accept_loop(
-                                listener,
-                                kind,
-                                name.clone(),
-                                count,
-                                shared,
-                            )));
+                    let count = Arc::clone(self.counts.entry(name.clone()).or_default());
+                    match listen(&self.shared, kind, name, addr, count) {
+                        Ok((tasks, _)) => {
+                            running.tasks6 = tasks;
                             info!(service = %name, %addr, "listening");
                         }
                         Err(e) => {
@@ -280,16 +295,16 @@ impl Manager {
                 offset: self.offset,
             })?;
         let addr = SocketAddr::new(self.address, port);
-        let listener = bind(&self.shared, addr).map_err(|source| ServerError::Bind {
-            service: service.name.clone(),
-            addr,
-            source,
-        })?;
-        let bound = listener.local_addr().map(|a| a.port()).unwrap_or(port);
         let count = Arc::clone(self.counts.entry(service.name.clone()).or_default());
-        let shared = Arc::clone(&self.shared);
+        let (tasks, bound) =
+            listen(&self.shared, kind, &service.name, addr, count).map_err(|source| {
+                ServerError::Bind {
+                    service: service.name.clone(),
+                    addr,
+                    source,
+                }
+            })?;
         let name = service.name.clone();
-        let task = tokio::spawn(accept_loop(listener, kind, name.clone(), count, shared));
         info!(service = %name, %addr, "listening");
         lock(&self.ports).insert(name.clone(), bound);
         self.running.insert(
@@ -297,8 +312,8 @@ impl Manager {
             Running {
                 port: service.port,
                 bound,
-                task,
-                task6: None,
+                tasks,
+                tasks6: Vec::new(),
             },
         );
         Ok(())
@@ -381,8 +396,7 @@ impl Manager {
 impl Drop for Manager {
     fn drop(&mut self) {
         for running in self.running.values() {
-            running.task.abort();
-            if let Some(task) = &running.task6 {
+            for task in running.tasks.iter().chain(&running.tasks6) {
                 task.abort();
             }
         }
@@ -414,6 +428,77 @@ fn max_sessions(router: &Router, name: &str) -> u32 {
         .find(|s| s.name == name)
         .map(|s| s.max_sessions)
         .unwrap_or(0)
+}
+
+/// Opens what `kind` listens on at `addr` (TCP, UDP or both, on the same port) and spawns a
+/// task per socket: the tasks and the port bound (the TCP one's, when both).
+fn listen(
+    shared: &Arc<Shared>,
+    kind: Kind,
+    name: &str,
+    addr: SocketAddr,
+    count: Arc<SessionCount>,
+) -> std::io::Result<(Vec<JoinHandle<()>>, u16)> {
+    let mut tasks = Vec::new();
+    let mut bound = addr.port();
+    let tcp = if kind.tcp() {
+        let listener = bind(shared, addr)?;
+        bound = listener.local_addr().map(|a| a.port()).unwrap_or(bound);
+        Some(listener)
+    } else {
+        None
+    };
+    let udp = if kind.udp() {
+        let socket = bind_udp(shared, SocketAddr::new(addr.ip(), bound))?;
+        bound = socket.local_addr().map(|a| a.port()).unwrap_or(bound);
+        Some(socket)
+    } else {
+        None
+    };
+    if let Some(listener) = tcp {
+        tasks.push(tokio::spawn(accept_loop(
+            listener,
+            kind,
+            name.to_string(),
+            count,
+            Arc::clone(shared),
+        )));
+    }
+    if let Some(socket) = udp {
+        tasks.push(tokio::spawn(udp_loop(
+            socket,
+            kind,
+            name.to_string(),
+            Arc::clone(shared),
+        )));
+    }
+    Ok((tasks, bound))
+}
+
+/// Answers the datagrams of a UDP listener, one at a time (each answer is computed at once).
+async fn udp_loop(socket: UdpSocket, kind: Kind, name: String, shared: Arc<Shared>) {
+    let mut buf = vec![0u8; 4096];
+    loop {
+        let (n, peer) = match socket.recv_from(&mut buf).await {
+            Ok(got) => got,
+            Err(e) => {
+                warn!(service = %name, error = %e, "receive failed");
+                tokio::time::sleep(Duration::from_millis(50)).await;
+                continue;
+            }
+        };
+        let request = buf.get(..n).unwrap_or_default();
+        let reply = match kind {
+            Kind::Dns => dns::answer(&shared.router, request),
+            Kind::Snmp => snmp::answer(&shared.router, request, peer.ip()),
+            _ => None,
+        };
+        if let Some(reply) = reply
+            && let Err(e) = socket.send_to(&reply, peer).await
+        {
+            debug!(service = %name, %peer, error = %e, "reply not sent");
+        }
+    }
 }
 
 async fn accept_loop(
@@ -466,6 +551,9 @@ async fn serve(kind: Kind, stream: TcpStream, peer: SocketAddr, shared: Arc<Shar
         Kind::ApiSsl => api::serve(stream, peer, shared, true).await,
         Kind::Winbox => winbox::serve(stream, peer, shared).await,
         Kind::BandwidthServer => btest::serve(stream, peer, shared).await,
+        Kind::Dns => dns::serve_tcp(stream, peer, shared).await,
+        // UDP only: never accepted.
+        Kind::Snmp => {}
     }
 }
 

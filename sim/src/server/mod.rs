@@ -5,11 +5,13 @@
 mod api;
 mod btest;
 mod console;
+mod dns;
 mod ftp;
 mod layer2;
 mod listener;
 mod login;
 mod shell;
+mod snmp;
 mod ssh;
 mod telnet;
 mod tls;

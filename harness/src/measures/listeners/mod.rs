@@ -3,13 +3,18 @@
 //! SOCKS, UPnP, SNMP, RoMON and the cloud's dynamic DNS. Each is off unless the profile says it
 //! stays on (then protect or publish its port in `[firewall]`).
 //!
-//! Checked white box (the router's own settings). The black-box proof — a real DNS query, SNMP
-//! request or proxy request from the untrusted vantage, answered or not — needs the simulator
-//! to run those servers, which it does not yet (sim/FIDELITY.md); the bandwidth-test server,
-//! which it does run, is proved from both vantages by `services.*` and `firewall.*`.
+//! Checked white box (the router's own settings) and, for DNS and SNMP, black box from every
+//! vantage ([`probe`]): a real DNS query over UDP and TCP 53 and an SNMP GetRequest with the
+//! community `public`. An answer that reaches the untrusted vantage fails the check whatever the
+//! settings say; a pass needs the untrusted vantage to have asked and got no answer. Where the
+//! vantages carry no UDP (QEMU user-mode port forwards) the verdict rests on the settings and
+//! says so. The proxy, SOCKS, UPnP, RoMON and cloud checks stay white box: the simulator runs
+//! none of those servers (sim/FIDELITY.md). The bandwidth-test server is proved from both
+//! vantages by `services.*` and `firewall.*`.
 
 mod judge;
 mod policy;
+pub mod probe;
 mod steps;
 
 pub use policy::ListenersPolicy;
@@ -30,6 +35,8 @@ pub struct Listener {
     pub key: &'static str,
     /// What runs when it is on, for a failure's reason.
     pub what: &'static str,
+    /// Its black-box probes ([`probe`]), by id; empty: white box only.
+    pub probes: &'static [&'static str],
 }
 
 /// Every listener, in report order.
@@ -43,6 +50,7 @@ pub const LISTENERS: [Listener; 7] = [
         cli: "/ip dns",
         key: "allow-remote-requests",
         what: "the DNS resolver answers remote requests (UDP and TCP 53)",
+        probes: &[probe::DNS_UDP, probe::DNS_TCP],
     },
     Listener {
         check: CheckDef {
@@ -53,6 +61,7 @@ pub const LISTENERS: [Listener; 7] = [
         cli: "/ip proxy",
         key: "enabled",
         what: "the web proxy runs",
+        probes: &[],
     },
     Listener {
         check: CheckDef {
@@ -63,6 +72,7 @@ pub const LISTENERS: [Listener; 7] = [
         cli: "/ip socks",
         key: "enabled",
         what: "the SOCKS proxy runs (TCP 1080)",
+        probes: &[],
     },
     Listener {
         check: CheckDef {
@@ -73,6 +83,7 @@ pub const LISTENERS: [Listener; 7] = [
         cli: "/ip upnp",
         key: "enabled",
         what: "UPnP runs: any client may open ports through the router",
+        probes: &[],
     },
     Listener {
         check: CheckDef {
@@ -83,6 +94,7 @@ pub const LISTENERS: [Listener; 7] = [
         cli: "/snmp",
         key: "enabled",
         what: "SNMP answers (UDP 161; the factory community is `public`)",
+        probes: &[probe::SNMP_PUBLIC],
     },
     Listener {
         check: CheckDef {
@@ -93,6 +105,7 @@ pub const LISTENERS: [Listener; 7] = [
         cli: "/tool romon",
         key: "enabled",
         what: "RoMON runs: the router can be managed over layer 2 from any RoMON peer",
+        probes: &[],
     },
     Listener {
         check: CheckDef {
@@ -103,6 +116,7 @@ pub const LISTENERS: [Listener; 7] = [
         cli: "/ip cloud",
         key: "ddns-enabled",
         what: "the router publishes its address under a MikroTik cloud name",
+        probes: &[],
     },
 ];
 
@@ -130,5 +144,5 @@ pub static MEASURE: MeasureDef = MeasureDef {
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,
-    probe: None,
+    probe: Some(probe::probe),
 };
