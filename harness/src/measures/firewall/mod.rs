@@ -5,6 +5,7 @@ mod policy;
 mod steps;
 
 pub use policy::{FirewallAction, FirewallPolicy};
+pub(crate) use steps::management_rules;
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;

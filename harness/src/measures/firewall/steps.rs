@@ -63,9 +63,11 @@ fn address_list(p: &Profile, ctx: &RenderContext, sources: &[Cidr]) -> Step {
     }
 }
 
-fn filter_rules(p: &Profile) -> Step {
-    let ports = p.management_ports();
-    let pt = ports_text(&ports);
+/// The management rules of an input chain, as script lines under `menu` (`/ip firewall filter`,
+/// `/ipv6 firewall filter`): accept the management ports from the list, then drop (or reject
+/// with `reject_with`, the menu's own word) them from everywhere else. Idempotent.
+pub(crate) fn management_rules(p: &Profile, menu: &str, reject_with: &str) -> Vec<String> {
+    let pt = ports_text(&p.management_ports());
     let (dst, list) = (value(&pt), value(MGMT_ADDRESS_LIST));
     let accept =
         format!("chain=input action=accept protocol=tcp dst-port={dst} src-address-list={list}");
@@ -74,10 +76,25 @@ fn filter_rules(p: &Profile) -> Step {
         value(p.firewall.action.as_str())
     );
     if p.firewall.action == FirewallAction::Reject {
-        let with = p.firewall.reject_with.unwrap_or_default();
-        close.push_str(&format!(" reject-with={}", value(with.word())));
+        close.push_str(&format!(" reject-with={}", value(reject_with)));
     }
     let (ac, dc) = (quote(ACCEPT_COMMENT), quote(DROP_COMMENT));
+    vec![
+        menu.to_string(),
+        // Accept first, so there is never a moment with only the drop rule.
+        format!(":if ([:len [find comment={ac}]] = 0) do={{ add {accept} comment={ac} }}"),
+        format!("set [find comment={ac}] {accept} disabled=no"),
+        format!(":if ([:len [find comment={dc}]] = 0) do={{ add {close} comment={dc} }}"),
+        format!("set [find comment={dc}] {close} disabled=no"),
+        // Repairs the order if the rules already existed the wrong way round; a no-op otherwise.
+        format!("move [find comment={ac}] destination=[find comment={dc}]"),
+    ]
+}
+
+fn filter_rules(p: &Profile) -> Step {
+    let ports = p.management_ports();
+    let pt = ports_text(&ports);
+    let with = p.firewall.reject_with.unwrap_or_default();
     Step {
         id: "firewall.rules",
         measure: Measure::Firewall,
@@ -85,16 +102,7 @@ fn filter_rules(p: &Profile) -> Step {
             "accept tcp/{pt} from {MGMT_ADDRESS_LIST}, then {} it from everywhere else",
             p.firewall.action.as_str()
         ),
-        lines: lines(&[
-            "/ip firewall filter".into(),
-            // Accept first, so there is never a moment with only the drop rule.
-            format!(":if ([:len [find comment={ac}]] = 0) do={{ add {accept} comment={ac} }}"),
-            format!("set [find comment={ac}] {accept} disabled=no"),
-            format!(":if ([:len [find comment={dc}]] = 0) do={{ add {close} comment={dc} }}"),
-            format!("set [find comment={dc}] {close} disabled=no"),
-            // Repairs the order if the rules already existed the wrong way round; a no-op otherwise.
-            format!("move [find comment={ac}] destination=[find comment={dc}]"),
-        ]),
+        lines: lines(&management_rules(p, "/ip firewall filter", with.word())),
         verify: vec![Verify::FilterOrder {
             accept_comment: ACCEPT_COMMENT.into(),
             drop_comment: DROP_COMMENT.into(),

@@ -5,7 +5,7 @@ use routeros::quote::value;
 use super::{FILTER_MENU, Ipv6Mode, LIST_MENU, SETTINGS_MENU};
 use crate::apply::Before;
 use crate::outcome::Measure;
-use crate::profile::{Cidr, FirewallAction, MGMT_ADDRESS_LIST, Profile, RejectWith};
+use crate::profile::{Cidr, MGMT_ADDRESS_LIST, Profile, RejectWith};
 use crate::render::{
     ACCEPT_COMMENT, DROP_COMMENT, Effect, HARNESS_SOURCE_COMMENT, MGMT_COMMENT, Phase,
     RenderContext, RunAs, Step, lines, ports_text, quote,
@@ -96,20 +96,8 @@ pub fn reject_with6(with: RejectWith) -> &'static str {
 }
 
 fn filter_rules(p: &Profile) -> Step {
-    let ports = p.management_ports();
-    let pt = ports_text(&ports);
-    let (dst, list) = (value(&pt), value(MGMT_ADDRESS_LIST));
-    let accept =
-        format!("chain=input action=accept protocol=tcp dst-port={dst} src-address-list={list}");
-    let mut close = format!(
-        "chain=input action={} connection-state=!established,related protocol=tcp dst-port={dst}",
-        value(p.firewall.action.as_str())
-    );
-    if p.firewall.action == FirewallAction::Reject {
-        let with = p.firewall.reject_with.unwrap_or_default();
-        close.push_str(&format!(" reject-with={}", value(reject_with6(with))));
-    }
-    let (ac, dc) = (quote(ACCEPT_COMMENT), quote(DROP_COMMENT));
+    let pt = ports_text(&p.management_ports());
+    let with = reject_with6(p.firewall.reject_with.unwrap_or_default());
     Step {
         id: "ipv6.rules",
         measure: Measure::Ipv6,
@@ -117,14 +105,11 @@ fn filter_rules(p: &Profile) -> Step {
             "over IPv6 too: accept tcp/{pt} from {MGMT_ADDRESS_LIST}, then {} it from everywhere else",
             p.firewall.action.as_str()
         ),
-        lines: lines(&[
-            "/ipv6 firewall filter".into(),
-            format!(":if ([:len [find comment={ac}]] = 0) do={{ add {accept} comment={ac} }}"),
-            format!("set [find comment={ac}] {accept} disabled=no"),
-            format!(":if ([:len [find comment={dc}]] = 0) do={{ add {close} comment={dc} }}"),
-            format!("set [find comment={dc}] {close} disabled=no"),
-            format!("move [find comment={ac}] destination=[find comment={dc}]"),
-        ]),
+        lines: lines(&crate::measures::firewall::management_rules(
+            p,
+            "/ipv6 firewall filter",
+            with,
+        )),
         verify: vec![],
         run_as: RunAs::Current,
         phase: Phase::FilterRules,
