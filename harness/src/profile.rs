@@ -76,6 +76,9 @@ pub struct Profile {
     /// IPv6 (absent: an IPv6 input chain mirroring the IPv4 one).
     #[serde(default)]
     pub ipv6: crate::measures::ipv6::Ipv6Policy,
+    /// The input chain as a whole (absent: closed, MikroTik's recommendation).
+    #[serde(default)]
+    pub input: crate::measures::input::InputPolicy,
 }
 
 /// `true`, as a serde default.
@@ -586,6 +589,9 @@ impl Profile {
                 "firewall.public_ports",
                 format!("port {p} is a management port (or 0): it cannot also be public"),
             );
+        }
+        if self.input.public_udp_ports.contains(&0) {
+            return bad("input.public_udp_ports", "port 0 is not a port".into());
         }
         if self.firewall.extra_ports.contains(&0) {
             return bad("firewall.extra_ports", "port 0 is not a port".into());

@@ -149,6 +149,8 @@ pub enum Phase {
     AddressList,
     /// The input chain's rules.
     FilterRules,
+    /// The rest of the input chain, after the management rules (ends in a drop).
+    InputChain,
     /// Turn unused services off.
     DisableServices,
     /// MAC access and neighbor discovery.

@@ -98,9 +98,23 @@ async fn applying_the_baseline_twice_changes_nothing_the_second_time() {
     ] {
         assert!(body1.contains(expected), "{expected:?} not in\n{export1}");
     }
-    assert_eq!(filter1.len(), 2, "{filter1:#?}");
-    assert_eq!(count(&filter1, "comment", "chrlab: accept management"), 1);
-    assert_eq!(count(&filter1, "comment", "chrlab: drop management"), 1);
+    // The management rules, then the rest of the input chain ([input]), each once.
+    let comments = [
+        "chrlab: accept management",
+        "chrlab: drop management",
+        "chrlab: accept established",
+        "chrlab: drop invalid",
+        "chrlab: accept icmp",
+        "chrlab: drop all else",
+    ];
+    assert_eq!(filter1.len(), comments.len(), "{filter1:#?}");
+    for (i, comment) in comments.iter().enumerate() {
+        assert_eq!(count(&filter1, "comment", comment), 1, "{comment}");
+        let at = filter1
+            .iter()
+            .position(|r| r.iter().any(|(k, v)| k == "comment" && v == comment));
+        assert_eq!(at, Some(i), "{comment} out of order: {filter1:#?}");
+    }
     assert_eq!(count(&lists1, "list", "chrlab-mgmt"), 1, "{lists1:#?}");
 
     let second = apply(&lab, &profile, &password)

@@ -273,6 +273,14 @@ fn chrlab_check_hardens_a_sim_container_and_proves_every_measure() {
             assert!(why.contains("no IPv6 path"), "{r:#}");
             continue;
         }
+        if r["id"] == "input.untrusted-silent" {
+            // Its vantages reach the router through TCP port forwards: the UDP half is not
+            // observed, and the check says so rather than pass.
+            assert_eq!(r["outcome"]["status"], "skip", "{r:#}");
+            let why = r["outcome"]["reason"].as_str().unwrap_or_default();
+            assert!(why.contains("UDP probes did not run"), "{r:#}");
+            continue;
+        }
         assert_eq!(r["outcome"]["status"], "pass", "{r:#}");
     }
     let mut measures: Vec<&str> = results

@@ -134,7 +134,8 @@ async fn rest_and_ssh_read_the_same_configuration_and_ssh_works_without_www() {
             .collect::<Vec<_>>()
     };
     assert_eq!(filter(&by_rest[3]), filter(&by_ssh[3]));
-    assert_eq!(filter(&by_ssh[3]).len(), 2);
+    // The management rules and the rest of the input chain ([input]).
+    assert_eq!(filter(&by_ssh[3]).len(), 6);
 
     let lists = |rows: &Rows| {
         rows.iter()
@@ -217,7 +218,7 @@ async fn rest_and_ssh_read_the_same_configuration_and_ssh_works_without_www() {
     let users = o.users.as_ref().expect("users over SSH");
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].name, "netops");
-    assert_eq!(o.filter.as_ref().expect("filter over SSH").len(), 2);
+    assert_eq!(o.filter.as_ref().expect("filter over SSH").len(), 6);
     assert_eq!(
         o.address_lists
             .as_ref()

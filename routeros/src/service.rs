@@ -26,6 +26,49 @@ pub const BANDWIDTH_SERVER_PORT: u16 = 2000;
 /// implementations of the protocol; no capture of a CHR's in the corpus: UNVERIFIED).
 pub const BANDWIDTH_SERVER_HELLO: [u8; 4] = [0x01, 0, 0, 0];
 
+/// Every TCP port a RouterOS service or feature listens on when it is turned on (the factory
+/// ports of `/ip service`, and MikroTik's manual pages of each feature): what a scan from an
+/// untrusted source must find silent unless a profile publishes it. Not from a capture: the
+/// manual's port of each feature (DNS, BGP, LDP, SOCKS, PPTP, the bandwidth-test server, The
+/// Dude, UPnP, the web proxy).
+pub const TCP_PORTS: &[(u16, &str)] = &[
+    (21, "ftp"),
+    (22, "ssh"),
+    (23, "telnet"),
+    (53, "dns"),
+    (80, "www"),
+    (179, "bgp"),
+    (443, "www-ssl"),
+    (646, "ldp"),
+    (1080, "socks"),
+    (1723, "pptp"),
+    (2000, "bandwidth-test server"),
+    (2210, "the dude"),
+    (2828, "upnp"),
+    (3128, "web proxy (alternative port)"),
+    (8080, "web proxy"),
+    (8291, "winbox"),
+    (8728, "api"),
+    (8729, "api-ssl"),
+];
+
+/// Every UDP port a RouterOS service or feature answers on when it is turned on (MikroTik's
+/// manual pages of each feature; not from a capture). MNDP (5678) and MAC-Telnet (20561) are
+/// layer-2 services the IP firewall does not govern, and DHCP (67) answers broadcasts only:
+/// none of them is here.
+pub const UDP_PORTS: &[(u16, &str)] = &[
+    (53, "dns"),
+    (123, "ntp server"),
+    (161, "snmp"),
+    (500, "ipsec ike"),
+    (1701, "l2tp"),
+    (1900, "upnp (ssdp)"),
+    (3799, "radius incoming"),
+    (4500, "ipsec nat-t"),
+    (5246, "capsman"),
+    (13231, "wireguard (default listen port)"),
+];
+
 /// An `/ip service` name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum ServiceName {

@@ -858,6 +858,7 @@ fn enforce<C: FirewallConfig>(
         status.send_replace(EnforcerStatus::Stopped);
         return;
     }
+    icmp_rate_limit();
     let rt = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -924,6 +925,21 @@ fn enforce<C: FirewallConfig>(
         tracing::warn!(%error, "cannot remove the firewall table");
     }
     status.send_replace(EnforcerStatus::Stopped);
+}
+
+/// RouterOS's factory `/ip settings icmp-rate-limit=10 icmp-rate-mask=0x1818` (manual, "IP
+/// Settings"), made the namespace's own: at most one ICMP error of the masked types (destination
+/// unreachable, source quench, time exceeded, parameter problem) per 10 ms and destination,
+/// where Linux's default is one per second. Later changes of `/ip settings` are not followed
+/// (FIDELITY.md). Called on a thread inside the router's namespace: `/proc/sys/net` is that
+/// namespace's. A read-only `/proc/sys` (a container) keeps the kernel's default, with a warning.
+fn icmp_rate_limit() {
+    for (key, value) in [("icmp_ratelimit", "10"), ("icmp_ratemask", "6168")] {
+        let path = format!("/proc/sys/net/ipv4/{key}");
+        if let Err(error) = std::fs::write(&path, value) {
+            tracing::warn!(%path, %error, "cannot apply RouterOS's ICMP rate limit");
+        }
+    }
 }
 
 /// Enters `ns` on this thread, refusing the process's own namespace unless `scope` is `Own`.

@@ -64,7 +64,11 @@ fn service_addresses_refuse_logins_from_outside_even_through_an_open_firewall() 
         };
         run_commands(
             run.lab.as_ref(),
-            &["/ip firewall filter disable [find comment=\"chrlab: drop management\"]"],
+            &[
+                "/ip firewall filter disable [find comment=\"chrlab: drop management\"]",
+                // The input chain's final drop ([input]) would close it as well.
+                "/ip firewall filter disable [find comment=\"chrlab: drop all else\"]",
+            ],
         )
         .await;
         let open = again().await;

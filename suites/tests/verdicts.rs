@@ -175,6 +175,8 @@ fn a_listener_the_profile_does_not_protect_fails_from_the_untrusted_side() {
     }
     let mut keep_btest = Profile::baseline();
     keep_btest.services.bandwidth_server = true;
+    // A profile that closes only the management ports: no final drop behind them ([input]).
+    keep_btest.input.close = false;
     let run = block_on(async move {
         let run = fresh(keep_btest, &[], true).await;
         // Telnet comes back on a port the firewall rules do not name.

@@ -17,6 +17,17 @@ pub(crate) fn unreadable(e: &observe::ReadError) -> crate::outcome::Outcome {
 }
 
 /// PASS when nothing was found wrong, else FAIL with every problem, `;`-separated.
+/// Failures first; else what could not be told makes the check *not verifiable*; else a pass.
+pub(crate) fn failures_or_unknown(
+    problems: Vec<String>,
+    unknown: Vec<String>,
+) -> crate::outcome::Outcome {
+    if problems.is_empty() && !unknown.is_empty() {
+        return crate::outcome::Outcome::Skip(format!("not verifiable: {}", unknown.join("; ")));
+    }
+    failures(problems)
+}
+
 pub(crate) fn failures(problems: Vec<String>) -> crate::outcome::Outcome {
     if problems.is_empty() {
         crate::outcome::Outcome::Pass

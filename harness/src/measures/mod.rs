@@ -6,6 +6,7 @@
 //! line in [`REGISTRY`].
 
 pub mod firewall;
+pub mod input;
 pub mod ipv6;
 pub mod layer2;
 pub mod listeners;
@@ -55,7 +56,7 @@ pub struct MeasureDef {
 }
 
 /// Every measure, in report order (the seed article's).
-pub static REGISTRY: [&MeasureDef; 9] = [
+pub static REGISTRY: [&MeasureDef; 10] = [
     &update::MEASURE,
     &services::MEASURE,
     &firewall::MEASURE,
@@ -65,6 +66,7 @@ pub static REGISTRY: [&MeasureDef; 9] = [
     &listeners::MEASURE,
     &ssh::MEASURE,
     &ipv6::MEASURE,
+    &input::MEASURE,
 ];
 
 /// Every menu some measure declares in [`MeasureDef::reads`], once each, in registry order.

@@ -12,7 +12,7 @@ use routeros::firewall::{
 
 use super::{RULES, TRUSTED_REACHABLE, UNTRUSTED_BLOCKED};
 use crate::check::observe::ReadError;
-use crate::check::{Observation, failures, unreadable};
+use crate::check::{Observation, failures, failures_or_unknown, unreadable};
 use crate::lab::Role;
 use crate::measures::CheckDef;
 use crate::outcome::{CheckResult, Measure, Outcome};
@@ -32,13 +32,64 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
     ]
 }
 
-/// What the input chain does with a new TCP connection.
+/// What the input chain does with a packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Verdict {
     /// Accepted by rule N (or by the chain's default when N is None).
     Accept(Option<usize>),
     /// Dropped or rejected by rule N.
     Block(usize, Action),
+    /// Rule N may or may not match (or jumps where this evaluation does not follow): what the
+    /// chain does cannot be told from the rules alone. Why, in one line.
+    Undecided(usize, String),
+}
+
+/// A packet arriving for the router itself, as far as the evaluation models one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Packet {
+    /// Its IP protocol.
+    pub protocol: Protocol,
+    /// Where it comes from.
+    pub src: Ipv4Addr,
+    /// Its destination port (TCP and UDP only).
+    pub dst_port: Option<u16>,
+    /// What connection tracking makes of it.
+    pub state: ConnectionState,
+}
+
+impl Packet {
+    /// The first packet of a new TCP connection.
+    pub fn tcp(src: Ipv4Addr, port: u16) -> Packet {
+        Packet {
+            protocol: Protocol::TCP,
+            src,
+            dst_port: Some(port),
+            state: ConnectionState::New,
+        }
+    }
+
+    /// A UDP datagram that starts a new flow.
+    pub fn udp(src: Ipv4Addr, port: u16) -> Packet {
+        Packet {
+            protocol: Protocol::UDP,
+            dst_port: Some(port),
+            ..Packet::tcp(src, port)
+        }
+    }
+
+    /// An ICMP echo request.
+    pub fn icmp(src: Ipv4Addr) -> Packet {
+        Packet {
+            protocol: Protocol(1),
+            dst_port: None,
+            ..Packet::tcp(src, 0)
+        }
+    }
+
+    /// The same packet in another connection-tracking state.
+    pub fn in_state(self, state: ConnectionState) -> Packet {
+        Packet { state, ..self }
+    }
 }
 
 /// Evaluates the input chain for a new TCP connection from `src` to `port`.
@@ -48,20 +99,55 @@ pub fn evaluate(
     src: Ipv4Addr,
     port: u16,
 ) -> Verdict {
+    evaluate_packet(rules, lists, &Packet::tcp(src, port))
+}
+
+/// Evaluates the input chain for `packet` as RouterOS would: the first terminal match wins, a
+/// chain that matches nothing accepts.
+pub fn evaluate_packet(
+    rules: &[FilterRule],
+    lists: &[AddressListEntry],
+    packet: &Packet,
+) -> Verdict {
     for (i, rule) in rules.iter().enumerate() {
-        if rule.disabled || rule.chain.name() != "input" || !matches(rule, lists, src, port) {
+        if rule.disabled || rule.chain.name() != "input" {
             continue;
+        }
+        match matches(rule, lists, packet) {
+            Match::No => continue,
+            Match::Unknown(why) => return Verdict::Undecided(i, why),
+            Match::Yes => {}
         }
         match rule.action {
             Action::Accept => return Verdict::Accept(Some(i)),
             Action::Drop | Action::Reject | Action::Tarpit => {
                 return Verdict::Block(i, rule.action);
             }
+            Action::Jump => {
+                return Verdict::Undecided(
+                    i,
+                    format!(
+                        "rule {i} jumps to chain {}, which this evaluation does not follow",
+                        rule.jump_target.as_deref().unwrap_or("?")
+                    ),
+                );
+            }
             _ => {}
         }
     }
     Verdict::Accept(None)
 }
+
+/// Whether a rule matches a packet.
+enum Match {
+    Yes,
+    No,
+    /// It names a matcher the evaluation does not model (why).
+    Unknown(String),
+}
+
+/// Properties among the unmodelled ones that change no match (an action's arguments).
+const NOT_MATCHERS: [&str; 3] = ["address-list", "address-list-timeout", "hw-offload"];
 
 fn negate<T>(m: &Option<Negatable<T>>, test: impl Fn(&T) -> bool) -> bool {
     match m {
@@ -70,7 +156,8 @@ fn negate<T>(m: &Option<Negatable<T>>, test: impl Fn(&T) -> bool) -> bool {
     }
 }
 
-fn matches(rule: &FilterRule, lists: &[AddressListEntry], src: Ipv4Addr, port: u16) -> bool {
+fn matches(rule: &FilterRule, lists: &[AddressListEntry], packet: &Packet) -> Match {
+    let src = packet.src;
     let in_list = |name: &String| {
         lists.iter().any(|e| {
             !e.disabled
@@ -78,20 +165,52 @@ fn matches(rule: &FilterRule, lists: &[AddressListEntry], src: Ipv4Addr, port: u
                 && matches!(&e.address, ListAddress::Ip(a) if a.contains(src))
         })
     };
-    negate(&rule.protocol, |p| *p == Protocol::TCP)
+    let port = |p: &routeros::firewall::PortSet| packet.dst_port.is_some_and(|d| p.contains(d));
+    let known = negate(&rule.protocol, |p| *p == packet.protocol)
         && negate(&rule.src_address, |a| a.contains(src))
         && negate(&rule.src_address_list, in_list)
-        && negate(&rule.dst_port, |p| p.contains(port))
-        && negate(&rule.connection_state, |s| s.0.contains(&ConnectionState::New))
+        // A port matcher needs a protocol with ports; a packet without one never matches it.
+        && (rule.dst_port.is_none() || packet.dst_port.is_some())
+        && negate(&rule.dst_port, port)
+        && negate(&rule.connection_state, |s| s.0.contains(&packet.state))
         // A rule bound to an interface or naming things we do not model is not assumed to match.
         && rule.in_interface.is_none()
         && rule.in_interface_list.is_none()
         && rule.src_port.is_none()
         && rule.dst_address.is_none()
-        && rule.dst_address_list.is_none()
+        && rule.dst_address_list.is_none();
+    if !known {
+        return Match::No;
+    }
+    // What is left could still tell the packet apart: the verdict would be a guess.
+    if rule.tcp_flags.is_some() && packet.protocol == Protocol::TCP {
+        return Match::Unknown(
+            "a rule matches on tcp-flags, which this evaluation does not model".into(),
+        );
+    }
+    if rule.icmp_options.is_some() {
+        if packet.protocol != Protocol(1) {
+            return Match::No;
+        }
+        return Match::Unknown(
+            "a rule matches on icmp-options, which this evaluation does not model".into(),
+        );
+    }
+    if let Some((k, _)) = rule
+        .unmodelled
+        .iter()
+        .find(|(k, _)| !NOT_MATCHERS.contains(&k.as_str()))
+    {
+        return Match::Unknown(format!(
+            "a rule matches on {k}, which this evaluation does not model"
+        ));
+    }
+    Match::Yes
 }
 
-fn parsed(obs: &Observation) -> Result<(Vec<FilterRule>, Vec<AddressListEntry>), ReadError> {
+pub(crate) fn parsed(
+    obs: &Observation,
+) -> Result<(Vec<FilterRule>, Vec<AddressListEntry>), ReadError> {
     let filter = obs.filter.as_ref().map_err(Clone::clone)?;
     let lists = obs.address_lists.as_ref().map_err(Clone::clone)?;
     let bad = |menu: &str, i: usize, e: &dyn std::fmt::Display| ReadError {
@@ -113,7 +232,7 @@ fn parsed(obs: &Observation) -> Result<(Vec<FilterRule>, Vec<AddressListEntry>),
     Ok((rules, lists))
 }
 
-fn v4(ip: Option<IpAddr>) -> Option<Ipv4Addr> {
+pub(crate) fn v4(ip: Option<IpAddr>) -> Option<Ipv4Addr> {
     match ip? {
         IpAddr::V4(v) => Some(v),
         IpAddr::V6(_) => None,
@@ -121,7 +240,7 @@ fn v4(ip: Option<IpAddr>) -> Option<Ipv4Addr> {
 }
 
 /// A source that no management CIDR contains (TEST-NET-3), for judging the rules.
-fn outsider(profile: &Profile, obs: &Observation) -> Ipv4Addr {
+pub(crate) fn outsider(profile: &Profile, obs: &Observation) -> Ipv4Addr {
     if let Some(ip) = v4(obs.source(Role::Untrusted)) {
         return ip;
     }
@@ -153,30 +272,39 @@ fn rules(profile: &Profile, obs: &Observation) -> CheckResult {
     });
     let outsider = outsider(profile, obs);
     let mut bad = Vec::new();
+    let mut unknown = Vec::new();
     let mut evidence = Vec::new();
     for port in profile.management_ports() {
         if let Some(t) = trusted {
             let v = evaluate(&rules, &lists, t, port);
             evidence.push(format!("tcp {t} -> :{port}: {v:?}"));
-            if let Verdict::Block(i, a) = v {
-                bad.push(format!(
+            match v {
+                Verdict::Block(i, a) => bad.push(format!(
                     "port {port} from trusted {t} is blocked by rule {i} ({})",
                     a.word()
-                ));
+                )),
+                Verdict::Undecided(_, why) => {
+                    unknown.push(format!("port {port} from trusted {t}: {why}"))
+                }
+                Verdict::Accept(_) => {}
             }
         }
         let v = evaluate(&rules, &lists, outsider, port);
         evidence.push(format!("tcp {outsider} -> :{port}: {v:?}"));
-        if let Verdict::Accept(rule) = v {
-            bad.push(match rule {
-                Some(i) => format!("port {port} from untrusted {outsider} is accepted by rule {i}"),
-                None => format!(
-                    "port {port} from untrusted {outsider} is not blocked by any input rule"
-                ),
-            });
+        match v {
+            Verdict::Accept(Some(i)) => bad.push(format!(
+                "port {port} from untrusted {outsider} is accepted by rule {i}"
+            )),
+            Verdict::Accept(None) => bad.push(format!(
+                "port {port} from untrusted {outsider} is not blocked by any input rule"
+            )),
+            Verdict::Undecided(_, why) => {
+                unknown.push(format!("port {port} from untrusted {outsider}: {why}"))
+            }
+            Verdict::Block(..) => {}
         }
     }
-    check(&RULES, title, failures(bad)).with_evidence_lines(evidence)
+    check(&RULES, title, failures_or_unknown(bad, unknown)).with_evidence_lines(evidence)
 }
 
 fn trusted_reachable(profile: &Profile, obs: &Observation) -> CheckResult {
@@ -258,6 +386,15 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
                     Some(Verdict::Accept(_)) => bad.push(format!(
                         "port {port} looks filtered from untrusted but the input chain accepts it"
                     )),
+                    Some(Verdict::Undecided(_, why)) => {
+                        return check(
+                            &UNTRUSTED_BLOCKED,
+                            title,
+                            Outcome::Skip(format!(
+                                "not verifiable: through port forwards a drop and an ICMP reject look alike, and the rules do not tell: {why}"
+                            )),
+                        );
+                    }
                     None => {
                         return check(&UNTRUSTED_BLOCKED,
                             title,

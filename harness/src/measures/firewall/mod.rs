@@ -4,6 +4,8 @@ mod judge;
 mod policy;
 mod steps;
 
+pub use judge::{Packet, Verdict, evaluate, evaluate_packet};
+pub(crate) use judge::{outsider, parsed, v4};
 pub use policy::{FirewallAction, FirewallPolicy};
 pub(crate) use steps::management_rules;
 
