@@ -26,6 +26,10 @@ pub const BANDWIDTH_SERVER_PORT: u16 = 2000;
 /// implementations of the protocol; no capture of a CHR's in the corpus: UNVERIFIED).
 pub const BANDWIDTH_SERVER_HELLO: [u8; 4] = [0x01, 0, 0, 0];
 
+/// The `Server` header of RouterOS's web proxy (`/ip proxy`) in its own replies, as port
+/// scanners' fingerprints record it (no capture in the corpus: UNVERIFIED).
+pub const WEB_PROXY_SERVER: &str = "Mikrotik HttpProxy";
+
 /// Every TCP port a RouterOS service or feature listens on when it is turned on (the factory
 /// ports of `/ip service`, and MikroTik's manual pages of each feature): what a scan from an
 /// untrusted source must find silent unless a profile publishes it. Not from a capture: the

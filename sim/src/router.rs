@@ -868,6 +868,13 @@ pub const DNS_SERVER: &str = "dns";
 /// The SNMP agent listens beside the `/ip service` items (UDP 161) while `/snmp enabled=yes`.
 pub const SNMP_AGENT: &str = "snmp";
 
+/// The SOCKS proxy listens beside the `/ip service` items (its `port`, TCP) while
+/// `/ip socks enabled=yes`.
+pub const SOCKS_PROXY: &str = "socks";
+/// The web proxy listens beside the `/ip service` items (its `port`, TCP) while
+/// `/ip proxy enabled=yes`.
+pub const WEB_PROXY: &str = "web-proxy";
+
 /// What the SNMP agent says for `sysDescr.0` on a CHR: `RouterOS <board>` (FACTS §8, recog's
 /// fingerprints), the board of a CHR being `CHR`.
 pub const SNMP_SYS_DESCR: &str = "RouterOS CHR";
@@ -895,6 +902,20 @@ fn services_of(st: &State) -> Vec<ServiceState> {
         dns_sessions,
     );
     let snmp = pseudo("snmp", SNMP_AGENT, routeros::snmp::PORT, "enabled", 0);
+    let own_port = |menu: &str, name: &str, factory: u16, sessions: &str| {
+        st.items(menu).first().map(|i| ServiceState {
+            name: name.to_string(),
+            port: i
+                .get("port")
+                .and_then(|p| p.parse().ok())
+                .unwrap_or(factory),
+            disabled: !i.is("enabled"),
+            address: Vec::new(),
+            max_sessions: i.get(sessions).and_then(|p| p.parse().ok()).unwrap_or(200),
+        })
+    };
+    let socks = own_port("ip/socks", SOCKS_PROXY, 1080, "max-connections");
+    let web_proxy = own_port("ip/proxy", WEB_PROXY, 8080, "max-client-connections");
     let btest = st
         .items("tool/bandwidth-server")
         .first()
@@ -929,6 +950,8 @@ fn services_of(st: &State) -> Vec<ServiceState> {
         .chain(btest)
         .chain(dns)
         .chain(snmp)
+        .chain(socks)
+        .chain(web_proxy)
         .collect()
 }
 

@@ -159,3 +159,55 @@ fn reopening_the_chain_fails_exactly_its_checks() {
         );
     }
 }
+
+/// Turning the IPv6 chain's final drop off re-opens every port over IPv6 (where the lab has an
+/// IPv6 path): the black box fails for what answered over IPv6, and nothing else fails.
+#[test]
+fn reopening_the_ipv6_chain_fails_the_black_box_over_ipv6() {
+    if !lab_runs_here() {
+        return;
+    }
+    use chrlab::audit::audit;
+    use chrlab::profile::Profile;
+    use chrlab_suites::{block_on, fresh, run_commands};
+    let (has_ipv6, failed, reason) = block_on(async move {
+        let run = fresh(Profile::baseline(), &[], true).await;
+        run_commands(
+            run.lab.as_ref(),
+            &["/ipv6 firewall filter set [find comment=\"chrlab: drop all else\"] disabled=yes"],
+        )
+        .await;
+        let again = audit(
+            run.lab.as_ref(),
+            &run.profile,
+            std::path::Path::new("profiles/baseline.toml"),
+            false,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("re-audit: {e}"));
+        let failed: Vec<String> = again
+            .report
+            .results
+            .iter()
+            .filter(|r| failed(r))
+            .map(|r| r.id.clone())
+            .collect();
+        let reason = again
+            .report
+            .results
+            .iter()
+            .find(|r| r.id == SILENT)
+            .map(explain)
+            .unwrap_or_default();
+        (again.observation.matrix6.is_some(), failed, reason)
+    });
+    if has_ipv6 {
+        assert_eq!(failed, [SILENT], "{reason}");
+        assert!(
+            reason.contains("over IPv6 the router answered the untrusted vantage"),
+            "{reason}"
+        );
+    } else {
+        assert!(failed.is_empty(), "{failed:?}\n{reason}");
+    }
+}

@@ -17,7 +17,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
 use crate::router::{Listeners, NotListening, Power, Router, ServiceState, ServiceTable};
-use crate::server::{Shared, api, btest, dns, ftp, snmp, ssh, telnet, winbox, www};
+use crate::server::{Shared, api, btest, dns, ftp, proxy, snmp, ssh, telnet, winbox, www};
 
 /// The front end a service name is served by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -35,6 +35,10 @@ pub(crate) enum Kind {
     Dns,
     /// The SNMP agent: UDP only.
     Snmp,
+    /// The SOCKS proxy (`/ip socks`).
+    Socks,
+    /// The web proxy (`/ip proxy`).
+    WebProxy,
 }
 
 impl Kind {
@@ -52,6 +56,8 @@ impl Kind {
             crate::router::BANDWIDTH_SERVER => Kind::BandwidthServer,
             crate::router::DNS_SERVER => Kind::Dns,
             crate::router::SNMP_AGENT => Kind::Snmp,
+            crate::router::SOCKS_PROXY => Kind::Socks,
+            crate::router::WEB_PROXY => Kind::WebProxy,
             _ => return None,
         })
     }
@@ -552,6 +558,8 @@ async fn serve(kind: Kind, stream: TcpStream, peer: SocketAddr, shared: Arc<Shar
         Kind::Winbox => winbox::serve(stream, peer, shared).await,
         Kind::BandwidthServer => btest::serve(stream, peer, shared).await,
         Kind::Dns => dns::serve_tcp(stream, peer, shared).await,
+        Kind::Socks => proxy::serve_socks(stream, peer, shared).await,
+        Kind::WebProxy => proxy::serve_web_proxy(stream, peer, shared).await,
         // UDP only: never accepted.
         Kind::Snmp => {}
     }

@@ -10,6 +10,7 @@ mod ftp;
 mod layer2;
 mod listener;
 mod login;
+mod proxy;
 mod shell;
 mod snmp;
 mod ssh;

@@ -3,13 +3,14 @@
 //! SOCKS, UPnP, SNMP, RoMON and the cloud's dynamic DNS. Each is off unless the profile says it
 //! stays on (then protect or publish its port in `[firewall]`).
 //!
-//! Checked white box (the router's own settings) and, for DNS and SNMP, black box from every
-//! vantage ([`probe`]): a real DNS query over UDP and TCP 53 and an SNMP GetRequest with the
-//! community `public`. An answer that reaches the untrusted vantage fails the check whatever the
+//! Checked white box (the router's own settings) and, for DNS, SNMP, SOCKS and the web proxy,
+//! black box from every vantage ([`probe`]): a real DNS query over UDP and TCP 53, an SNMP
+//! GetRequest with the community `public`, a SOCKS4 CONNECT and a SOCKS5 greeting (TCP 1080)
+//! and a proxy request for an absolute URI (TCP 8080, the factory ports). An answer that reaches the untrusted vantage fails the check whatever the
 //! settings say; a pass needs the untrusted vantage to have asked and got no answer. Where the
 //! vantages carry no UDP (QEMU user-mode port forwards) the verdict rests on the settings and
-//! says so. The proxy, SOCKS, UPnP, RoMON and cloud checks stay white box: the simulator runs
-//! none of those servers (sim/FIDELITY.md). The bandwidth-test server is proved from both
+//! says so. UPnP, RoMON and the cloud stay white box: the simulator runs none of those
+//! servers (sim/FIDELITY.md). The bandwidth-test server is proved from both
 //! vantages by `services.*` and `firewall.*`.
 
 mod judge;
@@ -60,8 +61,8 @@ pub const LISTENERS: [Listener; 7] = [
         menu: "/ip/proxy",
         cli: "/ip proxy",
         key: "enabled",
-        what: "the web proxy runs",
-        probes: &[],
+        what: "the web proxy runs (TCP 8080)",
+        probes: &[probe::WEB_PROXY],
     },
     Listener {
         check: CheckDef {
@@ -72,7 +73,7 @@ pub const LISTENERS: [Listener; 7] = [
         cli: "/ip socks",
         key: "enabled",
         what: "the SOCKS proxy runs (TCP 1080)",
-        probes: &[],
+        probes: &[probe::SOCKS],
     },
     Listener {
         check: CheckDef {

@@ -19,6 +19,16 @@ pub const DNS_UDP: &str = "dns-udp";
 pub const DNS_TCP: &str = "dns-tcp";
 /// An SNMP GetRequest with the community `public` (UDP 161).
 pub const SNMP_PUBLIC: &str = "snmp-public";
+/// A SOCKS4 CONNECT and a SOCKS5 greeting (TCP 1080).
+pub const SOCKS: &str = "socks";
+/// A proxy request for an absolute URI (TCP 8080).
+pub const WEB_PROXY: &str = "web-proxy";
+
+/// The SOCKS proxy's factory port (`/ip socks port`).
+pub const SOCKS_PORT: u16 = 1080;
+/// The web proxy's factory port (`/ip proxy port`).
+pub const WEB_PROXY_PORT: u16 = 8080;
+use routeros::service::WEB_PROXY_SERVER;
 
 /// The name the DNS probes ask for: under `example.`, which no resolver has an answer for
 /// (RFC 2606), so any answer is the resolver's own (an error, a referral, a forward).
@@ -30,6 +40,8 @@ pub fn describe(probe: &str) -> &'static str {
         DNS_UDP => "a DNS query over UDP 53",
         DNS_TCP => "a DNS query over TCP 53",
         SNMP_PUBLIC => "an SNMP GetRequest with community public (UDP 161)",
+        SOCKS => "a SOCKS4 CONNECT and a SOCKS5 greeting (TCP 1080)",
+        WEB_PROXY => "a proxy request for http://chrlab-probe.example/ (TCP 8080)",
         _ => "a probe",
     }
 }
@@ -42,15 +54,19 @@ pub fn probe(target: Target) -> LocalBoxFuture<'static, Vec<(&'static str, Seen)
             .collect();
         let wait = target.timing.answer;
         let connect = target.timing.connect;
-        let (udp, tcp, snmp) = futures::join!(
+        let (udp, tcp, snmp, socks, proxy) = futures::join!(
             join_all(addrs.iter().map(|ip| dns_udp(*ip, wait))),
             join_all(addrs.iter().map(|ip| dns_tcp(*ip, connect, wait))),
             join_all(addrs.iter().map(|ip| snmp_public(*ip, wait))),
+            join_all(addrs.iter().map(|ip| socks(*ip, connect, wait))),
+            join_all(addrs.iter().map(|ip| web_proxy(*ip, connect, wait))),
         );
         vec![
             (DNS_UDP, strongest(udp)),
             (DNS_TCP, strongest(tcp)),
             (SNMP_PUBLIC, strongest(snmp)),
+            (SOCKS, strongest(socks)),
+            (WEB_PROXY, strongest(proxy)),
         ]
     })
 }
@@ -162,6 +178,125 @@ async fn dns_tcp(ip: IpAddr, connect: Duration, wait: Duration) -> Seen {
     }
 }
 
+/// Connects to `addr`, sends `request` and reads what comes back before `wait` passes (or the
+/// server closes): its bytes, or what the vantage saw instead.
+async fn tcp_exchange(
+    addr: SocketAddr,
+    request: &[u8],
+    connect: Duration,
+    wait: Duration,
+) -> Result<Vec<u8>, Seen> {
+    let via = format!("tcp {addr}");
+    let mut stream = match tokio::time::timeout(connect, crate::vantage::connect(addr)).await {
+        Err(_) => return Err(Seen::Silent(format!("{via}: filtered (no handshake)"))),
+        Ok(Err(e)) if e.kind() == std::io::ErrorKind::ConnectionRefused => {
+            return Err(Seen::Silent(format!("{via}: closed")));
+        }
+        Ok(Err(e)) => return Err(Seen::Silent(format!("{via}: {e}"))),
+        Ok(Ok(s)) => s,
+    };
+    if let Err(e) = stream.write_all(request).await {
+        return Err(Seen::Silent(format!("{via}: {e}")));
+    }
+    let mut got = Vec::new();
+    let mut buf = [0u8; 1024];
+    let deadline = tokio::time::Instant::now() + wait;
+    while got.len() < 4096 {
+        match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
+            Ok(Ok(n)) if n > 0 => got.extend_from_slice(&buf[..n]),
+            _ => break,
+        }
+        // A SOCKS reply is whole at 8 bytes (v4) or 2 (v5); an HTTP head at its blank line.
+        if got.len() >= 8 || got.windows(4).any(|w| w == b"\r\n\r\n") {
+            break;
+        }
+    }
+    if got.is_empty() {
+        return Err(Seen::Silent(format!(
+            "{via}: no reply within {} ms",
+            wait.as_millis()
+        )));
+    }
+    Ok(got)
+}
+
+async fn socks(ip: IpAddr, connect: Duration, wait: Duration) -> Seen {
+    let addr = SocketAddr::new(ip, SOCKS_PORT);
+    // CONNECT to 192.0.2.1:80 (TEST-NET-1) as user `chrlab`.
+    let v4 = [
+        4, 1, 0, 80, 192, 0, 2, 1, b'c', b'h', b'r', b'l', b'a', b'b', 0,
+    ];
+    // Version 5, one method: no authentication.
+    let v5 = [5, 1, 0];
+    let (a, b) = futures::join!(
+        tcp_exchange(addr, &v4, connect, wait),
+        tcp_exchange(addr, &v5, connect, wait)
+    );
+    let four = match a {
+        Ok(r) if r.len() >= 2 && r[0] == 0 && (0x5A..=0x5D).contains(&r[1]) => {
+            Seen::Answered(format!("tcp {addr}: a SOCKS4 reply (code {:#04x})", r[1]))
+        }
+        Ok(r) => Seen::Refused(format!(
+            "tcp {addr}: {} bytes that are no SOCKS4 reply",
+            r.len()
+        )),
+        Err(seen) => seen,
+    };
+    let five = match b {
+        Ok(r) if r.len() >= 2 && r[0] == 5 => {
+            Seen::Answered(format!("tcp {addr}: a SOCKS5 reply (method {:#04x})", r[1]))
+        }
+        Ok(r) => Seen::Refused(format!(
+            "tcp {addr}: {} bytes that are no SOCKS5 reply",
+            r.len()
+        )),
+        Err(seen) => seen,
+    };
+    strongest(vec![four, five])
+}
+
+async fn web_proxy(ip: IpAddr, connect: Duration, wait: Duration) -> Seen {
+    let addr = SocketAddr::new(ip, WEB_PROXY_PORT);
+    let request = format!(
+        "GET http://{host}/ HTTP/1.0\r\nHost: {host}\r\n\r\n",
+        host = PROBE_NAME.trim_end_matches('.')
+    );
+    match tcp_exchange(addr, request.as_bytes(), connect, wait).await {
+        Ok(reply) => classify_proxy(&reply, &format!("tcp {addr}")),
+        Err(seen) => seen,
+    }
+}
+
+/// A reply to a proxy request: RouterOS's web proxy names itself in `Server`; any other HTTP
+/// server on the port (WebFig moved there, say) answered, but not as a proxy.
+fn classify_proxy(reply: &[u8], via: &str) -> Seen {
+    let text = String::from_utf8_lossy(reply);
+    let status = text.lines().next().unwrap_or("").trim().to_string();
+    if !status.starts_with("HTTP/") {
+        return Seen::Refused(format!(
+            "{via}: {} bytes that are no HTTP reply",
+            reply.len()
+        ));
+    }
+    let server = text
+        .lines()
+        .take_while(|l| !l.trim().is_empty())
+        .find_map(|l| {
+            let (k, v) = l.split_once(':')?;
+            k.trim()
+                .eq_ignore_ascii_case("server")
+                .then(|| v.trim().to_string())
+        });
+    match server {
+        Some(s) if s.contains(WEB_PROXY_SERVER) => {
+            Seen::Answered(format!("{via}: the web proxy ({status}, Server: {s})"))
+        }
+        _ => Seen::Refused(format!(
+            "{via}: an HTTP server that is not the proxy ({status})"
+        )),
+    }
+}
+
 async fn snmp_public(ip: IpAddr, wait: Duration) -> Seen {
     const REQUEST_ID: i64 = 0x4c53;
     let Ok(oid) = snmp::SYS_DESCR.parse::<snmp::Oid>() else {
@@ -198,6 +333,18 @@ async fn snmp_public(ip: IpAddr, wait: Duration) -> Seen {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_routeros_web_proxy_counts_as_the_proxy() {
+        let proxy = b"HTTP/1.0 502 Bad Gateway\r\nServer: Mikrotik HttpProxy\r\n\r\n";
+        assert!(matches!(classify_proxy(proxy, "t"), Seen::Answered(d) if d.contains("502")));
+        // WebFig moved to the proxy's port answers HTTP, but not as the proxy.
+        let www = b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+        assert!(
+            matches!(classify_proxy(www, "t"), Seen::Refused(d) if d.contains("not the proxy"))
+        );
+        assert!(matches!(classify_proxy(b"\x05\x00", "t"), Seen::Refused(_)));
+    }
 
     #[test]
     fn any_dns_reply_but_refused_is_an_answer() {
