@@ -80,7 +80,11 @@ fn reopening_ipv6_management_fails_exactly_the_ipv6_checks() {
     use chrlab::profile::Profile;
     use chrlab_suites::{block_on, fresh, run_commands};
     let (version, black_box, results) = block_on(async {
-        let run = fresh(Profile::baseline(), &[], true).await;
+        // Management closed by its own rules only ([input] close = false): with the closed
+        // input chain of the baseline its final drop would still hold them (input.rs).
+        let mut profile = Profile::baseline();
+        profile.input.close = false;
+        let run = fresh(profile, &[], true).await;
         if has_ipv6(&run) {
             run_commands(
                 run.lab.as_ref(),

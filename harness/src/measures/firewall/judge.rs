@@ -9,6 +9,7 @@ use std::net::{IpAddr, Ipv4Addr};
 use routeros::firewall::{
     Action, AddressListEntry, ConnectionState, FilterRule, ListAddress, Negatable, Protocol,
 };
+use routeros::firewall6::{AddressList6Entry, FilterRule6};
 
 use super::{RULES, TRUSTED_REACHABLE, UNTRUSTED_BLOCKED};
 use crate::check::observe::ReadError;
@@ -47,40 +48,43 @@ pub enum Verdict {
 /// A packet arriving for the router itself, as far as the evaluation models one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Packet {
-    /// Its IP protocol.
+    /// Its IP protocol (ICMP is 1 over IPv4, ICMPv6 58 over IPv6).
     pub protocol: Protocol,
-    /// Where it comes from.
-    pub src: Ipv4Addr,
+    /// Where it comes from (the family decides which chain evaluates it).
+    pub src: IpAddr,
     /// Its destination port (TCP and UDP only).
     pub dst_port: Option<u16>,
     /// What connection tracking makes of it.
     pub state: ConnectionState,
 }
 
+/// ICMPv6's protocol number.
+const ICMPV6: Protocol = Protocol(58);
+
 impl Packet {
     /// The first packet of a new TCP connection.
-    pub fn tcp(src: Ipv4Addr, port: u16) -> Packet {
+    pub fn tcp(src: impl Into<IpAddr>, port: u16) -> Packet {
         Packet {
             protocol: Protocol::TCP,
-            src,
+            src: src.into(),
             dst_port: Some(port),
             state: ConnectionState::New,
         }
     }
 
     /// A UDP datagram that starts a new flow.
-    pub fn udp(src: Ipv4Addr, port: u16) -> Packet {
+    pub fn udp(src: impl Into<IpAddr>, port: u16) -> Packet {
         Packet {
             protocol: Protocol::UDP,
-            dst_port: Some(port),
             ..Packet::tcp(src, port)
         }
     }
 
-    /// An ICMP echo request.
-    pub fn icmp(src: Ipv4Addr) -> Packet {
+    /// An echo request: ICMP over IPv4, ICMPv6 over IPv6.
+    pub fn icmp(src: impl Into<IpAddr>) -> Packet {
+        let src = src.into();
         Packet {
-            protocol: Protocol(1),
+            protocol: if src.is_ipv4() { Protocol(1) } else { ICMPV6 },
             dst_port: None,
             ..Packet::tcp(src, 0)
         }
@@ -89,6 +93,10 @@ impl Packet {
     /// The same packet in another connection-tracking state.
     pub fn in_state(self, state: ConnectionState) -> Packet {
         Packet { state, ..self }
+    }
+
+    fn is_icmp(&self) -> bool {
+        self.protocol == Protocol(1) || self.protocol == ICMPV6
     }
 }
 
@@ -102,18 +110,73 @@ pub fn evaluate(
     evaluate_packet(rules, lists, &Packet::tcp(src, port))
 }
 
-/// Evaluates the input chain for `packet` as RouterOS would: the first terminal match wins, a
-/// chain that matches nothing accepts.
+/// Evaluates the IPv4 input chain (`/ip firewall filter`) for `packet` as RouterOS would: the
+/// first terminal match wins, a chain that matches nothing accepts. An IPv6 packet never
+/// reaches this chain: it is accepted by its default.
 pub fn evaluate_packet(
     rules: &[FilterRule],
     lists: &[AddressListEntry],
     packet: &Packet,
 ) -> Verdict {
-    for (i, rule) in rules.iter().enumerate() {
-        if rule.disabled || rule.chain.name() != "input" {
+    let IpAddr::V4(src) = packet.src else {
+        return Verdict::Accept(None);
+    };
+    let in_list = |name: &String| {
+        lists.iter().any(|e| {
+            !e.disabled
+                && &e.list == name
+                && matches!(&e.address, ListAddress::Ip(a) if a.contains(src))
+        })
+    };
+    evaluate_chain(
+        rules.iter().map(|r| {
+            let addresses = negate(&r.src_address, |a| a.contains(src))
+                && negate(&r.src_address_list, in_list)
+                && r.dst_address.is_none()
+                && r.dst_address_list.is_none();
+            (r, addresses)
+        }),
+        packet,
+    )
+}
+
+/// Evaluates the IPv6 input chain (`/ipv6 firewall filter`) for `packet`, as
+/// [`evaluate_packet`] does the IPv4 one.
+pub fn evaluate_packet6(
+    rules: &[FilterRule6],
+    lists: &[AddressList6Entry],
+    packet: &Packet,
+) -> Verdict {
+    let IpAddr::V6(src) = packet.src else {
+        return Verdict::Accept(None);
+    };
+    let in_list = |name: &String| {
+        lists
+            .iter()
+            .any(|e| !e.disabled && &e.list == name && e.address.contains(src))
+    };
+    evaluate_chain(
+        rules.iter().map(|r| {
+            let addresses = negate(&r.src_address, |a| a.contains(src))
+                && negate(&r.rule.src_address_list, in_list)
+                && r.dst_address.is_none()
+                && r.rule.dst_address_list.is_none();
+            (&r.rule, addresses)
+        }),
+        packet,
+    )
+}
+
+/// The chain, rule by rule, each with whether its address matchers (family-specific) match.
+fn evaluate_chain<'a>(
+    rules: impl Iterator<Item = (&'a FilterRule, bool)>,
+    packet: &Packet,
+) -> Verdict {
+    for (i, (rule, addresses)) in rules.enumerate() {
+        if rule.disabled || rule.chain.name() != "input" || !addresses {
             continue;
         }
-        match matches(rule, lists, packet) {
+        match matches(rule, packet) {
             Match::No => continue,
             Match::Unknown(why) => return Verdict::Undecided(i, why),
             Match::Yes => {}
@@ -156,19 +219,10 @@ fn negate<T>(m: &Option<Negatable<T>>, test: impl Fn(&T) -> bool) -> bool {
     }
 }
 
-fn matches(rule: &FilterRule, lists: &[AddressListEntry], packet: &Packet) -> Match {
-    let src = packet.src;
-    let in_list = |name: &String| {
-        lists.iter().any(|e| {
-            !e.disabled
-                && &e.list == name
-                && matches!(&e.address, ListAddress::Ip(a) if a.contains(src))
-        })
-    };
+/// The matchers every family shares (the addresses are the caller's).
+fn matches(rule: &FilterRule, packet: &Packet) -> Match {
     let port = |p: &routeros::firewall::PortSet| packet.dst_port.is_some_and(|d| p.contains(d));
     let known = negate(&rule.protocol, |p| *p == packet.protocol)
-        && negate(&rule.src_address, |a| a.contains(src))
-        && negate(&rule.src_address_list, in_list)
         // A port matcher needs a protocol with ports; a packet without one never matches it.
         && (rule.dst_port.is_none() || packet.dst_port.is_some())
         && negate(&rule.dst_port, port)
@@ -176,20 +230,21 @@ fn matches(rule: &FilterRule, lists: &[AddressListEntry], packet: &Packet) -> Ma
         // A rule bound to an interface or naming things we do not model is not assumed to match.
         && rule.in_interface.is_none()
         && rule.in_interface_list.is_none()
-        && rule.src_port.is_none()
-        && rule.dst_address.is_none()
-        && rule.dst_address_list.is_none();
+        && rule.src_port.is_none();
     if !known {
         return Match::No;
     }
     // What is left could still tell the packet apart: the verdict would be a guess.
-    if rule.tcp_flags.is_some() && packet.protocol == Protocol::TCP {
+    if rule.tcp_flags.is_some() {
+        if packet.protocol != Protocol::TCP {
+            return Match::No;
+        }
         return Match::Unknown(
             "a rule matches on tcp-flags, which this evaluation does not model".into(),
         );
     }
     if rule.icmp_options.is_some() {
-        if packet.protocol != Protocol(1) {
+        if !packet.is_icmp() {
             return Match::No;
         }
         return Match::Unknown(

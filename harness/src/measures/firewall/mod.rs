@@ -4,7 +4,7 @@ mod judge;
 mod policy;
 mod steps;
 
-pub use judge::{Packet, Verdict, evaluate, evaluate_packet};
+pub use judge::{Packet, Verdict, evaluate, evaluate_packet, evaluate_packet6};
 pub(crate) use judge::{outsider, parsed, v4};
 pub use policy::{FirewallAction, FirewallPolicy};
 pub(crate) use steps::management_rules;

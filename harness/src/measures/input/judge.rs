@@ -1,16 +1,21 @@
 //! The input chain's verdicts: the chain as RouterOS evaluates it (white box) and what the
 //! untrusted vantage saw (black box).
 
-use std::net::Ipv4Addr;
+use std::net::{IpAddr, Ipv4Addr};
 
 use routeros::firewall::{Action, AddressListEntry, ConnectionState, FilterRule};
+use routeros::firewall6::{AddressList6Entry, FilterRule6};
 
 use super::probe::{TCP, TCP6, UDP, UDP6};
 use super::{CHAIN, UNTRUSTED_SILENT};
 use crate::check::{Observation, failures_or_unknown, unreadable};
 use crate::lab::Role;
 use crate::measures::CheckDef;
-use crate::measures::firewall::{Packet, Verdict, evaluate_packet, outsider, parsed, v4};
+use crate::measures::firewall::{
+    Packet, Verdict, evaluate_packet, evaluate_packet6, outsider, parsed, v4,
+};
+use crate::measures::ipv6::{FILTER_MENU, Ipv6Mode, SETTINGS_MENU, outsider6, parsed6};
+use crate::measures::is_on;
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::probe::{PortState, Seen, TcpPath};
 use crate::profile::{FirewallAction, Profile};
@@ -55,30 +60,108 @@ fn chain(profile: &Profile, obs: &Observation) -> CheckResult {
         Ok(x) => x,
         Err(e) => return check(&CHAIN, unreadable(&e)),
     };
-    let from = outsider(profile, obs);
     let mut t = Tally {
         bad: Vec::new(),
         unknown: Vec::new(),
     };
-    let mut evidence = vec![format!(
-        "evaluated for packets from the untrusted source {from}"
-    )];
-    let eval = |p: Packet| evaluate_packet(&rules, &lists, &p);
+    let mut evidence = Vec::new();
+    let from = outsider(profile, obs);
+    judge_family(
+        profile,
+        &mut t,
+        &mut evidence,
+        "",
+        IpAddr::V4(from),
+        profile.input.accept_icmp,
+        &|p: Packet| evaluate_packet(&rules, &lists, &p),
+    );
+    // The IPv6 mirror, where the profile filters IPv6 and the router has an IPv6 chain.
+    match ipv6_chain(profile, obs) {
+        Ipv6Chain::Rules(rules6, lists6) => {
+            let from6 = outsider6(profile, obs);
+            // ICMPv6 carries neighbor discovery: the chain must accept it whatever accept_icmp says.
+            judge_family(
+                profile,
+                &mut t,
+                &mut evidence,
+                "IPv6 ",
+                IpAddr::V6(from6),
+                true,
+                &|p: Packet| evaluate_packet6(&rules6, &lists6, &p),
+            );
+        }
+        Ipv6Chain::NotApplicable(why) => evidence.push(format!("IPv6 chain not judged: {why}")),
+        Ipv6Chain::Unreadable(why) => t.unknown.push(format!("the IPv6 chain: {why}")),
+    }
+    check(&CHAIN, failures_or_unknown(t.bad, t.unknown)).with_evidence_lines(evidence)
+}
 
+/// What the IPv6 half of the white box has to go on.
+enum Ipv6Chain {
+    Rules(Vec<FilterRule6>, Vec<AddressList6Entry>),
+    /// Nothing to judge, and why (the profile turns IPv6 off, IPv6 is off, RouterOS 6 without it).
+    NotApplicable(String),
+    /// The chain could not be read.
+    Unreadable(String),
+}
+
+fn ipv6_chain(profile: &Profile, obs: &Observation) -> Ipv6Chain {
+    if profile.ipv6.mode != Ipv6Mode::Filter {
+        return Ipv6Chain::NotApplicable(
+            "[ipv6] mode turns IPv6 off (ipv6.firewall judges that)".into(),
+        );
+    }
+    if let Ok(rows) = obs.menu(SETTINGS_MENU)
+        && rows
+            .iter()
+            .flatten()
+            .any(|(k, v)| k == "disable-ipv6" && is_on(v))
+    {
+        return Ipv6Chain::NotApplicable("IPv6 is off (/ipv6 settings disable-ipv6=yes)".into());
+    }
+    if matches!(&obs.update, Ok(u) if u.installed_version.major() < 7)
+        && obs.menu(FILTER_MENU).is_err()
+    {
+        return Ipv6Chain::NotApplicable("RouterOS 6 without IPv6".into());
+    }
+    match parsed6(obs) {
+        Ok((rules, lists)) => Ipv6Chain::Rules(rules, lists),
+        Err(e) => Ipv6Chain::Unreadable(e.to_string()),
+    }
+}
+
+/// One family's chain (`label` "" or "IPv6 "): established accepted, invalid dropped, ICMP as
+/// `icmp_accepted` wants, and every new flow to the tables' ports blocked but the published.
+fn judge_family(
+    profile: &Profile,
+    t: &mut Tally,
+    evidence: &mut Vec<String>,
+    label: &str,
+    from: IpAddr,
+    icmp_accepted: bool,
+    eval: &dyn Fn(Packet) -> Verdict,
+) {
+    evidence.push(format!(
+        "{label}evaluated for packets from the untrusted source {from}"
+    ));
     // Replies to the router's own connections (and to the management sessions) come back as
     // established packets: dropping them breaks the router.
     let established = eval(Packet::tcp(from, 49152).in_state(ConnectionState::Established));
-    evidence.push(format!("established tcp: {established:?}"));
-    must_accept(&mut t, "an established TCP packet", &established);
+    evidence.push(format!("{label}established tcp: {established:?}"));
+    must_accept(
+        t,
+        &format!("an {label}established TCP packet"),
+        &established,
+    );
     let invalid = eval(Packet::tcp(from, 49152).in_state(ConnectionState::Invalid));
-    evidence.push(format!("invalid tcp: {invalid:?}"));
-    must_block(&mut t, "an invalid TCP packet", &invalid);
+    evidence.push(format!("{label}invalid tcp: {invalid:?}"));
+    must_block(t, &format!("an {label}invalid TCP packet"), &invalid);
     let icmp = eval(Packet::icmp(from));
-    evidence.push(format!("icmp echo: {icmp:?}"));
-    if profile.input.accept_icmp {
-        must_accept(&mut t, "an ICMP echo request ([input] accept_icmp)", &icmp);
+    evidence.push(format!("{label}icmp echo: {icmp:?}"));
+    if icmp_accepted {
+        must_accept(t, &format!("an {label}ICMP echo request"), &icmp);
     } else {
-        must_block(&mut t, "an ICMP echo request", &icmp);
+        must_block(t, &format!("an {label}ICMP echo request"), &icmp);
     }
     for (proto, table, public) in [
         ("tcp", TCP, &profile.firewall.public_ports),
@@ -100,46 +183,43 @@ fn chain(profile: &Profile, obs: &Observation) -> CheckResult {
                 Verdict::Block(..) => blocked.push(port),
                 Verdict::Undecided(_, why) => t
                     .unknown
-                    .push(format!("a new {proto} flow to port {port}: {why}")),
+                    .push(format!("a new {label}{proto} flow to port {port}: {why}")),
             }
         }
         blocked.sort_unstable();
         blocked.dedup();
         if !blocked.is_empty() {
-            evidence.push(format!("new {proto} blocked: {}", ports(&blocked)));
+            evidence.push(format!("{label}new {proto} blocked: {}", ports(&blocked)));
         }
-        if !accepted.is_empty() {
-            let by_rule: Vec<u16> = accepted
-                .iter()
-                .filter(|(_, r)| r.is_some())
-                .map(|(p, _)| *p)
-                .collect();
-            let by_default: Vec<u16> = accepted
-                .iter()
-                .filter(|(_, r)| r.is_none())
-                .map(|(p, _)| *p)
-                .collect();
-            if !by_default.is_empty() {
-                t.bad.push(format!(
-                    "new {proto} flows from {from} to ports {} are not blocked by any input rule (the chain ends in accept)",
-                    ports(&by_default)
-                ));
-            }
-            if !by_rule.is_empty() {
-                t.bad.push(format!(
-                    "new {proto} flows from {from} to ports {} are accepted by a rule",
-                    ports(&by_rule)
-                ));
-            }
+        let by_rule: Vec<u16> = accepted
+            .iter()
+            .filter(|(_, r)| r.is_some())
+            .map(|(p, _)| *p)
+            .collect();
+        let by_default: Vec<u16> = accepted
+            .iter()
+            .filter(|(_, r)| r.is_none())
+            .map(|(p, _)| *p)
+            .collect();
+        if !by_default.is_empty() {
+            t.bad.push(format!(
+                "new {label}{proto} flows from {from} to ports {} are not blocked by any input rule (the chain ends in accept)",
+                ports(&by_default)
+            ));
+        }
+        if !by_rule.is_empty() {
+            t.bad.push(format!(
+                "new {label}{proto} flows from {from} to ports {} are accepted by a rule",
+                ports(&by_rule)
+            ));
         }
         if !blocked_public.is_empty() {
             t.bad.push(format!(
-                "{proto} ports {} are published by the profile but blocked",
+                "{label}{proto} ports {} are published by the profile but blocked",
                 ports(&blocked_public)
             ));
         }
     }
-    check(&CHAIN, failures_or_unknown(t.bad, t.unknown)).with_evidence_lines(evidence)
 }
 
 fn must_accept(t: &mut Tally, what: &str, v: &Verdict) {
@@ -215,6 +295,7 @@ fn untrusted_silent(profile: &Profile, obs: &Observation) -> CheckResult {
         }
         None => false,
     };
+    let mut notes: Vec<String> = Vec::new();
     let mut answered = Vec::new();
     let (mut reset_tcp, mut refused_udp) = (Vec::new(), Vec::new());
     let mut unknown = Vec::new();
@@ -308,7 +389,16 @@ fn untrusted_silent(profile: &Profile, obs: &Observation) -> CheckResult {
     }
     // Over IPv6, where the lab gives the vantages a path (the ipv6 measure says where not).
     let (mut silent6, mut bad6) = (Vec::new(), Vec::new());
-    if obs.matrix6.is_some() {
+    // Only where the router runs IPv6: with IPv6 off or absent there is no IPv6 chain to close
+    // (the ipv6 measure judges that IPv6 is off), and the lab's own IPv6 addresses may answer.
+    let ipv6_not_judged = match ipv6_chain(profile, obs) {
+        Ipv6Chain::NotApplicable(why) => Some(why),
+        _ => None,
+    };
+    if let (Some(_), Some(why)) = (&obs.matrix6, &ipv6_not_judged) {
+        notes.push(format!("IPv6 not judged here: {why}"));
+    }
+    if obs.matrix6.is_some() && ipv6_not_judged.is_none() {
         for (proto, table, public) in [
             ("tcp", TCP6, &profile.firewall.public_ports),
             ("udp", UDP6, &profile.input.public_udp_ports),
@@ -360,7 +450,7 @@ fn untrusted_silent(profile: &Profile, obs: &Observation) -> CheckResult {
         ));
     }
     // Ports not probed directly but published by the profile are evidence only.
-    let mut evidence = Vec::new();
+    let mut evidence = notes;
     if !silent.is_empty() {
         evidence.push(format!(
             "silent from the untrusted vantage: {}",

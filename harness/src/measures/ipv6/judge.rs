@@ -2,13 +2,13 @@
 
 use std::net::{IpAddr, Ipv6Addr};
 
-use routeros::firewall::{Action, ConnectionState, Negatable, Protocol};
 use routeros::firewall6::{AddressList6Entry, FilterRule6};
 
 use super::{FILTER_MENU, FIREWALL, Ipv6Mode, LIST_MENU, SETTINGS_MENU, UNTRUSTED_BLOCKED};
 use crate::check::observe::ReadError;
-use crate::check::{Observation, failures, unreadable};
+use crate::check::{Observation, failures, failures_or_unknown, unreadable};
 use crate::lab::Role;
+use crate::measures::firewall::{Packet, Verdict, evaluate_packet6};
 use crate::measures::{CheckDef, is_on};
 use crate::outcome::{CheckResult, Measure, Outcome};
 use crate::probe::PortState;
@@ -23,14 +23,8 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
     vec![firewall(profile, obs), untrusted_blocked(profile, obs)]
 }
 
-/// What the IPv6 input chain does with a new TCP connection.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Verdict6 {
-    /// Accepted by rule N (or by the chain's default when N is None).
-    Accept(Option<usize>),
-    /// Dropped or rejected by rule N.
-    Block(usize, Action),
-}
+/// What the IPv6 input chain does with a packet: the firewall measure's [`Verdict`].
+pub type Verdict6 = Verdict;
 
 /// Evaluates the IPv6 input chain for a new TCP connection from `src` to `port`, as RouterOS
 /// would: the first terminal match wins, and a chain that matches nothing accepts.
@@ -40,48 +34,12 @@ pub fn evaluate6(
     src: Ipv6Addr,
     port: u16,
 ) -> Verdict6 {
-    for (i, rule) in rules.iter().enumerate() {
-        let r = &rule.rule;
-        if r.disabled || r.chain.name() != "input" || !matches(rule, lists, src, port) {
-            continue;
-        }
-        match r.action {
-            Action::Accept => return Verdict6::Accept(Some(i)),
-            Action::Drop | Action::Reject | Action::Tarpit => return Verdict6::Block(i, r.action),
-            _ => {}
-        }
-    }
-    Verdict6::Accept(None)
+    evaluate_packet6(rules, lists, &Packet::tcp(src, port))
 }
 
-fn negate<T>(m: &Option<Negatable<T>>, test: impl Fn(&T) -> bool) -> bool {
-    match m {
-        None => true,
-        Some(n) => test(&n.value) != n.negated,
-    }
-}
-
-fn matches(rule: &FilterRule6, lists: &[AddressList6Entry], src: Ipv6Addr, port: u16) -> bool {
-    let r = &rule.rule;
-    let in_list = |name: &String| {
-        lists
-            .iter()
-            .any(|e| !e.disabled && &e.list == name && e.address.contains(src))
-    };
-    negate(&r.protocol, |p| *p == Protocol::TCP)
-        && negate(&rule.src_address, |a| a.contains(src))
-        && negate(&r.src_address_list, in_list)
-        && negate(&r.dst_port, |p| p.contains(port))
-        && negate(&r.connection_state, |s| s.0.contains(&ConnectionState::New))
-        // A rule bound to an interface or naming things we do not model is not assumed to match.
-        && r.in_interface.is_none()
-        && r.in_interface_list.is_none()
-        && r.src_port.is_none()
-        && rule.dst_address.is_none()
-        && r.dst_address_list.is_none()
-}
-
-fn parsed(obs: &Observation) -> Result<(Vec<FilterRule6>, Vec<AddressList6Entry>), ReadError> {
+pub(crate) fn parsed(
+    obs: &Observation,
+) -> Result<(Vec<FilterRule6>, Vec<AddressList6Entry>), ReadError> {
     let rows = obs.menu(FILTER_MENU).map_err(Clone::clone)?;
     let lists = obs.menu(LIST_MENU).map_err(Clone::clone)?;
     let bad = |menu: &str, i: usize, e: &dyn std::fmt::Display| ReadError {
@@ -109,7 +67,7 @@ fn v6(ip: Option<&IpAddr>) -> Option<Ipv6Addr> {
 }
 
 /// An IPv6 source that no management CIDR contains, for judging the rules.
-fn outsider6(profile: &Profile, obs: &Observation) -> Ipv6Addr {
+pub(crate) fn outsider6(profile: &Profile, obs: &Observation) -> Ipv6Addr {
     if let Some(ip) = v6(obs.sources6.get(&Role::Untrusted)) {
         return ip;
     }
@@ -173,32 +131,39 @@ fn firewall(profile: &Profile, obs: &Observation) -> CheckResult {
     });
     let outsider = outsider6(profile, obs);
     let mut bad = Vec::new();
+    let mut unknown = Vec::new();
     let mut evidence = Vec::new();
     for port in profile.management_ports() {
         if let Some(t) = trusted {
             let v = evaluate6(&rules, &lists, t, port);
             evidence.push(format!("tcp [{t}] -> :{port}: {v:?}"));
-            if let Verdict6::Block(i, a) = v {
-                bad.push(format!(
+            match v {
+                Verdict::Block(i, a) => bad.push(format!(
                     "port {port} from trusted [{t}] is blocked by IPv6 rule {i} ({})",
                     a.word()
-                ));
+                )),
+                Verdict::Undecided(_, why) => {
+                    unknown.push(format!("port {port} from trusted [{t}]: {why}"))
+                }
+                Verdict::Accept(_) => {}
             }
         }
         let v = evaluate6(&rules, &lists, outsider, port);
         evidence.push(format!("tcp [{outsider}] -> :{port}: {v:?}"));
-        if let Verdict6::Accept(rule) = v {
-            bad.push(match rule {
-                Some(i) => {
-                    format!("port {port} from untrusted [{outsider}] is accepted by IPv6 rule {i}")
-                }
-                None => format!(
-                    "port {port} from untrusted [{outsider}] is not blocked by any IPv6 input rule"
-                ),
-            });
+        match v {
+            Verdict::Accept(Some(i)) => bad.push(format!(
+                "port {port} from untrusted [{outsider}] is accepted by IPv6 rule {i}"
+            )),
+            Verdict::Accept(None) => bad.push(format!(
+                "port {port} from untrusted [{outsider}] is not blocked by any IPv6 input rule"
+            )),
+            Verdict::Undecided(_, why) => {
+                unknown.push(format!("port {port} from untrusted [{outsider}]: {why}"))
+            }
+            Verdict::Block(..) => {}
         }
     }
-    check(&FIREWALL, failures(bad)).with_evidence_lines(evidence)
+    check(&FIREWALL, failures_or_unknown(bad, unknown)).with_evidence_lines(evidence)
 }
 
 fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
@@ -270,6 +235,7 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use routeros::firewall::Action;
 
     fn props(line: &str) -> Vec<(String, String)> {
         line.split_whitespace()
@@ -298,19 +264,19 @@ mod tests {
         ];
         assert_eq!(
             evaluate6(&rules, &lists, TRUSTED, 22),
-            Verdict6::Accept(Some(0))
+            Verdict::Accept(Some(0))
         );
         assert_eq!(
             evaluate6(&rules, &lists, OUTSIDER, 8291),
-            Verdict6::Block(1, Action::Drop)
+            Verdict::Block(1, Action::Drop)
         );
         // Ports the rules do not name fall through to the chain's accept.
         assert_eq!(
             evaluate6(&rules, &lists, OUTSIDER, 2000),
-            Verdict6::Accept(None)
+            Verdict::Accept(None)
         );
         // No IPv6 rule at all, as on a factory RouterOS 7: everything is accepted.
-        assert_eq!(evaluate6(&[], &[], OUTSIDER, 22), Verdict6::Accept(None));
+        assert_eq!(evaluate6(&[], &[], OUTSIDER, 22), Verdict::Accept(None));
     }
 
     fn observation(filter: Vec<Vec<(String, String)>>, settings: &str) -> Observation {

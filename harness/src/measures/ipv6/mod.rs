@@ -15,6 +15,7 @@ mod policy;
 mod steps;
 
 pub use judge::{Verdict6, evaluate6};
+pub(crate) use judge::{outsider6, parsed as parsed6};
 pub use policy::{Ipv6Mode, Ipv6Policy};
 
 use super::{CheckDef, MeasureDef};
