@@ -8,6 +8,17 @@ use chrlab::outcome::{Measure, Outcome};
 use chrlab::probe::Seen;
 use chrlab_suites::{Run, explain, failed, hardened, lab_runs_here, passed, unhardened};
 
+/// The checks that fail in `results` but not on the shared hardened router (RouterOS 6 fails
+/// the update checks there already).
+fn newly_failed(results: &[chrlab::outcome::CheckResult]) -> Vec<String> {
+    let before = hardened();
+    results
+        .iter()
+        .filter(|r| failed(r) && !failed(before.result(&r.id)))
+        .map(|r| r.id.clone())
+        .collect()
+}
+
 const CHAIN: &str = "input.chain";
 const SILENT: &str = "input.untrusted-silent";
 
@@ -124,13 +135,7 @@ fn reopening_the_chain_fails_exactly_its_checks() {
             )
             .await
             .unwrap_or_else(|e| panic!("re-audit: {e}"));
-            let failed: Vec<String> = again
-                .report
-                .results
-                .iter()
-                .filter(|r| failed(r))
-                .map(|r| r.id.clone())
-                .collect();
+            let failed = newly_failed(&again.report.results);
             let reasons: Vec<String> = again
                 .report
                 .results
@@ -171,13 +176,15 @@ fn reopening_the_ipv6_chain_fails_the_black_box_over_ipv6() {
     use chrlab::audit::audit;
     use chrlab::profile::Profile;
     use chrlab_suites::{block_on, fresh, run_commands};
-    let (has_ipv6, failed, reason) = block_on(async move {
+    let (version, has_ipv6, failed, reason) = block_on(async move {
         let run = fresh(Profile::baseline(), &[], true).await;
-        run_commands(
-            run.lab.as_ref(),
-            &["/ipv6 firewall filter set [find comment=\"chrlab: drop all else\"] disabled=yes"],
-        )
-        .await;
+        if !run.version().starts_with("6.") {
+            run_commands(
+                run.lab.as_ref(),
+                &["/ipv6 firewall filter set [find comment=\"chrlab: drop all else\"] disabled=yes"],
+            )
+            .await;
+        }
         let again = audit(
             run.lab.as_ref(),
             &run.profile,
@@ -186,13 +193,7 @@ fn reopening_the_ipv6_chain_fails_the_black_box_over_ipv6() {
         )
         .await
         .unwrap_or_else(|e| panic!("re-audit: {e}"));
-        let failed: Vec<String> = again
-            .report
-            .results
-            .iter()
-            .filter(|r| failed(r))
-            .map(|r| r.id.clone())
-            .collect();
+        let failed = newly_failed(&again.report.results);
         let reason = again
             .report
             .results
@@ -200,9 +201,12 @@ fn reopening_the_ipv6_chain_fails_the_black_box_over_ipv6() {
             .find(|r| r.id == SILENT)
             .map(explain)
             .unwrap_or_default();
-        (again.observation.matrix6.is_some(), failed, reason)
+        (run.version(), again.observation.matrix6.is_some(), failed, reason)
     });
-    if has_ipv6 {
+    if version.starts_with("6.") {
+        // No /ipv6 firewall to re-open.
+        assert!(failed.is_empty(), "{failed:?}\n{reason}");
+    } else if has_ipv6 {
         // The white box judges the IPv6 chain too.
         assert_eq!(failed, [CHAIN, SILENT], "{reason}");
         assert!(
@@ -210,6 +214,7 @@ fn reopening_the_ipv6_chain_fails_the_black_box_over_ipv6() {
             "{reason}"
         );
     } else {
-        assert!(failed.is_empty(), "{failed:?}\n{reason}");
+        // No IPv6 path from the vantages (QEMU, containers): the rules still tell.
+        assert_eq!(failed, [CHAIN], "{reason}");
     }
 }
