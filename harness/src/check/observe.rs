@@ -709,13 +709,38 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             Err(_) => BTreeMap::new(),
         },
     };
-    let ((matrix, guesses, untrusted_login), (mut logins, provoked), matrix6, sightings) = tokio::join!(
+    // SSH forwarding (`ssh.forwarding-off`): logged in from the trusted vantage, a
+    // `direct-tcpip` channel to the router's own ssh port, as the router has it.
+    let forward_port = target.ports.get("ssh").copied().unwrap_or(22);
+    let forwarding = op.try_forwarding(
+        Role::Trusted,
+        &creds.user,
+        creds.password.expose(),
+        op.access().address(),
+        forward_port,
+    );
+    let (
+        (matrix, guesses, untrusted_login),
+        (mut logins, provoked),
+        matrix6,
+        mut sightings,
+        forwarding,
+    ) = tokio::join!(
         probing_then_guessing,
         logging_in,
         probing6,
-        op.measure_probes(target)
+        op.measure_probes(target),
+        forwarding
     );
     logins.extend(untrusted_login);
+    sightings
+        .entry(crate::outcome::Measure::Ssh)
+        .or_default()
+        .push(crate::probe::Sighting {
+            probe: crate::measures::ssh::FORWARDING_PROBE,
+            vantage: Role::Trusted.name(),
+            seen: forwarding,
+        });
     let log = parse_rows(
         "/log",
         op.rows(Role::Trusted, "/log")
