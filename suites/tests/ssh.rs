@@ -218,7 +218,8 @@ fn turning_forwarding_on_fails_exactly_its_check() {
     assert_eq!(failed, ["ssh.forwarding-off"], "{reason}");
     assert!(
         reason.contains("the router confirmed a direct-tcpip channel")
-            && (reason.contains("forwarding-enabled=both") || reason.contains("forwarding-enabled=yes")),
+            && (reason.contains("forwarding-enabled=both")
+                || reason.contains("forwarding-enabled=yes")),
         "{reason}"
     );
 }
