@@ -84,7 +84,7 @@ fn address_restricted(profile: &Profile, obs: &Observation) -> CheckResult {
             "ssh from the untrusted vantage did not get as far as a login ({why}); the verdict rests on /user"
         )),
         None => evidence.push(
-            "no management login answers from the untrusted vantage (ssh is filtered there): no login from outside the restriction could be tried; the verdict rests on /user"
+            "ssh (the login tried from the untrusted vantage) does not answer there: no login from outside the restriction could be tried; the verdict rests on /user"
                 .into(),
         ),
     }
