@@ -666,28 +666,42 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     };
     let probing_then_guessing = async {
         let matrix = op.probe_matrix(&ports).await;
-        // Where ssh answers from the untrusted vantage, the administrator tries to log in from
-        // there too: a service's `address=` must refuse it even though the port is open.
-        let ssh_port = op.access().port(LoginService::Ssh.service());
-        let from_untrusted = matrix
-            .get(ssh_port, Role::Untrusted.name())
-            .is_some_and(|p| p.state == PortState::Open);
-        let untrusted_login = if from_untrusted {
-            let attempt = op
-                .try_login(
-                    Role::Untrusted,
-                    LoginService::Ssh,
-                    &creds.user,
-                    creds.password.expose(),
-                )
-                .await;
-            Some((
-                (creds.user.clone(), LoginService::Ssh, Role::Untrusted),
-                attempt,
-            ))
-        } else {
-            None
+        // Where a login service answers from the untrusted vantage, the administrator tries to
+        // log in from there too, with the right password: a service's `address=` and the
+        // administrator's own `/user address=` must refuse it even though the port is open.
+        let open_from_untrusted = |service: &LoginService| {
+            let name = match service {
+                LoginService::Rest => op.access().rest_service().0,
+                other => other.service(),
+            };
+            matrix
+                .get(op.access().port(name), Role::Untrusted.name())
+                .is_some_and(|p| p.state == PortState::Open)
         };
+        let untrusted_tries = [
+            LoginService::Ssh,
+            LoginService::Telnet,
+            LoginService::Ftp,
+            LoginService::Api,
+        ]
+        .iter()
+        .chain(rest_logins)
+        .filter(|s| open_from_untrusted(s))
+        .map(|service| {
+            let creds = &creds;
+            async move {
+                let attempt = op
+                    .try_login(
+                        Role::Untrusted,
+                        *service,
+                        &creds.user,
+                        creds.password.expose(),
+                    )
+                    .await;
+                ((creds.user.clone(), *service, Role::Untrusted), attempt)
+            }
+        });
+        let untrusted_login: Vec<_> = join_all(untrusted_tries).await;
         let guesses = guess_passwords(op, &users, profile, rest_logins, &matrix).await;
         (matrix, guesses, untrusted_login)
     };

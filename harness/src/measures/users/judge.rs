@@ -54,39 +54,47 @@ fn address_restricted(profile: &Profile, obs: &Observation) -> CheckResult {
     // Black box first: a login that got in fails the check whatever /user says.
     let operator = &obs.operator_user;
     let untrusted = obs.source(Role::Untrusted);
-    let key = (operator.clone(), LoginService::Ssh, Role::Untrusted);
     let mut proven = false;
-    match obs.logins.get(&key) {
-        Some(LoginAttempt::Accepted) => bad.push(format!(
-            "`{operator}` logged in over ssh from the untrusted vantage with the right password"
-        )),
-        Some(LoginAttempt::Refused) => {
-            let line = routeros::login::failure_message(
-                operator,
-                untrusted,
-                routeros::login::Via::Ssh,
-            );
-            let logged = obs
-                .new_log_entries()
-                .is_some_and(|entries| entries.iter().any(|e| e.message == line));
-            if logged {
-                proven = true;
-                evidence.push(format!(
-                    "ssh answers from the untrusted vantage; `{operator}`'s login from there with the right password was refused and logged: {line}"
-                ));
-            } else {
-                evidence.push(format!(
-                    "ssh answers from the untrusted vantage and refused `{operator}`'s login with the right password, but the log has no `{line}`: refused before the password was checked (a service's address=?), so the user's own restriction was not reached; the verdict rests on /user"
-                ));
-            }
+    let mut tried = false;
+    let new_log = obs.new_log_entries();
+    for ((user, service, role), attempt) in &obs.logins {
+        if user != operator || *role != Role::Untrusted {
+            continue;
         }
-        Some(LoginAttempt::Unreachable(why)) => evidence.push(format!(
-            "ssh from the untrusted vantage did not get as far as a login ({why}); the verdict rests on /user"
-        )),
-        None => evidence.push(
-            "ssh (the login tried from the untrusted vantage) does not answer there: no login from outside the restriction could be tried; the verdict rests on /user"
+        tried = true;
+        let via = service.via();
+        match attempt {
+            LoginAttempt::Accepted => bad.push(format!(
+                "`{operator}` logged in over {via} from the untrusted vantage with the right password"
+            )),
+            LoginAttempt::Refused => {
+                let line = routeros::login::failure_message(operator, untrusted, service.log_via());
+                let logged = new_log
+                    .as_ref()
+                    .is_some_and(|entries| entries.iter().any(|e| e.message == line));
+                if logged {
+                    proven = true;
+                    evidence.push(format!(
+                        "{via} answers from the untrusted vantage; `{operator}`'s login from there with the right password was refused and logged: {line}"
+                    ));
+                } else {
+                    evidence.push(format!(
+                        "{via} answers from the untrusted vantage and refused `{operator}`'s login with the right password, but the log has no `{line}`: refused before the password was checked (a service's address=?), so the user's own restriction was not reached there"
+                    ));
+                }
+            }
+            LoginAttempt::Unreachable(why) => evidence.push(format!(
+                "{via} from the untrusted vantage did not get as far as a login ({why})"
+            )),
+        }
+    }
+    if !tried {
+        evidence.push(
+            "no login service (ssh, telnet, ftp, api, rest) answers from the untrusted vantage: no login from outside the restriction could be tried; the verdict rests on /user"
                 .into(),
-        ),
+        );
+    } else if !proven && bad.is_empty() {
+        evidence.push("no refusal from the untrusted vantage was the user's own (logged); the verdict rests on /user".into());
     }
     let (users, groups) = match (&obs.users, &obs.groups) {
         (Err(e), _) | (_, Err(e)) if bad.is_empty() => {
@@ -635,6 +643,33 @@ mod tests {
             ),
             other => panic!("{other:?}"),
         }
+    }
+
+    #[test]
+    fn any_login_service_that_lets_the_administrator_in_from_untrusted_fails() {
+        let mut obs = observation(restricted(), Some(LoginAttempt::Refused), &[REFUSED_LINE]);
+        obs.logins.insert(
+            ("netops".into(), LoginService::Telnet, Role::Untrusted),
+            LoginAttempt::Accepted,
+        );
+        match judged(&obs).outcome {
+            Outcome::Fail(why) => assert!(
+                why.contains("`netops` logged in over telnet from the untrusted vantage"),
+                "{why}"
+            ),
+            other => panic!("{other:?}"),
+        }
+        // Another user's login from there is not the administrator's.
+        let mut obs = observation(restricted(), None, &[]);
+        obs.logins.insert(
+            (
+                "admin (empty password)".into(),
+                LoginService::Ssh,
+                Role::Untrusted,
+            ),
+            LoginAttempt::Accepted,
+        );
+        assert_eq!(judged(&obs).outcome, Outcome::Pass);
     }
 
     #[test]
