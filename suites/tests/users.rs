@@ -198,3 +198,27 @@ fn the_administrators_address_restriction_refuses_the_right_password_from_outsid
     );
     assert_eq!(newly_failed(&open, &open_emptied), [ID]);
 }
+
+/// On the factory router `admin` may log in from anywhere, and does, from the untrusted vantage.
+#[test]
+fn unhardened_router_lets_admin_in_from_anywhere() {
+    if !lab_runs_here() {
+        return;
+    }
+    use chrlab::outcome::Outcome;
+    let r = unhardened().result("users.address-restricted");
+    let why = chrlab_suites::explain(r);
+    match &r.outcome {
+        Outcome::Fail(reason) => {
+            assert!(
+                reason.contains("`admin` (group full) may log in from any address"),
+                "{why}"
+            );
+            assert!(
+                reason.contains("`admin` logged in over ssh from the untrusted vantage"),
+                "{why}"
+            );
+        }
+        _ => panic!("{why}"),
+    }
+}
