@@ -177,8 +177,52 @@ pub fn refuse_lockout(
                 ),
             });
         }
+        // The administrator's own `address=`: with restrict_address it holds the sources just
+        // checked; without, allowed_from alone must admit the harness.
+        let users = &profile.users;
+        if !users.restrict_address
+            && !users.allowed_from.is_empty()
+            && !users.allowed_from.iter().any(|c| c.contains(ip))
+        {
+            return Err(ApplyError::WouldLockOut {
+                field: "users.allowed_from",
+                why: format!(
+                    "the harness logs in as `{}` from {ip}, which its /user address= would refuse (restrict_address = false and no allowed_from prefix contains it)",
+                    users.name
+                ),
+            });
+        }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod lockout_tests {
+    use super::*;
+
+    #[test]
+    fn an_administrator_restricted_away_from_the_harness_is_refused_before_anything_is_sent() {
+        let ip: std::net::IpAddr = "198.51.100.10".parse().expect("address");
+        let mut p = Profile::baseline();
+        assert!(refuse_lockout(&p, Some(ip)).is_ok());
+        p.users.restrict_address = false;
+        p.users.allowed_from = vec!["203.0.113.0/24".parse().expect("cidr")];
+        match refuse_lockout(&p, Some(ip)) {
+            Err(ApplyError::WouldLockOut { field, why }) => {
+                assert_eq!(field, "users.allowed_from");
+                assert!(why.contains("198.51.100.10"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+        p.users
+            .allowed_from
+            .push("198.51.100.0/24".parse().expect("cidr"));
+        assert!(refuse_lockout(&p, Some(ip)).is_ok());
+        // With restrict_address the management sources come first, and they hold the harness.
+        p.users.restrict_address = true;
+        p.users.allowed_from = vec!["203.0.113.0/24".parse().expect("cidr")];
+        assert!(refuse_lockout(&p, Some(ip)).is_ok());
+    }
 }
 
 /// The router's state before the apply, for the undo commands.

@@ -491,6 +491,58 @@ impl<'a> Operator<'a> {
         }
     }
 
+    /// Logs in over ssh from `role` and asks for a `direct-tcpip` channel (`ssh -L`) to
+    /// `host:port` as the router reaches it: [`Seen::Answered`] when the router confirmed the
+    /// channel (forwarding is on; nothing is sent through it), [`Seen::Refused`] with the
+    /// router's reason when it answered `SSH_MSG_CHANNEL_OPEN_FAILURE`, [`Seen::NotRun`] when the
+    /// login itself was refused, [`Seen::Silent`] when ssh did not answer.
+    ///
+    /// [`Seen::Answered`]: crate::probe::Seen::Answered
+    /// [`Seen::Refused`]: crate::probe::Seen::Refused
+    /// [`Seen::NotRun`]: crate::probe::Seen::NotRun
+    /// [`Seen::Silent`]: crate::probe::Seen::Silent
+    pub async fn try_forwarding(
+        &self,
+        role: Role,
+        user: &str,
+        password: &str,
+        host: std::net::IpAddr,
+        port: u16,
+    ) -> crate::probe::Seen {
+        use crate::probe::Seen;
+        let Ok(vantage) = self.vantage_or(role) else {
+            return Seen::NotRun(format!("no {role} vantage"));
+        };
+        let addr = self.access().endpoint(LoginService::Ssh.service());
+        let (user, password) = (user.to_string(), password.to_string());
+        let timeout = self.lab.timing().connect + self.lab.timing().answer * 4;
+        let host_text = host.to_string();
+        let result = vantage
+            .run(move || async move {
+                let opts = SshOptions {
+                    timeout,
+                    ..SshOptions::default()
+                };
+                let client = SshClient::connect(addr, &user, &password, &opts).await?;
+                let answer = client.direct_tcpip(&host_text, port).await;
+                client.close().await;
+                answer
+            })
+            .await;
+        match result {
+            Ok(Ok(())) => Seen::Answered(format!(
+                "the router confirmed a direct-tcpip channel to {host}:{port}"
+            )),
+            Ok(Err(reason)) => {
+                Seen::Refused(format!("channel open to {host}:{port} failed: {reason:?}"))
+            }
+            Err(e) if e.is_login_refused() => {
+                Seen::NotRun(format!("the login to ask for the channel was refused: {e}"))
+            }
+            Err(e) => Seen::Silent(e.to_string()),
+        }
+    }
+
     /// Probes every (port, vantage) pair in parallel.
     pub async fn probe_matrix(&self, ports: &[u16]) -> ProbeMatrix {
         self.probe_matrix_at(self.access().address(), ports).await

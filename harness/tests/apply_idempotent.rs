@@ -174,10 +174,12 @@ async fn applying_the_baseline_twice_changes_nothing_the_second_time() {
         assert!(text.contains("by RouterOS "), "{name}: {text}");
         assert!(!text.contains(PASSWORD), "{name} contains the password");
     }
-    // Yet the router has it: the administrator logs in with it (and not with anything else).
+    // Yet the router has it: the administrator logs in with it (and not with anything else),
+    // from the harness's own source, which its `/user address=` admits.
+    let from = lab.vantage(Role::Trusted).map(|v| v.address());
     let session = lab
         .router()
-        .login(&profile.users.name, PASSWORD, chrlab_sim::Via::Local, None)
+        .login(&profile.users.name, PASSWORD, chrlab_sim::Via::Ssh, from)
         .expect("the administrator logs in with the applied password");
     lab.router().logout(&session);
 

@@ -180,6 +180,18 @@ fn bad_cidrs_are_rejected() {
         "firewall.management_cidrs",
         "not an IP address",
     );
+    check(
+        "allowed_from = []",
+        "allowed_from = [\"203.0.113.0/33\"]",
+        "users.allowed_from",
+        "prefix length 33",
+    );
+    check(
+        "forwarding = false",
+        "forwarding = \"both\"",
+        "ssh.forwarding",
+        "invalid type",
+    );
 }
 
 #[test]

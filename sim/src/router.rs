@@ -590,6 +590,17 @@ impl Router {
         self.lock().single("ip/ssh", "strong-crypto").as_deref() == Some("yes")
     }
 
+    /// `/ip ssh forwarding-enabled` admits local forwarding (`direct-tcpip` channels, `ssh -L`):
+    /// v7 `local` or `both`, v6 `yes`.
+    pub fn ssh_local_forwarding(&self) -> bool {
+        matches!(
+            self.lock()
+                .single("ip/ssh", "forwarding-enabled")
+                .as_deref(),
+            Some("local" | "both" | "yes")
+        )
+    }
+
     /// Whether a service's `address=` admits a client (checked at connection time by the front ends).
     pub fn service_allows(&self, service: &str, from: Option<IpAddr>) -> bool {
         self.lock()

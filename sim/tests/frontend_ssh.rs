@@ -376,3 +376,80 @@ async fn frontend_ssh_strong_crypto_refuses_a_weak_only_handshake() {
         sim.shutdown().await;
     }
 }
+
+/// Asks for a `direct-tcpip` channel (`ssh -L`) to the simulator's own ssh port.
+async fn direct_tcpip(
+    sim: &chrlab_sim::SimHandle,
+    h: &client::Handle<AcceptAll>,
+) -> Result<(), russh::Error> {
+    let port = sim.port("ssh").expect("ssh listens");
+    h.channel_open_direct_tcpip(
+        sim.address().to_string(),
+        u32::from(port),
+        "192.0.2.9",
+        40000,
+    )
+    .await
+    .map(|_| ())
+}
+
+#[tokio::test]
+async fn frontend_ssh_forwarding_is_refused_unless_forwarding_enabled_admits_it() {
+    for (version, on, off) in [(None, "local", "remote"), (Some("6.49.13"), "yes", "no")] {
+        let sim = sim_with(version, None).await;
+        let (h, ok) = login(&sim, "").await;
+        assert!(ok);
+        // The factory's forwarding-enabled=no.
+        match direct_tcpip(&sim, &h).await {
+            Err(russh::Error::ChannelOpenFailure(
+                russh::ChannelOpenFailure::AdministrativelyProhibited,
+            )) => {}
+            other => panic!("{version:?}: {other:?}"),
+        }
+        cli(&sim, &format!("/ip ssh set forwarding-enabled={on}"));
+        assert!(direct_tcpip(&sim, &h).await.is_ok(), "{version:?} {on}");
+        // v7 `remote` admits `ssh -R` only; v6 `no` is the factory's.
+        cli(&sim, &format!("/ip ssh set forwarding-enabled={off}"));
+        assert!(
+            matches!(
+                direct_tcpip(&sim, &h).await,
+                Err(russh::Error::ChannelOpenFailure(_))
+            ),
+            "{version:?} {off}"
+        );
+        sim.shutdown().await;
+    }
+}
+
+#[tokio::test]
+async fn frontend_ssh_user_address_refuses_the_right_password_and_logs_it() {
+    let sim = sim().await;
+    cli(
+        &sim,
+        "/user add name=op group=full password=Op-pw-1234 address=203.0.113.0/24",
+    );
+    let op_login = || async {
+        let mut h = connect_with(&sim, Preferred::default())
+            .await
+            .expect("ssh connects");
+        h.authenticate_password("op", "Op-pw-1234")
+            .await
+            .expect("auth exchange")
+            .success()
+    };
+    assert!(
+        !op_login().await,
+        "the right password from outside address= is refused"
+    );
+    let ip = client_ip(&sim).await;
+    assert!(
+        log_has(
+            &sim,
+            &format!("login failure for user op from {ip} via ssh")
+        )
+        .await
+    );
+    cli(&sim, &format!("/user set op address={ip}/32"));
+    assert!(op_login().await, "from inside address= the login works");
+    sim.shutdown().await;
+}

@@ -88,6 +88,55 @@ mod model {
         assert!(re.is_match(&pending), "{pending:?}");
     }
 
+    /// A user's `address=` refuses the right password from outside it on every front end that
+    /// logs in with a peer address, and logs the refusal as a failed login.
+    #[test]
+    fn user_address_refuses_the_right_password_on_every_front_end_and_logs_it() {
+        let r = Router::new(RouterConfig::default()).expect("router");
+        let admin = r
+            .login("admin", "", Via::Api, ip("127.0.0.1"))
+            .expect("login");
+        let words: Vec<String> = [
+            "/user/add",
+            "=name=op",
+            "=group=full",
+            "=password=Op-pw-1234",
+            "=address=198.51.100.0/24",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(r.api(&admin, &words)[0][0], "!done");
+        for via in [
+            Via::Ssh,
+            Via::Telnet,
+            Via::Ftp,
+            Via::Web,
+            Via::WebSsl,
+            Via::RestApi,
+            Via::RestApiSsl,
+            Via::Api,
+            Via::ApiSsl,
+        ] {
+            let want = format!(
+                "system,error,critical login failure for user op from 203.0.113.7 via {}",
+                via.word()
+            );
+            let count = || log_lines(&r).iter().filter(|l| **l == want).count();
+            let before = count();
+            assert_eq!(
+                r.login("op", "Op-pw-1234", via, ip("203.0.113.7")),
+                Err(LoginError::UserAddress),
+                "{via:?}"
+            );
+            assert_eq!(count(), before + 1, "{via:?}: {want}");
+            let inside = r
+                .login("op", "Op-pw-1234", via, ip("198.51.100.20"))
+                .unwrap_or_else(|e| panic!("{via:?} from inside: {e:?}"));
+            r.logout(&inside);
+        }
+    }
+
     #[test]
     fn policies_and_address_restrictions() {
         let r = Router::new(RouterConfig::default()).expect("router");

@@ -237,7 +237,13 @@ pub const SABOTAGE: &[&str] = &[
     "/snmp set enabled=yes",
     "/tool romon set enabled=yes",
     "/ip cloud set ddns-enabled=yes",
+    // Off in the factory too; v7 takes no/local/remote/both, v6 yes/no.
+    FORWARDING_ON,
 ];
+
+/// Turns SSH forwarding on, on RouterOS 7 (`both`) or 6 (`yes`).
+pub const FORWARDING_ON: &str =
+    ":do { /ip ssh set forwarding-enabled=both } on-error={ /ip ssh set forwarding-enabled=yes }";
 
 /// Runs `f` with insta writing to the top-level `snapshots/` folder under an explicit name.
 pub fn snapshot_settings() -> insta::Settings {

@@ -201,7 +201,12 @@ fn reopening_the_ipv6_chain_fails_the_black_box_over_ipv6() {
             .find(|r| r.id == SILENT)
             .map(explain)
             .unwrap_or_default();
-        (run.version(), again.observation.matrix6.is_some(), failed, reason)
+        (
+            run.version(),
+            again.observation.matrix6.is_some(),
+            failed,
+            reason,
+        )
     });
     if version.starts_with("6.") {
         // No /ipv6 firewall to re-open.

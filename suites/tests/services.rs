@@ -38,7 +38,9 @@ fn service_table_snapshot() {
 
 /// `address=` is a second lock behind the firewall: with the drop rule off, ssh answers from the
 /// untrusted vantage but the administrator's login from there is refused, and the check still
-/// passes; with ssh's `address=` emptied, the same login gets in and exactly this check fails.
+/// passes; with ssh's `address=` emptied, exactly this check fails. The login from there is
+/// still refused then, by the administrator's own `/user address=` (`users.address-restricted`,
+/// suites/tests/users.rs, shows that lock); with both emptied it gets in.
 #[test]
 fn service_addresses_refuse_logins_from_outside_even_through_an_open_firewall() {
     if !lab_runs_here() {
@@ -48,7 +50,7 @@ fn service_addresses_refuse_logins_from_outside_even_through_an_open_firewall() 
     use chrlab::outcome::Outcome;
     use chrlab::profile::Profile;
     use chrlab_suites::{block_on, explain, fresh, run_commands};
-    let (behind_open_firewall, emptied) = block_on(async {
+    let (behind_open_firewall, emptied, both_emptied) = block_on(async {
         let run = fresh(Profile::baseline(), &[], true).await;
         let again = || async {
             audit(
@@ -74,7 +76,13 @@ fn service_addresses_refuse_logins_from_outside_even_through_an_open_firewall() 
         let open = again().await;
         run_commands(run.lab.as_ref(), &["/ip service set ssh address=\"\""]).await;
         let emptied = again().await;
-        (open, emptied)
+        run_commands(
+            run.lab.as_ref(),
+            &["/user set [find name=netops] address=\"\""],
+        )
+        .await;
+        let both = again().await;
+        (open, emptied, both)
     });
     let get = |results: &[chrlab::outcome::CheckResult], id: &str| {
         results
@@ -98,6 +106,19 @@ fn service_addresses_refuse_logins_from_outside_even_through_an_open_firewall() 
         Outcome::Fail(_)
     ));
     let r = get(&emptied, "services.address-restricted");
+    assert!(
+        matches!(&r.outcome, Outcome::Fail(why) if why.contains("ssh admits every address")),
+        "{}",
+        explain(&r)
+    );
+    assert!(
+        r.evidence
+            .iter()
+            .any(|e| e.contains("the administrator's login from there: Refused")),
+        "{}",
+        explain(&r)
+    );
+    let r = get(&both_emptied, "services.address-restricted");
     assert!(
         matches!(&r.outcome, Outcome::Fail(why) if why.contains("ssh admits every address")
             && why.contains("logged in over ssh from the untrusted vantage")),

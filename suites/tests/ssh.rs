@@ -1,4 +1,5 @@
-//! SSH crypto: strong algorithms only, in the settings and in what the SSH server agrees to.
+//! SSH crypto: strong algorithms only, in the settings and in what the SSH server agrees to;
+//! and no forwarding, in the settings and in the channel the SSH server refuses to open.
 
 use chrlab::outcome::{Measure, Outcome};
 use chrlab_suites::{
@@ -126,6 +127,99 @@ fn weakening_the_crypto_fails_exactly_its_check() {
     // The settings are wrong too (`no` over the CLI, `false` over REST).
     assert!(
         reason.contains("strong-crypto=no:") || reason.contains("strong-crypto=false:"),
+        "{reason}"
+    );
+}
+
+/// The forwarding pass rests on the channel too: logged in from the trusted vantage, the
+/// harness asked for a `direct-tcpip` channel and the router refused it.
+#[test]
+fn hardened_router_refuses_a_forwarding_channel() {
+    if !lab_runs_here() {
+        return;
+    }
+    let r = hardened().result("ssh.forwarding-off");
+    let why = explain(r);
+    assert_eq!(r.outcome, Outcome::Pass, "{why}");
+    assert!(
+        r.evidence
+            .iter()
+            .any(|l| l.starts_with("direct-tcpip channel from trusted: refused: channel open to")),
+        "{why}"
+    );
+}
+
+/// On the negative control (forwarding turned on) the router confirms the channel.
+#[test]
+fn unhardened_router_opens_a_forwarding_channel() {
+    if !lab_runs_here() {
+        return;
+    }
+    let r = unhardened().result("ssh.forwarding-off");
+    match &r.outcome {
+        Outcome::Fail(reason) => {
+            assert!(
+                reason.contains("the router confirmed a direct-tcpip channel"),
+                "{}",
+                explain(r)
+            );
+            assert!(reason.contains("forwarding-enabled="), "{}", explain(r));
+        }
+        _ => panic!("{}", explain(r)),
+    }
+}
+
+/// Turning forwarding on again on a hardened router fails exactly `ssh.forwarding-off`, on the
+/// setting and on the channel the router now opens.
+#[test]
+fn turning_forwarding_on_fails_exactly_its_check() {
+    if !lab_runs_here() {
+        return;
+    }
+    use chrlab::audit::audit;
+    use chrlab::profile::Profile;
+    use chrlab_suites::{FORWARDING_ON, block_on, fresh, run_commands};
+    let failing = |results: &[chrlab::outcome::CheckResult]| -> Vec<String> {
+        results
+            .iter()
+            .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
+            .map(|r| r.id.clone())
+            .collect()
+    };
+    let (before, after, reason) = block_on(async move {
+        let run = fresh(Profile::baseline(), &[], true).await;
+        run_commands(run.lab.as_ref(), &[FORWARDING_ON]).await;
+        let again = audit(
+            run.lab.as_ref(),
+            &run.profile,
+            std::path::Path::new("profiles/baseline.toml"),
+            false,
+        )
+        .await
+        .unwrap_or_else(|e| panic!("re-audit: {e}"));
+        let reason = again
+            .report
+            .results
+            .iter()
+            .find(|r| r.id == "ssh.forwarding-off")
+            .map(explain)
+            .unwrap_or_default();
+        (
+            failing(&run.audit.report.results),
+            failing(&again.report.results),
+            reason,
+        )
+    });
+    assert!(
+        !before.contains(&"ssh.forwarding-off".to_string()),
+        "{before:?}"
+    );
+    let failed: Vec<&String> = after.iter().filter(|id| !before.contains(id)).collect();
+    assert_eq!(failed, ["ssh.forwarding-off"], "{reason}");
+    assert!(
+        reason.contains("the router confirmed a direct-tcpip channel")
+            && (reason.contains("forwarding-enabled=both")
+                || reason.contains("forwarding-enabled=yes")),
         "{reason}"
     );
 }

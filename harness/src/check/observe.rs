@@ -666,28 +666,42 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     };
     let probing_then_guessing = async {
         let matrix = op.probe_matrix(&ports).await;
-        // Where ssh answers from the untrusted vantage, the administrator tries to log in from
-        // there too: a service's `address=` must refuse it even though the port is open.
-        let ssh_port = op.access().port(LoginService::Ssh.service());
-        let from_untrusted = matrix
-            .get(ssh_port, Role::Untrusted.name())
-            .is_some_and(|p| p.state == PortState::Open);
-        let untrusted_login = if from_untrusted {
-            let attempt = op
-                .try_login(
-                    Role::Untrusted,
-                    LoginService::Ssh,
-                    &creds.user,
-                    creds.password.expose(),
-                )
-                .await;
-            Some((
-                (creds.user.clone(), LoginService::Ssh, Role::Untrusted),
-                attempt,
-            ))
-        } else {
-            None
+        // Where a login service answers from the untrusted vantage, the administrator tries to
+        // log in from there too, with the right password: a service's `address=` and the
+        // administrator's own `/user address=` must refuse it even though the port is open.
+        let open_from_untrusted = |service: &LoginService| {
+            let name = match service {
+                LoginService::Rest => op.access().rest_service().0,
+                other => other.service(),
+            };
+            matrix
+                .get(op.access().port(name), Role::Untrusted.name())
+                .is_some_and(|p| p.state == PortState::Open)
         };
+        let untrusted_tries = [
+            LoginService::Ssh,
+            LoginService::Telnet,
+            LoginService::Ftp,
+            LoginService::Api,
+        ]
+        .iter()
+        .chain(rest_logins)
+        .filter(|s| open_from_untrusted(s))
+        .map(|service| {
+            let creds = &creds;
+            async move {
+                let attempt = op
+                    .try_login(
+                        Role::Untrusted,
+                        *service,
+                        &creds.user,
+                        creds.password.expose(),
+                    )
+                    .await;
+                ((creds.user.clone(), *service, Role::Untrusted), attempt)
+            }
+        });
+        let untrusted_login: Vec<_> = join_all(untrusted_tries).await;
         let guesses = guess_passwords(op, &users, profile, rest_logins, &matrix).await;
         (matrix, guesses, untrusted_login)
     };
@@ -709,13 +723,38 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             Err(_) => BTreeMap::new(),
         },
     };
-    let ((matrix, guesses, untrusted_login), (mut logins, provoked), matrix6, sightings) = tokio::join!(
+    // SSH forwarding (`ssh.forwarding-off`): logged in from the trusted vantage, a
+    // `direct-tcpip` channel to the router's own ssh port, as the router has it.
+    let forward_port = target.ports.get("ssh").copied().unwrap_or(22);
+    let forwarding = op.try_forwarding(
+        Role::Trusted,
+        &creds.user,
+        creds.password.expose(),
+        op.access().address(),
+        forward_port,
+    );
+    let (
+        (matrix, guesses, untrusted_login),
+        (mut logins, provoked),
+        matrix6,
+        mut sightings,
+        forwarding,
+    ) = tokio::join!(
         probing_then_guessing,
         logging_in,
         probing6,
-        op.measure_probes(target)
+        op.measure_probes(target),
+        forwarding
     );
     logins.extend(untrusted_login);
+    sightings
+        .entry(crate::outcome::Measure::Ssh)
+        .or_default()
+        .push(crate::probe::Sighting {
+            probe: crate::measures::ssh::FORWARDING_PROBE,
+            vantage: Role::Trusted.name(),
+            seen: forwarding,
+        });
     let log = parse_rows(
         "/log",
         op.rows(Role::Trusted, "/log")

@@ -198,6 +198,40 @@ impl SshClient {
         })
     }
 
+    /// Asks for a `direct-tcpip` channel (what `ssh -L` opens) to `host:port` as the router
+    /// reaches it: `Ok(Ok(()))` when the router confirmed it (the channel is closed again at
+    /// once, nothing is sent through it), `Ok(Err(reason))` when it answered
+    /// `SSH_MSG_CHANNEL_OPEN_FAILURE`, `Err` when it did not answer in time or the connection
+    /// broke.
+    pub async fn direct_tcpip(
+        &self,
+        host: &str,
+        port: u16,
+    ) -> Result<Result<(), russh::ChannelOpenFailure>, ClientError> {
+        let protocol = |detail: String| ClientError::Protocol {
+            service: "ssh",
+            addr: self.addr,
+            detail,
+        };
+        let opening = self.handle.channel_open_direct_tcpip(
+            host,
+            u32::from(port),
+            self.addr.ip().to_string(),
+            0,
+        );
+        match tokio::time::timeout(self.timeout, opening).await {
+            Err(_) => Err(protocol(format!(
+                "no answer to a direct-tcpip channel open to {host}:{port}"
+            ))),
+            Ok(Ok(channel)) => {
+                let _ = channel.close().await;
+                Ok(Ok(()))
+            }
+            Ok(Err(russh::Error::ChannelOpenFailure(reason))) => Ok(Err(reason)),
+            Ok(Err(e)) => Err(protocol(e.to_string())),
+        }
+    }
+
     /// Says goodbye politely.
     pub async fn close(self) {
         let _ = self

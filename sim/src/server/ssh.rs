@@ -323,6 +323,36 @@ impl russh::server::Handler for SshSession {
         Ok(())
     }
 
+    /// `ssh -L`: refused (`SSH_MSG_CHANNEL_OPEN_FAILURE`, administratively prohibited) unless
+    /// `forwarding-enabled` admits local forwarding; when it does, the channel is accepted and
+    /// then closed at once: the simulator forwards nothing (FIDELITY.md).
+    async fn channel_open_direct_tcpip(
+        &mut self,
+        channel: Channel<Msg>,
+        host_to_connect: &str,
+        port_to_connect: u32,
+        _originator_address: &str,
+        _originator_port: u32,
+        reply: ChannelOpenHandle,
+        _session: &mut Session,
+    ) -> Result<(), Self::Error> {
+        if self.login.is_none() || !self.shared.router.ssh_local_forwarding() {
+            debug!(host_to_connect, port_to_connect, "direct-tcpip refused");
+            reply
+                .reject(russh::ChannelOpenFailure::AdministrativelyProhibited)
+                .await;
+            return Ok(());
+        }
+        debug!(
+            host_to_connect,
+            port_to_connect, "direct-tcpip accepted, not forwarded"
+        );
+        reply.accept().await;
+        let _ = channel.eof().await;
+        let _ = channel.close().await;
+        Ok(())
+    }
+
     async fn pty_request(
         &mut self,
         channel: ChannelId,

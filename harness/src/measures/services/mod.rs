@@ -5,6 +5,7 @@ mod policy;
 mod steps;
 
 pub use policy::ServicesPolicy;
+pub(crate) use steps::allowed_addresses;
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;

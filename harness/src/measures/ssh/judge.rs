@@ -2,7 +2,7 @@
 //! client offered it only weak, or only strong, algorithms (the probes in `probe.rs`).
 
 use super::probe::{STRONG, WEAK};
-use super::{MENU, STRONG_CRYPTO};
+use super::{FORWARDING_OFF, FORWARDING_PROBE, MENU, STRONG_CRYPTO};
 use crate::check::Observation;
 use crate::lab::Role;
 use crate::measures::{is_on, setting};
@@ -12,6 +12,51 @@ use crate::profile::Profile;
 
 /// Judges the ssh measure.
 pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
+    vec![strong_crypto(profile, obs), forwarding_off(profile, obs)]
+}
+
+/// `forwarding-enabled` is off (v7 `no`, v6 `no`) and the router refused the `direct-tcpip`
+/// channel the harness asked for from the trusted vantage. A confirmed channel fails whatever
+/// the setting says; a refusal with the setting unread, or the setting right with no answer to
+/// the channel, proves only half and is not verifiable.
+fn forwarding_off(profile: &Profile, obs: &Observation) -> CheckResult {
+    let result = |o| CheckResult::new(Measure::Ssh, FORWARDING_OFF.id, FORWARDING_OFF.title, o);
+    if profile.ssh.forwarding {
+        return result(Outcome::Pass)
+            .with_evidence("the profile allows SSH forwarding (forwarding = true)");
+    }
+    let mut bad = Vec::new();
+    let mut evidence = Vec::new();
+    let setting = setting(obs, MENU, "forwarding-enabled");
+    if let Ok(v) = &setting {
+        evidence.push(format!("/ip ssh forwarding-enabled={v}"));
+        if !matches!(v.as_str(), "no" | "false") {
+            bad.push(format!(
+                "forwarding-enabled={v}: any user who logs in over ssh may tunnel through the router"
+            ));
+        }
+    }
+    let seen = obs.seen(Measure::Ssh, FORWARDING_PROBE, Role::Trusted);
+    match seen {
+        Some(s) => evidence.push(format!("direct-tcpip channel from trusted: {s}")),
+        None => evidence.push("direct-tcpip channel from trusted: not tried".into()),
+    }
+    if let Some(Seen::Answered(what)) = seen {
+        bad.push(format!("from the trusted vantage {what}"));
+    }
+    let outcome = match (setting, seen) {
+        _ if !bad.is_empty() => crate::check::failures(bad),
+        (Err(o), _) => o,
+        (Ok(_), Some(Seen::Refused(_))) => Outcome::Pass,
+        (Ok(_), _) => Outcome::Skip(
+            "not verifiable from outside: no answer to the direct-tcpip channel the trusted vantage asked for (the setting is right)"
+                .into(),
+        ),
+    };
+    result(outcome).with_evidence_lines(evidence)
+}
+
+fn strong_crypto(profile: &Profile, obs: &Observation) -> CheckResult {
     let result = |o| CheckResult::new(Measure::Ssh, STRONG_CRYPTO.id, STRONG_CRYPTO.title, o);
     let read = |key| setting(obs, MENU, key);
     let seen = |probe, role| obs.seen(Measure::Ssh, probe, role);
@@ -86,7 +131,7 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
                 .into(),
         ),
     };
-    vec![result(outcome).with_evidence_lines(evidence)]
+    result(outcome).with_evidence_lines(evidence)
 }
 
 #[cfg(test)]
@@ -242,5 +287,110 @@ mod tests {
         profile.ssh.strong_crypto = false;
         let obs = observation("no", &[(WEAK, Role::Trusted, weak_agreed())]);
         assert_eq!(judge(&profile, &obs)[0].outcome, Outcome::Pass);
+    }
+
+    fn forwarding_observation(value: Option<&str>, seen: Option<Seen>) -> Observation {
+        let mut obs = Observation::nothing_read("test", "not read in this test");
+        if let Some(v) = value {
+            obs.menus.insert(
+                MENU,
+                Ok(vec![vec![
+                    ("strong-crypto".into(), "yes".into()),
+                    ("forwarding-enabled".into(), v.into()),
+                ]]),
+            );
+        }
+        obs.sightings.insert(
+            Measure::Ssh,
+            seen.into_iter()
+                .map(|seen| Sighting {
+                    probe: FORWARDING_PROBE,
+                    vantage: Role::Trusted.name(),
+                    seen,
+                })
+                .collect(),
+        );
+        obs
+    }
+
+    fn forwarding(obs: &Observation) -> CheckResult {
+        let r = judge(&Profile::baseline(), obs).remove(1);
+        assert_eq!(r.id, FORWARDING_OFF.id);
+        r
+    }
+
+    fn channel_refused() -> Seen {
+        Seen::Refused("channel open to 192.0.2.1:2222 failed: AdministrativelyProhibited".into())
+    }
+
+    fn channel_confirmed() -> Seen {
+        Seen::Answered("the router confirmed a direct-tcpip channel to 192.0.2.1:2222".into())
+    }
+
+    #[test]
+    fn forwarding_passes_when_off_and_the_channel_was_refused() {
+        for off in ["no", "false"] {
+            let r = forwarding(&forwarding_observation(Some(off), Some(channel_refused())));
+            assert_eq!(r.outcome, Outcome::Pass, "{r:?}");
+            assert!(
+                r.evidence
+                    .iter()
+                    .any(|e| e.contains("AdministrativelyProhibited")),
+                "{:?}",
+                r.evidence
+            );
+        }
+    }
+
+    #[test]
+    fn forwarding_fails_on_each_v7_and_v6_value_that_allows_it() {
+        for on in ["local", "remote", "both", "yes", "true"] {
+            match forwarding(&forwarding_observation(Some(on), Some(channel_refused()))).outcome {
+                Outcome::Fail(why) => {
+                    assert!(why.contains(&format!("forwarding-enabled={on}")), "{why}")
+                }
+                other => panic!("{on}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn a_confirmed_channel_fails_even_when_the_setting_says_no_or_was_not_read() {
+        for value in [Some("no"), None] {
+            match forwarding(&forwarding_observation(value, Some(channel_confirmed()))).outcome {
+                Outcome::Fail(why) => {
+                    assert!(why.contains("confirmed a direct-tcpip channel"), "{why}")
+                }
+                other => panic!("{value:?}: {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn forwarding_is_not_verifiable_on_half_the_evidence() {
+        // The setting is right but the channel was never answered.
+        for seen in [
+            None,
+            Some(Seen::Silent("no TCP answer".into())),
+            Some(Seen::NotRun("the login was refused".into())),
+        ] {
+            match forwarding(&forwarding_observation(Some("no"), seen.clone())).outcome {
+                Outcome::Skip(why) => assert!(why.contains("not verifiable"), "{why}"),
+                other => panic!("{seen:?}: {other:?}"),
+            }
+        }
+        // Refused, but the setting could not be read.
+        assert!(matches!(
+            forwarding(&forwarding_observation(None, Some(channel_refused()))).outcome,
+            Outcome::Skip(_)
+        ));
+    }
+
+    #[test]
+    fn a_profile_that_allows_forwarding_passes_without_looking() {
+        let mut profile = Profile::baseline();
+        profile.ssh.forwarding = true;
+        let obs = forwarding_observation(Some("both"), Some(channel_confirmed()));
+        assert_eq!(judge(&profile, &obs)[1].outcome, Outcome::Pass);
     }
 }

@@ -8,6 +8,13 @@
 //! handshake that completed fails the check whatever the settings say; without a vantage that
 //! saw both (the SSH port filtered from everywhere) the black-box half is not verifiable and
 //! the check is skipped, even with the right settings.
+//!
+//! SSH forwarding (MikroTik's advice: off, `/ip ssh set forwarding-enabled=no`): with it on,
+//! every user who may log in over ssh can tunnel through the router to anything it reaches.
+//! Checked white box (`forwarding-enabled`) and black box: logged in from the trusted vantage,
+//! the harness asks for a `direct-tcpip` channel (what `ssh -L` opens) to the router's own ssh
+//! port; the router must answer `SSH_MSG_CHANNEL_OPEN_FAILURE`. A confirmed channel fails the
+//! check whatever the setting says; without an answer either way it is skipped.
 
 mod judge;
 mod policy;
@@ -25,13 +32,23 @@ pub const STRONG_CRYPTO: CheckDef = CheckDef {
     title: "the SSH server offers strong crypto only (strong-crypto=yes, allow-none-crypto=no)",
 };
 
+/// `ssh.forwarding-off`.
+pub const FORWARDING_OFF: CheckDef = CheckDef {
+    id: "ssh.forwarding-off",
+    title: "the SSH server refuses to forward connections (forwarding-enabled=no)",
+};
+
+/// The sighting of the `direct-tcpip` channel the harness asked for from the trusted vantage
+/// (run by the observation itself: it needs the administrator's login).
+pub const FORWARDING_PROBE: &str = "forwarding";
+
 /// `/ip ssh`.
 pub const MENU: &str = "/ip/ssh";
 
 /// The measure.
 pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Ssh,
-    checks: &[STRONG_CRYPTO],
+    checks: &[STRONG_CRYPTO, FORWARDING_OFF],
     reads: &[MENU],
     judge: judge::judge,
     steps: steps::steps,

@@ -1,4 +1,5 @@
-//! Measure 4, users: no factory `admin`, a named administrator with a strong password.
+//! Measure 4, users: no factory `admin`, a named administrator with a strong password, who may
+//! log in only from the management sources (`/user address=`).
 
 mod judge;
 mod policy;
@@ -51,6 +52,12 @@ pub const PASSWORD_RULES: CheckDef = CheckDef {
     title: "RouterOS itself refuses passwords weaker than the policy (/user settings, RouterOS 7)",
 };
 
+/// `users.address-restricted`.
+pub const ADDRESS_RESTRICTED: CheckDef = CheckDef {
+    id: "users.address-restricted",
+    title: "every enabled user with write or policy rights may log in only from a restricted address list that excludes the untrusted vantage (/user address=)",
+};
+
 /// `/user settings` (RouterOS 7).
 pub const SETTINGS_MENU: &str = "/user/settings";
 
@@ -65,6 +72,7 @@ pub static MEASURE: MeasureDef = MeasureDef {
         NO_OTHER_PRIVILEGED,
         GUESSING_REFUSED,
         PASSWORD_RULES,
+        ADDRESS_RESTRICTED,
     ],
     reads: &[SETTINGS_MENU],
     judge: judge::judge,

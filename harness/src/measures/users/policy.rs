@@ -2,6 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::profile::Cidr;
 use crate::secret::{PasswordPolicy, Secret};
 
 /// `[users]`: a named administrator instead of `admin`, with a strong password.
@@ -29,6 +30,23 @@ pub struct UsersPolicy {
     /// enabled user in a group with `write`, `policy`, `password` or `sensitive` fails.
     #[serde(default)]
     pub allowed_privileged: Vec<String>,
+    /// Restrict where the administrator may log in from (`/user set … address=`) to the
+    /// management sources: the harness's own source (when `[firewall] include_harness_source`)
+    /// and `[firewall] management_cidrs`, plus [`UsersPolicy::allowed_from`]. A login from
+    /// anywhere else is refused even with the right password (MikroTik's recommendation).
+    #[serde(default = "crate::profile::yes")]
+    pub restrict_address: bool,
+    /// More prefixes the administrator may log in from (a jump host's network, say), besides
+    /// the management sources; with `restrict_address = false`, the only ones.
+    #[serde(default)]
+    pub allowed_from: Vec<Cidr>,
+}
+
+impl UsersPolicy {
+    /// Whether the administrator's `address=` is restricted at all.
+    pub fn restricts_address(&self) -> bool {
+        self.restrict_address || !self.allowed_from.is_empty()
+    }
 }
 
 /// What to do with the factory `admin` once the new administrator can log in.

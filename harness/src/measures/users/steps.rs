@@ -67,7 +67,17 @@ fn add_admin(p: &Profile, ctx: &RenderContext) -> Step {
                 )),
                 pw(),
             ]),
-        ],
+        ]
+        .into_iter()
+        .chain(restriction(p, ctx).map(|list| {
+            // Before the login that proves the new administrator works, so that login proves
+            // the restriction admits the harness too.
+            ScriptLine::text(format!(
+                "set [find name={n}] address={}",
+                quote(&list.join(","))
+            ))
+        }))
+        .collect(),
         verify: vec![
             Verify::UserPresent {
                 name: name.clone(),
@@ -80,6 +90,26 @@ fn add_admin(p: &Profile, ctx: &RenderContext) -> Step {
         effects: vec![Effect::ReplacesAdministrator],
         only_where: None,
     }
+}
+
+/// The prefixes the administrator's `address=` admits, as RouterOS writes them, when the
+/// profile restricts it and there is anything to admit (an empty `address=` admits everyone).
+pub(crate) fn restriction(p: &Profile, ctx: &RenderContext) -> Option<Vec<String>> {
+    let u = &p.users;
+    if !u.restricts_address() {
+        return None;
+    }
+    let mut list: Vec<Cidr> = if u.restrict_address {
+        crate::measures::services::allowed_addresses(p, ctx)
+    } else {
+        Vec::new()
+    };
+    for c in &u.allowed_from {
+        if !list.contains(c) {
+            list.push(*c);
+        }
+    }
+    (!list.is_empty()).then(|| list.iter().map(Cidr::to_string).collect())
 }
 
 fn default_admin(p: &Profile) -> Step {
@@ -135,10 +165,17 @@ pub(super) fn undo(step: &Step, profile: &Profile, before: &Before) -> Vec<Strin
         "users.password-rules" => undo_rules(before),
         "users.add-admin" => {
             let name = &profile.users.name;
-            if before.users.iter().any(|u| &u.name == name) {
-                vec![format!(
-                    "# {name} existed before the apply; chrlab set its group and password"
-                )]
+            if let Some(u) = before.users.iter().find(|u| &u.name == name) {
+                vec![
+                    format!(
+                        "# {name} existed before the apply; chrlab set its group, password and address"
+                    ),
+                    format!(
+                        "/user set [find name={}] address={}",
+                        q(name),
+                        value(&u.address.join(","))
+                    ),
+                ]
             } else {
                 vec![format!("/user remove [find name={}]", q(name))]
             }
@@ -148,5 +185,65 @@ pub(super) fn undo(step: &Step, profile: &Profile, before: &Before) -> Vec<Strin
             profile.users.default_admin_name
         )],
         other => vec![format!("# no undo known for step {other}")],
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::render::ScriptLine;
+
+    fn ctx(p: &Profile) -> RenderContext {
+        let mut ctx = RenderContext::new(p, "198.51.100.10".parse().ok());
+        ctx.harness_source6 = "2001:db8:1::10".parse().ok();
+        ctx
+    }
+
+    fn text(lines: &[ScriptLine]) -> String {
+        lines
+            .iter()
+            .map(ScriptLine::to_string)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    #[test]
+    fn the_administrator_is_restricted_to_the_management_sources_before_its_login_is_proved() {
+        let mut p = Profile::baseline();
+        p.firewall.management_cidrs = vec!["192.0.2.0/28".parse().expect("cidr")];
+        p.users.allowed_from = vec![
+            "203.0.113.64/26".parse().expect("cidr"),
+            "192.0.2.0/28".parse().expect("cidr"),
+        ];
+        let ctx = ctx(&p);
+        assert_eq!(
+            restriction(&p, &ctx).expect("restricted"),
+            [
+                "198.51.100.10/32",
+                "2001:db8:1::10/128",
+                "192.0.2.0/28",
+                "203.0.113.64/26"
+            ]
+        );
+        let step = add_admin(&p, &ctx);
+        let script = text(&step.lines);
+        assert!(
+            script.ends_with(
+                "set [find name=netops] address=\"198.51.100.10/32,2001:db8:1::10/128,192.0.2.0/28,203.0.113.64/26\""
+            ),
+            "{script}"
+        );
+        assert!(step.effects.contains(&Effect::ReplacesAdministrator));
+    }
+
+    #[test]
+    fn an_open_profile_renders_no_restriction() {
+        let mut p = Profile::baseline();
+        p.users.restrict_address = false;
+        let ctx = ctx(&p);
+        assert_eq!(restriction(&p, &ctx), None);
+        assert!(!text(&add_admin(&p, &ctx).lines).contains("address="));
+        p.users.allowed_from = vec!["192.0.2.0/24".parse().expect("cidr")];
+        assert_eq!(restriction(&p, &ctx).expect("restricted"), ["192.0.2.0/24"]);
     }
 }
