@@ -689,6 +689,22 @@ impl Profile {
         }) {
             return bad("logging.action", format!("not an action name: {m}"));
         }
+        if l.remote.is_some() && l.remote_port == 0 {
+            return bad("logging.remote_port", "port 0 is not a port".into());
+        }
+        for s in &l.ntp_servers {
+            if let Some(m) = word_problem(
+                s,
+                crate::measures::logging::MAX_NTP_SERVER_CHARS,
+                "letters, digits, `.`, `-` and `:`",
+                |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'),
+            ) {
+                return bad(
+                    "logging.ntp_servers",
+                    format!("not an address or host name: {m}"),
+                );
+            }
+        }
         // layer2: interface-list names go into the script as values
         for (field, list) in self.layer2.lists() {
             if let Some(m) =

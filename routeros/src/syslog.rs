@@ -94,7 +94,15 @@ mod tests {
     fn a_failed_login_is_written_and_read_back() {
         let topics = "system,error,critical";
         let message = "login failure for user admin from 192.0.2.10 via ssh";
-        let d = datagram(FACILITY_DAEMON, 9, 4, (7, 5, 9), "MikroTik", topics, message);
+        let d = datagram(
+            FACILITY_DAEMON,
+            9,
+            4,
+            (7, 5, 9),
+            "MikroTik",
+            topics,
+            message,
+        );
         assert_eq!(
             String::from_utf8(d.clone()).unwrap(),
             "<26>Sep  4 07:05:09 MikroTik system,error,critical login failure for user admin from 192.0.2.10 via ssh"
@@ -102,7 +110,10 @@ mod tests {
         let r = Received::parse(&d);
         assert_eq!(r.pri, Some(26));
         assert!(r.carries(topics, message));
-        assert!(!r.carries(topics, "login failure for user admin from 192.0.2.11 via ssh"));
+        assert!(!r.carries(
+            topics,
+            "login failure for user admin from 192.0.2.11 via ssh"
+        ));
         assert!(!r.carries("system,info", message));
     }
 

@@ -27,7 +27,9 @@ async fn next(collector: &UdpSocket) -> Option<(Vec<u8>, SocketAddr)> {
 #[tokio::test]
 async fn frontend_remote_action_sends_failed_logins_while_its_rule_is_enabled() {
     let sim = sim_with(None, Some("lab-syslog")).await;
-    let collector = UdpSocket::bind("127.0.0.1:0").await.expect("bind collector");
+    let collector = UdpSocket::bind("127.0.0.1:0")
+        .await
+        .expect("bind collector");
     let port = collector.local_addr().expect("collector address").port();
     let fail = |user: &str| {
         assert!(
@@ -38,7 +40,10 @@ async fn frontend_remote_action_sends_failed_logins_while_its_rule_is_enabled() 
     };
     // Factory: the `remote` action points at 0.0.0.0 and no rule uses it.
     fail("admin");
-    assert!(next(&collector).await.is_none(), "a fresh router sends nothing");
+    assert!(
+        next(&collector).await.is_none(),
+        "a fresh router sends nothing"
+    );
 
     assert_eq!(
         cli(
@@ -70,13 +75,22 @@ async fn frontend_remote_action_sends_failed_logins_while_its_rule_is_enabled() 
     assert!(next(&collector).await.is_none());
 
     assert_eq!(
-        cli(&sim, "/system logging set [find action=collector] disabled=yes"),
+        cli(
+            &sim,
+            "/system logging set [find action=collector] disabled=yes"
+        ),
         ""
     );
     fail("admin");
-    assert!(next(&collector).await.is_none(), "a disabled rule sends nothing");
+    assert!(
+        next(&collector).await.is_none(),
+        "a disabled rule sends nothing"
+    );
     assert_eq!(
-        cli(&sim, "/system logging set [find action=collector] disabled=no"),
+        cli(
+            &sim,
+            "/system logging set [find action=collector] disabled=no"
+        ),
         ""
     );
     fail("other");
