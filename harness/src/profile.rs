@@ -19,7 +19,7 @@ use crate::secret::{MAX_POLICY_LENGTH, MIN_POLICY_LENGTH};
 use crate::user_files::{OpenError, file_kind};
 
 pub use crate::measures::firewall::{FirewallAction, FirewallPolicy};
-pub use crate::measures::logging::LoggingPolicy;
+pub use crate::measures::logging::{Collector, LoggingPolicy};
 pub use crate::measures::services::ServicesPolicy;
 pub use crate::measures::update::{ExtraVulnerability, UpdatePolicy};
 pub use crate::measures::users::{DefaultAdmin, UsersPolicy};
