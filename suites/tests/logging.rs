@@ -21,7 +21,22 @@ fn hardened_router_passes() {
     if !lab_runs_here() {
         return;
     }
-    every_check_passes(Measure::Logging);
+    if vantages_carry_udp() {
+        every_check_passes(Measure::Logging);
+        return;
+    }
+    // Without UDP from the vantages (QEMU port forwards) the collector may hear nothing:
+    // `logging.remote` is then not verifiable, never a pass; every other check passes.
+    let run = hardened();
+    for c in chrlab::measures::checks_of(Measure::Logging) {
+        let r = run.result(c.id);
+        let ok = match &r.outcome {
+            Outcome::Pass => true,
+            Outcome::Skip(why) => c.id == "logging.remote" && why.starts_with("not verifiable"),
+            Outcome::Fail(_) => false,
+        };
+        assert!(ok, "{}", explain(r));
+    }
 }
 
 /// The hardened router's failed-login line reached the collector on the trusted vantage: the
@@ -34,8 +49,10 @@ fn hardened_router_sends_failed_logins_to_the_collector() {
     let run = hardened();
     let r = run.result("logging.remote");
     if !vantages_carry_udp() {
+        // A lab on QEMU's port forwards carries no UDP: not verifiable (a tap lab may pass).
         assert!(
-            matches!(&r.outcome, Outcome::Skip(w) if w.starts_with("not verifiable")),
+            matches!(&r.outcome, Outcome::Pass)
+                || matches!(&r.outcome, Outcome::Skip(w) if w.starts_with("not verifiable")),
             "{}",
             explain(r)
         );
