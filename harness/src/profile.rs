@@ -19,7 +19,7 @@ use crate::secret::{MAX_POLICY_LENGTH, MIN_POLICY_LENGTH};
 use crate::user_files::{OpenError, file_kind};
 
 pub use crate::measures::firewall::{FirewallAction, FirewallPolicy};
-pub use crate::measures::logging::LoggingPolicy;
+pub use crate::measures::logging::{Collector, LoggingPolicy};
 pub use crate::measures::services::ServicesPolicy;
 pub use crate::measures::update::{ExtraVulnerability, UpdatePolicy};
 pub use crate::measures::users::{DefaultAdmin, UsersPolicy};
@@ -694,6 +694,22 @@ impl Profile {
             c.is_ascii_alphanumeric() || c == '-'
         }) {
             return bad("logging.action", format!("not an action name: {m}"));
+        }
+        if l.remote.is_some() && l.remote_port == 0 {
+            return bad("logging.remote_port", "port 0 is not a port".into());
+        }
+        for s in &l.ntp_servers {
+            if let Some(m) = word_problem(
+                s,
+                crate::measures::logging::MAX_NTP_SERVER_CHARS,
+                "letters, digits, `.`, `-` and `:`",
+                |c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':'),
+            ) {
+                return bad(
+                    "logging.ntp_servers",
+                    format!("not an address or host name: {m}"),
+                );
+            }
         }
         // layer2: interface-list names go into the script as values
         for (field, list) in self.layer2.lists() {

@@ -101,6 +101,19 @@ fn read_json(path: &Path) -> Value {
         .unwrap_or_else(|e| panic!("{} is not JSON ({e}):\n{raw}", path.display()))
 }
 
+/// The baseline with the harness as its syslog collector (`[logging] remote = "harness"`), so
+/// that every check, `logging.remote` included, is proved on the simulator rather than skipped
+/// as not required.
+fn profile_with_collector(tmp: &TempDir) -> String {
+    let base = std::fs::read_to_string(format!("{REPO}/profiles/baseline.toml"))
+        .expect("read the baseline");
+    let with = base.replacen("# remote = \"harness\"", "remote = \"harness\"", 1);
+    assert_ne!(with, base, "the baseline shows `# remote = \"harness\"`");
+    let path = tmp.path("collector.toml");
+    std::fs::write(&path, with).expect("write the profile");
+    path.display().to_string()
+}
+
 fn results(report: &Value) -> &Vec<Value> {
     report["results"]
         .as_array()
@@ -120,8 +133,11 @@ fn check_hardens_the_simulator_and_every_report_says_pass() {
     }
     let tmp = TempDir::new("pass");
     let (json, junit, md) = (tmp.path("r.json"), tmp.path("j.xml"), tmp.path("r.md"));
+    let profile = profile_with_collector(&tmp);
     let out = chrlab(&[
         "check",
+        "--profile",
+        &profile,
         "--report",
         &format!("json={}", json.display()),
         "--report",
@@ -343,7 +359,9 @@ fn bench_reports_the_wall_time_of_the_whole_suite() {
         return;
     }
     // The time itself is a benchmark's business, not a test's: only the report is asserted.
-    let out = chrlab(&["bench", "--iterations", "1"]);
+    let tmp = TempDir::new("bench");
+    let profile = profile_with_collector(&tmp);
+    let out = chrlab(&["bench", "--profile", &profile, "--iterations", "1"]);
     assert_eq!(out.status.code(), Some(0), "{}", show(&out));
     let stdout = text(&out.stdout);
     assert!(

@@ -253,6 +253,18 @@ fn semantic_errors_name_file_line_and_field() {
         "firewall.extra_ports",
         "port 0",
     );
+    check(
+        "ntp_servers = [\"pool.ntp.org\"]",
+        "ntp_servers = [\"pool ntp org\"]",
+        "logging.ntp_servers",
+        "not an address or host name",
+    );
+    check(
+        "# remote = \"harness\"",
+        "remote = \"collector.example\"",
+        "logging.remote",
+        "neither `harness` nor an IP address",
+    );
 }
 
 #[test]
@@ -574,6 +586,20 @@ const FIELDS: &[Field] = &[
         to: "action = {v}",
         benign: "memory",
         argument: Some("action"),
+    },
+    Field {
+        path: "logging.remote",
+        from: "# remote = \"harness\"",
+        to: "remote = {v}",
+        benign: "harness",
+        argument: None,
+    },
+    Field {
+        path: "logging.ntp_servers",
+        from: "ntp_servers = [\"pool.ntp.org\"]",
+        to: "ntp_servers = [{v}]",
+        benign: "pool.ntp.org",
+        argument: Some("servers"),
     },
 ];
 

@@ -78,7 +78,9 @@ async fn routeros_6_is_audited_and_hardened_over_ssh() {
     .unwrap_or_else(|e| {
         panic!("cannot start the simulator lab (run as root with nftables installed): {e}")
     });
-    let profile = Profile::baseline();
+    // The harness as syslog collector, so the remote action is proved on 6 as on 7.
+    let mut profile = Profile::baseline();
+    profile.logging.remote = Some(chrlab::profile::Collector::Harness);
     let path = Path::new("profiles/baseline.toml");
 
     // ---- the factory router, as is ----

@@ -13,6 +13,7 @@ pub mod print;
 pub mod quote;
 pub mod service;
 pub mod snmp;
+pub mod syslog;
 pub mod telnet;
 pub mod version;
 mod word;

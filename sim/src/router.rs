@@ -801,6 +801,11 @@ impl Router {
         self.lock().echo.subscribe()
     }
 
+    /// The syslog datagrams the `target=remote` logging actions send, as the router writes lines.
+    pub(crate) fn subscribe_syslog(&self) -> broadcast::Receiver<crate::model::log::Datagram> {
+        self.lock().syslog.subscribe()
+    }
+
     /// Checks a login (options like `+ct512w` stripped) and writes the log lines.
     pub fn login(
         &self,

@@ -1209,3 +1209,40 @@ Columns: ADDRESS, INTERFACE, ADVERTISE
         );
     }
 }
+
+/// `/system ntp client` per version: the factory values, `set` over the CLI, `/export`, and the
+/// harness's one-line form that tries the v7 keys and falls back to the v6 ones.
+#[test]
+fn ntp_client_per_version() {
+    let r7 = router_with("7.23.7", "MikroTik");
+    let mut t7 = term(&r7, "admin", "");
+    let factory7 = t7.execute("/system ntp client print");
+    assert!(factory7.contains("enabled: no"), "{factory7}");
+    assert!(factory7.contains("servers:"), "{factory7}");
+    assert!(!factory7.contains("primary-ntp"), "{factory7}");
+    let line = ":do { /system ntp client set enabled=yes servers=pool.ntp.org } on-error={ /system ntp client set enabled=yes primary-ntp=0.0.0.0 secondary-ntp=0.0.0.0 server-dns-names=pool.ntp.org }";
+    cli(&mut t7, line, "");
+    let set7 = t7.execute("/system ntp client print");
+    assert!(set7.contains("enabled: yes"), "{set7}");
+    assert!(set7.contains("servers: pool.ntp.org"), "{set7}");
+    let export7 = t7.execute("/export");
+    assert!(
+        export7.contains("/system ntp client\nset enabled=yes servers=pool.ntp.org"),
+        "{export7}"
+    );
+
+    let r6 = router_with("6.49.18", "MikroTik");
+    let mut t6 = term(&r6, "admin", "");
+    let factory6 = t6.execute("/system ntp client print");
+    assert!(factory6.contains("primary-ntp: 0.0.0.0"), "{factory6}");
+    assert!(!factory6.contains("servers:"), "{factory6}");
+    assert_ne!(
+        t6.execute("/system ntp client set servers=pool.ntp.org"),
+        "",
+        "RouterOS 6 has no servers key"
+    );
+    cli(&mut t6, line, "");
+    let set6 = t6.execute("/system ntp client print");
+    assert!(set6.contains("enabled: yes"), "{set6}");
+    assert!(set6.contains("server-dns-names: pool.ntp.org"), "{set6}");
+}

@@ -139,7 +139,16 @@ pub fn block_on<T: Send + 'static>(f: impl std::future::Future<Output = T> + Sen
 }
 
 async fn build(harden: bool, sabotage: &'static [&'static str]) -> Run {
-    fresh(Profile::baseline(), sabotage, harden).await
+    fresh(suite_profile(), sabotage, harden).await
+}
+
+/// The profile of the shared hardened and factory runs: the baseline, with the harness's own
+/// trusted source as the syslog collector (`[logging] remote = "harness"`), so that
+/// `logging.remote` is proved by the datagrams the collector receives rather than skipped.
+pub fn suite_profile() -> Profile {
+    let mut p = Profile::baseline();
+    p.logging.remote = Some(chrlab::profile::Collector::Harness);
+    p
 }
 
 /// Runs each command line on the lab's router over SSH from the trusted vantage, as the

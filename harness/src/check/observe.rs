@@ -166,6 +166,9 @@ pub struct Observation {
     pub guesses: Vec<Guess>,
     /// The menus the measures declare they read ([`crate::measures::MeasureDef::reads`]).
     pub menus: BTreeMap<&'static str, Read<Vec<Props>>>,
+    /// What the syslog collector on the trusted vantage received while the logins ran
+    /// ([`crate::measures::logging::collector`]).
+    pub syslog: crate::measures::logging::Syslog,
 }
 
 impl Observation {
@@ -233,6 +236,7 @@ impl Observation {
                 .into_iter()
                 .map(|m| (m, Err(err(m))))
                 .collect(),
+            syslog: crate::measures::logging::Syslog::NotRun(cause.to_string()),
         }
     }
 
@@ -733,19 +737,34 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         op.access().address(),
         forward_port,
     );
+    // A syslog collector listens on the trusted vantage while every login runs (and a moment
+    // after), when the profile names one: the remote action's datagrams are the black box.
+    let timing = lab.timing();
     let (
-        (matrix, guesses, untrusted_login),
-        (mut logins, provoked),
-        matrix6,
-        mut sightings,
-        forwarding,
-    ) = tokio::join!(
-        probing_then_guessing,
-        logging_in,
-        probing6,
-        op.measure_probes(target),
-        forwarding
-    );
+        (
+            (matrix, guesses, untrusted_login),
+            (mut logins, provoked),
+            matrix6,
+            mut sightings,
+            forwarding,
+        ),
+        syslog,
+    ) = crate::measures::logging::collector::collect(
+        lab,
+        profile,
+        timing.greeting,
+        timing.answer,
+        async {
+            tokio::join!(
+                probing_then_guessing,
+                logging_in,
+                probing6,
+                op.measure_probes(target),
+                forwarding
+            )
+        },
+    )
+    .await;
     logins.extend(untrusted_login);
     sightings
         .entry(crate::outcome::Measure::Ssh)
@@ -796,6 +815,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         provoked,
         guesses,
         menus,
+        syslog,
     }
 }
 

@@ -169,6 +169,6 @@ mod tests {
             firewall::RULES.title
         );
         assert!(find("firewall.nope").is_none());
-        assert_eq!(checks_of(Measure::Logging).len(), 2);
+        assert_eq!(checks_of(Measure::Logging).len(), 5);
     }
 }

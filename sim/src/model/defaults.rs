@@ -146,6 +146,7 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
         log_menu(),
         logging(),
         logging_action(),
+        ntp_client(v),
         package(v),
         package_update(v),
         identity(),
@@ -1130,6 +1131,36 @@ fn ipv6_settings() -> MenuDef {
             Prop::new("max-neighbor-entries", WORD, Some("8192")),
         ],
     )
+}
+
+/// `/system ntp client`, per version. RouterOS 6 (the SNTP client of the system package):
+/// `enabled`, `primary-ntp`/`secondary-ntp` (IP addresses), `server-dns-names` and a read-only
+/// `mode` (keys from [api:napalm-ros/get_ntp_servers__*], a v6 API print; the factory values
+/// `no`, `0.0.0.0` and an empty name list from the manual's defaults). RouterOS 7: `enabled`,
+/// `mode`, `servers` (addresses or names) and `vrf` (the manual "NTP"; no capture of a fresh
+/// v7's print). The status fields a syncing client shows are not modelled (FIDELITY.md).
+fn ntp_client(v: Ver) -> MenuDef {
+    let props = if v.v7() {
+        vec![
+            Prop::new("enabled", BOOL, Some("no")),
+            Prop::new(
+                "mode",
+                Ty::Enum(&["broadcast", "manycast", "multicast", "unicast"]),
+                Some("unicast"),
+            ),
+            Prop::new("servers", WORD, Some("")),
+            Prop::new("vrf", WORD, Some("main")),
+        ]
+    } else {
+        vec![
+            Prop::new("enabled", BOOL, Some("no")),
+            Prop::new("primary-ntp", Ty::Prefix, Some("0.0.0.0")),
+            Prop::new("secondary-ntp", Ty::Prefix, Some("0.0.0.0")),
+            Prop::new("server-dns-names", WORD, Some("")),
+            Prop::ro("mode", WORD, Some("unicast")),
+        ]
+    };
+    single("system/ntp/client", props)
 }
 
 fn snmp() -> MenuDef {

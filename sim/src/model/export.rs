@@ -41,6 +41,7 @@ const ORDER: &[&str] = &[
     "system/identity",
     "system/logging/action",
     "system/logging",
+    "system/ntp/client",
     "system/package/update",
     "tool/bandwidth-server",
     "tool/mac-server",

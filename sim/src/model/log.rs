@@ -63,6 +63,31 @@ impl Log {
     }
 }
 
+/// One syslog datagram a `target=remote` action sends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Datagram {
+    /// The action's `remote`:`remote-port`.
+    pub to: std::net::SocketAddr,
+    /// Its `src-address`, when it names one.
+    pub src: Option<std::net::IpAddr>,
+    /// The RFC 3164 datagram ([`routeros::syslog::datagram`]).
+    pub payload: Vec<u8>,
+}
+
+/// The datagram for a line, from the router named `host` (its identity).
+pub fn syslog_datagram(entry: &LogEntry, host: &str) -> Vec<u8> {
+    let at = entry.at;
+    routeros::syslog::datagram(
+        routeros::syslog::FACILITY_DAEMON,
+        at.month() as u8,
+        at.day(),
+        (at.hour(), at.minute(), at.second()),
+        host,
+        &entry.topics,
+        &entry.message,
+    )
+}
+
 /// Whether a rule's `topics` (e.g. `critical` or `system,!debug`) selects a line's topics.
 pub fn rule_matches(rule_topics: &str, line_topics: &str) -> bool {
     let have: Vec<&str> = line_topics.split(',').collect();

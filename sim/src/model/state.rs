@@ -107,6 +107,9 @@ pub struct State {
     /// Set by every change of `tables`; the router persists and clears it.
     pub dirty: bool,
     pub echo: broadcast::Sender<String>,
+    /// The syslog datagrams `target=remote` actions send, for the front end that owns the
+    /// router's sockets (`server/syslog.rs`).
+    pub syslog: broadcast::Sender<log::Datagram>,
     /// A reboot a command asked for (`install`); the router carries it out (`update::boot`).
     pub reboot: Option<super::update::Reboot>,
 }
@@ -125,6 +128,7 @@ impl State {
         let dirs = defaults::directories(&defs);
         let factory = defaults::factory(ver, &version, identity);
         let (echo, _) = broadcast::channel(64);
+        let (syslog, _) = broadcast::channel(256);
         State {
             version,
             ver,
@@ -148,6 +152,7 @@ impl State {
             license_answered: false,
             dirty: false,
             echo,
+            syslog,
             reboot: None,
         }
     }
@@ -467,7 +472,58 @@ impl State {
         if route.echo {
             let _ = self.echo.send(log::echo_line(&entry));
         }
+        for (to, src) in self.remotes(topics) {
+            let payload = log::syslog_datagram(&entry, &self.identity());
+            let _ = self.syslog.send(log::Datagram { to, src, payload });
+        }
         entry
+    }
+
+    /// Where a line with these topics is sent as syslog: the `remote` and `remote-port` (and
+    /// `src-address`, unless `0.0.0.0`) of each `target=remote` action an enabled matching rule
+    /// names, once each. An action whose `remote` is no address (the factory `0.0.0.0`) sends
+    /// nothing.
+    fn remotes(&self, topics: &str) -> Vec<(std::net::SocketAddr, Option<std::net::IpAddr>)> {
+        let mut out = Vec::new();
+        let (Some(rules), Some(actions)) = (
+            self.tables.get("system/logging"),
+            self.tables.get("system/logging/action"),
+        ) else {
+            return out;
+        };
+        for rule in rules.items.iter().filter(|i| !i.is("disabled")) {
+            if !log::rule_matches(rule.get("topics").unwrap_or(""), topics) {
+                continue;
+            }
+            let name = rule.get("action").unwrap_or("");
+            let Some(action) = actions
+                .items
+                .iter()
+                .find(|i| i.get("name") == Some(name) && i.get("target") == Some("remote"))
+            else {
+                continue;
+            };
+            let Some(ip) = action
+                .get("remote")
+                .and_then(|r| r.parse::<std::net::IpAddr>().ok())
+                .filter(|ip| !ip.is_unspecified())
+            else {
+                continue;
+            };
+            let port = action
+                .get("remote-port")
+                .and_then(|p| p.parse::<u16>().ok())
+                .unwrap_or(routeros::syslog::PORT);
+            let src = action
+                .get("src-address")
+                .and_then(|a| a.parse::<std::net::IpAddr>().ok())
+                .filter(|ip| !ip.is_unspecified());
+            let to = std::net::SocketAddr::new(ip, port);
+            if !out.iter().any(|(t, _)| *t == to) {
+                out.push((to, src));
+            }
+        }
+        out
     }
 
     fn route(&self, topics: &str) -> Route {

@@ -14,6 +14,7 @@ mod proxy;
 mod shell;
 mod snmp;
 mod ssh;
+mod syslog;
 mod telnet;
 mod tls;
 mod winbox;
@@ -93,6 +94,8 @@ pub struct SimHandle {
     /// MNDP and MAC-Telnet on the namespace's links (`layer2.rs`), when the simulator is its
     /// namespace's router.
     layer2: Option<JoinHandle<()>>,
+    /// Remote logging's sender (`syslog.rs`).
+    syslog: Option<JoinHandle<()>>,
 }
 
 /// Starts the simulator and returns once every enabled service listens.
@@ -146,6 +149,7 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
     let layer2 = address6
         .is_some()
         .then(|| tokio::spawn(layer2::serve(Arc::clone(&shared))));
+    let syslog = Some(tokio::spawn(syslog::serve(Arc::clone(&shared), address)));
     Ok(SimHandle {
         shared,
         address,
@@ -154,6 +158,7 @@ pub async fn start(opts: SimOptions) -> Result<SimHandle, ServerError> {
         manager: Some(manager),
         console: None,
         layer2,
+        syslog,
     })
 }
 
@@ -228,6 +233,9 @@ impl SimHandle {
         if let Some(layer2) = self.layer2.take() {
             let _ = layer2.await;
         }
+        if let Some(syslog) = self.syslog.take() {
+            let _ = syslog.await;
+        }
         self.shared.sessions.shutdown().await;
     }
 }
@@ -243,6 +251,9 @@ impl Drop for SimHandle {
         }
         if let Some(layer2) = self.layer2.take() {
             layer2.abort();
+        }
+        if let Some(syslog) = self.syslog.take() {
+            syslog.abort();
         }
         self.shared.sessions.abort_all();
     }

@@ -1,10 +1,19 @@
-//! Measure 5, logging: failed logins are recorded.
+//! Measure 5, logging: failed logins are recorded in the router's log, kept on disk, sent to a
+//! syslog collector when the profile names one, and stamped by a clock the NTP client keeps.
+//!
+//! `logging.remote` is proved black box as well: a collector ([`collector`]) listens on the
+//! trusted vantage's address, inside its namespace, while the audit provokes failed logins, and
+//! the check passes only when the router's datagram carrying the failed-login line arrived.
+//! Where the vantage carries no UDP (QEMU port forwards) or the collector is not the harness,
+//! that is *not verifiable*, never a pass.
 
+pub mod collector;
 mod judge;
 mod policy;
 mod steps;
 
-pub use policy::LoggingPolicy;
+pub use collector::Syslog;
+pub use policy::{Collector, LoggingPolicy};
 
 use super::{CheckDef, MeasureDef};
 use crate::outcome::Measure;
@@ -21,11 +30,49 @@ pub const FAILED_LOGIN_RECORDED: CheckDef = CheckDef {
     title: "failed logins provoked by this run from the trusted vantage appear in /log",
 };
 
+/// `logging.remote`.
+pub const REMOTE: CheckDef = CheckDef {
+    id: "logging.remote",
+    title: "failed logins are sent to the profile's syslog collector, and it received them",
+};
+
+/// `logging.disk`.
+pub const DISK: CheckDef = CheckDef {
+    id: "logging.disk",
+    title: "a /system logging rule sends the profile's topics to a disk action",
+};
+
+/// `logging.ntp`.
+pub const NTP: CheckDef = CheckDef {
+    id: "logging.ntp",
+    title: "the NTP client is enabled with the profile's servers",
+};
+
+/// `/system logging action` (REST path).
+pub const ACTION_MENU: &str = "/system/logging/action";
+/// `/system ntp client` (REST path).
+pub const NTP_MENU: &str = "/system/ntp/client";
+/// The name of the remote action the profile's collector gets.
+pub const REMOTE_ACTION: &str = "syslog";
+/// The longest NTP server name a profile may give (a DNS name's limit).
+pub const MAX_NTP_SERVER_CHARS: usize = 253;
+
+/// The profile's NTP servers split as RouterOS 6 takes them: addresses, then names.
+pub(crate) fn ntp_split(servers: &[String]) -> (Vec<std::net::IpAddr>, Vec<String>) {
+    let ips = servers.iter().filter_map(|s| s.parse().ok()).collect();
+    let names = servers
+        .iter()
+        .filter(|s| s.parse::<std::net::IpAddr>().is_err())
+        .cloned()
+        .collect();
+    (ips, names)
+}
+
 /// The measure: its checks in report order and its judge.
 pub static MEASURE: MeasureDef = MeasureDef {
     measure: Measure::Logging,
-    checks: &[RULE, FAILED_LOGIN_RECORDED],
-    reads: &[],
+    checks: &[RULE, FAILED_LOGIN_RECORDED, REMOTE, DISK, NTP],
+    reads: &[ACTION_MENU, NTP_MENU],
     judge: judge::judge,
     steps: steps::steps,
     undo: steps::undo,
