@@ -563,6 +563,18 @@ impl Router {
         self.with_state(|st| update::request_reboot(st, None));
     }
 
+    /// Cuts the power and turns it on again (a hypervisor's reset, a pulled plug): a reboot like
+    /// [`Router::reboot`] that also confirms a pending `/system device-mode update` made
+    /// within its activation timeout, which a soft reboot does not.
+    pub fn power_cycle(&self) {
+        self.with_state(|st| {
+            update::request_reboot(st, None);
+            if let Some(r) = st.reboot.as_mut() {
+                r.power_cycle = true;
+            }
+        });
+    }
+
     /// Completes a reboot: installs the update a pending `install` asked for, drops what RouterOS
     /// keeps only in RAM (memory log, `/user active`), logs `router rebooted` (`system,info`) and
     /// turns [`Power::Up`]. The configuration stays (and stays in the state file).

@@ -109,6 +109,8 @@ pub struct State {
     pub echo: broadcast::Sender<String>,
     /// A reboot a command asked for (`install`); the router carries it out (`update::boot`).
     pub reboot: Option<super::update::Reboot>,
+    /// A `/system device-mode update` waiting for its confirmation (RAM only: gone at boot).
+    pub device_mode_pending: Option<super::device_mode::Pending>,
 }
 
 impl State {
@@ -149,6 +151,7 @@ impl State {
             dirty: false,
             echo,
             reboot: None,
+            device_mode_pending: None,
         }
     }
 
