@@ -35,11 +35,13 @@ pub enum Measure {
     Ssh,
     /// IPv6: management over IPv6 as closed as over IPv4 (or IPv6 off).
     Ipv6,
+    /// The device: unused interfaces disabled, device-mode features off (7.17+).
+    Device,
 }
 
 impl Measure {
     /// Every measure, in the order of the seed article.
-    pub const ALL: [Measure; 9] = [
+    pub const ALL: [Measure; 10] = [
         Measure::Update,
         Measure::Services,
         Measure::Firewall,
@@ -49,6 +51,7 @@ impl Measure {
         Measure::Listeners,
         Measure::Ssh,
         Measure::Ipv6,
+        Measure::Device,
     ];
 
     /// Short stable name (`update`, `services`, …) used in ids and file names.
@@ -63,6 +66,7 @@ impl Measure {
             Measure::Listeners => "listeners",
             Measure::Ssh => "ssh",
             Measure::Ipv6 => "ipv6",
+            Measure::Device => "device",
         }
     }
 }
@@ -79,6 +83,7 @@ impl fmt::Display for Measure {
             Measure::Listeners => "other listeners",
             Measure::Ssh => "ssh crypto",
             Measure::Ipv6 => "ipv6",
+            Measure::Device => "device",
         })
     }
 }
@@ -488,7 +493,8 @@ mod tests {
                 "layer-2 access",
                 "other listeners",
                 "ssh crypto",
-                "ipv6"
+                "ipv6",
+                "device"
             ]
         );
     }

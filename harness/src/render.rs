@@ -44,6 +44,12 @@ pub struct RenderContext {
     pub harness_source6: Option<IpAddr>,
     /// The new administrator's password: the profile's, or generated for this run.
     pub password: Secret,
+    /// The router's address as the harness reaches it (to tell which interface carries the
+    /// harness), when there is a router.
+    pub router_address: Option<IpAddr>,
+    /// The router's state as read before the apply (the applier's; a script rendered offline
+    /// has none): steps that depend on what the router has, its interfaces, decide from it.
+    pub before: Option<std::sync::Arc<crate::apply::Before>>,
 }
 
 impl RenderContext {
@@ -58,6 +64,8 @@ impl RenderContext {
             harness_source,
             harness_source6: None,
             password,
+            router_address: None,
+            before: None,
         }
     }
 }
@@ -157,6 +165,10 @@ pub enum Phase {
     MovePorts,
     /// Logging rules.
     Logging,
+    /// Unused interfaces disabled.
+    Interfaces,
+    /// device-mode: confirmed by a power cycle, after every other change is in.
+    DeviceMode,
     /// Remove or disable the factory user, logged in as the new administrator.
     RetireDefaultAdmin,
 }
@@ -173,6 +185,11 @@ pub enum Effect {
     ReplacesAdministrator,
     /// What the harness's own source may reach changes (the address list, the input chain).
     ChangesHarnessReach,
+    /// RouterOS holds the change until someone at the router confirms it — a power cycle or a
+    /// press of its reset or mode button within the activation timeout (`/system device-mode
+    /// update`): the applier has the lab power-cycle the router ([`crate::lab::Lab::power_cycle`]);
+    /// where the lab cannot, the step is not sent and the applier says so.
+    ConfirmedAtDevice,
 }
 
 /// What the applier should read back after a step to confirm it took effect.
@@ -322,6 +339,9 @@ pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
         if step.has(Effect::Reboots) {
             s.push_str("# afterwards: the router reboots\n");
         }
+        if step.has(Effect::ConfirmedAtDevice) {
+            s.push_str("# afterwards: confirm at the router within the activation timeout (5 minutes): cut its power or press its reset or mode button; RouterOS takes this change from no remote session\n");
+        }
         if let Some(menu) = step.only_where {
             s.push_str(&format!(
                 "# only on a router that has {}: skip this block elsewhere\n",
@@ -354,6 +374,8 @@ mod tests {
             harness_source: Some("192.0.2.10".parse().unwrap()),
             harness_source6: None,
             password: Secret::new("Correct-Horse-9!x"),
+            router_address: None,
+            before: None,
         }
     }
 
@@ -462,6 +484,8 @@ mod tests {
             harness_source: None,
             harness_source6: None,
             password: Secret::new("x"),
+            router_address: None,
+            before: None,
         };
         assert_eq!(render(&p, &c), Err(RenderError::NoAllowedSource));
     }

@@ -5,6 +5,7 @@
 //! Adding a measure: a module `measures/<name>/` with its `CheckDef`s and a `MEASURE`, and one
 //! line in [`REGISTRY`].
 
+pub mod device;
 pub mod firewall;
 pub mod ipv6;
 pub mod layer2;
@@ -55,7 +56,7 @@ pub struct MeasureDef {
 }
 
 /// Every measure, in report order (the seed article's).
-pub static REGISTRY: [&MeasureDef; 9] = [
+pub static REGISTRY: [&MeasureDef; 10] = [
     &update::MEASURE,
     &services::MEASURE,
     &firewall::MEASURE,
@@ -65,6 +66,7 @@ pub static REGISTRY: [&MeasureDef; 9] = [
     &listeners::MEASURE,
     &ssh::MEASURE,
     &ipv6::MEASURE,
+    &device::MEASURE,
 ];
 
 /// Every menu some measure declares in [`MeasureDef::reads`], once each, in registry order.

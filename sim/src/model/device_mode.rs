@@ -18,29 +18,7 @@ use super::state::State;
 /// The menu's path.
 pub const PATH: &str = "system/device-mode";
 
-/// The feature switches in print order, with their values in mode `advanced` (the print of a
-/// 7.19.4 router in that mode, MikroTik forum "Default device-mode modes exhaustive list").
-pub const FEATURES: &[(&str, &str)] = &[
-    ("scheduler", "yes"),
-    ("socks", "yes"),
-    ("fetch", "yes"),
-    ("pptp", "yes"),
-    ("l2tp", "yes"),
-    ("bandwidth-test", "yes"),
-    ("traffic-gen", "no"),
-    ("sniffer", "yes"),
-    ("ipsec", "yes"),
-    ("romon", "yes"),
-    ("proxy", "yes"),
-    ("hotspot", "yes"),
-    ("smb", "yes"),
-    ("email", "yes"),
-    ("zerotier", "yes"),
-    ("container", "no"),
-    ("install-any-version", "no"),
-    ("partitions", "no"),
-    ("routerboard", "no"),
-];
+use routeros::device_mode::FEATURES;
 
 /// The modes `update mode=` takes.
 const MODES: &[&str] = &["advanced", "home", "basic", "rose"];
@@ -50,7 +28,7 @@ const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
 
 /// Whether this version has the menu (the 7.17 form: modes and feature switches).
 pub fn exists(v: Ver) -> bool {
-    v.ge(7, 17)
+    routeros::device_mode::exists(v.major, v.minor)
 }
 
 /// The menu: one row, read-only to `set`; `update` is its only change.
