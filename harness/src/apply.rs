@@ -328,9 +328,13 @@ pub async fn apply_with(
         password: password.clone(),
     };
     let mut applied = Vec::new();
+    // Set once an update has rebooted the router into another version, whose menus may differ
+    // from those read before the apply (a 7.16 upgraded to 7.24 has /system device-mode).
+    let mut upgraded = false;
     for step in &steps {
         if let Some(menu) = step.only_where
             && !before.menus.contains_key(menu)
+            && !(upgraded && op.rows(Role::Trusted, menu).await.is_ok())
         {
             // Read before the apply and not there: RouterOS 6 without the ipv6 package, say.
             tracing::info!(
@@ -389,6 +393,7 @@ pub async fn apply_with(
         if reboots {
             wait_for_ssh_down(lab, step).await?;
             wait_for_ssh(lab, step).await?;
+            upgraded = true;
         } else if step.has(Effect::Reboots) {
             tracing::info!(step = step.id, "nothing to install: no reboot");
         }
