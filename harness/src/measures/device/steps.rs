@@ -114,35 +114,47 @@ fn mode_step(p: &Profile, ctx: &RenderContext) -> Option<Step> {
     if want.is_empty() {
         return None;
     }
-    // Already off everywhere (read before the apply): nothing to confirm, no power cycle.
-    if let Some(row) = ctx
+    // Already off everywhere (read before the apply): nothing to confirm, no power cycle; the
+    // step stays, so every apply has the same steps.
+    let already_off = ctx
         .before
         .as_ref()
         .and_then(|b| b.menus.get(DEVICE_MODE_MENU))
         .and_then(|rows| rows.first())
-    {
-        let on = |f: &String| {
-            row.iter()
-                .find(|(k, _)| k == f)
-                .is_none_or(|(_, v)| is_on(v))
-        };
-        if !want.iter().any(on) {
-            return None;
-        }
-    }
-    let args: Vec<String> = want.iter().map(|f| format!("{}=no", value(f))).collect();
+        .is_some_and(|row| {
+            want.iter().all(|f| {
+                row.iter()
+                    .find(|(k, _)| k == f)
+                    .is_some_and(|(_, v)| !is_on(v))
+            })
+        });
+    let (lines, effects) = if already_off {
+        (
+            vec![comment(format!(
+                "device-mode has {} off already: nothing to update or confirm",
+                want.join(", ")
+            ))],
+            vec![],
+        )
+    } else {
+        let args: Vec<String> = want.iter().map(|f| format!("{}=no", value(f))).collect();
+        (
+            vec![ScriptLine::text(format!(
+                "/system device-mode update {}",
+                args.join(" ")
+            ))],
+            vec![Effect::ConfirmedAtDevice],
+        )
+    };
     Some(Step {
         id: MODE_STEP,
         measure: Measure::Device,
         description: format!("device-mode: {} off", want.join(", ")),
-        lines: vec![ScriptLine::text(format!(
-            "/system device-mode update {}",
-            args.join(" ")
-        ))],
+        lines,
         verify: vec![],
         run_as: RunAs::Current,
         phase: Phase::DeviceMode,
-        effects: vec![Effect::ConfirmedAtDevice],
+        effects,
         only_where: Some(DEVICE_MODE_MENU),
     })
 }
@@ -157,6 +169,8 @@ pub(super) fn undo(step: &Step, _profile: &Profile, before: &Before) -> Vec<Stri
             .filter(|l| !l.starts_with('#'))
             .map(|l| l.replace("disabled=yes", "disabled=no"))
             .collect(),
+        // Nothing was sent.
+        _ if !step.has(Effect::ConfirmedAtDevice) => Vec::new(),
         _ => {
             let Some(row) = before.menus.get(DEVICE_MODE_MENU).and_then(|r| r.first()) else {
                 return vec!["# device-mode before the apply could not be read".into()];
@@ -276,11 +290,13 @@ mod tests {
             l[0].starts_with("/system device-mode update container=no traffic-gen=no sniffer=no"),
             "{l:?}"
         );
-        let none = steps_of(&before("no"));
+        let again = steps_of(&before("no"));
+        let s = again.iter().find(|s| s.id == MODE_STEP).unwrap();
         assert!(
-            none.iter().all(|s| s.id != MODE_STEP),
+            !s.has(Effect::ConfirmedAtDevice),
             "all off already: no power cycle"
         );
+        assert!(lines(s).iter().all(|l| l.starts_with('#')));
     }
 
     fn steps_of(b: &Before) -> Vec<Step> {
