@@ -65,7 +65,7 @@ impl fmt::Display for Readback {
 }
 
 /// Menus that hold one item and print `key: value` lines.
-const SINGLE_VALUE: [&str; 22] = [
+const SINGLE_VALUE: [&str; 23] = [
     "/system/package/update",
     "/tool/bandwidth-server",
     "/system/resource",
@@ -88,6 +88,7 @@ const SINGLE_VALUE: [&str; 22] = [
     "/ip/settings",
     "/ipv6/settings",
     "/user/settings",
+    "/system/device-mode",
 ];
 
 /// Whether `menu` (API-style path, `/system/resource`) is a single-value menu.
