@@ -300,8 +300,10 @@ mod tests {
     }
 
     fn steps_of(b: &Before) -> Vec<Step> {
-        let mut b2 = Before::default();
-        b2.menus = b.menus.clone();
+        let b2 = Before {
+            menus: b.menus.clone(),
+            ..Before::default()
+        };
         steps(&Profile::baseline(), &ctx(Some(b2)), &[])
     }
 }
