@@ -340,7 +340,7 @@ pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
             s.push_str("# afterwards: the router reboots\n");
         }
         if step.has(Effect::ConfirmedAtDevice) {
-            s.push_str("# afterwards: confirm at the router within the activation timeout (5 minutes): cut its power or press its reset or mode button; RouterOS takes this change from no remote session\n");
+            s.push_str("# afterwards: confirm at the router within the activation timeout (5 minutes): cut its power or press its reset or mode button; a remote session alone cannot make RouterOS take it\n");
         }
         if let Some(menu) = step.only_where {
             s.push_str(&format!(
