@@ -314,6 +314,11 @@ pub async fn apply_with(
         harness_source6: lab.vantage(Role::Trusted).and_then(|v| v.address6()),
         password: password.clone(),
         router_address: Some(lab.access().address()),
+        vantage_sources: Role::ALL
+            .iter()
+            .filter_map(|r| lab.vantage(*r))
+            .flat_map(|v| std::iter::once(v.address()).chain(v.address6()))
+            .collect(),
         before: Some(before.clone()),
     };
     let steps = render(profile, &ctx)?;

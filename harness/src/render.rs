@@ -47,6 +47,9 @@ pub struct RenderContext {
     /// The router's address as the harness reaches it (to tell which interface carries the
     /// harness), when there is a router.
     pub router_address: Option<IpAddr>,
+    /// Every vantage's source address (IPv4 and IPv6): the interfaces on their networks carry
+    /// the harness too.
+    pub vantage_sources: Vec<IpAddr>,
     /// The router's state as read before the apply (the applier's; a script rendered offline
     /// has none): steps that depend on what the router has, its interfaces, decide from it.
     pub before: Option<std::sync::Arc<crate::apply::Before>>,
@@ -65,6 +68,7 @@ impl RenderContext {
             harness_source6: None,
             password,
             router_address: None,
+            vantage_sources: Vec::new(),
             before: None,
         }
     }
@@ -375,6 +379,7 @@ mod tests {
             harness_source6: None,
             password: Secret::new("Correct-Horse-9!x"),
             router_address: None,
+            vantage_sources: Vec::new(),
             before: None,
         }
     }
@@ -485,6 +490,7 @@ mod tests {
             harness_source6: None,
             password: Secret::new("x"),
             router_address: None,
+            vantage_sources: Vec::new(),
             before: None,
         };
         assert_eq!(render(&p, &c), Err(RenderError::NoAllowedSource));

@@ -372,6 +372,7 @@ fn profile_reject_script(word: &str) -> Option<String> {
         harness_source: Some("192.0.2.10".parse().unwrap()),
         harness_source6: None,
         router_address: None,
+        vantage_sources: Vec::new(),
         before: None,
         password: chrlab::secret::Secret::new("Correct-Horse-9!x"),
     };
@@ -650,6 +651,7 @@ fn render_steps(p: &Profile) -> Vec<Step> {
         harness_source: Some("192.0.2.10".parse().unwrap()),
         harness_source6: None,
         router_address: None,
+        vantage_sources: Vec::new(),
         before: None,
         password: p
             .users

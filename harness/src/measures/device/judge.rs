@@ -35,7 +35,13 @@ fn unused_interfaces(profile: &Profile, obs: &Observation) -> CheckResult {
             )),
         );
     }
-    let (path, how) = match reach(&all, addresses, obs.router) {
+    let sources: Vec<std::net::IpAddr> = obs
+        .sources
+        .values()
+        .chain(obs.sources6.values())
+        .copied()
+        .collect();
+    let (path, how) = match reach(&all, addresses, obs.router, &sources) {
         Reach::Through(path, how) => (path, how),
         Reach::Unknown(why) => {
             return check(

@@ -43,11 +43,43 @@ pub(crate) enum Reach {
     Unknown(String),
 }
 
-/// Which of `ethernets` carry the harness, which reaches the router at `router`: the interface
-/// of the `/ip address` entry holding that address; without one (NAT, port forwards) every
-/// interface that has an address. An address on something other than an ethernet interface
-/// (a bridge, a VLAN) hides which ports carry it.
-pub(crate) fn reach(ethernets: &[Ethernet], addresses: &[Props], router: Option<IpAddr>) -> Reach {
+/// Whether `entry` (`192.0.2.1/24`, as `/ip address` shows it) is `router` itself or its
+/// network holds `source`.
+fn serves(entry: &str, router: Option<IpAddr>, sources: &[IpAddr]) -> bool {
+    let (host, len) = entry.split_once('/').unwrap_or((entry, ""));
+    let Ok(host) = host.parse::<IpAddr>() else {
+        return false;
+    };
+    if router == Some(host) {
+        return true;
+    }
+    let bits = |ip: IpAddr| -> (u128, u32) {
+        match ip {
+            IpAddr::V4(v) => (u128::from(u32::from(v)), 32),
+            IpAddr::V6(v) => (u128::from(v), 128),
+        }
+    };
+    let (h, width) = bits(host);
+    let len: u32 = len.parse().unwrap_or(width).min(width);
+    let shift = width - len;
+    sources.iter().any(|s| {
+        let (v, w) = bits(*s);
+        w == width && (shift >= 128 || (v >> shift) == (h >> shift))
+    })
+}
+
+/// Which of `ethernets` carry the harness, which reaches the router at `router` from the
+/// vantages at `sources`: the interfaces of the `/ip address` entries holding that address or
+/// a network a vantage is on (every vantage is the harness: disabling the untrusted vantage's
+/// way in would silence its probes, not prove the firewall); without one (NAT, port forwards)
+/// every interface that has an address. An address on something other than an ethernet
+/// interface (a bridge, a VLAN) hides which ports carry it.
+pub(crate) fn reach(
+    ethernets: &[Ethernet],
+    addresses: &[Props],
+    router: Option<IpAddr>,
+    sources: &[IpAddr],
+) -> Reach {
     let entries: Vec<(String, String)> = addresses
         .iter()
         .filter_map(|r| {
@@ -55,23 +87,22 @@ pub(crate) fn reach(ethernets: &[Ethernet], addresses: &[Props], router: Option<
             Some((get("address")?, get("interface")?))
         })
         .collect();
-    let holds = |address: &str| {
-        let host = address.split('/').next().unwrap_or(address);
-        router.is_some_and(|ip| host.parse::<IpAddr>().ok() == Some(ip))
-    };
-    let on_router: Vec<&(String, String)> = entries.iter().filter(|(a, _)| holds(a)).collect();
-    let (candidates, how): (Vec<&(String, String)>, String) = if on_router.is_empty() {
+    let direct: Vec<&(String, String)> = entries
+        .iter()
+        .filter(|(a, _)| serves(a, router, sources))
+        .collect();
+    let (candidates, how): (Vec<&(String, String)>, String) = if direct.is_empty() {
         let at = router.map_or_else(|| "an unknown address".to_string(), |ip| ip.to_string());
         (
             entries.iter().collect(),
             format!(
-                "the harness reaches the router at {at}, which no /ip address entry holds (NAT or port forwards): every interface with an address counts as its path"
+                "the harness reaches the router at {at}, which no /ip address entry holds or shares a network with a vantage (NAT or port forwards): every interface with an address counts as its path"
             ),
         )
     } else {
         (
-            on_router,
-            "the harness reaches the router at the address on it".to_string(),
+            direct,
+            "the harness reaches the router through the interfaces holding its address or a vantage's network".to_string(),
         )
     };
     if candidates.is_empty() {
@@ -130,22 +161,40 @@ mod tests {
             row(&[("address", "198.51.100.1/24"), ("interface", "wan")]),
         ];
         let ip = "192.0.2.1".parse().ok();
-        assert!(matches!(reach(&e, &addrs, ip), Reach::Through(ref v, _) if v == &["ether1"]));
+        let trusted: IpAddr = "192.0.2.10".parse().unwrap();
+        assert!(
+            matches!(reach(&e, &addrs, ip, &[trusted]), Reach::Through(ref v, _) if v == &["ether1"])
+        );
+        // The untrusted vantage on the other network: its interface is the harness's too.
+        let untrusted: IpAddr = "198.51.100.7".parse().unwrap();
+        assert!(
+            matches!(reach(&e, &addrs, ip, &[trusted, untrusted]), Reach::Through(ref v, _) if v.len() == 2)
+        );
         // Through NAT: every interface with an address.
         let nat = "127.0.0.1".parse().ok();
         assert!(
-            matches!(reach(&e, &addrs, nat), Reach::Through(ref v, ref how) if v.len() == 2 && how.contains("NAT"))
+            matches!(reach(&e, &addrs, nat, &[nat.unwrap()]), Reach::Through(ref v, ref how) if v.len() == 2 && how.contains("NAT"))
         );
+        assert!(!serves(
+            "192.0.2.1/24",
+            None,
+            &["192.0.3.1".parse().unwrap()]
+        ));
+        assert!(serves(
+            "2001:db8::1/64",
+            None,
+            &["2001:db8::99".parse().unwrap()]
+        ));
     }
 
     #[test]
     fn a_path_that_cannot_be_told_is_unknown() {
         let e = two();
         let ip = "192.0.2.1".parse().ok();
-        assert!(matches!(reach(&e, &[], ip), Reach::Unknown(_)));
+        assert!(matches!(reach(&e, &[], ip, &[]), Reach::Unknown(_)));
         let bridge = [row(&[("address", "192.0.2.1/24"), ("interface", "bridge")])];
         assert!(
-            matches!(reach(&e, &bridge, ip), Reach::Unknown(ref why) if why.contains("bridge"))
+            matches!(reach(&e, &bridge, ip, &[]), Reach::Unknown(ref why) if why.contains("bridge"))
         );
     }
 }

@@ -49,7 +49,10 @@ fn interfaces_step(p: &Profile, ctx: &RenderContext) -> Step {
         let rows = b.menus.get(ETHERNET_MENU)?;
         let addresses = b.menus.get(ADDRESS_MENU)?;
         let all = ethernets(rows);
-        Some((reach(&all, addresses, ctx.router_address), all))
+        Some((
+            reach(&all, addresses, ctx.router_address, &ctx.vantage_sources),
+            all,
+        ))
     });
     match decided {
         None => {
@@ -207,6 +210,7 @@ mod tests {
             harness_source6: None,
             password: Secret::new("x"),
             router_address: "192.0.2.1".parse().ok(),
+            vantage_sources: vec!["192.0.2.10".parse().unwrap()],
             before: before.map(Arc::new),
         }
     }
