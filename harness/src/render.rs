@@ -516,6 +516,20 @@ mod tests {
     }
 
     #[test]
+    fn a_step_confirmed_at_the_device_says_so_in_the_script() {
+        let steps = render(&Profile::baseline(), &ctx()).unwrap();
+        let mode = steps.iter().find(|s| s.id == "device.mode").unwrap();
+        assert!(mode.has(Effect::ConfirmedAtDevice));
+        // After every other change: its power cycle ends nothing half done.
+        assert_eq!(steps[steps.len() - 2].id, "device.mode");
+        let text = script(&steps, "p.toml", Reveal::Redacted);
+        assert!(
+            text.contains("# afterwards: confirm at the router within the activation timeout"),
+            "{text}"
+        );
+    }
+
+    #[test]
     fn quoting_escapes_routeros_specials() {
         assert_eq!(quote(r#"a"b\c$d?e"#), r#""a\"b\\c\$d\?e""#);
     }
