@@ -350,10 +350,20 @@ pub async fn apply_with(
         .map(|v| v.address())
         .ok_or(ApplyError::NoTrustedVantage)?;
     refuse_lockout(profile, Some(source))?;
+    let op = Operator::new(lab);
+    // Read first: some steps are decided from what the router has (its interfaces).
+    let before = std::sync::Arc::new(Before::read(&op).await);
     let ctx = RenderContext {
         harness_source: Some(source),
         harness_source6: lab.vantage(Role::Trusted).and_then(|v| v.address6()),
         password: password.clone(),
+        router_address: Some(lab.access().address()),
+        vantage_sources: Role::ALL
+            .iter()
+            .filter_map(|r| lab.vantage(*r))
+            .flat_map(|v| std::iter::once(v.address()).chain(v.address6()))
+            .collect(),
+        before: Some(before.clone()),
     };
     let steps = render(profile, &ctx)?;
     journal.with(|s| {
@@ -362,16 +372,18 @@ pub async fn apply_with(
             .map(|st| (st.id, st.description.clone()))
             .collect();
     });
-    let op = Operator::new(lab);
-    let before = Before::read(&op).await;
     let new_admin = Credentials {
         user: profile.users.name.clone(),
         password: password.clone(),
     };
     let mut applied = Vec::new();
+    // Set once an update has rebooted the router into another version, whose menus may differ
+    // from those read before the apply (a 7.16 upgraded to 7.24 has /system device-mode).
+    let mut upgraded = false;
     for step in &steps {
         if let Some(menu) = step.only_where
             && !before.menus.contains_key(menu)
+            && !(upgraded && op.rows(Role::Trusted, menu).await.is_ok())
         {
             // Read before the apply and not there: RouterOS 6 without the ipv6 package, say.
             tracing::info!(
@@ -379,6 +391,17 @@ pub async fn apply_with(
                 menu,
                 "skipped: the router has no {}",
                 crate::readback::cli_path(menu)
+            );
+            journal.with(|s| s.pending.retain(|(id, _)| *id != step.id));
+            continue;
+        }
+        if step.has(Effect::ConfirmedAtDevice) && !lab.can_power_cycle() {
+            // Sent, it would wait for a confirmation no one gives and lapse.
+            tracing::warn!(
+                step = step.id,
+                "not sent: {} needs a confirmation at the router (a power cycle or a press of its reset or mode button within the activation timeout), which this lab cannot give; run at the router: {}",
+                step.description,
+                step.script(Reveal::Redacted).trim()
             );
             journal.with(|s| s.pending.retain(|(id, _)| *id != step.id));
             continue;
@@ -396,10 +419,14 @@ pub async fn apply_with(
         // A step that may reboot the router (installing an update) reboots it only when the
         // router has something to install: ask first, so the wait below knows what to expect.
         let reboots = step.has(Effect::Reboots) && update_pending(&op).await;
-        match run_step(&op, step, &creds).await {
-            // The router may cut the session as it goes down.
-            Err(e) if reboots => tracing::debug!(step = step.id, error = %e, "step ended"),
-            other => other?,
+        if step.has(Effect::ConfirmedAtDevice) {
+            run_confirmed(lab, &op, step, &creds).await?;
+        } else {
+            match run_step(&op, step, &creds).await {
+                // The router may cut the session as it goes down.
+                Err(e) if reboots => tracing::debug!(step = step.id, error = %e, "step ended"),
+                other => other?,
+            }
         }
         if step.has(Effect::ReplacesAdministrator) {
             // Prove the new administrator works, then use it for everything that follows.
@@ -415,6 +442,7 @@ pub async fn apply_with(
         if reboots {
             wait_for_ssh_down(lab, step).await?;
             wait_for_ssh(lab, step).await?;
+            upgraded = true;
         } else if step.has(Effect::Reboots) {
             tracing::info!(step = step.id, "nothing to install: no reboot");
         }
@@ -433,6 +461,35 @@ pub async fn apply_with(
         applied.push(done);
     }
     Ok(applied)
+}
+
+/// How long a step that needs a confirmation at the router has to be refused (a bad value)
+/// before the lab confirms it: RouterOS checks the values at once, then waits.
+const CONFIRM_AFTER: Duration = Duration::from_secs(2);
+
+/// Runs a step RouterOS holds until it is confirmed at the router (device-mode): sends it,
+/// and unless the router refused it at once, power-cycles the router through the lab and
+/// waits for SSH to answer again. The command may still be waiting when the power goes; the
+/// session it ran on is cut, and that is not an error.
+async fn run_confirmed(
+    lab: &dyn Lab,
+    op: &Operator<'_>,
+    step: &Step,
+    creds: &Credentials,
+) -> Result<(), ApplyError> {
+    let sent = run_step(op, step, creds);
+    tokio::pin!(sent);
+    tokio::select! {
+        r = &mut sent => r?,
+        () = tokio::time::sleep(CONFIRM_AFTER) => {}
+    }
+    tracing::info!(step = step.id, "confirming at the router: power cycle");
+    lab.power_cycle().await.map_err(|e| ApplyError::Step {
+        step: step.id,
+        what: format!("power-cycle the router to confirm the change: {e}"),
+        source: None,
+    })?;
+    wait_for_ssh(lab, step).await
 }
 
 /// Texts RouterOS prints when a command in a script fails (FACTS §4.2).

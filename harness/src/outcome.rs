@@ -37,11 +37,13 @@ pub enum Measure {
     Ipv6,
     /// The input chain as a whole: established accepted, invalid dropped, the rest dropped.
     Input,
+    /// The device: unused interfaces disabled, device-mode features off (7.17+).
+    Device,
 }
 
 impl Measure {
     /// Every measure, in the order of the seed article.
-    pub const ALL: [Measure; 10] = [
+    pub const ALL: [Measure; 11] = [
         Measure::Update,
         Measure::Services,
         Measure::Firewall,
@@ -52,6 +54,7 @@ impl Measure {
         Measure::Ssh,
         Measure::Ipv6,
         Measure::Input,
+        Measure::Device,
     ];
 
     /// Short stable name (`update`, `services`, …) used in ids and file names.
@@ -67,6 +70,7 @@ impl Measure {
             Measure::Ssh => "ssh",
             Measure::Ipv6 => "ipv6",
             Measure::Input => "input",
+            Measure::Device => "device",
         }
     }
 }
@@ -84,6 +88,7 @@ impl fmt::Display for Measure {
             Measure::Ssh => "ssh crypto",
             Measure::Ipv6 => "ipv6",
             Measure::Input => "input chain",
+            Measure::Device => "device",
         })
     }
 }
@@ -494,7 +499,8 @@ mod tests {
                 "other listeners",
                 "ssh crypto",
                 "ipv6",
-                "input chain"
+                "input chain",
+                "device"
             ]
         );
     }

@@ -79,6 +79,10 @@ pub struct Profile {
     /// The input chain as a whole (absent: closed, MikroTik's recommendation).
     #[serde(default)]
     pub input: crate::measures::input::InputPolicy,
+    /// The device: unused interfaces, device-mode (absent: unused interfaces disabled, the
+    /// default device-mode features off).
+    #[serde(default)]
+    pub device: crate::measures::device::DevicePolicy,
 }
 
 /// `true`, as a serde default.
@@ -719,6 +723,31 @@ impl Profile {
                 })
             {
                 return bad(field, format!("not an interface list name: {m}"));
+            }
+        }
+        // device: interface names are quoted into the script; features are RouterOS's words
+        for (i, name) in self.device.used_interfaces.iter().enumerate() {
+            if name.is_empty() {
+                return bad(&format!("device.used_interfaces[{i}]"), "is empty".into());
+            }
+            if let Some(m) = text_problem(name, MAX_NAME_CHARS) {
+                return bad(&format!("device.used_interfaces[{i}]"), m);
+            }
+        }
+        for (i, f) in self.device.mode_features_off.iter().enumerate() {
+            if !routeros::device_mode::is_feature(f) {
+                let known: Vec<&str> = routeros::device_mode::FEATURES
+                    .iter()
+                    .map(|(n, _)| *n)
+                    .collect();
+                return bad(
+                    &format!("device.mode_features_off[{i}]"),
+                    format!(
+                        "`{}` is not a device-mode feature ({})",
+                        escape(f),
+                        known.join(", ")
+                    ),
+                );
             }
         }
         Ok(())

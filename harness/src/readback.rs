@@ -65,7 +65,7 @@ impl fmt::Display for Readback {
 }
 
 /// Menus that hold one item and print `key: value` lines.
-const SINGLE_VALUE: [&str; 23] = [
+const SINGLE_VALUE: [&str; 24] = [
     "/system/package/update",
     "/tool/bandwidth-server",
     "/system/resource",
@@ -89,6 +89,7 @@ const SINGLE_VALUE: [&str; 23] = [
     "/ipv6/settings",
     "/user/settings",
     "/system/ntp/client",
+    "/system/device-mode",
 ];
 
 /// Whether `menu` (API-style path, `/system/resource`) is a single-value menu.

@@ -44,6 +44,15 @@ pub struct RenderContext {
     pub harness_source6: Option<IpAddr>,
     /// The new administrator's password: the profile's, or generated for this run.
     pub password: Secret,
+    /// The router's address as the harness reaches it (to tell which interface carries the
+    /// harness), when there is a router.
+    pub router_address: Option<IpAddr>,
+    /// Every vantage's source address (IPv4 and IPv6): the interfaces on their networks carry
+    /// the harness too.
+    pub vantage_sources: Vec<IpAddr>,
+    /// The router's state as read before the apply (the applier's; a script rendered offline
+    /// has none): steps that depend on what the router has, its interfaces, decide from it.
+    pub before: Option<std::sync::Arc<crate::apply::Before>>,
 }
 
 impl RenderContext {
@@ -58,6 +67,9 @@ impl RenderContext {
             harness_source,
             harness_source6: None,
             password,
+            router_address: None,
+            vantage_sources: Vec::new(),
+            before: None,
         }
     }
 }
@@ -159,6 +171,10 @@ pub enum Phase {
     MovePorts,
     /// Logging rules.
     Logging,
+    /// Unused interfaces disabled.
+    Interfaces,
+    /// device-mode: confirmed by a power cycle, after every other change is in.
+    DeviceMode,
     /// Remove or disable the factory user, logged in as the new administrator.
     RetireDefaultAdmin,
 }
@@ -175,6 +191,11 @@ pub enum Effect {
     ReplacesAdministrator,
     /// What the harness's own source may reach changes (the address list, the input chain).
     ChangesHarnessReach,
+    /// RouterOS holds the change until someone at the router confirms it — a power cycle or a
+    /// press of its reset or mode button within the activation timeout (`/system device-mode
+    /// update`): the applier has the lab power-cycle the router ([`crate::lab::Lab::power_cycle`]);
+    /// where the lab cannot, the step is not sent and the applier says so.
+    ConfirmedAtDevice,
 }
 
 /// What the applier should read back after a step to confirm it took effect.
@@ -324,6 +345,9 @@ pub fn script(steps: &[Step], profile_name: &str, reveal: Reveal) -> String {
         if step.has(Effect::Reboots) {
             s.push_str("# afterwards: the router reboots\n");
         }
+        if step.has(Effect::ConfirmedAtDevice) {
+            s.push_str("# afterwards: confirm at the router within the activation timeout (5 minutes): cut its power or press its reset or mode button; a remote session alone cannot make RouterOS take it\n");
+        }
         if let Some(menu) = step.only_where {
             s.push_str(&format!(
                 "# only on a router that has {}: skip this block elsewhere\n",
@@ -356,6 +380,9 @@ mod tests {
             harness_source: Some("192.0.2.10".parse().unwrap()),
             harness_source6: None,
             password: Secret::new("Correct-Horse-9!x"),
+            router_address: None,
+            vantage_sources: Vec::new(),
+            before: None,
         }
     }
 
@@ -464,6 +491,9 @@ mod tests {
             harness_source: None,
             harness_source6: None,
             password: Secret::new("x"),
+            router_address: None,
+            vantage_sources: Vec::new(),
+            before: None,
         };
         assert_eq!(render(&p, &c), Err(RenderError::NoAllowedSource));
     }
@@ -485,6 +515,20 @@ mod tests {
         );
         assert_eq!(commands.len(), routeros::cli::parse(&clean).unwrap().len());
         assert!(text.contains("x\\n/user add"), "{text}");
+    }
+
+    #[test]
+    fn a_step_confirmed_at_the_device_says_so_in_the_script() {
+        let steps = render(&Profile::baseline(), &ctx()).unwrap();
+        let mode = steps.iter().find(|s| s.id == "device.mode").unwrap();
+        assert!(mode.has(Effect::ConfirmedAtDevice));
+        // After every other change: its power cycle ends nothing half done.
+        assert_eq!(steps[steps.len() - 2].id, "device.mode");
+        let text = script(&steps, "p.toml", Reveal::Redacted);
+        assert!(
+            text.contains("# afterwards: confirm at the router within the activation timeout"),
+            "{text}"
+        );
     }
 
     #[test]

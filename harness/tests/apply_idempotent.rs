@@ -200,6 +200,9 @@ fn the_rendered_update_step_waits_for_the_check_whatever_it_takes() {
     let ctx = RenderContext {
         harness_source: Some("192.0.2.10".parse().expect("address")),
         harness_source6: None,
+        router_address: None,
+        vantage_sources: Vec::new(),
+        before: None,
         password: Secret::new(PASSWORD),
     };
     let steps = render(&Profile::baseline(), &ctx).expect("renders");

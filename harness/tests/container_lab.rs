@@ -259,7 +259,9 @@ fn chrlab_check_hardens_a_sim_container_and_proves_every_measure() {
         .expect("run chrlab check");
     let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
     let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
-    assert_eq!(out.status.code(), Some(0), "{stdout}\n{stderr}");
+    // device-mode changes only with a confirmation at the router, and this lab cannot
+    // power-cycle its container: device.mode fails, honestly, and so the run does.
+    assert_eq!(out.status.code(), Some(1), "{stdout}\n{stderr}");
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&report).expect("the JSON report"))
             .expect("JSON");
@@ -271,6 +273,20 @@ fn chrlab_check_hardens_a_sim_container_and_proves_every_measure() {
             assert_eq!(r["outcome"]["status"], "skip", "{r:#}");
             let why = r["outcome"]["reason"].as_str().unwrap_or_default();
             assert!(why.contains("not required by the profile"), "{r:#}");
+            continue;
+        }
+        if r["id"] == "device.mode" {
+            assert_eq!(r["outcome"]["status"], "fail", "{r:#}");
+            let why = r["outcome"]["reason"].as_str().unwrap_or_default();
+            assert!(why.contains("power cycle"), "{r:#}");
+            continue;
+        }
+        if r["id"] == "device.unused-interfaces-disabled" {
+            // The vantages reach the container through Docker's address, which the simulator's
+            // /ip address does not hold: the harness's path cannot be told.
+            assert_eq!(r["outcome"]["status"], "skip", "{r:#}");
+            let why = r["outcome"]["reason"].as_str().unwrap_or_default();
+            assert!(why.contains("not verifiable"), "{r:#}");
             continue;
         }
         if r["id"] == "ipv6.untrusted-blocked" {

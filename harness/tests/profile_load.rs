@@ -265,6 +265,18 @@ fn semantic_errors_name_file_line_and_field() {
         "logging.remote",
         "neither `harness` nor an IP address",
     );
+    check(
+        "mode_features_off = [\"container\",",
+        "mode_features_off = [\"telnet\", \"container\",",
+        "device.mode_features_off[0]",
+        "`telnet` is not a device-mode feature",
+    );
+    check(
+        "used_interfaces = []",
+        "used_interfaces = [\"ether1\", \"\"]",
+        "device.used_interfaces[1]",
+        "is empty",
+    );
 }
 
 #[test]
@@ -383,6 +395,9 @@ fn profile_reject_script(word: &str) -> Option<String> {
     let ctx = chrlab::render::RenderContext {
         harness_source: Some("192.0.2.10".parse().unwrap()),
         harness_source6: None,
+        router_address: None,
+        vantage_sources: Vec::new(),
+        before: None,
         password: chrlab::secret::Secret::new("Correct-Horse-9!x"),
     };
     let steps = chrlab::render::render(&profile, &ctx).expect("renders");
@@ -673,6 +688,9 @@ fn render_steps(p: &Profile) -> Vec<Step> {
     let ctx = chrlab::render::RenderContext {
         harness_source: Some("192.0.2.10".parse().unwrap()),
         harness_source6: None,
+        router_address: None,
+        vantage_sources: Vec::new(),
+        before: None,
         password: p
             .users
             .password

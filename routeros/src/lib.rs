@@ -2,6 +2,7 @@
 
 pub mod api;
 pub mod cli;
+pub mod device_mode;
 pub mod dns;
 pub mod firewall;
 pub mod firewall6;

@@ -19,6 +19,7 @@ use routeros::service::ServiceName;
 use routeros::version::Version;
 use tokio::sync::{broadcast, watch};
 
+use crate::model::ExecError;
 use crate::model::state::{LoginRefusal, LoginVia, Persisted, State, rule_props};
 use crate::model::{api, rest, update};
 
@@ -561,6 +562,39 @@ impl Router {
     /// [`Power::Rebooting`] when reboots are deferred).
     pub fn reboot(&self) {
         self.with_state(|st| update::request_reboot(st, None));
+    }
+
+    /// Adds an `/ip address` entry as the one who set the machine up would (a lab gives the
+    /// router the address it reaches it at, as the QEMU lab does at first boot): configuration,
+    /// not a factory value, so `/export` shows it.
+    pub fn add_address(&self, address: &str, interface: &str) -> Result<(), ExecError> {
+        let actor = crate::model::state::Actor {
+            user: "admin".into(),
+            policy: crate::model::users::ALL_POLICIES.join(","),
+        };
+        self.with_state(|st| {
+            st.add(
+                &actor,
+                "ip/address",
+                &[
+                    ("address".into(), address.into()),
+                    ("interface".into(), interface.into()),
+                ],
+            )
+            .map(|_| ())
+        })
+    }
+
+    /// Cuts the power and turns it on again (a hypervisor's reset, a pulled plug): a reboot like
+    /// [`Router::reboot`] that also confirms a pending `/system device-mode update` made
+    /// within its activation timeout, which a soft reboot does not.
+    pub fn power_cycle(&self) {
+        self.with_state(|st| {
+            update::request_reboot(st, None);
+            if let Some(r) = st.reboot.as_mut() {
+                r.power_cycle = true;
+            }
+        });
     }
 
     /// Completes a reboot: installs the update a pending `install` asked for, drops what RouterOS

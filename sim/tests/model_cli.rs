@@ -1246,3 +1246,79 @@ fn ntp_client_per_version() {
     assert!(set6.contains("enabled: yes"), "{set6}");
     assert!(set6.contains("server-dns-names: pool.ntp.org"), "{set6}");
 }
+
+/// `/system device-mode` and disabled interfaces.
+mod device {
+    use super::*;
+
+    #[test]
+    fn device_mode_exists_from_7_17_and_changes_only_on_a_power_cycle() {
+        // Before 7.17 the menu is not modelled: RouterOS's answer to an unknown menu.
+        for old in ["7.16.2", "6.49.13"] {
+            let r = router_with(old, "MikroTik");
+            let mut t = term(&r, "admin", "");
+            let out = t.execute("/system device-mode print");
+            assert!(out.contains("bad command name device-mode"), "{old}: {out}");
+        }
+        let r = router_with("7.24.4", "CHR");
+        let mut t = term(&r, "admin", "");
+        let out = t.execute("/system device-mode print");
+        assert!(out.contains("mode: advanced"), "{out}");
+        assert!(out.contains("sniffer: yes"), "{out}");
+        assert!(out.contains("container: no"), "{out}");
+        // `set` is not how it changes.
+        assert!(!t.execute("/system device-mode set sniffer=no").is_empty());
+        // A bad value is refused before anything waits.
+        assert!(
+            t.execute("/system device-mode update sniffer=maybe")
+                .contains("invalid value for argument sniffer")
+        );
+        cli(
+            &mut t,
+            "/system device-mode update sniffer=no socks=no",
+            "  update: please activate by turning power off or pressing reset or mode button in 5m00s\n",
+        );
+        assert_eq!(
+            r.menu_value("system/device-mode", "sniffer").as_deref(),
+            Some("yes"),
+            "nothing changes before the confirmation"
+        );
+        // A soft reboot does not confirm it, and drops it.
+        r.reboot();
+        assert_eq!(
+            r.menu_value("system/device-mode", "sniffer").as_deref(),
+            Some("yes")
+        );
+        r.power_cycle();
+        assert_eq!(
+            r.menu_value("system/device-mode", "sniffer").as_deref(),
+            Some("yes"),
+            "the pending update died with the soft reboot"
+        );
+        // Update, then a power cycle within the timeout: in force.
+        let mut t = term(&r, "admin", "");
+        t.execute("/system device-mode update sniffer=no socks=no activation-timeout=1m");
+        r.power_cycle();
+        let mut t = term(&r, "admin", "");
+        let out = t.execute("/system device-mode print");
+        assert!(out.contains("sniffer: no"), "{out}");
+        assert!(out.contains("socks: no"), "{out}");
+        assert!(out.contains("fetch: yes"), "{out}");
+    }
+
+    #[test]
+    fn unused_ethernet_disabled_shows_in_print_and_export() {
+        let mut cfg = RouterConfig::for_version(Version::parse("7.24.4").unwrap());
+        cfg.ethernets = 2;
+        let r = Router::new(cfg).unwrap();
+        let mut t = term(&r, "admin", "");
+        cli(&mut t, "/interface set [find name=ether2] disabled=yes", "");
+        let out = t.execute("/interface ethernet print terse");
+        assert!(out.lines().any(|l| l.contains(" XR name=ether2")), "{out}");
+        let export = t.execute("/export");
+        assert!(
+            export.contains("/interface ethernet\nset [ find default-name=ether2 ] disabled=yes"),
+            "{export}"
+        );
+    }
+}

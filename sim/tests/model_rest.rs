@@ -403,4 +403,39 @@ mod model {
             Some("!trap")
         );
     }
+
+    #[test]
+    fn device_mode_reads_and_updates_over_rest_and_waits_for_a_power_cycle() {
+        let (r, s) = setup();
+        let get = r.rest(&s, "GET", "/system/device-mode", "", b"");
+        assert_eq!(get.status, 200, "{}", get.body);
+        assert!(get.body.contains(r#""sniffer":"true""#), "{}", get.body);
+        assert!(get.body.contains(r#""mode":"advanced""#), "{}", get.body);
+        let bad = r.rest(
+            &s,
+            "POST",
+            "/system/device-mode/update",
+            "",
+            br#"{"sniffer":"maybe"}"#,
+        );
+        assert_eq!(bad.status, 400, "{}", bad.body);
+        let up = r.rest(
+            &s,
+            "POST",
+            "/system/device-mode/update",
+            "",
+            br#"{"sniffer":"no"}"#,
+        );
+        assert_eq!(up.status, 200, "{}", up.body);
+        assert!(up.body.contains("please activate"), "{}", up.body);
+        assert_eq!(
+            r.menu_value("system/device-mode", "sniffer").as_deref(),
+            Some("yes")
+        );
+        r.power_cycle();
+        assert_eq!(
+            r.menu_value("system/device-mode", "sniffer").as_deref(),
+            Some("no")
+        );
+    }
 }

@@ -118,6 +118,8 @@ pub type Logins = BTreeMap<(String, LoginService, Role), LoginAttempt>;
 pub struct Observation {
     /// The lab's own description.
     pub lab: String,
+    /// The router's address as the harness reached it.
+    pub router: Option<IpAddr>,
     /// Source addresses of the vantages.
     pub sources: BTreeMap<Role, IpAddr>,
     /// Their IPv6 source addresses, where the lab gave them one.
@@ -208,6 +210,7 @@ impl Observation {
         let err = |menu: &str| ReadError::new(menu, cause);
         Observation {
             lab: lab.to_string(),
+            router: None,
             sources: BTreeMap::new(),
             sources6: BTreeMap::new(),
             limitations: Vec::new(),
@@ -784,6 +787,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
 
     Observation {
         lab: lab.describe(),
+        router: Some(lab.access().address()),
         sources: Role::ALL
             .iter()
             .filter_map(|r| Some((*r, lab.vantage(*r)?.address())))

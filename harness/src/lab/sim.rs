@@ -91,6 +91,9 @@ impl SimLab {
             listener_delay: config.listener_delay,
             update_check_time: config.update_check_time,
             update_failure: config.update_failure.clone(),
+            // A second NIC, ether2, wired to nothing: a CHR started with two virtual NICs, only
+            // the first on the lab's bridge (the unused interface the device measure disables).
+            ethernets: 2,
             ..factory
         };
         let opts = SimOptions {
@@ -110,6 +113,11 @@ impl SimLab {
             Ok(Err(e)) => return Err(LabError::Simulator(e)),
             Err(_) => return Err(LabError::Simulator("the router thread ended early".into())),
         };
+        // The address the lab reaches the router at, on ether1, as the QEMU lab configures a
+        // CHR at first boot (a fresh router's /ip address is empty).
+        router
+            .add_address(&format!("{address}/{}", super::netns::PREFIX_LEN), "ether1")
+            .map_err(|e| LabError::Simulator(e.message.into()))?;
         let enforcer = Enforcer::spawn(net.router_ns.clone(), router.watch_firewall());
         enforcer
             .settled()
@@ -277,6 +285,25 @@ impl Lab for SimLab {
 
     async fn settle(&self) -> Result<(), LabError> {
         SimLab::settle(self).await
+    }
+
+    fn can_power_cycle(&self) -> bool {
+        true
+    }
+
+    async fn power_cycle(&self) -> Result<(), LabError> {
+        // The simulator's front ends carry the reboot out: wait until it is up again.
+        let mut power = self.router.watch_power();
+        power.borrow_and_update();
+        self.router.power_cycle();
+        let up = power.wait_for(|p| *p == chrlab_sim::router::Power::Up);
+        match tokio::time::timeout(self.reboot_timing().booting, up).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(_)) => Err(LabError::Unsettled("the simulated router is gone".into())),
+            Err(_) => Err(LabError::Unsettled(
+                "the simulated router did not come back from its power cycle".into(),
+            )),
+        }
     }
 
     async fn shutdown(self: Box<Self>) {

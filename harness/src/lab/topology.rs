@@ -170,6 +170,19 @@ pub trait Lab: Send + Sync {
     async fn settle(&self) -> Result<(), LabError> {
         Ok(())
     }
+    /// Whether this lab can cut the router's power and turn it on again ([`Lab::power_cycle`]):
+    /// the one confirmation of a `/system device-mode update` that needs no one at the router.
+    fn can_power_cycle(&self) -> bool {
+        false
+    }
+    /// Cuts the router's power and turns it on again (a hypervisor's reset, not `/system
+    /// reboot`); returns once the router is booting again. A lab that cannot says so.
+    async fn power_cycle(&self) -> Result<(), LabError> {
+        Err(LabError::Unsettled(format!(
+            "{} cannot power-cycle its router",
+            self.describe()
+        )))
+    }
     /// Stops everything the lab started.
     async fn shutdown(self: Box<Self>);
 }

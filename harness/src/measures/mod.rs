@@ -5,6 +5,7 @@
 //! Adding a measure: a module `measures/<name>/` with its `CheckDef`s and a `MEASURE`, and one
 //! line in [`REGISTRY`].
 
+pub mod device;
 pub mod firewall;
 pub mod input;
 pub mod ipv6;
@@ -56,7 +57,7 @@ pub struct MeasureDef {
 }
 
 /// Every measure, in report order (the seed article's).
-pub static REGISTRY: [&MeasureDef; 10] = [
+pub static REGISTRY: [&MeasureDef; 11] = [
     &update::MEASURE,
     &services::MEASURE,
     &firewall::MEASURE,
@@ -67,6 +68,7 @@ pub static REGISTRY: [&MeasureDef; 10] = [
     &ssh::MEASURE,
     &ipv6::MEASURE,
     &input::MEASURE,
+    &device::MEASURE,
 ];
 
 /// Every menu some measure declares in [`MeasureDef::reads`], once each, in registry order.

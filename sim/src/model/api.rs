@@ -243,6 +243,10 @@ fn execute(
             Ok(vec![done(Vec::new())])
         }
         "reset-counters" => Ok(vec![done(Vec::new())]),
+        "update" if path == super::device_mode::PATH => {
+            let line = super::device_mode::update(st, actor, &props_only(req))?;
+            Ok(vec![done(vec![("ret".into(), line.trim().to_string())])])
+        }
         other => Err(ExecError::no_such_command(other)),
     }
 }

@@ -238,6 +238,9 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
             ],
         ));
     }
+    if super::device_mode::exists(v) {
+        m.push(super::device_mode::menu());
+    }
     for d in &mut m {
         if matches!(d.path, "ip/firewall/filter" | "ipv6/firewall/filter") {
             d.noun = "filter rule";

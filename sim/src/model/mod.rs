@@ -5,12 +5,13 @@
 //!
 //! Codemap: `schema` (property types, validation texts), `defaults` (the menus of a fresh CHR per
 //! version), `menu` (items, tables, `.id`s), `state` (add/set/remove/move, log routing), `login`,
-//! `users` (policies), `log` (buffer, dates, echo lines), `update` (package update), `query` (`where`
+//! `users` (policies), `log` (buffer, dates, echo lines), `update` (package update), `device_mode` (`/system device-mode` and its confirmation at boot), `query` (`where`
 //! and API `?` queries), `terminal` + `script` + `view` (the CLI: dispatch, scripting, print layout),
 //! `api`, `rest`, `export`, `error`. The public face is `crate::router::Router`.
 
 pub(crate) mod api;
 pub(crate) mod defaults;
+pub(crate) mod device_mode;
 pub(crate) mod error;
 pub(crate) mod export;
 pub(crate) mod log;

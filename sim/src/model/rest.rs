@@ -427,6 +427,10 @@ fn post(
                 None => Err(ExecError::no_such_item()),
             }
         }
+        "update" if path == super::device_mode::PATH => {
+            super::device_mode::update(st, actor, &args)
+                .map(|line| object(&[("ret".into(), line.trim().to_string())]))
+        }
         _ => Ok("[]".to_string()),
     };
     match result {

@@ -112,6 +112,8 @@ pub struct State {
     pub syslog: broadcast::Sender<log::Datagram>,
     /// A reboot a command asked for (`install`); the router carries it out (`update::boot`).
     pub reboot: Option<super::update::Reboot>,
+    /// A `/system device-mode update` waiting for its confirmation (RAM only: gone at boot).
+    pub device_mode_pending: Option<super::device_mode::Pending>,
 }
 
 impl State {
@@ -154,6 +156,7 @@ impl State {
             echo,
             syslog,
             reboot: None,
+            device_mode_pending: None,
         }
     }
 

@@ -545,6 +545,16 @@ impl Terminal {
                     Err(e) => Err(render(e, &args)),
                 };
             }
+            "update" if def.path == super::device_mode::PATH => {
+                if let Some((_, pos)) = args.unnamed.first() {
+                    return Err(end_expected(*pos));
+                }
+                let props = named(&args);
+                return match super::device_mode::update(st, &actor, &props) {
+                    Ok(line) => Ok(Out::text(format!("{line}\n"))),
+                    Err(e) => Err(render(e, &args)),
+                };
+            }
             other => return Err(format!("bad command name {other}")),
         };
         res.map(|()| Out::default()).map_err(|e| render(e, &args))

@@ -211,6 +211,9 @@ pub fn download(st: &mut State, actor: &Actor) -> Result<(), ExecError> {
 pub struct Reboot {
     /// The version the router comes back with; `None` keeps the installed one.
     pub into: Option<Version>,
+    /// A power cycle (the power cut, not `/system reboot`): it confirms a pending
+    /// `/system device-mode update`.
+    pub power_cycle: bool,
 }
 
 /// `install`: `download`, then a reboot into the downloaded version; the router carries it
@@ -226,7 +229,8 @@ pub fn install(st: &mut State, actor: &Actor) -> Result<(), ExecError> {
 /// Asks for a reboot. A request already pending keeps its version unless this one names another.
 pub fn request_reboot(st: &mut State, into: Option<Version>) {
     let into = into.or(st.reboot.and_then(|r| r.into));
-    st.reboot = Some(Reboot { into });
+    let power_cycle = st.reboot.is_some_and(|r| r.power_cycle);
+    st.reboot = Some(Reboot { into, power_cycle });
 }
 
 /// The router comes back from a reboot: the pending or downloaded update (if any) is
@@ -234,11 +238,9 @@ pub fn request_reboot(st: &mut State, into: Option<Version>) {
 /// sessions, a check in progress), uptime starts again, and the log's first line is `router
 /// rebooted`. The configuration (`tables`) stays.
 pub fn boot(st: &mut State) {
-    let into = st
-        .reboot
-        .take()
-        .and_then(|r| r.into)
-        .or(st.downloaded.take());
+    let reboot = st.reboot.take();
+    super::device_mode::boot(st, reboot.is_some_and(|r| r.power_cycle));
+    let into = reboot.and_then(|r| r.into).or(st.downloaded.take());
     st.check = None;
     if let Some(version) = into.filter(|v| *v != st.version) {
         switch_to(st, version);
