@@ -201,6 +201,18 @@ pub fn unhardened() -> &'static Run {
     RUN.get_or_init(|| block_on(build(false, SABOTAGE)))
 }
 
+/// Whether check `id` already fails on the shared hardened router (RouterOS 6's update checks;
+/// device-mode where the lab cannot power-cycle the router to confirm it): a re-opening test
+/// counts only the failures it caused.
+pub fn fails_when_hardened(id: &str) -> bool {
+    hardened()
+        .audit
+        .report
+        .results
+        .iter()
+        .any(|r| r.id == id && matches!(r.outcome, Outcome::Fail(_)))
+}
+
 /// A lab of its own (not shared), built from `config` and audited with the baseline
 /// (hardened first with `harden`). With `fail_after_first_check`, the router checks for
 /// updates once (so it has a `latest-version`), then every later check fails that way: its

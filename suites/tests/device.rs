@@ -39,9 +39,18 @@ fn hardened_router_passes() {
         "{}",
         explain(r)
     );
-    if has_device_mode(run) {
+    if has_device_mode(run) && run.lab.can_power_cycle() {
         let r = run.result(MODE);
         assert_eq!(r.outcome, Outcome::Pass, "{}", explain(r));
+    } else if has_device_mode(run) {
+        // Nobody can confirm the change at this router (QEMU, a container): device-mode stays
+        // as it was, and the check fails saying why.
+        let r = run.result(MODE);
+        assert!(
+            matches!(&r.outcome, Outcome::Fail(why) if why.contains("power cycle")),
+            "{}",
+            explain(r)
+        );
     } else {
         assert_not_verifiable_before_7_17(run);
     }
