@@ -178,7 +178,7 @@ mod tests {
         assert!(!serves(
             "192.0.2.1/24",
             None,
-            &["192.0.3.1".parse().unwrap()]
+            &["198.51.100.1".parse().unwrap()]
         ));
         assert!(serves(
             "2001:db8::1/64",
