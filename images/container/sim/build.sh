@@ -91,6 +91,6 @@ for l in ${labels[@]+"${labels[@]}"}; do
     label_args+=(--label "$l")
 done
 step "docker build -t $tag (RouterOS $version simulated, ${latest:-offline})"
-docker build -q ${label_args[@]+"${label_args[@]}"} -t "$tag" "$ctx" >/dev/null
+docker build -q --force-rm ${label_args[@]+"${label_args[@]}"} -t "$tag" "$ctx" >/dev/null
 size=$(docker image inspect --format '{{.Size}}' "$tag")
 step "built $tag: $((size / 1024 / 1024)) MiB"
