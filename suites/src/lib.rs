@@ -201,6 +201,37 @@ pub fn unhardened() -> &'static Run {
     RUN.get_or_init(|| block_on(build(false, SABOTAGE)))
 }
 
+/// Audits `run`'s router again without applying anything (after a test changed it).
+pub async fn reaudit_in_place(run: &Run) -> Audit {
+    audit(
+        run.lab.as_ref(),
+        &run.profile,
+        Path::new("profiles/baseline.toml"),
+        false,
+    )
+    .await
+    .unwrap_or_else(|e| panic!("re-audit: {e}"))
+}
+
+/// The checks that fail in `results` but not on the shared hardened router
+/// ([`fails_when_hardened`]): what a re-opening caused.
+pub fn new_failures(results: &[CheckResult]) -> Vec<String> {
+    results
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Fail(_)) && !fails_when_hardened(&r.id))
+        .map(|r| r.id.clone())
+        .collect()
+}
+
+/// The result of check `id` in `results`, explained; empty when it is not there.
+pub fn explain_id(results: &[CheckResult], id: &str) -> String {
+    results
+        .iter()
+        .find(|r| r.id == id)
+        .map(explain)
+        .unwrap_or_default()
+}
+
 /// Whether check `id` already fails on the shared hardened router (RouterOS 6's update checks;
 /// device-mode where the lab cannot power-cycle the router to confirm it): a re-opening test
 /// counts only the failures it caused.

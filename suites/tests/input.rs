@@ -6,18 +6,7 @@ use chrlab::lab::Role;
 use chrlab::lab::spec::LabSpec;
 use chrlab::outcome::{Measure, Outcome};
 use chrlab::probe::Seen;
-use chrlab_suites::{Run, explain, failed, hardened, lab_runs_here, passed, unhardened};
-
-/// The checks that fail in `results` but not on the shared hardened router (RouterOS 6 fails
-/// the update checks there already).
-fn newly_failed(results: &[chrlab::outcome::CheckResult]) -> Vec<String> {
-    let before = hardened();
-    results
-        .iter()
-        .filter(|r| failed(r) && !failed(before.result(&r.id)))
-        .map(|r| r.id.clone())
-        .collect()
-}
+use chrlab_suites::{Run, explain, hardened, lab_runs_here, passed, unhardened};
 
 const CHAIN: &str = "input.chain";
 const SILENT: &str = "input.untrusted-silent";
@@ -135,7 +124,7 @@ fn reopening_the_chain_fails_exactly_its_checks() {
             )
             .await
             .unwrap_or_else(|e| panic!("re-audit: {e}"));
-            let failed = newly_failed(&again.report.results);
+            let failed = chrlab_suites::new_failures(&again.report.results);
             let reasons: Vec<String> = again
                 .report
                 .results
@@ -193,7 +182,7 @@ fn reopening_the_ipv6_chain_fails_the_black_box_over_ipv6() {
         )
         .await
         .unwrap_or_else(|e| panic!("re-audit: {e}"));
-        let failed = newly_failed(&again.report.results);
+        let failed = chrlab_suites::new_failures(&again.report.results);
         let reason = again
             .report
             .results

@@ -103,7 +103,6 @@ fn reopening_one_logging_item_fails_exactly_its_check() {
     if !lab_runs_here() {
         return;
     }
-    use chrlab::audit::audit;
     use chrlab_suites::{block_on, fresh, run_commands, suite_profile};
     let seen = block_on(async {
         let run = fresh(suite_profile(), &[], true).await;
@@ -132,29 +131,9 @@ fn reopening_one_logging_item_fails_exactly_its_check() {
             ),
         ] {
             run_commands(run.lab.as_ref(), &[open]).await;
-            let again = audit(
-                run.lab.as_ref(),
-                &run.profile,
-                std::path::Path::new("profiles/baseline.toml"),
-                false,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("re-audit: {e}"));
-            let failed: Vec<String> = again
-                .report
-                .results
-                .iter()
-                .filter(|r| matches!(r.outcome, Outcome::Fail(_)))
-                .filter(|r| !chrlab_suites::fails_when_hardened(&r.id))
-                .map(|r| r.id.clone())
-                .collect();
-            let reason = again
-                .report
-                .results
-                .iter()
-                .find(|r| r.id == id)
-                .map(explain)
-                .unwrap_or_default();
+            let again = chrlab_suites::reaudit_in_place(&run).await;
+            let failed = chrlab_suites::new_failures(&again.report.results);
+            let reason = chrlab_suites::explain_id(&again.report.results, id);
             seen.push((id, open, failed, reason));
             if !close.is_empty() {
                 run_commands(run.lab.as_ref(), &[close]).await;
