@@ -134,7 +134,6 @@ fn reopening_one_item_fails_exactly_its_check() {
     if !lab_runs_here() {
         return;
     }
-    use chrlab::audit::audit;
     use chrlab::profile::Profile;
     use chrlab_suites::{block_on, fresh, run_commands};
     let failures = block_on(async {
@@ -174,14 +173,7 @@ fn reopening_one_item_fails_exactly_its_check() {
             } else {
                 assert!(out.trim().is_empty(), "`{open}` printed {out:?}");
             }
-            let again = audit(
-                run.lab.as_ref(),
-                &run.profile,
-                std::path::Path::new("profiles/baseline.toml"),
-                false,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("re-audit: {e}"));
+            let again = chrlab_suites::reaudit_in_place(&run).await;
             let failed: Vec<String> = again
                 .report
                 .results

@@ -92,7 +92,6 @@ fn reopening_the_chain_fails_exactly_its_checks() {
     if !lab_runs_here() {
         return;
     }
-    use chrlab::audit::audit;
     use chrlab::profile::Profile;
     use chrlab_suites::{block_on, fresh, run_commands};
     let drop = "[find comment=\"chrlab: drop all else\"]";
@@ -116,14 +115,7 @@ fn reopening_the_chain_fails_exactly_its_checks() {
         for (what, open, close) in cases {
             let open: Vec<&str> = open.iter().map(String::as_str).collect();
             run_commands(run.lab.as_ref(), &open).await;
-            let again = audit(
-                run.lab.as_ref(),
-                &run.profile,
-                std::path::Path::new("profiles/baseline.toml"),
-                false,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("re-audit: {e}"));
+            let again = chrlab_suites::reaudit_in_place(&run).await;
             let failed = chrlab_suites::new_failures(&again.report.results);
             let reasons: Vec<String> = again
                 .report
@@ -162,7 +154,6 @@ fn reopening_the_ipv6_chain_fails_the_black_box_over_ipv6() {
     if !lab_runs_here() {
         return;
     }
-    use chrlab::audit::audit;
     use chrlab::profile::Profile;
     use chrlab_suites::{block_on, fresh, run_commands};
     let (version, has_ipv6, failed, reason) = block_on(async move {
@@ -174,14 +165,7 @@ fn reopening_the_ipv6_chain_fails_the_black_box_over_ipv6() {
             )
             .await;
         }
-        let again = audit(
-            run.lab.as_ref(),
-            &run.profile,
-            std::path::Path::new("profiles/baseline.toml"),
-            false,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("re-audit: {e}"));
+        let again = chrlab_suites::reaudit_in_place(&run).await;
         let failed = chrlab_suites::new_failures(&again.report.results);
         let reason = again
             .report

@@ -76,7 +76,6 @@ fn reopening_ipv6_management_fails_exactly_the_ipv6_checks() {
     if !lab_runs_here() {
         return;
     }
-    use chrlab::audit::audit;
     use chrlab::profile::Profile;
     use chrlab_suites::{block_on, fresh, run_commands};
     let (version, black_box, results) = block_on(async {
@@ -92,14 +91,7 @@ fn reopening_ipv6_management_fails_exactly_the_ipv6_checks() {
             )
             .await;
         }
-        let again = audit(
-            run.lab.as_ref(),
-            &run.profile,
-            std::path::Path::new("profiles/baseline.toml"),
-            false,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("re-audit: {e}"));
+        let again = chrlab_suites::reaudit_in_place(&run).await;
         (
             run.version(),
             again.observation.matrix6.is_some(),

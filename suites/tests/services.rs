@@ -46,24 +46,12 @@ fn service_addresses_refuse_logins_from_outside_even_through_an_open_firewall() 
     if !lab_runs_here() {
         return;
     }
-    use chrlab::audit::audit;
     use chrlab::outcome::Outcome;
     use chrlab::profile::Profile;
     use chrlab_suites::{block_on, explain, fresh, run_commands};
     let (behind_open_firewall, emptied, both_emptied) = block_on(async {
         let run = fresh(Profile::baseline(), &[], true).await;
-        let again = || async {
-            audit(
-                run.lab.as_ref(),
-                &run.profile,
-                std::path::Path::new("profiles/baseline.toml"),
-                false,
-            )
-            .await
-            .unwrap_or_else(|e| panic!("re-audit: {e}"))
-            .report
-            .results
-        };
+        let again = || async { chrlab_suites::reaudit_in_place(&run).await.report.results };
         run_commands(
             run.lab.as_ref(),
             &[

@@ -77,7 +77,6 @@ fn weakening_the_crypto_fails_exactly_its_check() {
     if !lab_runs_here() {
         return;
     }
-    use chrlab::audit::audit;
     use chrlab::profile::Profile;
     use chrlab_suites::{block_on, fresh, run_commands};
     let failing = |results: &[chrlab::outcome::CheckResult]| -> Vec<String> {
@@ -90,14 +89,7 @@ fn weakening_the_crypto_fails_exactly_its_check() {
     let (before, after, reason) = block_on(async move {
         let run = fresh(Profile::baseline(), &[], true).await;
         run_commands(run.lab.as_ref(), &["/ip ssh set strong-crypto=no"]).await;
-        let again = audit(
-            run.lab.as_ref(),
-            &run.profile,
-            std::path::Path::new("profiles/baseline.toml"),
-            false,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("re-audit: {e}"));
+        let again = chrlab_suites::reaudit_in_place(&run).await;
         let reason = again
             .report
             .results
@@ -176,7 +168,6 @@ fn turning_forwarding_on_fails_exactly_its_check() {
     if !lab_runs_here() {
         return;
     }
-    use chrlab::audit::audit;
     use chrlab::profile::Profile;
     use chrlab_suites::{FORWARDING_ON, block_on, fresh, run_commands};
     let failing = |results: &[chrlab::outcome::CheckResult]| -> Vec<String> {
@@ -189,14 +180,7 @@ fn turning_forwarding_on_fails_exactly_its_check() {
     let (before, after, reason) = block_on(async move {
         let run = fresh(Profile::baseline(), &[], true).await;
         run_commands(run.lab.as_ref(), &[FORWARDING_ON]).await;
-        let again = audit(
-            run.lab.as_ref(),
-            &run.profile,
-            std::path::Path::new("profiles/baseline.toml"),
-            false,
-        )
-        .await
-        .unwrap_or_else(|e| panic!("re-audit: {e}"));
+        let again = chrlab_suites::reaudit_in_place(&run).await;
         let reason = again
             .report
             .results

@@ -504,10 +504,11 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn rule(line: &str) -> FilterRule {
+    /// A rule from its CLI form (`chain=input action=drop …`), for tests.
+    pub(crate) fn rule(line: &str) -> FilterRule {
         let props: Vec<(String, String)> = line
             .split_whitespace()
             .map(|w| {

@@ -1,6 +1,6 @@
 //! Measure 3, the input-chain firewall: management ports only from allowed sources.
 
-mod judge;
+pub(crate) mod judge;
 mod policy;
 mod steps;
 

@@ -476,17 +476,7 @@ fn untrusted_silent(profile: &Profile, obs: &Observation) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn rule(line: &str) -> FilterRule {
-        let props: Vec<(String, String)> = line
-            .split_whitespace()
-            .map(|w| {
-                let (k, v) = w.split_once('=').unwrap_or((w, ""));
-                (k.to_string(), v.to_string())
-            })
-            .collect();
-        FilterRule::from_props(&props).expect("test rule parses")
-    }
+    use crate::measures::firewall::judge::tests::rule;
 
     const U: Ipv4Addr = Ipv4Addr::new(203, 0, 113, 66);
 
