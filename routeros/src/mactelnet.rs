@@ -94,6 +94,9 @@ pub enum MacTelnetError {
     /// An unknown packet type.
     #[error("mac-telnet packet has unknown type {0}")]
     Type(u8),
+    /// Shorter than a MAC ping's header.
+    #[error("mac ping packet of {0} bytes is shorter than its 18-byte header")]
+    ShortPing(usize),
 }
 
 impl Header {
@@ -152,6 +155,83 @@ impl Header {
             src: self.dst,
             dst: self.src,
             ..*self
+        }
+    }
+}
+
+/// The packet type of a MAC ping request.
+pub const PTYPE_PING: u8 = 4;
+/// The packet type of a MAC ping answer.
+pub const PTYPE_PONG: u8 = 5;
+/// The length of a MAC ping's header: [`HEADER_LEN`] without the counter.
+pub const PING_HEADER_LEN: usize = 18;
+
+/// A MAC ping (`/tool mac-server ping`) request or answer, on the MAC-Telnet port.
+///
+/// As the open-source MAC-Telnet tools document it (`macping`): version 1, type 4 (ping) or 5
+/// (pong), the source and destination MACs, four zero bytes where a session packet has its
+/// session key and client type, and no counter: an 18-byte header, then the payload, which the
+/// answer echoes byte for byte. RouterOS answers a ping only when the Ethernet frame itself is
+/// addressed to its MAC (a broadcast frame, which is enough for a MAC-Telnet session start, is
+/// not); the answer goes to `255.255.255.255:20561` like every MAC-Telnet packet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Ping {
+    /// True for the answer (type 5), false for the request (type 4).
+    pub pong: bool,
+    /// The sender's MAC.
+    pub src: MacAddr,
+    /// The addressee's MAC.
+    pub dst: MacAddr,
+    /// What the request carries and the answer echoes.
+    pub payload: Vec<u8>,
+}
+
+impl Ping {
+    /// The packet on the wire.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(PING_HEADER_LEN + self.payload.len());
+        out.push(VERSION);
+        out.push(if self.pong { PTYPE_PONG } else { PTYPE_PING });
+        out.extend_from_slice(&self.src.0);
+        out.extend_from_slice(&self.dst.0);
+        out.extend_from_slice(&[0; 4]);
+        out.extend_from_slice(&self.payload);
+        out
+    }
+
+    /// Decodes a ping or a pong; any other packet type is [`MacTelnetError::Type`].
+    pub fn decode(data: &[u8]) -> Result<Ping, MacTelnetError> {
+        let h = data
+            .get(..PING_HEADER_LEN)
+            .ok_or(MacTelnetError::ShortPing(data.len()))?;
+        if h[0] != VERSION {
+            return Err(MacTelnetError::Version(h[0]));
+        }
+        let pong = match h[1] {
+            PTYPE_PING => false,
+            PTYPE_PONG => true,
+            other => return Err(MacTelnetError::Type(other)),
+        };
+        let mac = |at: usize| {
+            let mut m = [0u8; 6];
+            m.copy_from_slice(&h[at..at + 6]);
+            MacAddr(m)
+        };
+        Ok(Ping {
+            pong,
+            src: mac(2),
+            dst: mac(8),
+            payload: data[PING_HEADER_LEN..].to_vec(),
+        })
+    }
+
+    /// The answer to this request: addresses swapped, the payload echoed.
+    pub fn answer(&self) -> Ping {
+        Ping {
+            pong: true,
+            src: self.dst,
+            dst: self.src,
+            payload: self.payload.clone(),
         }
     }
 }
@@ -216,5 +296,43 @@ mod tests {
         let mut long = good.to_vec();
         long.extend_from_slice(&[0x56, 0x34, 0x12, 0xff]);
         assert!(Header::decode(&long, Direction::FromClient).is_ok());
+    }
+
+    #[test]
+    fn a_ping_has_an_18_byte_header_and_its_answer_echoes_the_payload() {
+        let ping = Ping {
+            pong: false,
+            src: CLIENT,
+            dst: ROUTER,
+            payload: b"chrlab-nonce".to_vec(),
+        };
+        let wire = ping.encode();
+        assert_eq!(wire.len(), PING_HEADER_LEN + 12);
+        assert_eq!(wire[0..2], [1, 4]);
+        assert_eq!(wire[2..8], CLIENT.0);
+        assert_eq!(wire[8..14], ROUTER.0);
+        assert_eq!(wire[14..18], [0, 0, 0, 0]);
+        assert_eq!(&wire[18..], b"chrlab-nonce");
+        assert_eq!(Ping::decode(&wire), Ok(ping.clone()));
+        let pong = ping.answer();
+        let wire = pong.encode();
+        assert_eq!(wire[1], 5);
+        assert_eq!(wire[2..8], ROUTER.0);
+        assert_eq!(Ping::decode(&wire), Ok(pong));
+        // A session packet is not a ping, and a ping is not a session packet.
+        assert_eq!(
+            Ping::decode(&start().encode(Direction::FromClient)),
+            Err(MacTelnetError::Type(0))
+        );
+        assert_eq!(
+            Header::decode(&ping.encode(), Direction::FromClient),
+            Err(MacTelnetError::Type(4))
+        );
+        for n in 0..PING_HEADER_LEN {
+            assert_eq!(
+                Ping::decode(&ping.encode()[..n]),
+                Err(MacTelnetError::ShortPing(n))
+            );
+        }
     }
 }

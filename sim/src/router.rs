@@ -355,6 +355,8 @@ pub struct Layer2View {
     pub discovery_protocols: String,
     /// `/tool mac-server allowed-interface-list` (MAC-Telnet).
     pub mac_server_list: String,
+    /// `/tool mac-server ping enabled`.
+    pub mac_ping: bool,
     /// `/system identity`.
     pub identity: String,
     /// `/system resource version` (`7.16.2 (stable)`).
@@ -679,6 +681,7 @@ impl Router {
             ),
             discovery_protocols: get("ip/neighbor/discovery-settings", "protocol"),
             mac_server_list: get("tool/mac-server", "allowed-interface-list"),
+            mac_ping: get("tool/mac-server/ping", "enabled") == "yes",
             identity: st.identity(),
             version: res("version"),
             platform: res("platform"),

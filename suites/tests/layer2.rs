@@ -1,6 +1,6 @@
-//! Layer-2 access: MAC-Telnet, MAC-WinBox, MAC ping and neighbor discovery off. MAC-Telnet and
-//! neighbor discovery are also proved from the vantages on the router's link (MNDP and
-//! MAC-Telnet probes) where the lab has one: the simulator's namespace lab does.
+//! Layer-2 access: MAC-Telnet, MAC-WinBox, MAC ping and neighbor discovery off. MAC-Telnet, MAC
+//! ping and neighbor discovery are also proved from the vantages on the router's link (MNDP,
+//! MAC-Telnet and MAC ping probes) where the lab has one: the simulator's namespace lab does.
 
 use chrlab::lab::spec::LabSpec;
 use chrlab::outcome::Measure;
@@ -16,12 +16,13 @@ fn shared_link() -> bool {
 }
 
 /// The black-box checks and the answer each probe must have seen on the factory router.
-const BLACK_BOX: [(&str, &str); 2] = [
+const BLACK_BOX: [(&str, &str); 3] = [
     (
         "layer2.neighbor-discovery",
         "mndp from untrusted: answered: identity=",
     ),
     ("layer2.mac-server", "mac-telnet from untrusted: answered: "),
+    ("layer2.mac-ping", "mac-ping from untrusted: answered: "),
 ];
 
 #[test]

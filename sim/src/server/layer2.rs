@@ -1,4 +1,5 @@
-//! Layer 2 on the simulator's links: MNDP (UDP 5678) and MAC-Telnet session starts (UDP 20561).
+//! Layer 2 on the simulator's links: MNDP (UDP 5678), MAC-Telnet session starts and MAC ping
+//! (UDP 20561).
 //!
 //! Only a simulator that is its namespace's router runs these ([`super::SimOptions`]: `netns`
 //! given, or bound to `0.0.0.0`): it then owns the namespace's links. For every non-loopback
@@ -17,6 +18,11 @@
 //!   model's `/interface` MAC, or the kernel's) is acknowledged, broadcast, while `/tool
 //!   mac-server allowed-interface-list` admits the interface; an END is answered with an END.
 //!   Nothing more: no login is ever offered (the terminal runs over ssh and telnet).
+//! * MAC ping: a ping ([`routeros::mactelnet::Ping`]) addressed to the interface's MAC is
+//!   answered with its pong, broadcast, while `/tool mac-server ping enabled=yes` (MAC ping
+//!   has no interface list). RouterOS answers only a ping whose Ethernet frame is addressed to
+//!   its MAC; the simulator reads the datagram, not the frame, and goes by the MAC inside the
+//!   packet (FIDELITY.md: it answers a broadcast frame too, which a real router does not).
 //!
 //! On a real router neither is IP (MAC-Telnet is raw Ethernet to the router's MAC), and neither
 //! passes `/ip firewall`; the simulator's nftables chains accept both before any rule
@@ -26,7 +32,7 @@ use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4};
 use std::sync::Arc;
 use std::time::Duration;
 
-use routeros::mactelnet::{self, Direction, Header, PacketType};
+use routeros::mactelnet::{self, Direction, Header, PacketType, Ping};
 use routeros::mndp::{self, Announcement, MacAddr, Packet};
 use socket2::{Domain, Protocol, Type};
 use tokio::net::UdpSocket;
@@ -217,6 +223,12 @@ async fn mac_telnet_on(shared: Arc<Shared>, link: Link, sock: UdpSocket) {
                 continue;
             }
         };
+        if let Ok(ping) = Ping::decode(&buf[..n]) {
+            if !ping.pong {
+                mac_ping(&shared, &link, &sock, &ping, from).await;
+            }
+            continue;
+        }
         let Ok(h) = Header::decode(&buf[..n], Direction::FromClient) else {
             continue;
         };
@@ -226,12 +238,7 @@ async fn mac_telnet_on(shared: Arc<Shared>, link: Link, sock: UdpSocket) {
             continue;
         }
         let view = shared.router.layer2();
-        let ours = view
-            .mac_of(&link.name)
-            .and_then(|m| m.parse::<MacAddr>().ok())
-            .is_some_and(|m| m == h.dst)
-            || link.mac == Some(h.dst);
-        if !ours {
+        if !addressed_to(&view, &link, h.dst) {
             continue;
         }
         if !up(&shared) || !view.mac_telnet_on(&link.name) {
@@ -258,6 +265,33 @@ async fn mac_telnet_on(shared: Arc<Shared>, link: Link, sock: UdpSocket) {
     }
 }
 
+/// Whether `dst` is this link's MAC: the model's `/interface` MAC or the kernel's.
+fn addressed_to(view: &Layer2View, link: &Link, dst: MacAddr) -> bool {
+    view.mac_of(&link.name)
+        .and_then(|m| m.parse::<MacAddr>().ok())
+        .is_some_and(|m| m == dst)
+        || link.mac == Some(dst)
+}
+
+/// Answers a MAC ping on `link` when the model allows it.
+async fn mac_ping(shared: &Shared, link: &Link, sock: &UdpSocket, ping: &Ping, from: SocketAddr) {
+    let view = shared.router.layer2();
+    if !addressed_to(&view, link, ping.dst) {
+        return;
+    }
+    if !up(shared) || !view.mac_ping {
+        tracing::debug!(interface = %link.name, %from, "mac ping: off; silent");
+        return;
+    }
+    tracing::debug!(interface = %link.name, %from, "mac ping: answered");
+    if let Err(e) = sock
+        .send_to(&ping.answer().encode(), broadcast(mactelnet::PORT))
+        .await
+    {
+        tracing::warn!(interface = %link.name, error = %e, "mac ping: pong not sent");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -279,6 +313,7 @@ mod tests {
         let view = r.layer2();
         // Factory: both on every interface.
         assert!(view.discovers_on("ether1") && view.mac_telnet_on("ether1"));
+        assert!(view.mac_ping, "MAC ping is on in the factory state");
         let link = Link {
             name: "ether1".into(),
             mac: Some(MacAddr([2, 0, 0, 0, 0, 1])),
@@ -323,8 +358,12 @@ mod tests {
             &s,
             &["/tool/mac-server/set", "=allowed-interface-list=none"],
         );
+        // MAC ping has its own switch, not the interface list.
+        assert!(r.layer2().mac_ping);
+        set(&r, &s, &["/tool/mac-server/ping/set", "=enabled=no"]);
         let view = r.layer2();
         assert!(!view.discovers_on("ether1") && !view.mac_telnet_on("ether1"));
+        assert!(!view.mac_ping);
         // MNDP also needs `mndp` among the protocols.
         set(
             &r,

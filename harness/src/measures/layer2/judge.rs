@@ -1,8 +1,9 @@
-//! The layer-2 verdicts: the router's own settings (white box), and for MAC-Telnet and
-//! neighbor discovery what the vantages on the router's link saw (black box, [`super::probe`]).
+//! The layer-2 verdicts: the router's own settings (white box), and for MAC-Telnet, MAC ping
+//! and neighbor discovery what the vantages on the router's link saw (black box,
+//! [`super::probe`]).
 //!
-//! A router that answered from a vantage while the profile allows the protocol on no
-//! interface (`none`) fails, whatever its settings say. Otherwise the settings decide, and the
+//! A router that answered from a vantage while the profile allows the protocol nowhere (an
+//! interface list `none`, MAC ping off) fails, whatever its settings say. Otherwise the settings decide, and the
 //! evidence says what the black box saw: silence from the vantages, or why it could not run.
 
 use super::{
@@ -69,12 +70,13 @@ fn black_box<'a>(obs: &'a Observation, probe: &str) -> BlackBox<'a> {
 }
 
 /// The white-box verdict `white`, overruled by the black box when the router answered from a
-/// vantage though the profile allows `what` on no interface; the black box's evidence added.
+/// vantage though the profile allows `what` nowhere (`forbidden`); the black box's evidence
+/// added.
 fn with_black_box(
     white: CheckResult,
     obs: &Observation,
     probe: &str,
-    allowed_list: &str,
+    forbidden: bool,
     what: &str,
 ) -> CheckResult {
     let b = black_box(obs, probe);
@@ -95,11 +97,10 @@ fn with_black_box(
             format!("the {probe} black box could not run; the verdict rests on the settings")
         });
     }
-    let forbidden = allowed_list == "none";
     let white = if forbidden && let Some((v, said)) = b.answered.first() {
         CheckResult {
             outcome: Outcome::Fail(format!(
-                "the router answered {what} from the {v} vantage ({said}) though the profile allows it on no interface"
+                "the router answered {what} from the {v} vantage ({said}) though the profile allows it nowhere"
             )),
             ..white
         }
@@ -114,11 +115,11 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
     let p = &profile.layer2;
     let ping = {
         let want = if p.mac_ping { "yes" } else { "no" };
-        let outcome = match setting(obs, MAC_PING_MENU, "enabled") {
-            Err(o) => o,
+        let white = match setting(obs, MAC_PING_MENU, "enabled") {
+            Err(o) => check(&MAC_PING, o),
             Ok(v) => {
                 let on = is_on(&v);
-                if on == p.mac_ping {
+                let outcome = if on == p.mac_ping {
                     Outcome::Pass
                 } else if on {
                     Outcome::Fail("MAC ping is enabled: any host on the link can ping the router by its MAC address".into())
@@ -126,10 +127,11 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
                     Outcome::Fail(format!(
                         "MAC ping is disabled; the profile wants enabled={want}"
                     ))
-                }
+                };
+                check(&MAC_PING, outcome).with_evidence(format!("{MAC_PING_MENU} enabled={v}"))
             }
         };
-        check(&MAC_PING, outcome)
+        with_black_box(white, obs, super::probe::MAC_PING, !p.mac_ping, "MAC ping")
     };
     vec![
         with_black_box(
@@ -143,7 +145,7 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
             ),
             obs,
             super::probe::MAC_TELNET,
-            &p.mac_server,
+            p.mac_server == "none",
             "MAC-Telnet",
         ),
         list_check(
@@ -166,7 +168,7 @@ pub fn judge(profile: &Profile, obs: &Observation) -> Vec<CheckResult> {
             ),
             obs,
             super::probe::MNDP,
-            &p.neighbor_discovery,
+            p.neighbor_discovery == "none",
             "neighbor discovery (MNDP)",
         ),
     ]
@@ -232,6 +234,11 @@ mod tests {
                     "untrusted",
                     Seen::Answered("0C:C4:7A:00:00:01 acknowledged".into()),
                 ),
+                (
+                    super::super::probe::MAC_PING,
+                    "trusted",
+                    Seen::Answered("0C:C4:7A:00:00:01 answered a MAC ping".into()),
+                ),
             ],
         );
         let nd = verdict(&o, NEIGHBOR_DISCOVERY.id);
@@ -247,6 +254,16 @@ mod tests {
             verdict(&o, MAC_SERVER.id).outcome,
             Outcome::Fail(ref why) if why.contains("MAC-Telnet")
         ));
+        // MAC ping off in the settings, answered on the wire: the wire wins.
+        let ping = verdict(&o, MAC_PING.id);
+        assert!(
+            matches!(&ping.outcome, Outcome::Fail(why) if why.contains("MAC ping from the trusted vantage")),
+            "{ping:?}"
+        );
+        assert!(
+            ping.evidence.iter().any(|e| e.contains("enabled=no")),
+            "{ping:?}"
+        );
         // MAC-WinBox has no probe: the settings decide.
         assert_eq!(verdict(&o, MAC_WINBOX.id).outcome, Outcome::Pass);
     }

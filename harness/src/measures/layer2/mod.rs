@@ -7,16 +7,21 @@
 //! Checked white box (the router's own settings) and, where the vantages share a link with the
 //! router (the namespace lab's bridge, a QEMU tap on the lab's switch), black box
 //! ([`probe`]): from every vantage an MNDP discovery request (`mndp`: the router's announcement
-//! gives away its identity, version and board) and a MAC-Telnet session start to the router's
+//! gives away its identity, version and board), a MAC-Telnet session start to the router's
 //! MAC (`mac-telnet`: an ACK proves the server would offer a login; the probe ends the session
-//! and never logs in). An answer where the profile allows the protocol on no interface fails
-//! the check whatever the settings say. Where there is no shared link (QEMU user networking,
-//! a simulator on loopback, a router behind a gateway) the probes say so (`not run`) and the
-//! verdict rests on the settings.
+//! and never logs in) and a MAC ping in an Ethernet frame addressed to the router's MAC
+//! (`mac-ping`: an echo of the probe's nonce). An answer where the profile allows the protocol
+//! nowhere fails the check whatever the settings say. Where there is no shared link (QEMU user
+//! networking, a simulator on loopback, a router behind a gateway) the probes say so (`not
+//! run`) and the verdict rests on the settings.
 //!
-//! White box only: **MAC-WinBox** (it rides the MAC-Telnet transport, but its session type is
-//! not documented publicly, and a guess would prove nothing), and **MAC ping** (raw Ethernet
-//! frames, which need a packet socket the vantages do not open).
+//! White box only, each for its reason:
+//! - **MAC-WinBox** rides the MAC-Telnet transport, but its session type is not documented
+//!   publicly, and a guess that goes unanswered would prove nothing.
+//! - **CDP and LLDP** are announcements a router sends on its own schedule (every 30 s or so),
+//!   with no request that makes it send one now: a probe would have to listen longer than a
+//!   whole audit takes, and a quiet window proves nothing. MNDP, which answers a request,
+//!   stands for neighbor discovery on the wire; `discover-interface-list` covers all three.
 
 mod judge;
 mod policy;

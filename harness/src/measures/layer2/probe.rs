@@ -1,6 +1,7 @@
 //! The black-box half of the layer-2 measure: from a vantage that shares a link with the router,
-//! an MNDP discovery request (does the router announce itself?) and a MAC-Telnet session start
-//! (does it acknowledge?). Neither logs in; a started session is ended at once.
+//! an MNDP discovery request (does the router announce itself?), a MAC-Telnet session start
+//! (does it acknowledge?) and a MAC ping (does it echo?). None logs in; a started session is
+//! ended at once.
 //!
 //! A vantage shares the router's link when the router's address is in the vantage namespace's
 //! ARP table (`/proc/thread-self/net/arp`, the calling thread's namespace) after a datagram to it:
@@ -15,7 +16,7 @@ use std::net::{IpAddr, Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::time::{Duration, Instant};
 
 use futures::future::LocalBoxFuture;
-use routeros::mactelnet::{self, Direction, Header, PacketType};
+use routeros::mactelnet::{self, Direction, Header, PacketType, Ping};
 use routeros::mndp::{self, MacAddr, Packet};
 use socket2::{Domain, Protocol, Socket, Type};
 use tokio::net::UdpSocket;
@@ -26,6 +27,8 @@ use crate::probe::{Seen, Target};
 pub const MNDP: &str = "mndp";
 /// The MAC-Telnet probe's id.
 pub const MAC_TELNET: &str = "mac-telnet";
+/// The MAC ping probe's id.
+pub const MAC_PING: &str = "mac-ping";
 
 /// The measure's probes ([`crate::measures::MeasureDef::probe`]).
 pub(super) fn probe(target: Target) -> LocalBoxFuture<'static, Vec<(&'static str, Seen)>> {
@@ -73,13 +76,18 @@ async fn run(target: Target) -> Vec<(&'static str, Seen)> {
             let why = e.to_string();
             return vec![
                 (MNDP, Seen::NotRun(why.clone())),
-                (MAC_TELNET, Seen::NotRun(why)),
+                (MAC_TELNET, Seen::NotRun(why.clone())),
+                (MAC_PING, Seen::NotRun(why)),
             ];
         }
     };
     let window = target.timing.answer;
-    let (mndp, telnet) = tokio::join!(mndp_probe(&link, window), mac_telnet_probe(&link, window));
-    vec![(MNDP, mndp), (MAC_TELNET, telnet)]
+    let (mndp, telnet, ping) = tokio::join!(
+        mndp_probe(&link, window),
+        mac_telnet_probe(&link, window),
+        mac_ping_probe(&link, window)
+    );
+    vec![(MNDP, mndp), (MAC_TELNET, telnet), (MAC_PING, ping)]
 }
 
 async fn link(target: &Target) -> Result<Link, LinkError> {
@@ -325,6 +333,134 @@ async fn mac_telnet_probe(link: &Link, window: Duration) -> Seen {
     ))
 }
 
+/// A MAC ping to the router's MAC; a pong that echoes this probe's nonce is an answer.
+///
+/// RouterOS answers a MAC ping only when the Ethernet frame is addressed to its own MAC, so the
+/// request cannot go out through a UDP socket (the kernel would send `255.255.255.255` as an
+/// Ethernet broadcast): it is written as a whole IPv4/UDP datagram to a packet socket
+/// (`AF_PACKET`, `SOCK_DGRAM`) with the router's MAC as the link-layer destination, as the
+/// MAC-Telnet tools' `macping` does. The pong comes back by broadcast to the MAC-Telnet port.
+async fn mac_ping_probe(link: &Link, window: Duration) -> Seen {
+    let Some(router_mac) = arp_entry(link.router) else {
+        return Seen::NotRun(format!("the MAC of {} is not known here", link.router));
+    };
+    let sock = match link_socket(&link.interface, mactelnet::PORT) {
+        Ok(s) => s,
+        Err(e) => return Seen::NotRun(e.to_string()),
+    };
+    let nonce: [u8; 16] = rand::random();
+    let ping = Ping {
+        pong: false,
+        src: link.mac,
+        dst: router_mac,
+        payload: nonce.to_vec(),
+    };
+    let source = vantage_address(&link.interface).unwrap_or(Ipv4Addr::UNSPECIFIED);
+    let datagram = udp_broadcast(source, mactelnet::PORT, &ping.encode());
+    if let Err(e) = send_to_mac(&link.interface, router_mac, &datagram) {
+        return Seen::NotRun(format!(
+            "mac ping on {} not sent (a packet socket needs CAP_NET_RAW): {e}",
+            link.interface
+        ));
+    }
+    let deadline = tokio::time::Instant::now() + window;
+    let pong = listen(&sock, deadline, |data, _| {
+        Ping::decode(data)
+            .ok()
+            .filter(|p| p.pong && p.dst == link.mac && p.payload == nonce)
+    })
+    .await;
+    match pong {
+        Some(p) => Seen::Answered(format!(
+            "{} answered a MAC ping from {} with its echo",
+            p.src, link.mac
+        )),
+        None => Seen::Silent(format!(
+            "no MAC ping answer from {router_mac} within {} ms of a ping on {}",
+            window.as_millis(),
+            link.interface
+        )),
+    }
+}
+
+/// The vantage's IPv4 address on `interface` (the source of the ping's IP header).
+fn vantage_address(interface: &str) -> Option<Ipv4Addr> {
+    nix::ifaddrs::getifaddrs().ok()?.find_map(|i| {
+        (i.interface_name == interface)
+            .then(|| i.address?.as_sockaddr_in().map(|a| a.ip()))
+            .flatten()
+    })
+}
+
+/// A whole IPv4/UDP datagram from `source:port` to `255.255.255.255:port` (UDP checksum 0:
+/// none, which IPv4 allows).
+fn udp_broadcast(source: Ipv4Addr, port: u16, payload: &[u8]) -> Vec<u8> {
+    let udp_len = 8 + payload.len();
+    let total = 20 + udp_len;
+    let mut d = Vec::with_capacity(total);
+    d.extend_from_slice(&[0x45, 0]);
+    d.extend_from_slice(&(total as u16).to_be_bytes());
+    d.extend_from_slice(&rand::random::<u16>().to_be_bytes());
+    d.extend_from_slice(&[0, 0, 64, 17, 0, 0]);
+    d.extend_from_slice(&source.octets());
+    d.extend_from_slice(&Ipv4Addr::BROADCAST.octets());
+    let sum = ipv4_checksum(&d[..20]);
+    d[10..12].copy_from_slice(&sum.to_be_bytes());
+    d.extend_from_slice(&port.to_be_bytes());
+    d.extend_from_slice(&port.to_be_bytes());
+    d.extend_from_slice(&(udp_len as u16).to_be_bytes());
+    d.extend_from_slice(&[0, 0]);
+    d.extend_from_slice(payload);
+    d
+}
+
+/// The IPv4 header checksum (RFC 791: the ones' complement of the ones' complement sum).
+fn ipv4_checksum(header: &[u8]) -> u16 {
+    let mut sum: u32 = header
+        .chunks(2)
+        .map(|w| u32::from(u16::from_be_bytes([w[0], *w.get(1).unwrap_or(&0)])))
+        .sum();
+    while sum > 0xffff {
+        sum = (sum & 0xffff) + (sum >> 16);
+    }
+    !(sum as u16)
+}
+
+/// Sends an IPv4 datagram out of `interface` in an Ethernet frame addressed to `mac`.
+fn send_to_mac(interface: &str, mac: MacAddr, datagram: &[u8]) -> io::Result<()> {
+    use nix::libc;
+    let eth_ip = (libc::ETH_P_IP as u16).to_be();
+    let sock = Socket::new(
+        Domain::PACKET,
+        Type::DGRAM,
+        Some(Protocol::from(i32::from(eth_ip))),
+    )?;
+    let index = nix::net::if_::if_nametoindex(interface).map_err(io::Error::from)?;
+    let mut storage = socket2::SockAddrStorage::zeroed();
+    // SAFETY: `sockaddr_ll` is one of this platform's socket address types and fits the
+    // storage; the length passed below is its size and the family is set to `AF_PACKET`.
+    let addr = unsafe {
+        let ll = storage.view_as::<libc::sockaddr_ll>();
+        ll.sll_family = libc::AF_PACKET as u16;
+        ll.sll_protocol = eth_ip;
+        ll.sll_ifindex = index as i32;
+        ll.sll_halen = 6;
+        ll.sll_addr[..6].copy_from_slice(&mac.0);
+        socket2::SockAddr::new(
+            storage,
+            std::mem::size_of::<libc::sockaddr_ll>() as socket2::socklen_t,
+        )
+    };
+    let sent = sock.send_to(datagram, &addr)?;
+    if sent != datagram.len() {
+        return Err(io::Error::other(format!(
+            "sent {sent} of {} bytes",
+            datagram.len()
+        )));
+    }
+    Ok(())
+}
+
 /// A session key that differs between runs and vantages.
 fn session_key() -> u16 {
     rand::random::<u16>()
@@ -352,8 +488,30 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_ping_datagram_is_a_valid_ipv4_udp_broadcast() {
+        let d = udp_broadcast(Ipv4Addr::new(192, 0, 2, 20), 20561, b"xyz");
+        assert_eq!(d.len(), 20 + 8 + 3);
+        assert_eq!(d[0], 0x45);
+        assert_eq!(u16::from_be_bytes([d[2], d[3]]), 31);
+        assert_eq!((d[8], d[9]), (64, 17));
+        assert_eq!(d[12..16], [192, 0, 2, 20]);
+        assert_eq!(d[16..20], [255, 255, 255, 255]);
+        // A header whose checksum is right sums to zero.
+        assert_eq!(ipv4_checksum(&d[..20]), 0);
+        assert_eq!(d[20..22], 20561u16.to_be_bytes());
+        assert_eq!(d[22..24], 20561u16.to_be_bytes());
+        assert_eq!(u16::from_be_bytes([d[24], d[25]]), 11);
+        assert_eq!(&d[28..], b"xyz");
+        // RFC 1071's example words.
+        assert_eq!(
+            ipv4_checksum(&[0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7]),
+            !0xddf2
+        );
+    }
+
     #[tokio::test]
-    async fn without_a_shared_link_both_probes_say_they_did_not_run() {
+    async fn without_a_shared_link_the_probes_say_they_did_not_run() {
         // A router on loopback (the embedded simulator): nothing is sent.
         let target = Target {
             router: IpAddr::V4(Ipv4Addr::LOCALHOST),
@@ -362,7 +520,7 @@ mod tests {
             ports: Default::default(),
         };
         let seen = probe(target.clone()).await;
-        assert_eq!(seen.len(), 2);
+        assert_eq!(seen.len(), 3);
         for (id, s) in &seen {
             assert!(
                 matches!(s, Seen::NotRun(why) if why.contains("loopback")),
@@ -395,7 +553,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn the_simulator_answers_mndp_and_mac_telnet_on_its_link_until_told_not_to() {
+    async fn the_simulator_answers_mndp_mac_telnet_and_mac_ping_on_its_link_until_told_not_to() {
         if !testsupport::require(&[testsupport::Need::Root]) {
             return;
         }
@@ -452,6 +610,8 @@ mod tests {
             }
             assert_eq!(seen[1].0, MAC_TELNET);
             assert!(seen[1].1.answered(), "factory MAC-Telnet: {:?}", seen[1].1);
+            assert_eq!(seen[2].0, MAC_PING);
+            assert!(seen[2].1.answered(), "factory MAC ping: {:?}", seen[2].1);
         }
         assert!(
             started.elapsed() < Duration::from_secs(2),
@@ -465,7 +625,17 @@ mod tests {
             "=discover-interface-list=none",
         ]);
         api(&["/tool/mac-server/set", "=allowed-interface-list=none"]);
+        // MAC ping has its own switch: still on, still answered.
         for seen in probe_from(&lab).await {
+            assert!(seen[2].1.answered(), "MAC ping still on: {:?}", seen[2].1);
+        }
+        api(&["/tool/mac-server/ping/set", "=enabled=no"]);
+        for seen in probe_from(&lab).await {
+            assert!(
+                matches!(seen[2].1, Seen::Silent(_)),
+                "MAC ping off: {:?}",
+                seen[2].1
+            );
             assert!(
                 matches!(seen[0].1, Seen::Silent(_)),
                 "hardened MNDP: {:?}",
