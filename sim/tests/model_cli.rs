@@ -397,7 +397,13 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
             "",
         );
         let out = t.execute("/export terse");
-        let body: Vec<&str> = out.lines().skip(1).collect();
+        let body: Vec<&str> = out.lines().skip(3).collect();
+        // A CHR's header: the date line, the licence (a system id from 7.17), `#`.
+        assert_eq!(
+            out.lines().skip(1).take(2).collect::<Vec<_>>(),
+            ["# system id = SimChr0000A", "#"],
+            "{out}"
+        );
         assert!(
             out.starts_with("# 20")
                 && out
@@ -418,7 +424,7 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
         );
         let grouped = t.execute("/ip service export");
         assert_eq!(
-            grouped.lines().skip(1).collect::<Vec<_>>(),
+            grouped.lines().skip(3).collect::<Vec<_>>(),
             vec![
                 "/ip service",
                 "set telnet disabled=yes",
@@ -433,6 +439,12 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
             regex::Regex::new(r"^# [a-z]{3}/\d{2}/\d{4} \d{2}:\d{2}:\d{2} by RouterOS 6\.49\.13$")
                 .expect("regex");
         assert!(re.is_match(first), "{first}");
+        // Before 7.17 the licence line names the software id, which a CHR has none of.
+        assert_eq!(
+            head.lines().skip(1).take(2).collect::<Vec<_>>(),
+            ["# software id = ", "#"],
+            "{head}"
+        );
     }
 
     #[test]

@@ -44,6 +44,8 @@ pub enum Need {
     /// The `ros-sim` binary beside the test binary (`cargo build -p chrlab-sim --bin ros-sim`):
     /// see [`ros_sim_binary`].
     RosSim,
+    /// The offline auditor `mikrotik-audit` on `PATH` (`pip install mikrotik-rsc-auditor`).
+    RscAuditor,
 }
 
 impl Need {
@@ -82,6 +84,7 @@ impl Need {
                 quietly(Command::new("docker").args(["version", "--format", "{{.Server.Version}}"]))
             }
             Need::RosSim => ros_sim_binary().is_some(),
+            Need::RscAuditor => quietly(Command::new("mikrotik-audit").arg("--help")),
         }
     }
 }
@@ -99,6 +102,7 @@ impl fmt::Display for Need {
             }
             Need::Docker => "a Docker engine (apt-get install docker.io; dockerd running)",
             Need::RosSim => "the ros-sim binary (cargo build -p chrlab-sim --bin ros-sim)",
+            Need::RscAuditor => "mikrotik-audit (pip install mikrotik-rsc-auditor)",
         })
     }
 }

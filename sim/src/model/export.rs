@@ -56,10 +56,26 @@ const USER_ITEMS: &[&str] = &["ip/dhcp-client"];
 
 const SENSITIVE: &[&str] = &["authentication-password", "encryption-password", "secrets"];
 
-/// The export header: `# 2025-07-21 17:14:33 by RouterOS 7.17.1` (v6/early v7: `# jul/21/2023 09:42:42 ...`).
+/// The export header, three lines on a CHR: the date line (`# 2025-07-21 17:14:33 by RouterOS
+/// 7.17.1`; v6 and early v7: `# jul/21/2023 09:42:42 ...`), the licence line, then `#`.
+///
+/// The licence line is `# software id = …` up to 7.16 and `# system id = …` from 7.17 (FACTS
+/// §5: a 6.48.6 and a 7.4 export, a 7.17.1 header). A CHR has no software id (its licence is
+/// known by its system id), so before 7.17 the line ends in an empty value; it has no
+/// RouterBOARD, so the `# model = …` / `# serial number = …` lines of a board's header are
+/// absent (sim/FIDELITY.md: ASSUMPTION).
 pub fn header(st: &State) -> String {
+    let licence = if st.ver.ge(7, 17) {
+        let id = st.single("system/license", "system-id").unwrap_or_default();
+        format!("# system id = {id}")
+    } else {
+        let id = st
+            .single("system/license", "software-id")
+            .unwrap_or_default();
+        format!("# software id = {id}")
+    };
     format!(
-        "# {} by RouterOS {}\n",
+        "# {} by RouterOS {}\n{licence}\n#\n",
         log::full_date(st.ver, st.now()),
         st.version
     )
