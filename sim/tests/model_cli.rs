@@ -712,6 +712,13 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
         let r = router_with("7.23.7", "CHR");
         let mut t = term(&r, "admin", "");
         cli(&mut t, "/system routerboard print", "  routerboard: no\n");
+        // A fresh CHR has heard no neighbor: the list is empty, and read-only.
+        cli(&mut t, "/ip neighbor print detail without-paging", "");
+        assert!(
+            t.execute("/ip neighbor add identity=x")
+                .contains("bad command name add"),
+            "the neighbor list is the router's own"
+        );
         cli(
             &mut t,
             "/ip settings set rp-filter=strict tcp-syncookies=yes",

@@ -155,6 +155,7 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
         ethernet(v),
         ip_address(),
         dhcp_client(),
+        neighbor(),
         discovery(),
         mac_server(v),
         single(
@@ -905,6 +906,46 @@ fn dhcp_client() -> MenuDef {
             col("status"),
         ],
         ..base("ip/dhcp-client", LIST, PrintForm::Table)
+    }
+}
+
+/// `/ip neighbor`: the neighbors discovery has heard, read-only; empty on a fresh CHR, and the
+/// simulator never fills it (it hears no announcements: FIDELITY.md). Keys in the order of the
+/// captured detail prints [cli:ip_neighbor_print_detail__2.raw].
+fn neighbor() -> MenuDef {
+    let ro = |name| Prop::ro(name, WORD, None);
+    let text = |name| Prop::ro(name, TEXT, None);
+    MenuDef {
+        props: vec![
+            ro("interface"),
+            ro("address"),
+            ro("address4"),
+            ro("address6"),
+            ro("mac-address"),
+            text("identity"),
+            text("platform"),
+            text("version"),
+            ro("unpack"),
+            ro("age"),
+            ro("uptime"),
+            text("software-id"),
+            text("board"),
+            ro("ipv6"),
+            text("interface-name"),
+            text("system-description"),
+            ro("system-caps"),
+            ro("system-caps-enabled"),
+        ],
+        columns: vec![
+            col("interface"),
+            col("address"),
+            col("mac-address"),
+            col("identity"),
+            col("version"),
+            col("board"),
+        ],
+        read_only: true,
+        ..base("ip/neighbor", FIXED, PrintForm::Table)
     }
 }
 
