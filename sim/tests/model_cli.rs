@@ -383,6 +383,23 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
                 "{log}"
             );
         }
+        // `print detail` is the numbered key=value form, with the message quoted; `where`
+        // filters on the topics as on any property.
+        let detail = t.execute("/log print detail where message~\"rule moved\"");
+        let re = regex::Regex::new(
+            r#"^ *\d+ time=\d{2}:\d{2}:\d{2} topics=system,info message="filter rule moved by admin"\n$"#,
+        )
+        .expect("regex");
+        assert!(re.is_match(&detail), "{detail:?}");
+        let terse = t.execute("/log print terse where topics~\"info\"");
+        assert!(terse.lines().count() >= 3, "{terse}");
+        assert!(
+            terse
+                .lines()
+                .all(|l| l.contains(" topics=system,info") && l.contains(" message=")),
+            "{terse}"
+        );
+        assert_eq!(t.execute("/log print count-only where topics~\"critical\""), "0\n");
     }
 
     #[test]

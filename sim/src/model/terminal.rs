@@ -770,7 +770,9 @@ impl Terminal {
             return Ok(Out::value(print::as_value(&recs).trim_end().to_string()));
         }
         let style = if st.ver.v7() { Style::V7 } else { Style::V6 };
-        if def.path == "log" {
+        // `/log print` is its own layout (time, topics, message on one line); `detail` and
+        // `terse` print the records as every menu does.
+        if def.path == "log" && !detail && !terse {
             return Ok(Out::text(log_lines(&rows)));
         }
         let groups = used_groups(def, rows.iter().map(|(_, i)| i));
