@@ -44,6 +44,9 @@ pub enum Need {
     /// The `ros-sim` binary beside the test binary (`cargo build -p chrlab-sim --bin ros-sim`):
     /// see [`ros_sim_binary`].
     RosSim,
+    /// An `nmap` that runs (`apt-get install --no-install-recommends nmap`), for the port
+    /// scanner's interop test.
+    Nmap,
 }
 
 impl Need {
@@ -82,6 +85,7 @@ impl Need {
                 quietly(Command::new("docker").args(["version", "--format", "{{.Server.Version}}"]))
             }
             Need::RosSim => ros_sim_binary().is_some(),
+            Need::Nmap => quietly(Command::new("nmap").arg("--version")),
         }
     }
 }
@@ -99,6 +103,7 @@ impl fmt::Display for Need {
             }
             Need::Docker => "a Docker engine (apt-get install docker.io; dockerd running)",
             Need::RosSim => "the ros-sim binary (cargo build -p chrlab-sim --bin ros-sim)",
+            Need::Nmap => "nmap (apt-get install --no-install-recommends nmap)",
         })
     }
 }
