@@ -240,9 +240,6 @@ async fn frontend_www_front_page_as_scanners_fingerprint_it() {
 
     let reply = raw_exchange(&sim, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
     assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
-    assert!(
-        reply.contains("\r\n\r\n<!DOCTYPE html PUBLIC "),
-        "{reply}"
-    );
+    assert!(reply.contains("\r\n\r\n<!DOCTYPE html PUBLIC "), "{reply}");
     sim.shutdown().await;
 }

@@ -163,7 +163,15 @@ async fn interop_nmap_names_every_service_as_mikrotik() {
         return;
     }
     let sim = start_sim(lo(90)).await;
-    for service in ["ssh", "ftp", "telnet", "www", "api", "winbox", "bandwidth-server"] {
+    for service in [
+        "ssh",
+        "ftp",
+        "telnet",
+        "www",
+        "api",
+        "winbox",
+        "bandwidth-server",
+    ] {
         port(&sim, service);
     }
     let (found, took) = scan(&sim).await;
