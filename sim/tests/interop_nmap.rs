@@ -2,11 +2,13 @@
 //! simulator listens on names each service as MikroTik's, from nmap's own fingerprints
 //! (`/usr/share/nmap/nmap-service-probes`), and finishes within a liveness bound.
 //!
-//! Addresses: simulators on 127.0.0.90–91. Ports: service port + 26000 (nmap's probes do not
-//! depend on the port at the default intensity).
+//! Addresses: simulators on `127.<210–249>.<n>.1` and `.2`, derived from the process id (the machine
+//! may run other test binaries, and other worktrees' tests, at the same time). Ports: service port +
+//! 26000 (nmap's probes do not depend on the port at the default intensity).
 
 mod interop;
 
+use std::net::{IpAddr, Ipv4Addr};
 use std::process::Command;
 use std::time::{Duration, Instant};
 
@@ -17,6 +19,17 @@ use testsupport::{Need, require};
 const PROBES: &str = "/usr/share/nmap/nmap-service-probes";
 /// Liveness bound for one scan (not a speed target: the measured time is printed).
 const SCAN_LIMIT: Duration = Duration::from_secs(240);
+
+/// This process's own loopback address number `host` (1 or 2).
+fn own_address(host: u8) -> IpAddr {
+    let pid = std::process::id();
+    IpAddr::V4(Ipv4Addr::new(
+        127,
+        210 + (pid % 40) as u8,
+        ((pid / 40) % 250) as u8 + 1,
+        host,
+    ))
+}
 
 /// One `<port>` of nmap's XML report.
 #[derive(Debug)]
@@ -162,7 +175,7 @@ async fn interop_nmap_names_every_service_as_mikrotik() {
     if !require(&[Need::Nmap]) {
         return;
     }
-    let sim = start_sim(lo(90)).await;
+    let sim = start_sim(own_address(1)).await;
     for service in [
         "ssh",
         "ftp",
@@ -187,7 +200,7 @@ async fn interop_nmap_names_a_v6_router_too() {
         return;
     }
     let sim = chrlab_sim::start(SimOptions {
-        address: lo(91),
+        address: own_address(2),
         port_offset: OFFSET,
         router: RouterConfig::for_version(
             routeros::version::Version::parse("6.49.13").expect("version parses"),
