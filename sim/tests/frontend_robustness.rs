@@ -1,4 +1,4 @@
-//! Floods and garbage on every port: no crash, no hang, the model intact afterwards; winbox stays silent.
+//! Floods and garbage on every port: no crash, no hang, the model intact afterwards; winbox refuses.
 
 mod frontend_support;
 
@@ -62,17 +62,61 @@ async fn frontend_flood_of_200_connections_with_garbage() {
         .expect("shutdown does not hang");
 }
 
+/// Reads what the server sends until it closes (at most 5 s, 4 KiB).
+async fn until_closed(s: &mut TcpStream) -> Vec<u8> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 512];
+    loop {
+        let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .expect("winbox answers and closes within 5 s")
+            .unwrap_or(0);
+        if n == 0 || got.len() > 4096 {
+            return got;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+}
+
+/// WinBox refuses, never silently: a message it will not serve (an old `index` request, an HTTP
+/// request) gets the M2 reply nmap records from real routers (`SYS_TO` = `[]`, then `SYS_FROM`)
+/// and the connection closes; an EC-SRP5 login (tag 6) is closed at once, with no bytes made up.
 #[tokio::test]
-async fn frontend_winbox_accepts_reads_and_answers_nothing() {
+async fn frontend_winbox_refuses_what_it_cannot_serve() {
     let sim = sim().await;
+    // nmap's `winbox` match: ^.\x01\0.M2\x01\0\xff\x88\0\0\x02\0\xff\x88[\x01\x02]\0
+    let nmap_prefix = |r: &[u8]| {
+        r.len() > 18
+            && r[1] == 0x01
+            && r[2] == 0
+            && &r[4..16] == b"M2\x01\x00\xff\x88\x00\x00\x02\x00\xff\x88"
+            && (r[16] == 1 || r[16] == 2)
+            && r[17] == 0
+    };
+    for request in [
+        &b"\x12\x02index\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00"[..],
+        &b"GET / HTTP/1.0\r\n\r\n"[..],
+    ] {
+        let mut s = TcpStream::connect(addr(&sim, "winbox", sim.address()))
+            .await
+            .unwrap();
+        s.write_all(request).await.unwrap();
+        let reply = until_closed(&mut s).await;
+        assert!(nmap_prefix(&reply), "{request:?} → {reply:?}");
+        assert_eq!(reply[0] as usize, reply.len() - 2, "one chunk: {reply:?}");
+    }
+    // EC-SRP5 init: [length][6]["admin\0"][32-byte public key][parity].
+    let mut init = vec![39u8, 0x06];
+    init.extend_from_slice(b"admin\0");
+    init.extend_from_slice(&[0x11; 33]);
     let mut s = TcpStream::connect(addr(&sim, "winbox", sim.address()))
         .await
         .unwrap();
-    s.write_all(b"\x12\x02index\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00")
-        .await
-        .unwrap();
-    let mut buf = [0u8; 64];
-    let got = tokio::time::timeout(Duration::from_millis(500), s.read(&mut buf)).await;
-    assert!(got.is_err(), "winbox sends no bytes: {got:?}");
+    s.write_all(&init).await.unwrap();
+    assert_eq!(until_closed(&mut s).await, b"", "closed, nothing invented");
+    assert!(
+        !log_messages(&sim).contains("via winbox"),
+        "nobody logs in over winbox"
+    );
     sim.shutdown().await;
 }

@@ -191,3 +191,55 @@ async fn frontend_www_has_no_rest_on_routeros_6() {
     );
     sim.shutdown().await;
 }
+
+/// Everything the server sends for one raw request, up to its close (HTTP/1.0) or `limit` bytes.
+async fn raw_exchange(sim: &chrlab_sim::SimHandle, request: &[u8]) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut s = TcpStream::connect(addr(sim, "www", sim.address()))
+        .await
+        .unwrap();
+    s.write_all(request).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = tokio::time::timeout(std::time::Duration::from_secs(5), s.read(&mut buf))
+            .await
+            .expect("the server answers within 5 s")
+            .unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+        let text = String::from_utf8_lossy(&got);
+        if text.contains("</html>\n") {
+            break;
+        }
+    }
+    String::from_utf8(got).unwrap()
+}
+
+/// The front page as nmap's fingerprint of a RouterOS web server ("MikroTik router config httpd",
+/// `nmap-service-probes`) expects it: `HTTP/1.0 200 OK` to an HTTP/1.0 request, a
+/// `Content-Type: text/html` header, then `<!DOCTYPE html PUBLIC` … `<title>RouterOS router
+/// configuration page</title>`. HTTP/1.1 gets the same page with an HTTP/1.1 status line.
+#[tokio::test]
+async fn frontend_www_front_page_as_scanners_fingerprint_it() {
+    let sim = sim().await;
+    let reply = raw_exchange(&sim, b"GET / HTTP/1.0\r\n\r\n").await;
+    assert!(reply.starts_with("HTTP/1.0 200 OK\r\n"), "{reply}");
+    let (head, body) = reply.split_once("\r\n\r\n").expect("head and body");
+    assert!(
+        head.split("\r\n").any(|h| h == "Content-Type: text/html"),
+        "{head}"
+    );
+    assert!(body.starts_with("<!DOCTYPE html PUBLIC "), "{body}");
+    assert!(
+        body.contains("\n<title>RouterOS router configuration page</title>\n"),
+        "{body}"
+    );
+
+    let reply = raw_exchange(&sim, b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await;
+    assert!(reply.starts_with("HTTP/1.1 200 OK\r\n"), "{reply}");
+    assert!(reply.contains("\r\n\r\n<!DOCTYPE html PUBLIC "), "{reply}");
+    sim.shutdown().await;
+}

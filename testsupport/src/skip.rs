@@ -46,6 +46,9 @@ pub enum Need {
     RosSim,
     /// The offline auditor `mikrotik-audit` on `PATH` (`pip install mikrotik-rsc-auditor`).
     RscAuditor,
+    /// An `nmap` that runs (`apt-get install --no-install-recommends nmap`), for the port
+    /// scanner's interop test.
+    Nmap,
 }
 
 impl Need {
@@ -85,6 +88,7 @@ impl Need {
             }
             Need::RosSim => ros_sim_binary().is_some(),
             Need::RscAuditor => quietly(Command::new("mikrotik-audit").arg("--help")),
+            Need::Nmap => quietly(Command::new("nmap").arg("--version")),
         }
     }
 }
@@ -103,6 +107,7 @@ impl fmt::Display for Need {
             Need::Docker => "a Docker engine (apt-get install docker.io; dockerd running)",
             Need::RosSim => "the ros-sim binary (cargo build -p chrlab-sim --bin ros-sim)",
             Need::RscAuditor => "mikrotik-audit (pip install mikrotik-rsc-auditor)",
+            Need::Nmap => "nmap (apt-get install --no-install-recommends nmap)",
         })
     }
 }

@@ -27,9 +27,16 @@ const BODY_TIMEOUT: Duration = Duration::from_secs(30);
 /// Time allowed for the TLS handshake.
 const TLS_TIMEOUT: Duration = Duration::from_secs(10);
 
-/// The WebFig stand-in: only the page title is RouterOS's (recog, FACTS §8).
-pub(crate) const WEBFIG_PAGE: &str = "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">\
-<title>RouterOS router configuration page</title></head>\n<body><noscript>WebFig is not simulated.</noscript></body></html>\n";
+/// The WebFig front page. Its start is RouterOS's as port scanners record it (nmap's
+/// `nmap-service-probes`, "MikroTik router config httpd": an XHTML `<!DOCTYPE html PUBLIC` and the
+/// title `RouterOS router configuration page`; recog, FACTS §8); the DOCTYPE's public identifier
+/// and everything after the title are the simulator's (WebFig itself is not simulated).
+pub(crate) const WEBFIG_PAGE: &str = "<!DOCTYPE html PUBLIC \"-//W3C//DTD XHTML 1.0 Transitional//EN\" \
+\"http://www.w3.org/TR/xhtml1/DTD/xhtml1-transitional.dtd\">\n\
+<html xmlns=\"http://www.w3.org/1999/xhtml\">\n<head>\n\
+<meta http-equiv=\"Content-Type\" content=\"text/html; charset=UTF-8\">\n\
+<title>RouterOS router configuration page</title>\n</head>\n\
+<body><noscript>WebFig is not simulated.</noscript></body>\n</html>\n";
 
 #[derive(Clone)]
 struct Conn {
@@ -52,6 +59,8 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
     builder
         .timer(TokioTimer::new())
         .header_read_timeout(HEADER_TIMEOUT)
+        // `Content-Type:`, as RouterOS writes header names (nmap's fingerprint matches that case).
+        .title_case_headers(true)
         .max_buf_size(64 * 1024);
     let result = if tls {
         let accepted = tokio::time::timeout(TLS_TIMEOUT, shared.tls.accept(stream)).await;
