@@ -65,7 +65,7 @@ impl fmt::Display for Readback {
 }
 
 /// Menus that hold one item and print `key: value` lines.
-const SINGLE_VALUE: [&str; 24] = [
+const SINGLE_VALUE: [&str; 25] = [
     "/system/package/update",
     "/tool/bandwidth-server",
     "/system/resource",
@@ -90,6 +90,8 @@ const SINGLE_VALUE: [&str; 24] = [
     "/user/settings",
     "/system/ntp/client",
     "/system/device-mode",
+    // ros-sim's own menu (`firewall: enforced|not-enforced`); RouterOS has none.
+    "/sim",
 ];
 
 /// Whether `menu` (API-style path, `/system/resource`) is a single-value menu.

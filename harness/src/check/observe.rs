@@ -542,7 +542,8 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         "/ip/firewall/filter",
         "/ip/firewall/address-list",
         "/system/logging",
-        "/system/resource",
+        // ros-sim's own menu (a real router answers `bad command name`, read as an error here).
+        "/sim",
         "/log",
     ];
     let mut reads = op
@@ -571,7 +572,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     let filter = next("/ip/firewall/filter");
     let address_lists = next("/ip/firewall/address-list");
     let logging = next("/system/logging");
-    let resource = next("/system/resource");
+    let sim = next("/sim");
     let log_before = parse_rows("/log", next("/log"), LogEntry::from_props);
     // The menus the measures declare, in one more batch.
     let extra = crate::measures::extra_reads();
@@ -583,12 +584,13 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         .map(|(r, menu)| (menu, r.map_err(|e| ReadError::new(menu, error_chain(&e)))))
         .collect();
     let mut limitations = lab.limitations();
-    if let Ok(rows) = resource {
-        // ros-sim says whether its firewall reaches the kernel; a real router has no such field.
+    if let Ok(rows) = sim {
+        // ros-sim says in its own `/sim` menu whether its firewall reaches the kernel; a real
+        // router has no such menu, so the read fails there and says nothing.
         let sim_firewall = rows
             .iter()
             .flatten()
-            .find(|(k, _)| k == "sim-firewall")
+            .find(|(k, _)| k == "firewall")
             .map(|(_, v)| v.clone());
         if sim_firewall.as_deref() == Some("not-enforced") {
             limitations.push(

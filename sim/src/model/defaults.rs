@@ -40,12 +40,12 @@ impl Ver {
     }
 }
 
-const BOOL: Ty = Ty::Bool;
-const TEXT: Ty = Ty::Text;
-const WORD: Ty = Ty::Word;
-const PORT: Ty = Ty::Int { min: 1, max: 65535 };
+pub(super) const BOOL: Ty = Ty::Bool;
+pub(super) const TEXT: Ty = Ty::Text;
+pub(super) const WORD: Ty = Ty::Word;
+pub(super) const PORT: Ty = Ty::Int { min: 1, max: 65535 };
 
-fn col(prop: &'static str) -> Col {
+pub(super) fn col(prop: &'static str) -> Col {
     Col {
         prop,
         right: false,
@@ -53,7 +53,7 @@ fn col(prop: &'static str) -> Col {
     }
 }
 
-fn rcol(prop: &'static str) -> Col {
+pub(super) fn rcol(prop: &'static str) -> Col {
     Col {
         prop,
         right: true,
@@ -62,14 +62,14 @@ fn rcol(prop: &'static str) -> Col {
 }
 
 /// A left-aligned column with its captured v6 width.
-fn col6(prop: &'static str, width: usize) -> Col {
+pub(super) fn col6(prop: &'static str, width: usize) -> Col {
     Col {
         width6: Some(width),
         ..col(prop)
     }
 }
 
-fn flag(letter: char, prop: &'static str, word: &'static str, group: u8) -> Flag {
+pub(super) fn flag(letter: char, prop: &'static str, word: &'static str, group: u8) -> Flag {
     Flag {
         letter,
         prop,
@@ -78,7 +78,7 @@ fn flag(letter: char, prop: &'static str, word: &'static str, group: u8) -> Flag
     }
 }
 
-fn base(path: &'static str, kind: Kind, form: PrintForm) -> MenuDef {
+pub(super) fn base(path: &'static str, kind: Kind, form: PrintForm) -> MenuDef {
     MenuDef {
         path,
         kind,
@@ -95,27 +95,27 @@ fn base(path: &'static str, kind: Kind, form: PrintForm) -> MenuDef {
     }
 }
 
-fn single(path: &'static str, props: Vec<Prop>) -> MenuDef {
+pub(super) fn single(path: &'static str, props: Vec<Prop>) -> MenuDef {
     MenuDef {
         props,
         ..base(path, Kind::Single, PrintForm::Single)
     }
 }
 
-const LIST: Kind = Kind::List {
+pub(super) const LIST: Kind = Kind::List {
     add: true,
     remove: true,
 };
-const FIXED: Kind = Kind::List {
+pub(super) const FIXED: Kind = Kind::List {
     add: false,
     remove: false,
 };
 
-fn disabled() -> Prop {
+pub(super) fn disabled() -> Prop {
     Prop::new("disabled", BOOL, Some("no"))
 }
 
-fn comment() -> Prop {
+pub(super) fn comment() -> Prop {
     Prop::new("comment", TEXT, None)
 }
 
@@ -150,7 +150,7 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
         package(v),
         package_update(v),
         identity(),
-        resource(),
+        resource(v),
         interface(v),
         ethernet(v),
         ip_address(),
@@ -239,6 +239,8 @@ pub fn menus(v: Ver) -> Vec<MenuDef> {
             ],
         ));
     }
+    m.extend(super::stored::menus(v));
+    m.push(sim_menu());
     if super::device_mode::exists(v) {
         m.push(super::device_mode::menu());
     }
@@ -458,7 +460,7 @@ pub const FILTER_PRINT_ORDER: &[&str] = &[
     "log-prefix",
 ];
 
-fn filter() -> MenuDef {
+pub(super) fn filter() -> MenuDef {
     let mut props: Vec<Prop> = FILTER_PRINT_ORDER
         .iter()
         .map(|p| match *p {
@@ -650,31 +652,57 @@ fn identity() -> MenuDef {
     single("system/identity", vec![Prop::new("name", TEXT, None)])
 }
 
-/// `/system resource` keys in print order [cli:system_resource_print__3.raw].
-pub const RESOURCE_KEYS: &[&str] = &[
-    "uptime",
-    "version",
-    "build-time",
-    "factory-software",
-    "free-memory",
-    "total-memory",
-    "cpu",
-    "cpu-count",
-    "cpu-frequency",
-    "cpu-load",
-    "free-hdd-space",
-    "total-hdd-space",
-    "write-sect-since-reboot",
-    "write-sect-total",
-    "architecture-name",
-    "board-name",
-    "platform",
-    "sim-firewall",
-];
+/// `/system resource` keys of a CHR in print order: v7 as [cli:system_resource_print__3.raw]
+/// (7.12.2, board-name CHR); v6 as the x86 print [cli:ansible/facts/system_resource_print_without-paging.raw]
+/// (6.42.5, no `factory-software`). Neither has `bad-blocks` (RouterBOARD flash only).
+pub fn resource_keys(v: Ver) -> Vec<&'static str> {
+    let mut keys = vec![
+        "uptime",
+        "version",
+        "build-time",
+        "factory-software",
+        "free-memory",
+        "total-memory",
+        "cpu",
+        "cpu-count",
+        "cpu-frequency",
+        "cpu-load",
+        "free-hdd-space",
+        "total-hdd-space",
+        "write-sect-since-reboot",
+        "write-sect-total",
+        "architecture-name",
+        "board-name",
+        "platform",
+    ];
+    if !v.v7() {
+        keys.retain(|k| *k != "factory-software");
+    }
+    keys
+}
 
-fn resource() -> MenuDef {
+/// The simulator's own menu (`/sim`), which RouterOS does not have: facts about the
+/// simulator a harness needs and a RouterOS client never parses (`firewall: enforced` or
+/// `not-enforced`). A real router answers `bad command name sim` there.
+pub const SIM_PATH: &str = "sim";
+
+fn sim_menu() -> MenuDef {
     MenuDef {
-        props: RESOURCE_KEYS
+        read_only: true,
+        ..single(
+            SIM_PATH,
+            vec![Prop::ro(
+                "firewall",
+                Ty::Enum(&["enforced", "not-enforced"]),
+                None,
+            )],
+        )
+    }
+}
+
+fn resource(v: Ver) -> MenuDef {
+    MenuDef {
+        props: resource_keys(v)
             .iter()
             .map(|k| Prop::ro(k, TEXT, None))
             .collect(),
@@ -1112,7 +1140,7 @@ fn cloud(v: Ver) -> MenuDef {
     single("ip/cloud", props)
 }
 
-fn ro_single(path: &'static str, keys: &[&'static str]) -> MenuDef {
+pub(super) fn ro_single(path: &'static str, keys: &[&'static str]) -> MenuDef {
     MenuDef {
         read_only: true,
         ..single(path, keys.iter().map(|k| Prop::ro(k, WORD, None)).collect())
@@ -1271,7 +1299,7 @@ fn snmp_community() -> MenuDef {
 }
 
 /// Defaults of a settings (single) menu: every property with a default.
-fn single_item(def: &MenuDef) -> Item {
+pub(super) fn single_item(def: &MenuDef) -> Item {
     let props: Vec<(&str, &str)> = def
         .props
         .iter()
@@ -1404,6 +1432,13 @@ pub fn factory(v: Ver, version: &Version, identity: &str) -> BTreeMap<String, Ta
     );
     let license = Item::new(0, &[("system-id", "SimChr0000A"), ("level", "free")]);
     t.insert("system/license".into(), Table::new(vec![license]));
+    for (path, items) in super::stored::factory_items(v) {
+        let mut table = Table::new(items);
+        // Built-in items with high `.id`s (`/interface list`) leave the numbers below them
+        // to what is added.
+        table.next_id = 1;
+        t.insert(path.to_string(), table);
+    }
     t
 }
 

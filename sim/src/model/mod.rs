@@ -4,7 +4,7 @@
 //! and format the results; validation, errors, logging and persistence live here once.
 //!
 //! Codemap: `schema` (property types, validation texts), `defaults` (the menus of a fresh CHR per
-//! version), `menu` (items, tables, `.id`s), `state` (add/set/remove/move, log routing), `login`,
+//! version), `stored` (the menus the simulator stores and prints but does not act on), `menu` (items, tables, `.id`s), `state` (add/set/remove/move, log routing), `login`,
 //! `users` (policies), `log` (buffer, dates, echo lines), `update` (package update), `device_mode` (`/system device-mode` and its confirmation at boot), `query` (`where`
 //! and API `?` queries), `terminal` + `script` + `view` (the CLI: dispatch, scripting, print layout),
 //! `api`, `rest`, `export`, `error`. The public face is `crate::router::Router`.
@@ -22,6 +22,7 @@ pub(crate) mod rest;
 pub(crate) mod schema;
 pub(crate) mod script;
 pub(crate) mod state;
+pub(crate) mod stored;
 pub mod terminal;
 pub(crate) mod update;
 pub(crate) mod users;

@@ -181,7 +181,12 @@ impl State {
         let tables = self
             .tables
             .iter()
-            .filter(|(p, _)| !matches!(p.as_str(), "log" | "user/active" | "system/resource"))
+            .filter(|(p, _)| {
+                !matches!(
+                    p.as_str(),
+                    "log" | "user/active" | "system/resource" | "sim"
+                )
+            })
             .map(|(p, t)| (p.clone(), t.clone()))
             .collect();
         Persisted {
@@ -325,6 +330,7 @@ impl State {
             "user/active" => self.active_items(),
             "log" => self.log_items(),
             "system/resource" => vec![self.resource_item()],
+            defaults::SIM_PATH => vec![self.sim_item()],
             "system/clock" => vec![self.clock_item()],
             "ipv6/address" => self.ipv6_address_items(),
             "interface/ethernet" => self
@@ -399,30 +405,45 @@ impl State {
             .unwrap_or_else(|| "stable".into());
         let uptime = fmt_uptime(self.started.elapsed().as_secs());
         let version = format!("{} ({channel})", self.version);
-        let fw = if self.firewall_enforced {
-            "enforced"
-        } else {
-            "not-enforced"
-        };
-        Item::new(
+        let factory = self.version.to_string();
+        let mut item = Item::new(
             0,
             &[
                 ("uptime", &uptime),
                 ("version", &version),
+                // Not known per release: one fixed time in the captured form (FIDELITY.md).
+                ("build-time", "Jan/01/2024 00:00:00"),
+                ("factory-software", &factory),
                 ("free-memory", "222298112"),
                 ("total-memory", "268435456"),
-                ("cpu", "QEMU"),
+                // A CHR on KVM's default CPU model [cli:system_resource_print__3.raw].
+                ("cpu", "Common"),
                 ("cpu-count", "1"),
                 ("cpu-frequency", "2294"),
                 ("cpu-load", "0"),
                 ("free-hdd-space", "84369408"),
                 ("total-hdd-space", "93585408"),
+                ("write-sect-since-reboot", "0"),
+                ("write-sect-total", "0"),
                 ("architecture-name", "x86_64"),
                 ("board-name", "CHR"),
                 ("platform", "MikroTik"),
-                ("sim-firewall", fw),
             ],
-        )
+        );
+        if !self.ver.v7() {
+            item.props.remove("factory-software");
+        }
+        item
+    }
+
+    /// `/sim`: the simulator's own facts (not a RouterOS menu; see `defaults::SIM_PATH`).
+    fn sim_item(&self) -> Item {
+        let fw = if self.firewall_enforced {
+            "enforced"
+        } else {
+            "not-enforced"
+        };
+        Item::new(0, &[("firewall", fw)])
     }
 
     /// Finds an item by `*id` or by its name (the menu's key property).
@@ -700,6 +721,9 @@ impl State {
             if path == "system/logging/action" && item.is("default") {
                 return Err(ExecError::failure("default action can not be removed"));
             }
+            if let Some(why) = super::stored::refuse_remove(path, item) {
+                return Err(ExecError::failure(why));
+            }
         }
         if path == "user" {
             self.check_full_user_remains(&[], ids)?;
@@ -801,7 +825,7 @@ impl State {
             "ip/dhcp-client" => &["interface"],
             "system/logging/action" => &["name", "target"],
             "snmp/community" => &["name"],
-            _ => &[],
+            other => super::stored::required(other),
         };
         let missing: Vec<&str> = required
             .iter()
