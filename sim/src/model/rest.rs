@@ -87,10 +87,7 @@ pub fn handle(
     }
     let segs: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     // The longest prefix that names a menu.
-    let (menu_len, def) = match (1..=segs.len())
-        .rev()
-        .find_map(|n| st.def(&segs[..n].join("/")).cloned().map(|d| (n, d)))
-    {
+    let (menu_len, def) = match longest_menu(st, &segs) {
         Some(found) => found,
         None => {
             let first_unknown = first_unknown(st, &segs);
@@ -145,11 +142,35 @@ pub fn handle(
     }
 }
 
+/// The longest prefix of `segs` that names a menu, and how many segments it takes. One walk
+/// down from the root that stops at the first prefix naming neither a menu nor a directory
+/// (nothing deeper can name one), so a long path costs no more than the menus are deep.
+fn longest_menu(st: &State, segs: &[&str]) -> Option<(usize, MenuDef)> {
+    let mut prefix = String::new();
+    let mut found = None;
+    for (n, seg) in segs.iter().enumerate() {
+        if n > 0 {
+            prefix.push('/');
+        }
+        prefix.push_str(seg);
+        match st.def(&prefix) {
+            Some(def) => found = Some((n + 1, def.clone())),
+            None if st.is_dir(&prefix) => {}
+            None => break,
+        }
+    }
+    found
+}
+
 fn first_unknown(st: &State, segs: &[&str]) -> String {
-    for n in 1..=segs.len() {
-        let p = segs[..n].join("/");
-        if st.def(&p).is_none() && !st.is_dir(&p) {
-            return segs[n - 1].to_string();
+    let mut prefix = String::new();
+    for (n, seg) in segs.iter().enumerate() {
+        if n > 0 {
+            prefix.push('/');
+        }
+        prefix.push_str(seg);
+        if st.def(&prefix).is_none() && !st.is_dir(&prefix) {
+            return seg.to_string();
         }
     }
     segs.last().map(|s| s.to_string()).unwrap_or_default()

@@ -17,11 +17,14 @@ pub(crate) const IDLE: Duration = Duration::from_secs(10);
 /// Bytes read from one client before the server closes the connection.
 const MAX_READ: usize = 64 * 1024;
 
-pub(crate) async fn serve(mut stream: TcpStream, peer: SocketAddr, _shared: Arc<Shared>) {
+pub(crate) async fn serve(mut stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     let mut buf = [0u8; 4096];
     let mut total = 0usize;
+    // Nothing logs in here: the login deadline ends every connection, however slowly it sends.
+    let login_by = tokio::time::Instant::now() + shared.router.login_deadline();
     loop {
-        match tokio::time::timeout(IDLE, stream.read(&mut buf)).await {
+        let until = login_by.min(tokio::time::Instant::now() + IDLE);
+        match tokio::time::timeout_at(until, stream.read(&mut buf)).await {
             Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
             Ok(Ok(n)) => {
                 total += n;
