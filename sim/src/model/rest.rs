@@ -510,3 +510,42 @@ fn post_print(st: &State, actor: &Actor, def: &MenuDef, body: &[(String, String)
     }
     (200, array(&out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        let version = routeros::version::Version::parse("7.23.7")
+            .unwrap_or_else(|_| unreachable!("constant version parses"));
+        State::new(version, "CHR")
+    }
+
+    fn menu_of(st: &State, path: &str) -> Option<(usize, &'static str)> {
+        let segs: Vec<&str> = path.split('/').collect();
+        longest_menu(st, &segs).map(|(n, def)| (n, def.path))
+    }
+
+    #[test]
+    fn the_longest_prefix_naming_a_menu_wins() {
+        let st = state();
+        assert_eq!(
+            menu_of(&st, "ip/firewall/filter/*1"),
+            Some((3, "ip/firewall/filter"))
+        );
+        assert_eq!(menu_of(&st, "interface/*1"), Some((1, "interface")));
+        assert_eq!(menu_of(&st, "ip/service"), Some((2, "ip/service")));
+        // A directory alone, or an unknown first segment, names no menu.
+        assert_eq!(menu_of(&st, "ip"), None);
+        assert_eq!(menu_of(&st, "nope/ip/service"), None);
+    }
+
+    #[test]
+    fn a_long_path_stops_at_its_first_unknown_segment() {
+        let st = state();
+        let long = format!("ip/service{}", "/x".repeat(30_000));
+        assert_eq!(menu_of(&st, &long), Some((2, "ip/service")));
+        let segs: Vec<&str> = long.split('/').collect();
+        assert_eq!(first_unknown(&st, &segs), "x");
+    }
+}
