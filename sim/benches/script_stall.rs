@@ -65,7 +65,7 @@ fn main() {
         ("23 nested :foreach", nested_foreach(23)),
         (
             ":while with a menu command",
-            ":while (true) do={ /ip service print }".to_string(),
+            ":while (true) do={ :local s [/ip service find] }".to_string(),
         ),
         (":delay", ":delay 1h".to_string()),
     ];
