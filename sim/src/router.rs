@@ -10,9 +10,11 @@
 
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
+
+use parking_lot::{Mutex, MutexGuard};
 
 use routeros::login::Via as LogVia;
 use routeros::service::ServiceName;
@@ -58,6 +60,14 @@ pub struct RouterConfig {
     /// Tests set it to stand in for a loaded machine, where a just-enabled service is not
     /// listening yet when the command returns; [`Router::settled`] waits it out.
     pub listener_delay: Duration,
+    /// How long a connection may take to log in, however slowly it sends: api, api-ssl, ftp,
+    /// telnet and ssh close a connection not logged in by then, winbox (which never logs in)
+    /// closes every connection then, and www/www-ssl bound a request's headers by it. Default
+    /// 60 s (a stated choice, FIDELITY.md "Limits"); tests set it short.
+    pub login_deadline: Duration,
+    /// Longest run of one terminal command line: past it the script stops with `interrupted`
+    /// (default 60 s, ASSUMPTION, FIDELITY.md "Limits"; a real terminal runs until Ctrl-C).
+    pub script_time_budget: Duration,
 }
 
 impl Default for RouterConfig {
@@ -74,6 +84,8 @@ impl Default for RouterConfig {
             ethernets: 1,
             boot_time: Duration::from_millis(300),
             listener_delay: Duration::ZERO,
+            login_deadline: Duration::from_secs(60),
+            script_time_budget: Duration::from_secs(60),
         }
     }
 }
@@ -418,6 +430,8 @@ pub struct Router {
     deferred: Arc<AtomicBool>,
     boot_time: Duration,
     state_file: Option<PathBuf>,
+    login_deadline: Duration,
+    script_time_budget: Duration,
 }
 
 const STATE_FILE: &str = "state.json";
@@ -462,27 +476,45 @@ impl Router {
             deferred: Arc::new(AtomicBool::new(false)),
             boot_time: cfg.boot_time,
             state_file,
+            login_deadline: cfg.login_deadline,
+            script_time_budget: cfg.script_time_budget,
         })
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(|p| p.into_inner())
+        self.state.lock()
+    }
+
+    /// Takes the state for a run of work that may be long (a terminal command line): the holder
+    /// lets other sessions in between steps ([`Held::breathe`]) and publishes its changes each
+    /// time and when dropped, as [`Router::with_state`] does at its end.
+    pub(crate) fn hold(&self) -> Held<'_> {
+        let mut guard = self.lock();
+        // Whatever reads the router sees a running update check where the clock has taken it.
+        update::advance(&mut guard);
+        Held {
+            router: self,
+            guard,
+        }
     }
 
     /// Runs `f` on the state, then persists and notifies watchers if anything changed. A reboot
     /// `f` asked for happens at once, unless a front end carries reboots out
     /// ([`Router::defer_reboots`]): then the router only turns [`Power::Rebooting`].
     pub(crate) fn with_state<T>(&self, f: impl FnOnce(&mut State) -> T) -> T {
-        let mut st = self.lock();
-        // Whatever reads the router sees a running update check where the clock has taken it.
-        update::advance(&mut st);
-        let out = f(&mut st);
+        let mut held = self.hold();
+        f(&mut held)
+    }
+
+    /// What [`Router::with_state`] does after its work: the reboot asked for, and, when the state
+    /// changed, the state file and the watchers.
+    fn publish(&self, st: &mut State) {
         if st.reboot.is_some() {
             if self.deferred.load(Ordering::SeqCst) {
                 self.power
                     .send_if_modified(|p| replace_if_changed(p, Power::Rebooting));
             } else {
-                update::boot(&mut st);
+                update::boot(st);
             }
         }
         if st.dirty {
@@ -492,10 +524,10 @@ impl Router {
             {
                 tracing::error!(error = %e, "state not saved");
             }
-            let services = services_of(&st);
+            let services = services_of(st);
             let ipv6 = st.ipv6_enabled();
-            let firewall = firewall_of(&st);
-            let addresses = addresses_of(&st);
+            let firewall = firewall_of(st);
+            let addresses = addresses_of(st);
             // Still under the state lock, so generations follow the order of the changes.
             self.services.send_if_modified(|cur| {
                 if cur.services == services && cur.ipv6 == ipv6 {
@@ -528,9 +560,17 @@ impl Router {
                 cur.generation += 1;
                 true
             });
-            drop(st);
         }
-        out
+    }
+
+    /// How long a connection may take to log in ([`RouterConfig::login_deadline`]).
+    pub fn login_deadline(&self) -> Duration {
+        self.login_deadline
+    }
+
+    /// Longest run of one terminal command line ([`RouterConfig::script_time_budget`]).
+    pub fn script_time_budget(&self) -> Duration {
+        self.script_time_budget
     }
 
     /// From now on every update check ends in `failure` (`None`: checks reach the server).
@@ -899,6 +939,51 @@ impl Router {
     ) -> RestReply {
         let (status, body) = self.with_state(|st| rest::handle(st, s, method, path, query, body));
         RestReply { status, body }
+    }
+}
+
+/// The router's state taken by one session ([`Router::hold`]); other sessions wait for it,
+/// except while the holder breathes.
+pub(crate) struct Held<'a> {
+    router: &'a Router,
+    guard: MutexGuard<'a, State>,
+}
+
+impl Held<'_> {
+    /// Between two steps of a long run: publishes what changed, then hands the state to a
+    /// session waiting for it, if any (a fair hand-off, so a waiting front end gets in), and
+    /// takes it back; the clock has moved on meanwhile.
+    pub(crate) fn breathe(&mut self) {
+        self.router.publish(&mut self.guard);
+        MutexGuard::bump(&mut self.guard);
+        update::advance(&mut self.guard);
+    }
+
+    /// Runs `f` (a sleep) without the state, then takes it back.
+    pub(crate) fn unlocked<T>(&mut self, f: impl FnOnce() -> T) -> T {
+        self.router.publish(&mut self.guard);
+        let out = MutexGuard::unlocked_fair(&mut self.guard, f);
+        update::advance(&mut self.guard);
+        out
+    }
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = State;
+    fn deref(&self) -> &State {
+        &self.guard
+    }
+}
+
+impl std::ops::DerefMut for Held<'_> {
+    fn deref_mut(&mut self) -> &mut State {
+        &mut self.guard
+    }
+}
+
+impl Drop for Held<'_> {
+    fn drop(&mut self) {
+        self.router.publish(&mut self.guard);
     }
 }
 

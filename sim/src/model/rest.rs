@@ -87,10 +87,7 @@ pub fn handle(
     }
     let segs: Vec<&str> = path.split('/').filter(|p| !p.is_empty()).collect();
     // The longest prefix that names a menu.
-    let (menu_len, def) = match (1..=segs.len())
-        .rev()
-        .find_map(|n| st.def(&segs[..n].join("/")).cloned().map(|d| (n, d)))
-    {
+    let (menu_len, def) = match longest_menu(st, &segs) {
         Some(found) => found,
         None => {
             let first_unknown = first_unknown(st, &segs);
@@ -145,11 +142,35 @@ pub fn handle(
     }
 }
 
+/// The longest prefix of `segs` that names a menu, and how many segments it takes. One walk
+/// down from the root that stops at the first prefix naming neither a menu nor a directory
+/// (nothing deeper can name one), so a long path costs no more than the menus are deep.
+fn longest_menu(st: &State, segs: &[&str]) -> Option<(usize, MenuDef)> {
+    let mut prefix = String::new();
+    let mut found = None;
+    for (n, seg) in segs.iter().enumerate() {
+        if n > 0 {
+            prefix.push('/');
+        }
+        prefix.push_str(seg);
+        match st.def(&prefix) {
+            Some(def) => found = Some((n + 1, def.clone())),
+            None if st.is_dir(&prefix) => {}
+            None => break,
+        }
+    }
+    found
+}
+
 fn first_unknown(st: &State, segs: &[&str]) -> String {
-    for n in 1..=segs.len() {
-        let p = segs[..n].join("/");
-        if st.def(&p).is_none() && !st.is_dir(&p) {
-            return segs[n - 1].to_string();
+    let mut prefix = String::new();
+    for (n, seg) in segs.iter().enumerate() {
+        if n > 0 {
+            prefix.push('/');
+        }
+        prefix.push_str(seg);
+        if st.def(&prefix).is_none() && !st.is_dir(&prefix) {
+            return seg.to_string();
         }
     }
     segs.last().map(|s| s.to_string()).unwrap_or_default()
@@ -488,4 +509,43 @@ fn post_print(st: &State, actor: &Actor, def: &MenuDef, body: &[(String, String)
         }
     }
     (200, array(&out))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn state() -> State {
+        let version = routeros::version::Version::parse("7.23.7")
+            .unwrap_or_else(|_| unreachable!("constant version parses"));
+        State::new(version, "CHR")
+    }
+
+    fn menu_of(st: &State, path: &str) -> Option<(usize, &'static str)> {
+        let segs: Vec<&str> = path.split('/').collect();
+        longest_menu(st, &segs).map(|(n, def)| (n, def.path))
+    }
+
+    #[test]
+    fn the_longest_prefix_naming_a_menu_wins() {
+        let st = state();
+        assert_eq!(
+            menu_of(&st, "ip/firewall/filter/*1"),
+            Some((3, "ip/firewall/filter"))
+        );
+        assert_eq!(menu_of(&st, "interface/*1"), Some((1, "interface")));
+        assert_eq!(menu_of(&st, "ip/service"), Some((2, "ip/service")));
+        // A directory alone, or an unknown first segment, names no menu.
+        assert_eq!(menu_of(&st, "ip"), None);
+        assert_eq!(menu_of(&st, "nope/ip/service"), None);
+    }
+
+    #[test]
+    fn a_long_path_stops_at_its_first_unknown_segment() {
+        let st = state();
+        let long = format!("ip/service{}", "/x".repeat(30_000));
+        assert_eq!(menu_of(&st, &long), Some((2, "ip/service")));
+        let segs: Vec<&str> = long.split('/').collect();
+        assert_eq!(first_unknown(&st, &segs), "x");
+    }
 }

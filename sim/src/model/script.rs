@@ -3,11 +3,45 @@
 use routeros::cli::{self, BinOp, Command, Expr, Part, Pos, Word};
 
 use super::query;
-use super::state::State;
 use super::terminal::{Out, Terminal, bad_command, end_expected};
+use crate::router::Held;
+
+/// Longest value (string) a script may make: 64 KiB, the terminal's longest line
+/// ([`super::terminal::MAX_LINE`]). ASSUMPTION (FIDELITY.md "Limits"): no limit is documented.
+pub const MAX_VALUE: usize = 65_536;
+/// Most bytes one session's variables (names and values) may take: 1 MiB. ASSUMPTION.
+pub const MAX_VARIABLES: usize = 1024 * 1024;
+/// Most output one command line may print (the simulator answers a line at once): 1 MiB.
+/// ASSUMPTION.
+pub const MAX_OUTPUT: usize = 1024 * 1024;
+/// What a value past [`MAX_VALUE`] ends the script with. ASSUMPTION (wording).
+pub const VALUE_TOO_LONG: &str = "string too long";
+/// What variables past [`MAX_VARIABLES`] end the script with. ASSUMPTION (wording).
+pub const OUT_OF_MEMORY: &str = "not enough memory";
+/// What a line past its time budget or [`MAX_OUTPUT`] ends with: the word RouterOS's API gives
+/// an interrupted command (`!trap` category 2, `=message=interrupted`, FACTS §7); in the
+/// terminal an ASSUMPTION.
+pub const INTERRUPTED: &str = "interrupted";
+
+/// `Err(string too long)` for a value past [`MAX_VALUE`].
+pub(super) fn bounded(v: &str) -> Result<(), String> {
+    if v.len() > MAX_VALUE {
+        return Err(VALUE_TOO_LONG.into());
+    }
+    Ok(())
+}
+
+/// Appends a command's output to a line's, up to [`MAX_OUTPUT`].
+pub(super) fn append(out: &mut String, text: &str) -> Result<(), String> {
+    if out.len() + text.len() > MAX_OUTPUT {
+        return Err(INTERRUPTED.into());
+    }
+    out.push_str(text);
+    Ok(())
+}
 
 impl Terminal {
-    pub(super) fn eval_expr(&mut self, st: &mut State, e: &Expr) -> Result<String, String> {
+    pub(super) fn eval_expr(&mut self, st: &mut Held<'_>, e: &Expr) -> Result<String, String> {
         Ok(match e {
             Expr::Term(v) => self.eval_value(st, v)?,
             Expr::Not(a) => bool_text(!truthy(&self.eval_expr(st, a)?)),
@@ -18,7 +52,13 @@ impl Terminal {
                     BinOp::Or if truthy(&l) => bool_text(true),
                     BinOp::And | BinOp::Or => bool_text(truthy(&self.eval_expr(st, b)?)),
                     BinOp::Cmp(c) => bool_text(query::compare(&l, *c, &self.eval_expr(st, b)?)),
-                    BinOp::Concat => l + &self.eval_expr(st, b)?,
+                    BinOp::Concat => {
+                        let r = self.eval_expr(st, b)?;
+                        if l.len() + r.len() > MAX_VALUE {
+                            return Err(VALUE_TOO_LONG.into());
+                        }
+                        l + &r
+                    }
                     BinOp::Add | BinOp::Sub => {
                         let r = self.eval_expr(st, b)?;
                         match (l.parse::<i64>(), r.parse::<i64>()) {
@@ -32,19 +72,44 @@ impl Terminal {
         })
     }
 
-    fn run_block(&mut self, st: &mut State, body: &[Command]) -> Result<Out, String> {
+    fn run_block(&mut self, st: &mut Held<'_>, body: &[Command]) -> Result<Out, String> {
+        // An empty body still counts: `:while (true) do={}` ends at the budget too.
+        self.step(st)?;
         let mut out = Out::default();
         for c in body {
             let o = self.run(st, c)?;
-            out.text.push_str(&o.text);
+            append(&mut out.text, &o.text)?;
         }
         Ok(out)
+    }
+
+    /// One step of a line: other sessions get the router if they wait for it, and a line past
+    /// its time budget is interrupted (every later step too, so `on-error` cannot go on).
+    pub(super) fn step(&mut self, st: &mut Held<'_>) -> Result<(), String> {
+        st.breathe();
+        if std::time::Instant::now() >= self.deadline {
+            return Err(INTERRUPTED.into());
+        }
+        Ok(())
+    }
+
+    /// Sets a variable of the session, within [`MAX_VALUE`] and [`MAX_VARIABLES`].
+    pub(super) fn set_var(&mut self, name: &str, value: String) -> Result<(), String> {
+        bounded(&value)?;
+        let old = self.vars.get(name).map_or(0, |v| name.len() + v.len());
+        let total = self.var_bytes - old + name.len() + value.len();
+        if total > MAX_VARIABLES {
+            return Err(OUT_OF_MEMORY.into());
+        }
+        self.var_bytes = total;
+        self.vars.insert(name.to_string(), value);
+        Ok(())
     }
 
     /// `:do { ... } [on-error={ ... }]`.
     fn script_do(
         &mut self,
-        st: &mut State,
+        st: &mut Held<'_>,
         rest: &[cli::Spanned],
         pos: Pos,
     ) -> Result<Out, String> {
@@ -71,7 +136,8 @@ impl Terminal {
         if let Some(cond) = repeat {
             let mut out = Out::default();
             loop {
-                out.text.push_str(&self.run_block(st, body)?.text);
+                let o = self.run_block(st, body)?;
+                append(&mut out.text, &o.text)?;
                 if !truthy(&self.eval_value(st, &cond)?) {
                     return Ok(out);
                 }
@@ -87,7 +153,7 @@ impl Terminal {
     /// `:foreach i in=[find ...] do={ ... }` (the list is what `find` returns: `*1;*2`).
     fn script_foreach(
         &mut self,
-        st: &mut State,
+        st: &mut Held<'_>,
         rest: &[cli::Spanned],
         pos: Pos,
     ) -> Result<Out, String> {
@@ -117,14 +183,15 @@ impl Terminal {
         };
         let mut out = Out::default();
         for element in list.split(';').filter(|e| !e.is_empty()) {
-            self.vars.insert(var.clone(), element.to_string());
-            out.text.push_str(&self.run_block(st, &body)?.text);
+            self.set_var(var, element.to_string())?;
+            let o = self.run_block(st, &body)?;
+            append(&mut out.text, &o.text)?;
         }
         Ok(out)
     }
 
     /// The value of a condition word (`(expr)` or a bare word) of `:if` or `:while`.
-    fn condition(&mut self, st: &mut State, cond: &cli::Spanned) -> Result<String, String> {
+    fn condition(&mut self, st: &mut Held<'_>, cond: &cli::Spanned) -> Result<String, String> {
         match &cond.word {
             Word::Value(v) => self.eval_value(st, v),
             Word::Bare(b) => Ok(b.clone()),
@@ -135,7 +202,7 @@ impl Terminal {
     /// `:while (cond) do={ ... }`: the condition is evaluated before every round.
     fn script_while(
         &mut self,
-        st: &mut State,
+        st: &mut Held<'_>,
         rest: &[cli::Spanned],
         pos: Pos,
     ) -> Result<Out, String> {
@@ -157,14 +224,15 @@ impl Terminal {
             if !truthy(&holds) {
                 return Ok(out);
             }
-            out.text.push_str(&self.run_block(st, &body)?.text);
+            let o = self.run_block(st, &body)?;
+            append(&mut out.text, &o.text)?;
         }
     }
 
     /// `:if (cond) do={ ... } [else={ ... }]`.
     fn script_if(
         &mut self,
-        st: &mut State,
+        st: &mut Held<'_>,
         rest: &[cli::Spanned],
         pos: Pos,
     ) -> Result<Out, String> {
@@ -198,7 +266,7 @@ impl Terminal {
 
     pub(super) fn script_command(
         &mut self,
-        st: &mut State,
+        st: &mut Held<'_>,
         name: &str,
         rest: &[cli::Spanned],
         pos: Pos,
@@ -231,7 +299,7 @@ impl Terminal {
                     .get(1)
                     .map(|(v, _)| v.clone())
                     .unwrap_or_default();
-                self.vars.insert(n, value);
+                self.set_var(&n, value)?;
                 Ok(Out::default())
             }
             ":len" => {
@@ -250,9 +318,15 @@ impl Terminal {
                     .unwrap_or_default();
                 let d = parse_time(&text)
                     .ok_or_else(|| format!("invalid value for argument delay-time: {text}"))?;
-                // The script holds the router while it sleeps (see FIDELITY.md, Scripting).
-                std::thread::sleep(d);
-                super::update::advance(st);
+                // The script lets go of the router while it sleeps, and sleeps no longer than
+                // its line's budget (see FIDELITY.md, Limits).
+                let left = self
+                    .deadline
+                    .saturating_duration_since(std::time::Instant::now());
+                st.unlocked(|| std::thread::sleep(d.min(left)));
+                if d > left {
+                    return Err(INTERRUPTED.into());
+                }
                 Ok(Out::default())
             }
             _ => Err(bad_command(name, pos)),

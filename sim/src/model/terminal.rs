@@ -14,7 +14,7 @@ use super::view::{
     cli_unit, filter_props, legend_lower, log_lines, order, record, table, used_groups,
 };
 use super::{ErrKind, ExecError, export, log, query, update};
-use crate::router::{Router, Session};
+use crate::router::{Held, Router, Session};
 
 /// How a terminal session was opened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -34,6 +34,10 @@ pub struct Terminal {
     cwd: Vec<String>,
     numbering: HashMap<String, Vec<u32>>,
     pub(super) vars: HashMap<String, String>,
+    /// Bytes the variables' names and values take ([`super::script::MAX_VARIABLES`]).
+    pub(super) var_bytes: usize,
+    /// When the command line being run is interrupted ([`Router::script_time_budget`]).
+    pub(super) deadline: std::time::Instant,
 }
 
 /// Longest input line accepted; longer lines get a syntax error at the limit.
@@ -172,6 +176,8 @@ impl Terminal {
             cwd: Vec::new(),
             numbering: HashMap::new(),
             vars: HashMap::new(),
+            var_bytes: 0,
+            deadline: std::time::Instant::now(),
         }
     }
 
@@ -289,20 +295,21 @@ impl Terminal {
             Err(e) => return format!("{e}\n"),
         };
         let router = self.router.clone();
-        router.with_state(|st| {
-            let mut out = String::new();
-            for cmd in &script {
-                match self.run(st, cmd) {
-                    Ok(o) => out.push_str(&o.text),
-                    Err(e) => {
-                        out.push_str(&e);
-                        out.push('\n');
-                        break;
-                    }
-                }
+        // The line holds the router, but lets other sessions in between its steps (`run`).
+        let mut st = router.hold();
+        self.deadline = std::time::Instant::now() + router.script_time_budget();
+        let mut out = String::new();
+        for cmd in &script {
+            let done = self
+                .run(&mut st, cmd)
+                .and_then(|o| super::script::append(&mut out, &o.text));
+            if let Err(e) = done {
+                out.push_str(&e);
+                out.push('\n');
+                break;
             }
-            out
-        })
+        }
+        out
     }
 
     fn actor(&self, st: &State) -> Actor {
@@ -314,9 +321,10 @@ impl Terminal {
 
     // ---- dispatch ----
 
-    pub(super) fn run(&mut self, st: &mut State, cmd: &Command) -> Result<Out, String> {
-        // A script holds the router for its whole run: its commands still see time pass.
-        update::advance(st);
+    pub(super) fn run(&mut self, st: &mut Held<'_>, cmd: &Command) -> Result<Out, String> {
+        // Every step lets waiting sessions in (the clock moves on meanwhile) and is within the
+        // line's budget.
+        self.step(st)?;
         let words = &cmd.words;
         let Some(first) = words.first() else {
             return Ok(Out::default());
@@ -330,7 +338,7 @@ impl Terminal {
             let mut out = Out::default();
             for c in inner {
                 let o = self.run(st, c)?;
-                out.text.push_str(&o.text);
+                super::script::append(&mut out.text, &o.text)?;
                 out.value = o.value;
             }
             return Ok(out);
@@ -391,7 +399,7 @@ impl Terminal {
 
     pub(super) fn eval_args(
         &mut self,
-        st: &mut State,
+        st: &mut Held<'_>,
         words: &[cli::Spanned],
     ) -> Result<Args, String> {
         let mut args = Args::default();
@@ -413,7 +421,7 @@ impl Terminal {
         Ok(args)
     }
 
-    pub(super) fn eval_value(&mut self, st: &mut State, v: &Value) -> Result<String, String> {
+    pub(super) fn eval_value(&mut self, st: &mut Held<'_>, v: &Value) -> Result<String, String> {
         let mut out = String::new();
         for p in &v.parts {
             match p {
@@ -431,13 +439,14 @@ impl Terminal {
                 Part::Expr(e) => out.push_str(&self.eval_expr(st, e)?),
                 Part::Block(_) => {}
             }
+            super::script::bounded(&out)?;
         }
         Ok(out)
     }
 
     fn command(
         &mut self,
-        st: &mut State,
+        st: &mut Held<'_>,
         path: &str,
         cmd: &str,
         mut args: Args,
@@ -598,7 +607,7 @@ impl Terminal {
     /// Items chosen by `where` or by `name=value` filters (find).
     fn select(
         &mut self,
-        st: &mut State,
+        st: &mut Held<'_>,
         def: &MenuDef,
         args: &mut Args,
     ) -> Result<Vec<u32>, String> {
@@ -622,7 +631,7 @@ impl Terminal {
 
     fn cond_holds(
         &mut self,
-        st: &mut State,
+        st: &mut Held<'_>,
         cond: Option<&Cond>,
         item: &Item,
     ) -> Result<bool, String> {
@@ -645,7 +654,7 @@ impl Terminal {
         Ok(query::eval(c, item, &lookup))
     }
 
-    fn get(&mut self, st: &mut State, def: &MenuDef, mut args: Args) -> Result<Out, String> {
+    fn get(&mut self, st: &mut Held<'_>, def: &MenuDef, mut args: Args) -> Result<Out, String> {
         let item = if def.is_list() {
             let n = args
                 .take("number")
@@ -678,7 +687,7 @@ impl Terminal {
         Ok(Out::value(v))
     }
 
-    fn password(&mut self, st: &mut State, mut args: Args) -> Result<Out, String> {
+    fn password(&mut self, st: &mut Held<'_>, mut args: Args) -> Result<Out, String> {
         let old = args.take("old-password");
         let new = args.take("new-password");
         let confirm = args.take("confirm-new-password");
@@ -700,7 +709,7 @@ impl Terminal {
         Ok(Out::default())
     }
 
-    fn export(&mut self, st: &mut State, path: &str, mut args: Args) -> Result<Out, String> {
+    fn export(&mut self, st: &mut Held<'_>, path: &str, mut args: Args) -> Result<Out, String> {
         let terse = args.flag("terse");
         let verbose = args.flag("verbose");
         let hide = args.flag("hide-sensitive");
@@ -720,7 +729,7 @@ impl Terminal {
 
     // ---- print ----
 
-    fn print(&mut self, st: &mut State, def: &MenuDef, mut args: Args) -> Result<Out, String> {
+    fn print(&mut self, st: &mut Held<'_>, def: &MenuDef, mut args: Args) -> Result<Out, String> {
         let actor = self.actor(st);
         if !actor.may("read") {
             return Err(ExecError::permission().message);

@@ -17,9 +17,8 @@ use crate::server::Shared;
 pub(crate) const MAX_WORD: usize = 1024 * 1024;
 /// Most bytes one sentence may take; a longer one ends the connection with `!fatal`.
 pub(crate) const MAX_SENTENCE: usize = 8 * 1024 * 1024;
-/// Idle time before login after which the connection is dropped.
-const LOGIN_IDLE: Duration = Duration::from_secs(60);
-/// Idle time of a logged-in connection.
+/// Idle time of a logged-in connection (before login: [`Router::login_deadline`] from the
+/// connection's start, however slowly the client sends).
 const SESSION_IDLE: Duration = Duration::from_secs(600);
 const TLS_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -149,14 +148,16 @@ impl Conversation {
 pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>, tls: bool) {
     let via = if tls { Via::ApiSsl } else { Via::Api };
     let mut conversation = Conversation::new(peer, via);
+    let login_by = tokio::time::Instant::now() + shared.router.login_deadline();
     let result = if tls {
-        match tokio::time::timeout(TLS_TIMEOUT, shared.tls.accept(stream)).await {
-            Ok(Ok(stream)) => run(stream, &shared.router, &mut conversation).await,
+        let handshake_by = login_by.min(tokio::time::Instant::now() + TLS_TIMEOUT);
+        match tokio::time::timeout_at(handshake_by, shared.tls.accept(stream)).await {
+            Ok(Ok(stream)) => run(stream, &shared.router, &mut conversation, login_by).await,
             Ok(Err(e)) => Err(e),
             Err(_) => Ok(()),
         }
     } else {
-        run(stream, &shared.router, &mut conversation).await
+        run(stream, &shared.router, &mut conversation, login_by).await
     };
     if let Err(e) = result {
         debug!(%peer, error = %e, "api session ended");
@@ -168,6 +169,7 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
     mut stream: S,
     router: &Router,
     conversation: &mut Conversation,
+    login_by: tokio::time::Instant,
 ) -> std::io::Result<()> {
     let mut decoder = Decoder::new(MAX_WORD);
     let mut buf = vec![0u8; 16 * 1024];
@@ -196,12 +198,12 @@ async fn run<S: AsyncRead + AsyncWrite + Unpin>(
                 }
             }
         }
-        let idle = if conversation.session().is_some() {
-            SESSION_IDLE
+        let until = if conversation.session().is_some() {
+            tokio::time::Instant::now() + SESSION_IDLE
         } else {
-            LOGIN_IDLE
+            login_by
         };
-        let n = match tokio::time::timeout(idle, stream.read(&mut buf)).await {
+        let n = match tokio::time::timeout_at(until, stream.read(&mut buf)).await {
             Ok(read) => read?,
             Err(_) => return Ok(()),
         };

@@ -36,6 +36,11 @@ pub(crate) enum Next {
 }
 
 impl Ftp {
+    /// Whether `PASS` has logged a user in.
+    pub(crate) fn logged_in(&self) -> bool {
+        self.session.is_some()
+    }
+
     pub(crate) fn new() -> Ftp {
         Ftp {
             user: None,
@@ -118,6 +123,7 @@ async fn run(
     ftp: &mut Ftp,
 ) -> std::io::Result<()> {
     let router = &shared.router;
+    let login_by = tokio::time::Instant::now() + router.login_deadline();
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     write
@@ -127,7 +133,12 @@ async fn run(
     loop {
         line.clear();
         let mut limited = tokio::io::AsyncReadExt::take(&mut reader, MAX_LINE as u64);
-        let n = match tokio::time::timeout(IDLE, limited.read_until(b'\n', &mut line)).await {
+        // Before login the connection has until its login deadline, however slowly it sends.
+        let mut until = tokio::time::Instant::now() + IDLE;
+        if !ftp.logged_in() {
+            until = until.min(login_by);
+        }
+        let n = match tokio::time::timeout_at(until, limited.read_until(b'\n', &mut line)).await {
             Ok(read) => read?,
             Err(_) => {
                 write.write_all(b"421 Timeout.\r\n").await?;

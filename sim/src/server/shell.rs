@@ -391,7 +391,7 @@ impl Shell {
                     return true;
                 }
                 if !trimmed.is_empty() {
-                    let result = self.term.execute(&line);
+                    let result = blocking(|| self.term.execute(&line));
                     out.push_str(&crlf(&result));
                 }
                 self.paint_prompt(out);
@@ -460,6 +460,18 @@ pub(crate) fn login_flags(name: &str) -> LoginFlags {
         number.clear();
     }
     flags
+}
+
+/// Runs a command line (which may take long) on a runtime worker without stalling the worker's
+/// other tasks: a multi-threaded runtime moves them elsewhere meanwhile (`block_in_place`); a
+/// current-thread runtime has nowhere to move them, and runs it as it is.
+pub(crate) fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
 }
 
 #[cfg(test)]

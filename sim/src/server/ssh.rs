@@ -217,15 +217,18 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
         nodelay: true,
         ..Default::default()
     };
+    let logged_in = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let handler = SshSession {
         shared: Arc::clone(&shared),
         peer,
+        logged_in: Arc::clone(&logged_in),
         login: None,
         user: String::new(),
         channels: HashMap::new(),
     };
-    let started = tokio::time::timeout(
-        HANDSHAKE_TIMEOUT,
+    let login_by = tokio::time::Instant::now() + router.login_deadline();
+    let started = tokio::time::timeout_at(
+        login_by.min(tokio::time::Instant::now() + HANDSHAKE_TIMEOUT),
         russh::server::run_stream(Arc::new(config), stream, handler),
     )
     .await;
@@ -233,13 +236,28 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
         debug!(%peer, "ssh client sent no identification in time");
         return;
     };
-    match started {
-        Ok(running) => {
-            if let Err(e) = running.await {
+    let running = match started {
+        Ok(running) => running,
+        Err(e) => {
+            debug!(%peer, error = %e, "ssh handshake failed");
+            return;
+        }
+    };
+    // Not logged in by the deadline, however slowly the client sends: the connection is closed
+    // (returning drops the socket guard).
+    let deadline = async {
+        tokio::time::sleep_until(login_by).await;
+        if logged_in.load(std::sync::atomic::Ordering::SeqCst) {
+            std::future::pending::<()>().await;
+        }
+    };
+    tokio::select! {
+        ended = running => {
+            if let Err(e) = ended {
                 debug!(%peer, error = %e, "ssh session ended");
             }
         }
-        Err(e) => debug!(%peer, error = %e, "ssh handshake failed"),
+        () = deadline => debug!(%peer, "ssh client did not log in in time"),
     }
 }
 
@@ -254,6 +272,8 @@ struct ChannelState {
 struct SshSession {
     shared: Arc<Shared>,
     peer: SocketAddr,
+    /// Set once a password is accepted (the login deadline no longer applies).
+    logged_in: Arc<std::sync::atomic::AtomicBool>,
     login: Option<crate::router::Session>,
     user: String,
     channels: HashMap<ChannelId, ChannelState>,
@@ -301,6 +321,8 @@ impl russh::server::Handler for SshSession {
             Ok(session) => {
                 self.user = user.to_string();
                 self.login = Some(session);
+                self.logged_in
+                    .store(true, std::sync::atomic::Ordering::SeqCst);
                 Ok(Auth::Accept)
             }
             // Keep offering `password`: a bare reject empties the method list after a failure
@@ -384,7 +406,7 @@ impl russh::server::Handler for SshSession {
         };
         session.channel_success(channel)?;
         let line = String::from_utf8_lossy(data).into_owned();
-        let output = term.execute(&line);
+        let output = crate::server::shell::blocking(|| term.execute(&line));
         session.data(channel, output.into_bytes())?;
         session.exit_status_request(channel, 0)?;
         session.eof(channel)?;

@@ -3,7 +3,6 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -39,9 +38,6 @@ pub(crate) fn greeting(version: &routeros::version::Version) -> String {
     format!("MikroTik v{version} ({})\r\n", channel(version))
 }
 
-/// Time allowed for the login dialogue.
-const LOGIN_TIMEOUT: Duration = Duration::from_secs(60);
-
 pub(crate) async fn serve(mut stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     if let Err(e) = run(&mut stream, peer, &shared).await {
         debug!(%peer, error = %e, "telnet session ended");
@@ -57,7 +53,7 @@ async fn run(stream: &mut TcpStream, peer: SocketAddr, shared: &Shared) -> std::
     let mut decoder = TelnetDecoder::server();
     let mut dialogue = LoginDialogue::default();
     let mut buf = vec![0u8; 4096];
-    let deadline = tokio::time::Instant::now() + LOGIN_TIMEOUT;
+    let deadline = tokio::time::Instant::now() + router.login_deadline();
     let (session, user, rest) = loop {
         let n = match tokio::time::timeout_at(deadline, stream.read(&mut buf)).await {
             Ok(read) => read?,

@@ -49,10 +49,14 @@ pub(crate) fn refusal() -> Vec<u8> {
     chunk
 }
 
-pub(crate) async fn serve(mut stream: TcpStream, peer: SocketAddr, _shared: Arc<Shared>) {
+pub(crate) async fn serve(mut stream: TcpStream, peer: SocketAddr, shared: Arc<Shared>) {
     let mut header = [0u8; 2];
     if !matches!(
-        tokio::time::timeout(IDLE, stream.read_exact(&mut header)).await,
+        tokio::time::timeout(
+            IDLE.min(shared.router.login_deadline()),
+            stream.read_exact(&mut header)
+        )
+        .await,
         Ok(Ok(_))
     ) {
         debug!(%peer, "winbox client sent no chunk");

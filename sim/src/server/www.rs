@@ -58,12 +58,14 @@ pub(crate) async fn serve(stream: TcpStream, peer: SocketAddr, shared: Arc<Share
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(HEADER_TIMEOUT)
+        // A request's headers (its login) come within the login deadline too.
+        .header_read_timeout(HEADER_TIMEOUT.min(shared.router.login_deadline()))
         // `Content-Type:`, as RouterOS writes header names (nmap's fingerprint matches that case).
         .title_case_headers(true)
         .max_buf_size(64 * 1024);
     let result = if tls {
-        let accepted = tokio::time::timeout(TLS_TIMEOUT, shared.tls.accept(stream)).await;
+        let handshake = TLS_TIMEOUT.min(shared.router.login_deadline());
+        let accepted = tokio::time::timeout(handshake, shared.tls.accept(stream)).await;
         match accepted {
             Ok(Ok(stream)) => {
                 builder
