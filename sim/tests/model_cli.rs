@@ -399,7 +399,10 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
                 .all(|l| l.contains(" topics=system,info") && l.contains(" message=")),
             "{terse}"
         );
-        assert_eq!(t.execute("/log print count-only where topics~\"critical\""), "0\n");
+        assert_eq!(
+            t.execute("/log print count-only where topics~\"critical\""),
+            "0\n"
+        );
     }
 
     #[test]
