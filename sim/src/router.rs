@@ -383,15 +383,25 @@ pub struct Layer2View {
     pub software_id: String,
     /// `/interface`: name → MAC address.
     pub interfaces: Vec<(String, String)>,
+    /// `/interface list member`, enabled entries: (list, interface).
+    pub list_members: Vec<(String, String)>,
 }
 
 impl Layer2View {
-    /// Whether an `/interface list` name admits `interface`: `all` admits every interface,
-    /// `none` none. The simulator has no `/interface list` of its own, so any other list admits
-    /// nothing (ASSUMPTION: a list the user made would hold the interfaces they put there).
-    pub fn list_admits(list: &str, interface: &str) -> bool {
-        let _ = interface;
-        list == "all"
+    /// Whether an `/interface list` name admits `interface`: `all` every interface, `none`
+    /// none, `static` every interface the model has (a CHR's ethernets are all static),
+    /// `dynamic` none (the simulator makes no dynamic interfaces), and a list of the user's the
+    /// interfaces `/interface list member` puts in it.
+    pub fn list_admits(&self, list: &str, interface: &str) -> bool {
+        match list {
+            "all" => true,
+            "none" | "dynamic" => false,
+            "static" => self.interfaces.iter().any(|(n, _)| n == interface),
+            _ => self
+                .list_members
+                .iter()
+                .any(|(l, i)| l == list && i == interface),
+        }
     }
 
     /// Whether MNDP runs on `interface`.
@@ -399,12 +409,12 @@ impl Layer2View {
         self.discovery_protocols
             .split(',')
             .any(|p| p.trim() == "mndp")
-            && Self::list_admits(&self.discover_interface_list, interface)
+            && self.list_admits(&self.discover_interface_list, interface)
     }
 
     /// Whether MAC-Telnet is allowed on `interface`.
     pub fn mac_telnet_on(&self, interface: &str) -> bool {
-        Self::list_admits(&self.mac_server_list, interface)
+        self.list_admits(&self.mac_server_list, interface)
     }
 
     /// The model's MAC address of `interface`, if it has that interface.
@@ -737,6 +747,12 @@ impl Router {
                         i.get("mac-address").unwrap_or_default().to_string(),
                     ))
                 })
+                .collect(),
+            list_members: st
+                .items("interface/list/member")
+                .iter()
+                .filter(|i| !i.is("disabled"))
+                .filter_map(|i| Some((i.get("list")?.to_string(), i.get("interface")?.to_string())))
                 .collect(),
         }
     }

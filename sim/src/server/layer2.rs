@@ -379,7 +379,26 @@ mod tests {
             &["/ip/neighbor/discovery-settings/set", "=protocol=cdp,lldp"],
         );
         assert!(!r.layer2().discovers_on("ether1"));
-        // A list the simulator does not have admits nothing.
-        assert!(!Layer2View::list_admits("LAN", "ether1"));
+        // A list of the user's admits what its members say.
+        assert!(!r.layer2().list_admits("LAN", "ether1"));
+        set(&r, &s, &["/interface/list/add", "=name=LAN"]);
+        set(
+            &r,
+            &s,
+            &[
+                "/interface/list/member/add",
+                "=list=LAN",
+                "=interface=ether1",
+            ],
+        );
+        let view = r.layer2();
+        assert!(view.list_admits("LAN", "ether1") && !view.list_admits("LAN", "ether2"));
+        assert!(view.list_admits("static", "ether1") && !view.list_admits("dynamic", "ether1"));
+        set(
+            &r,
+            &s,
+            &["/tool/mac-server/set", "=allowed-interface-list=LAN"],
+        );
+        assert!(r.layer2().mac_telnet_on("ether1"));
     }
 }
