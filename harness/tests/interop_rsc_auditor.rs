@@ -69,6 +69,19 @@ fn audit(dir: &Path, name: &str, export: &str) -> Audit {
     Audit { version, findings }
 }
 
+/// `/export` and `/export verbose`, read over SSH from the trusted vantage.
+async fn exports(op: &Operator<'_>, router: &str) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    for cmd in ["/export", "/export verbose"] {
+        let text = op
+            .exec(Role::Trusted, cmd)
+            .await
+            .unwrap_or_else(|e| panic!("{cmd} on the {router} router: {e}"));
+        out.push((cmd, text));
+    }
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_auditor_reads_the_simulators_exports_and_sees_the_hardening() {
     let mut needs = Need::NAMESPACE_LAB.to_vec();
@@ -88,29 +101,13 @@ async fn the_auditor_reads_the_simulators_exports_and_sees_the_hardening() {
     let lab = SimLab::start(config)
         .await
         .unwrap_or_else(|e| panic!("cannot start the simulator lab: {e}"));
-    let op = Operator::new(&lab);
-    let mut factory = Vec::new();
-    for cmd in ["/export", "/export verbose"] {
-        let text = op
-            .exec(Role::Trusted, cmd)
-            .await
-            .unwrap_or_else(|e| panic!("{cmd} on the factory router: {e}"));
-        factory.push((cmd, text));
-    }
+    let factory = exports(&Operator::new(&lab), "factory").await;
 
     let profile = Profile::baseline();
     apply(&lab, &profile, &Secret::new(PASSWORD))
         .await
         .unwrap_or_else(|e| panic!("apply the baseline: {e}"));
-    let op = Operator::new(&lab);
-    let mut hardened = Vec::new();
-    for cmd in ["/export", "/export verbose"] {
-        let text = op
-            .exec(Role::Trusted, cmd)
-            .await
-            .unwrap_or_else(|e| panic!("{cmd} on the hardened router: {e}"));
-        hardened.push((cmd, text));
-    }
+    let hardened = exports(&Operator::new(&lab), "hardened").await;
     Box::new(lab).shutdown().await;
 
     for ((cmd, before), (_, after)) in factory.iter().zip(&hardened) {
