@@ -254,15 +254,12 @@ fn frontend_string_bomb_under_a_memory_cap_leaves_ros_sim_answering() {
     assert!(identity.contains("=name=CHR"), "{identity:?}");
 }
 
-/// A simulator whose command lines stop after `budget`.
-async fn sim_with_budget(budget: Duration) -> chrlab_sim::SimHandle {
+/// A simulator of `router`'s configuration on a loopback address of its own.
+async fn sim_with_config(router: chrlab_sim::RouterConfig) -> chrlab_sim::SimHandle {
     chrlab_sim::start(chrlab_sim::SimOptions {
         address: unique_address(),
         port_offset: OFFSET,
-        router: chrlab_sim::RouterConfig {
-            script_time_budget: budget,
-            ..Default::default()
-        },
+        router,
         netns: None,
     })
     .await
@@ -271,7 +268,12 @@ async fn sim_with_budget(budget: Duration) -> chrlab_sim::SimHandle {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frontend_no_front_end_stalls_while_a_nested_foreach_runs() {
-    let sim = sim_with_budget(Duration::from_secs(4)).await;
+    // Command lines stop after 4 s.
+    let sim = sim_with_config(chrlab_sim::RouterConfig {
+        script_time_budget: Duration::from_secs(4),
+        ..Default::default()
+    })
+    .await;
     let ip = sim.address();
     let mut t = telnet_shell(addr(&sim, "telnet", ip), "").await;
     let started = std::time::Instant::now();
@@ -454,21 +456,6 @@ fn model_rest_long_path_is_answered_at_once() {
     assert_eq!(reply.status, 200, "{}", reply.body);
 }
 
-/// A simulator whose connections must log in within `deadline`.
-async fn sim_with_login_deadline(deadline: Duration) -> chrlab_sim::SimHandle {
-    chrlab_sim::start(chrlab_sim::SimOptions {
-        address: unique_address(),
-        port_offset: OFFSET,
-        router: chrlab_sim::RouterConfig {
-            login_deadline: deadline,
-            ..Default::default()
-        },
-        netns: None,
-    })
-    .await
-    .expect("simulator starts")
-}
-
 /// Sends `head`, then one byte of `drip` every 100 ms, until the server closes; how long that took.
 async fn drip_until_closed(at: std::net::SocketAddr, head: &[u8], drip: u8) -> Option<Duration> {
     let started = std::time::Instant::now();
@@ -494,7 +481,12 @@ async fn drip_until_closed(at: std::net::SocketAddr, head: &[u8], drip: u8) -> O
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn frontend_every_front_end_closes_a_connection_that_does_not_log_in_in_time() {
-    let sim = sim_with_login_deadline(Duration::from_secs(1)).await;
+    // Connections must log in within 1 s.
+    let sim = sim_with_config(chrlab_sim::RouterConfig {
+        login_deadline: Duration::from_secs(1),
+        ..Default::default()
+    })
+    .await;
     let ip = sim.address();
     cli(&sim, "/ip service enable www-ssl");
     sim.settled(Duration::from_secs(5))
