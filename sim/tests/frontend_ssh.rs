@@ -98,6 +98,53 @@ async fn frontend_ssh_exec_runs_one_command_plainly() {
     sim.shutdown().await;
 }
 
+/// Runs `command` on an exec channel of a logged-in session and returns what came back.
+async fn exec_bytes(h: &client::Handle<AcceptAll>, command: &str) -> Vec<u8> {
+    let mut ch = h.channel_open_session().await.unwrap();
+    ch.exec(true, command).await.unwrap();
+    let mut out = Vec::new();
+    while let Some(msg) = tokio::time::timeout(Duration::from_secs(5), ch.wait())
+        .await
+        .unwrap()
+    {
+        if let ChannelMsg::Data { data } = msg {
+            out.extend_from_slice(&data);
+        }
+    }
+    out
+}
+
+/// Exec output ends every line with CR LF (oxidized reads RouterOS exports over exec with
+/// `\r\n`-anchored patterns; the API's `/execute as-string` returns CR LF too), so a tool that
+/// splits `print detail` on `\r\n\r\n` gets one record per item.
+#[tokio::test]
+async fn frontend_ssh_exec_lines_end_in_crlf_and_detail_records_split_on_a_blank_line() {
+    let sim = sim().await;
+    let (h, ok) = login(&sim, "").await;
+    assert!(ok);
+    let out = exec_bytes(&h, "/ip service print detail").await;
+    let text = String::from_utf8(out).expect("utf-8");
+    let bare_lf = text
+        .match_indices('\n')
+        .filter(|(i, _)| *i == 0 || text.as_bytes()[i - 1] != b'\r')
+        .count();
+    assert_eq!(bare_lf, 0, "every line ends in CR LF: {text:?}");
+    let records: Vec<&str> = text
+        .split("\r\n\r\n")
+        .map(str::trim)
+        .filter(|r| r.contains("name="))
+        .collect();
+    let count = exec_bytes(&h, "/ip service print count-only").await;
+    let count = String::from_utf8(count).expect("utf-8");
+    assert_eq!(count, format!("{}\r\n", records.len()), "{text:?}");
+    assert!(records.len() >= 8, "{records:?}");
+    assert!(
+        records.iter().all(|r| !r.contains("\r\n\r\n")),
+        "{records:?}"
+    );
+    sim.shutdown().await;
+}
+
 #[tokio::test]
 async fn frontend_ssh_wrong_password_fails_and_is_logged() {
     let sim = sim().await;

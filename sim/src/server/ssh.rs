@@ -407,7 +407,8 @@ impl russh::server::Handler for SshSession {
         session.channel_success(channel)?;
         let line = String::from_utf8_lossy(data).into_owned();
         let output = crate::server::shell::blocking(|| term.execute(&line));
-        session.data(channel, output.into_bytes())?;
+        // RouterOS ends every line it prints with CR LF on the exec channel as on a terminal.
+        session.data(channel, crate::server::shell::crlf(&output).into_bytes())?;
         session.exit_status_request(channel, 0)?;
         session.eof(channel)?;
         session.close(channel)?;
