@@ -593,7 +593,12 @@ impl<'a> Operator<'a> {
                     .try_run(move || async move {
                         let all = probing.into_iter().map(|(measure, probe)| {
                             let target = target.clone();
-                            async move { (measure, probe(target).await) }
+                            async move {
+                                let started = std::time::Instant::now();
+                                let seen = probe(target).await;
+                                tracing::debug!(?measure, elapsed = ?started.elapsed(), "measure probe done");
+                                (measure, seen)
+                            }
                         });
                         join_all(all).await
                     })

@@ -649,6 +649,12 @@ impl Router {
         });
     }
 
+    /// Whether the reboot under way is a power cut ([`Router::power_cycle`]) rather than one a
+    /// command asked for: the front ends then go down at once, with no reply left to send.
+    pub fn power_cut_pending(&self) -> bool {
+        self.lock().reboot.is_some_and(|r| r.power_cycle)
+    }
+
     /// Completes a reboot: installs the update a pending `install` asked for, drops what RouterOS
     /// keeps only in RAM (memory log, `/user active`), logs `router rebooted` (`system,info`) and
     /// turns [`Power::Up`]. The configuration stays (and stays in the state file).

@@ -49,6 +49,9 @@ pub enum Need {
     /// An `nmap` that runs (`apt-get install --no-install-recommends nmap`), for the port
     /// scanner's interop test.
     Nmap,
+    /// ntc-templates, TextFSM and PyYAML importable by `python3` (`pip install ntc_templates
+    /// pyyaml`), for the TextFSM readers of the simulator's prints ([`crate::ntc`]).
+    NtcTemplates,
 }
 
 impl Need {
@@ -89,6 +92,7 @@ impl Need {
             Need::RosSim => ros_sim_binary().is_some(),
             Need::RscAuditor => quietly(Command::new("mikrotik-audit").arg("--help")),
             Need::Nmap => quietly(Command::new("nmap").arg("--version")),
+            Need::NtcTemplates => crate::ntc::available(),
         }
     }
 }
@@ -108,6 +112,7 @@ impl fmt::Display for Need {
             Need::RosSim => "the ros-sim binary (cargo build -p chrlab-sim --bin ros-sim)",
             Need::RscAuditor => "mikrotik-audit (pip install mikrotik-rsc-auditor)",
             Need::Nmap => "nmap (apt-get install --no-install-recommends nmap)",
+            Need::NtcTemplates => "ntc-templates for python3 (pip install ntc_templates pyyaml)",
         })
     }
 }

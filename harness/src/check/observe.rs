@@ -674,7 +674,9 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         (logins, provoked)
     };
     let probing_then_guessing = async {
+        let started = std::time::Instant::now();
         let matrix = op.probe_matrix(&ports).await;
+        tracing::debug!(elapsed = ?started.elapsed(), "probe matrix done");
         // Where a login service answers from the untrusted vantage, the administrator tries to
         // log in from there too, with the right password: a service's `address=` and the
         // administrator's own `/user address=` must refuse it even though the port is open.
@@ -712,6 +714,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         });
         let untrusted_login: Vec<_> = join_all(untrusted_tries).await;
         let guesses = guess_passwords(op, &users, profile, rest_logins, &matrix).await;
+        tracing::debug!(elapsed = ?started.elapsed(), "untrusted logins and guesses done");
         (matrix, guesses, untrusted_login)
     };
     // The same ports over IPv6, and the measures' own probes (UDP, SSH handshakes, layer 2),

@@ -15,6 +15,9 @@ use chrlab_sim::{Router, RouterConfig, SimOptions};
 use routeros::version::Version;
 use tokio::sync::oneshot;
 
+/// How long the lab's simulated router stays down in a reboot ([`RouterConfig::boot_time`]).
+pub const SIM_LAB_BOOT_TIME: std::time::Duration = std::time::Duration::from_millis(150);
+
 use super::netns::NamespaceLab;
 use super::{Lab, LabError, RebootTiming, Role, UpdateCheckTiming};
 use crate::access::{Access, Credentials};
@@ -94,6 +97,10 @@ impl SimLab {
             // A second NIC, ether2, wired to nothing: a CHR started with two virtual NICs, only
             // the first on the lab's bridge (the unused interface the device measure disables).
             ethernets: 2,
+            // The outage of a reboot: its shape (sessions cut, ports refusing, then back) is what
+            // the harness must handle; 150 ms is 7 of the apply's 20 ms polls, so the going-down
+            // is always seen, without making every `chrlab check` wait out the default 300 ms.
+            boot_time: SIM_LAB_BOOT_TIME,
             ..factory
         };
         let opts = SimOptions {

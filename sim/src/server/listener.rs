@@ -364,16 +364,18 @@ impl Manager {
         self.shared.router.publish_listeners(Listeners::Stopped);
     }
 
-    /// One reboot: after [`GOING_DOWN`] (the command's reply goes out first) every listener
-    /// closes and every session is cut; after the boot time the model boots and the listeners
-    /// open again as `/ip service` says. False when cancelled on the way.
+    /// One reboot: after [`GOING_DOWN`] (the command's reply goes out first; a power cut has no
+    /// reply to send and goes down at once) every listener closes and every session is cut;
+    /// after the boot time the model boots and the listeners open again as `/ip service` says.
+    /// False when cancelled on the way.
     async fn reboot(
         &mut self,
         rx: &mut watch::Receiver<ServiceTable>,
         cancel: &CancellationToken,
     ) -> bool {
-        info!("reboot requested");
-        if !sleep_unless(GOING_DOWN, cancel).await {
+        let power_cut = self.shared.router.power_cut_pending();
+        info!(power_cut, "reboot requested");
+        if !power_cut && !sleep_unless(GOING_DOWN, cancel).await {
             return false;
         }
         // Listeners first, so nothing is accepted after the sessions are cut.
