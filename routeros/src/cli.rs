@@ -415,6 +415,14 @@ impl Parser {
                     parts.push(Part::Expr(Box::new(e)));
                 }
                 Some(c) if is_space(c) || matches!(c, ';' | '\n' | ']' | '}' | '{' | ')') => break,
+                // An export's continuation inside an argument (`interface=\` + newline +
+                // `    ether1`): the value goes on after the indentation.
+                Some('\\') if self.peek_at(1) == Some('\n') => {
+                    self.i += 2;
+                    while self.peek().is_some_and(is_space) {
+                        self.i += 1;
+                    }
+                }
                 Some('"') => {
                     self.i += 1;
                     self.quoted(&mut parts)?;
@@ -813,6 +821,29 @@ mod tests {
         let mut s = parse(src).expect("parses");
         assert_eq!(s.len(), 1);
         s.remove(0).words.into_iter().map(|w| w.word).collect()
+    }
+
+    #[test]
+    fn export_continuations_join_the_argument() {
+        let w = words("add comment=\\\n    \"a b\" interface=\\\n    ether1 \\\n    mtu=1500");
+        assert_eq!(
+            w,
+            vec![
+                Word::Bare("add".into()),
+                Word::Assign {
+                    key: "comment".into(),
+                    value: Value::text("a b")
+                },
+                Word::Assign {
+                    key: "interface".into(),
+                    value: Value::text("ether1")
+                },
+                Word::Assign {
+                    key: "mtu".into(),
+                    value: Value::text("1500")
+                },
+            ]
+        );
     }
 
     #[test]

@@ -712,9 +712,10 @@ impl Terminal {
     fn export(&mut self, st: &mut Held<'_>, path: &str, mut args: Args) -> Result<Out, String> {
         let terse = args.flag("terse");
         let verbose = args.flag("verbose");
-        let hide = args.flag("hide-sensitive");
-        let show = args.flag("show-sensitive");
         let _ = args.flag("compact");
+        let hide = args.flag("hide-sensitive");
+        // v6 has no `show-sensitive`: left over, it is the end-of-command error.
+        let show = st.ver.v7() && args.flag("show-sensitive");
         if args.take("file").is_some() {
             return Err("failure: file store is not available".into());
         }
@@ -723,6 +724,7 @@ impl Terminal {
             terse,
             verbose,
             hide_sensitive: if st.ver.v7() { !show } else { hide },
+            width: Some(usize::from(self.opts.width)),
         };
         Ok(Out::text(export::export(st, path, opts)))
     }
