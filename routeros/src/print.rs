@@ -659,6 +659,46 @@ pub fn single(props: &[(String, String)]) -> String {
     out
 }
 
+/// Renders records as `print value-list` shows them: one line per property, `key: ` right-aligned
+/// as in [`single`], then each record's value, every record's column as wide as its longest value
+/// and the columns joined by one space (**ASSUMPTION**: no capture of a list menu's value-list; a
+/// settings menu's is [`single`]). A property a record lacks is an empty cell.
+pub fn value_list(records: &[Vec<(String, String)>]) -> String {
+    let mut keys: Vec<&str> = Vec::new();
+    for r in records {
+        for (k, _) in r {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+    }
+    let value = |r: &Vec<(String, String)>, k: &str| {
+        r.iter()
+            .find(|(k2, _)| k2 == k)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    let widths: Vec<usize> = records
+        .iter()
+        .map(|r| r.iter().map(|(_, v)| width_of(v)).max().unwrap_or(0))
+        .collect();
+    let w = keys.iter().map(|k| width_of(k)).max().unwrap_or(0) + 2;
+    let mut out = String::new();
+    for k in &keys {
+        let mut line = String::new();
+        push_padded(&mut line, k, w, Align::Right);
+        line.push_str(": ");
+        for (n, r) in records.iter().enumerate() {
+            if n > 0 {
+                line.push(' ');
+            }
+            push_padded(&mut line, &value(r, k), widths[n], Align::Left);
+        }
+        out.push_str(line.trim_end());
+        out.push('\n');
+    }
+    out
+}
+
 /// What `:put [… print as-value]` prints: every `key=value` of every record joined by `;`.
 pub fn as_value(records: &[Vec<(String, String)>]) -> String {
     let items: Vec<String> = records

@@ -738,6 +738,7 @@ impl Terminal {
         let terse = args.flag("terse");
         let as_value = args.flag("as-value");
         let count_only = args.flag("count-only");
+        let value_list = args.flag("value-list");
         for f in ["without-paging", "brief", "all", "follow", "follow-only"] {
             args.flag(f);
         }
@@ -781,6 +782,19 @@ impl Terminal {
         let style = if st.ver.v7() { Style::V7 } else { Style::V6 };
         // `/log print` is its own layout (time, topics, message on one line); `detail` and
         // `terse` print the records as every menu does.
+        if value_list && !detail && !terse {
+            let recs: Vec<Vec<(String, String)>> = rows
+                .iter()
+                .map(|(_, i)| {
+                    let r = record(def, &[], 0, i, proplist.as_deref(), true);
+                    r.props
+                        .into_iter()
+                        .map(|(k, v)| (k, v.text().to_string()))
+                        .collect()
+                })
+                .collect();
+            return Ok(Out::text(print::value_list(&recs)));
+        }
         if def.path == "log" && !detail && !terse {
             return Ok(Out::text(log_lines(&rows)));
         }
