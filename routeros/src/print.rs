@@ -12,7 +12,8 @@
 //!   cells continue on following lines with blank index, flags and other cells.
 //! * v6 tables: lower-case legend with every flag, no `Columns:` line, the index at least 2 wide,
 //!   fixed column widths from [`Column::width`] joined by 1 space (a longer value pushes the rest
-//!   of the line right), a last column padded only when it has a fixed width; `;;; comment`
+//!   of the line right), a number column's header right-aligned like its values, a last column
+//!   padded only when it has a fixed width; `;;; comment`
 //!   follows the index and flags and the data continue on the next line, indented to the data column.
 //! * detail: ` N FL key=value …` wrapped at the terminal width, strings quoted.
 //! * terse: one line per record, `comment=` first, nothing quoted.
@@ -65,7 +66,7 @@ pub enum Align {
 pub struct Column {
     /// Header text, e.g. "NAME" (upper case in both dialects).
     pub header: String,
-    /// Alignment of the values (the header is always left-aligned).
+    /// Alignment of the values; v6 aligns the header the same way, v7 always left-aligns it.
     pub align: Align,
     /// v7: minimum width (RouterOS sometimes sizes a column by rows it does not show);
     /// v6: the menu's fixed width. `None`: as wide as the header and the longest value.
@@ -448,7 +449,12 @@ pub fn table_with(style: Style, t: &Table, color: bool) -> String {
         if i > 0 {
             line.push_str(gap);
         }
-        push_padded(&mut line, &c.header, cell_width(i, true), Align::Left);
+        // v6 right-aligns a number column's header over its values; v7 left-aligns every header.
+        let align = match style {
+            Style::V6 => c.align,
+            Style::V7 => Align::Left,
+        };
+        push_padded(&mut line, &c.header, cell_width(i, true), align);
     }
     if t.columns.is_empty() {
         line.truncate(line.trim_end().len());

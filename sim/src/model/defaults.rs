@@ -69,6 +69,14 @@ pub(super) fn col6(prop: &'static str, width: usize) -> Col {
     }
 }
 
+/// A right-aligned (number) column with its captured v6 width.
+pub(super) fn rcol6(prop: &'static str, width: usize) -> Col {
+    Col {
+        width6: Some(width),
+        ..rcol(prop)
+    }
+}
+
 pub(super) fn flag(letter: char, prop: &'static str, word: &'static str, group: u8) -> Flag {
     Flag {
         letter,
@@ -740,12 +748,14 @@ fn interface(v: Ver) -> MenuDef {
             flag('R', "running", "RUNNING", 2),
             flag('S', "slave", "SLAVE", 3),
         ],
+        // v6 widths and flag width: [cli:interface_print_brief__1.raw].
         columns: vec![
-            col("name"),
-            col("type"),
-            rcol("actual-mtu"),
+            col6("name", 35),
+            col6("type", 10),
+            rcol6("actual-mtu", 10),
             col("mac-address"),
         ],
+        v6_flags_width: Some(3),
         ..base("interface", FIXED, PrintForm::Table)
     };
     if !v.v7() {
@@ -808,7 +818,13 @@ fn ethernet(v: Ver) -> MenuDef {
         key: Some("name"),
         flags,
         // [cli:interface_ethernet_print__1.raw]; CHR has no switch.
-        columns: vec![col("name"), rcol("mtu"), col("mac-address"), col("arp")],
+        columns: vec![
+            col6("name", 6),
+            rcol6("mtu", 5),
+            col6("mac-address", 17),
+            col("arp"),
+        ],
+        v6_flags_width: Some(2),
         ..base("interface/ethernet", FIXED, PrintForm::Table)
     }
 }

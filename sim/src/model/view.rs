@@ -135,6 +135,29 @@ fn legend7(def: &MenuDef, flag_rows: &[String]) -> String {
     }
 }
 
+/// The width a RouterOS 6 table declares for a column: the captured one (`Col::width6`), else,
+/// for every column but the last, one by the kind of value (**ASSUMPTION**, from the captured
+/// widths of the same kinds: a MAC address 17, a prefix 18, an IPv4 address 15, a number at least
+/// 5, anything else its header plus one, at least 10). The last column is as wide as its value.
+fn width6(def: &MenuDef, cols: &[&super::schema::Col], prop: &str) -> Option<usize> {
+    let c = cols.iter().find(|c| c.prop == prop)?;
+    if c.width6.is_some() {
+        return c.width6;
+    }
+    if cols.last().is_some_and(|l| l.prop == prop) {
+        return None;
+    }
+    let header = prop.chars().count();
+    let ty = def.prop(prop).map(|p| &p.ty);
+    Some(match (prop, ty) {
+        ("mac-address", _) => 17,
+        (_, Some(Ty::Prefix | Ty::Addrs)) => 18,
+        ("address", _) => 15,
+        (_, Some(Ty::Int { .. })) => header.max(5),
+        _ => (header + 1).max(10),
+    })
+}
+
 pub(super) fn table(
     def: &MenuDef,
     style: Style,
@@ -167,7 +190,7 @@ pub(super) fn table(
             } else {
                 print::Column::left(h)
             };
-            match (style, c.width6) {
+            match (style, width6(def, &cols, c.prop)) {
                 (Style::V6, Some(w)) => col.width(w),
                 _ => col,
             }
@@ -306,7 +329,8 @@ pub struct MenuShape {
     /// The properties the terminal's `print detail` and the API show (no secrets).
     pub props: Vec<String>,
     /// The table's columns (their properties) and each one's declared RouterOS 6 width
-    /// (`None`: the last column, as wide as its value).
+    /// (`None`: a last column as wide as its value). A v6 `proplist` print declares the same
+    /// widths for the columns it keeps.
     pub columns: Vec<(String, Option<usize>)>,
     /// A value for every property `add` needs and for the item's name, which `add` accepts on a
     /// fresh router.
@@ -343,11 +367,12 @@ pub(crate) fn shapes(st: &State) -> Vec<MenuShape> {
                     .filter(|p| !p.secret)
                     .map(|p| p.name.to_string())
                     .collect(),
-                columns: def
-                    .columns
-                    .iter()
-                    .map(|c| (c.prop.to_string(), c.width6))
-                    .collect(),
+                columns: {
+                    let cols: Vec<&super::schema::Col> = def.columns.iter().collect();
+                    cols.iter()
+                        .map(|c| (c.prop.to_string(), width6(def, &cols, c.prop)))
+                        .collect()
+                },
                 add_args,
             }
         })
