@@ -366,3 +366,24 @@ fn log_prints_detail_terse_and_where() {
         assert_eq!(count, format!("{n}\n"), "{ver}");
     }
 }
+
+#[test]
+fn v6_interface_flags_keep_their_positions_in_every_form() {
+    // [capture] cli/ansible/facts/interface_print_detail_without-paging.raw (6.42.5 x86, 80
+    // columns): the legend and a running ether1's first detail line, three flag positions with
+    // `R` in the second. The second line differs (the capture's MAC and link times).
+    let capture =
+        testsupport::corpus::text("cli/ansible/facts/interface_print_detail_without-paging.raw");
+    let head: Vec<&str> = capture.lines().take(2).collect();
+    let r = router("6.42.5");
+    let mut t = term(&r);
+    let detail = run(&mut t, "6.42.5", "/interface print detail");
+    let got: Vec<&str> = detail.lines().take(2).collect();
+    assert_eq!(got, head, "/interface print detail\n{detail}");
+    // The same positions in terse and in the table (interface_print_terse_without-paging__2.raw,
+    // interface_print_brief__1.raw).
+    let terse = run(&mut t, "6.42.5", "/interface print terse");
+    assert!(terse.starts_with(" 0  R  name=ether1 "), "{terse}");
+    let table = run(&mut t, "6.42.5", "/interface print");
+    assert!(table.contains("\n 0  R  ether1    "), "{table}");
+}

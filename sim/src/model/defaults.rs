@@ -100,6 +100,7 @@ pub(super) fn base(path: &'static str, kind: Kind, form: PrintForm) -> MenuDef {
         noun: "item",
         v6_flags_width: None,
         v6_legend: None,
+        v6_flag_positions: false,
     }
 }
 
@@ -723,7 +724,8 @@ fn interface(v: Ver) -> MenuDef {
     let mut m = MenuDef {
         props: vec![
             Prop::new("name", TEXT, None),
-            Prop::ro("default-name", WORD, None),
+            // Quoted in detail, as `name` ([cli:ansible/facts/interface_print_detail_without-paging.raw]).
+            Prop::ro("default-name", TEXT, None),
             Prop::ro("type", TEXT, None),
             Prop::new(
                 "mtu",
@@ -759,12 +761,14 @@ fn interface(v: Ver) -> MenuDef {
         ..base("interface", FIXED, PrintForm::Table)
     };
     if !v.v7() {
+        // Three flag positions, X and R sharing one: [cli:interface_print_brief__1.raw].
         m.flags = vec![
             flag('D', "dynamic", "DYNAMIC", 0),
-            flag('X', "disabled", "DISABLED", 0),
-            flag('R', "running", "RUNNING", 0),
-            flag('S', "slave", "SLAVE", 0),
+            flag('X', "disabled", "DISABLED", 1),
+            flag('R', "running", "RUNNING", 1),
+            flag('S', "slave", "SLAVE", 2),
         ];
+        m.v6_flag_positions = true;
     }
     m
 }
@@ -777,7 +781,9 @@ fn ethernet(v: Ver) -> MenuDef {
         flag('S', "slave", "SLAVE", 2),
     ];
     if !v.v7() {
-        flags.iter_mut().for_each(|f| f.group = 0);
+        // Two flag positions, X and R sharing one: [cli:interface_ethernet_print__1.raw].
+        flags[1].group = 0;
+        flags[2].group = 1;
     }
     MenuDef {
         props: vec![
@@ -825,6 +831,7 @@ fn ethernet(v: Ver) -> MenuDef {
             col("arp"),
         ],
         v6_flags_width: Some(2),
+        v6_flag_positions: !v.v7(),
         ..base("interface/ethernet", FIXED, PrintForm::Table)
     }
 }

@@ -11,7 +11,8 @@ use super::menu::{Item, format_id};
 use super::schema::{Kind, MenuDef, PrintForm, Ty};
 use super::state::{Actor, State, api_bool};
 use super::view::{
-    cli_unit, filter_props, legend_lower, log_lines, order, record, table, used_groups,
+    cli_unit, filter_props, flag_positions, legend_lower, log_lines, order, record, table,
+    used_groups,
 };
 use super::{ErrKind, ExecError, export, log, query, update};
 use crate::router::{Held, Router, Session};
@@ -798,12 +799,25 @@ impl Terminal {
         if def.path == "log" && !detail && !terse {
             return Ok(Out::text(log_lines(&rows)));
         }
-        let groups = used_groups(def, rows.iter().map(|(_, i)| i));
+        let positional = style == Style::V6 && def.v6_flag_positions;
+        let groups = if positional {
+            flag_positions(def)
+        } else {
+            used_groups(def, rows.iter().map(|(_, i)| i))
+        };
         let width = self.opts.width.max(20) as usize;
         if detail || terse {
             let recs: Vec<print::Record> = rows
                 .iter()
-                .map(|(n, i)| record(def, &groups, *n, i, proplist.as_deref(), true))
+                .map(|(n, i)| {
+                    let mut r = record(def, &groups, *n, i, proplist.as_deref(), true);
+                    if positional {
+                        // Every position kept, even the trailing free ones
+                        // ([cli:interface_print_terse_without-paging__2.raw]: ` 0  R  comment=`).
+                        r.flags = format!("{:<w$}", r.flags, w = groups.len());
+                    }
+                    r
+                })
                 .collect();
             let text = if terse {
                 print::terse(&recs)

@@ -49,6 +49,13 @@ pub(super) fn used_groups<'a>(def: &MenuDef, items: impl IntoIterator<Item = &'a
     groups
 }
 
+/// Every flag group of a menu, one position each (v6 menus with [`MenuDef::v6_flag_positions`]).
+pub(super) fn flag_positions(def: &MenuDef) -> Vec<u8> {
+    let mut all: Vec<u8> = def.flags.iter().map(|f| f.group).collect();
+    all.dedup();
+    all
+}
+
 /// Flag letters by position: one position per shown flag group.
 fn flags_of(def: &MenuDef, groups: &[u8], item: &Item) -> String {
     let mut s: String = groups
@@ -176,7 +183,11 @@ pub(super) fn table(
                     .any(|(_, i)| !i.get(c.prop).unwrap_or("").is_empty())
         })
         .collect();
-    let groups = used_groups(def, rows.iter().map(|(_, i)| i));
+    let groups = if style == Style::V6 && def.v6_flag_positions {
+        flag_positions(def)
+    } else {
+        used_groups(def, rows.iter().map(|(_, i)| i))
+    };
     let flag_rows: Vec<String> = rows
         .iter()
         .map(|(_, i)| flags_of(def, &groups, i))
