@@ -1,4 +1,5 @@
-//! RouterOS `print` output: tables (v6 and v7), `detail`, `terse`, single-value menus and `as-value`.
+//! RouterOS `print` output: tables (v6 and v7), `detail`, `terse`, single-value menus, `value-list`
+//! and `as-value`.
 //!
 //! Everything returns text whose lines end with `"\n"`; terminal front ends convert to `"\r\n"`.
 //! The caller decides what a menu shows (columns, flags, legend wording); this module owns the
@@ -24,7 +25,10 @@
 //! * v7 tables: `other/ip_service_print__chr-7.9.2_fresh__blog.txt` (both tables),
 //!   `manual/ip_service_print_where_not_dynamic__v7.2x.txt`, `manual/user_print__v7.2x.txt`,
 //!   `manual/system_package_print__7.24beta1.txt`, `manual/file_print_and_reboot__v7.9.txt` (table);
-//! * v6 tables: `ip_address_print__1.raw`, `ip_address_print__3.raw`, `user_active_print__1.raw`;
+//! * v6 tables: `ip_address_print__1.raw`, `ip_address_print__3.raw`, `user_active_print__1.raw`,
+//!   `interface_ethernet_print__1.raw`, `ip_dhcp-server_lease_print__1.raw`; with each line's
+//!   trailing spaces dropped (TextFSM fixtures saved trimmed): `interface_print_brief__1.raw`,
+//!   `ip_arp_print__1.raw`;
 //! * detail: `ansible/facts/ip_address_print_detail_without-paging.raw`,
 //!   `ansible/facts/ip_route_print_detail_without-paging.raw`,
 //!   `ansible/facts/interface_print_detail_without-paging.raw` (v6, 80 columns),
