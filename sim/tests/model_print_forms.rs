@@ -64,6 +64,19 @@ fn api_session(r: &Router) -> Session {
         .expect("api login")
 }
 
+/// `GET /rest/<menu>?<query>` on a v7 router: status 200 and the JSON body.
+fn rest_get(r: &Router, s: &Session, m: &MenuShape, query: &str) -> serde_json::Value {
+    let reply = r.rest(s, "GET", &api_path(m), query, b"");
+    assert_eq!(
+        reply.status,
+        200,
+        "GET /rest{}?{query}: {}",
+        api_path(m),
+        reply.body
+    );
+    serde_json::from_str(&reply.body).expect("REST answers JSON")
+}
+
 /// The `!re` sentences of an API `print` as key/value pairs.
 fn api_print(r: &Router, s: &Session, m: &MenuShape, extra: &[&str]) -> Vec<Vec<(String, String)>> {
     let mut sentence = vec![format!("{}/print", api_path(m))];
@@ -115,6 +128,9 @@ fn every_list_menu_answers_every_print_form() {
         let r = router(ver);
         let mut t = term(&r);
         let api = api_session(&r);
+        let rest = r
+            .login("admin", "", Via::RestApi, "127.0.0.1".parse().ok())
+            .expect("rest login");
         let v7 = ver.starts_with('7');
         for m in prepared(&r, &mut t, ver).iter().filter(|m| m.list) {
             let p = cli(m);
@@ -210,6 +226,19 @@ fn every_list_menu_answers_every_print_form() {
                     }
                 }
                 run(&mut t, ver, &format!("{p} print proplist={first}"));
+                if v7 {
+                    // The same items over REST, and `.proplist` keeps `.id` besides the names.
+                    let all = rest_get(&r, &rest, m, "");
+                    assert_eq!(all.as_array().map(Vec::len), Some(n), "{ver}: GET {p}");
+                    let some = rest_get(&r, &rest, m, &format!(".proplist={first}"));
+                    for o in some.as_array().expect("an array") {
+                        let keys: Vec<&String> = o.as_object().expect("objects").keys().collect();
+                        assert!(
+                            keys.iter().all(|k| *k == first || *k == ".id"),
+                            "{ver}: GET {p}?.proplist={first}: {o}"
+                        );
+                    }
+                }
                 let api = api_print(&r, &api, m, &[&format!("=.proplist={first}")]);
                 assert_eq!(api.len(), n, "{ver}: {p} api .proplist");
                 for i in &api {
@@ -329,6 +358,13 @@ fn every_settings_menu_prints_key_value_lines() {
             }
             let api = api_print(&r, &api, m, &[]);
             assert_eq!(api.len(), 1, "{ver}: {p}: one settings object over the API");
+            if ver.starts_with('7') {
+                let rest = r
+                    .login("admin", "", Via::RestApi, "127.0.0.1".parse().ok())
+                    .expect("rest login");
+                let body = rest_get(&r, &rest, m, "");
+                assert!(body.is_object(), "{ver}: GET {p}: one object: {body}");
+            }
         }
     }
 }
