@@ -423,3 +423,27 @@ fn v6_interface_flags_keep_their_positions_in_every_form() {
     let table = run(&mut t, "6.42.5", "/interface print");
     assert!(table.contains("\n 0  R  ether1    "), "{table}");
 }
+
+#[test]
+fn v7_interface_x_and_r_share_a_flag_position() {
+    // [capture] cli/interface_print_detail__2.raw: `Flags: D - dynamic; X - disabled, R - running;
+    // S - slave; P - passthrough` (the simulator has no passthrough flag), and a disabled
+    // interface shows `X` alone (` 2  X   ;;; Spare Optic`).
+    let capture = testsupport::corpus::text("cli/interface_print_detail__2.raw");
+    let legend = capture.lines().next().expect("a legend");
+    let want = legend
+        .strip_suffix("; P - passthrough")
+        .expect("the capture's legend");
+    let r = router("7.23.2");
+    let mut t = term(&r);
+    run(&mut t, "7.23.2", "/interface disable ether1");
+    let detail = run(&mut t, "7.23.2", "/interface print detail");
+    assert_eq!(detail.lines().next(), Some(want), "{detail}");
+    assert!(detail.contains("\n 0 X name=\"ether1\""), "{detail}");
+    let table = run(&mut t, "7.23.2", "/interface print");
+    assert!(
+        table.starts_with("Flags: X - DISABLED, R - RUNNING\n"),
+        "{table}"
+    );
+    assert!(table.contains("\n0 X ether1"), "{table}");
+}

@@ -721,7 +721,7 @@ fn resource(v: Ver) -> MenuDef {
 }
 
 fn interface(v: Ver) -> MenuDef {
-    let mut m = MenuDef {
+    MenuDef {
         props: vec![
             Prop::new("name", TEXT, None),
             // Quoted in detail, as `name` ([cli:ansible/facts/interface_print_detail_without-paging.raw]).
@@ -744,11 +744,13 @@ fn interface(v: Ver) -> MenuDef {
             comment(),
         ],
         key: Some("name"),
+        // X and R share a position (a disabled interface shows X alone):
+        // `Flags: D - dynamic; X - disabled, R - running; S - slave` [cli:interface_print_detail__2.raw].
         flags: vec![
             flag('D', "dynamic", "DYNAMIC", 0),
             flag('X', "disabled", "DISABLED", 1),
-            flag('R', "running", "RUNNING", 2),
-            flag('S', "slave", "SLAVE", 3),
+            flag('R', "running", "RUNNING", 1),
+            flag('S', "slave", "SLAVE", 2),
         ],
         // v6 widths and flag width: [cli:interface_print_brief__1.raw].
         columns: vec![
@@ -758,19 +760,10 @@ fn interface(v: Ver) -> MenuDef {
             col("mac-address"),
         ],
         v6_flags_width: Some(3),
+        // v6 keeps the three positions even when unused: [cli:interface_print_brief__1.raw].
+        v6_flag_positions: !v.v7(),
         ..base("interface", FIXED, PrintForm::Table)
-    };
-    if !v.v7() {
-        // Three flag positions, X and R sharing one: [cli:interface_print_brief__1.raw].
-        m.flags = vec![
-            flag('D', "dynamic", "DYNAMIC", 0),
-            flag('X', "disabled", "DISABLED", 1),
-            flag('R', "running", "RUNNING", 1),
-            flag('S', "slave", "SLAVE", 2),
-        ];
-        m.v6_flag_positions = true;
     }
-    m
 }
 
 /// `/interface ethernet`: the ethernet view of `/interface` (same items).
