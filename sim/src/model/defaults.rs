@@ -768,16 +768,13 @@ fn interface(v: Ver) -> MenuDef {
 
 /// `/interface ethernet`: the ethernet view of `/interface` (same items).
 fn ethernet(v: Ver) -> MenuDef {
-    let mut flags = vec![
+    // Two flag positions, X and R sharing one: [cli:interface_ethernet_print__1.raw] (v6); v7 as
+    // `/interface` (**ASSUMPTION**: no v7 capture of this menu).
+    let flags = vec![
         flag('X', "disabled", "DISABLED", 0),
-        flag('R', "running", "RUNNING", 1),
-        flag('S', "slave", "SLAVE", 2),
+        flag('R', "running", "RUNNING", 0),
+        flag('S', "slave", "SLAVE", 1),
     ];
-    if !v.v7() {
-        // Two flag positions, X and R sharing one: [cli:interface_ethernet_print__1.raw].
-        flags[1].group = 0;
-        flags[2].group = 1;
-    }
     MenuDef {
         props: vec![
             Prop::new("name", TEXT, None),
