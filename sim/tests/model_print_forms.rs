@@ -159,6 +159,15 @@ fn every_list_menu_answers_every_print_form() {
                 check_table(ver, m, &table, n);
             }
 
+            // value-list: one `key: values` line per property.
+            let vl = run(&mut t, ver, &format!("{p} print value-list"));
+            if n > 0 {
+                assert!(!vl.is_empty(), "{ver}: {p} print value-list");
+                for l in vl.lines() {
+                    assert!(l.contains(':'), "{ver}: {p} print value-list: {l:?}");
+                }
+            }
+
             // detail: numbered records, each followed by an empty line but the last.
             let detail = run(&mut t, ver, &format!("{p} print detail"));
             check_detail(ver, &p, &detail, n);
@@ -281,6 +290,22 @@ fn check_table(ver: &str, m: &MenuShape, table: &str, n: usize) {
         .count();
     assert!(rows >= n, "{ver}: {p}: {rows} rows for {n} items\n{table}");
     let last = m.columns.len().saturating_sub(1);
+    // Every row keeps the columns before the last one at their declared widths, even where its
+    // values are shorter or empty: the last column starts where its header does.
+    if let Some((prop, _)) = m.columns.get(last).filter(|_| last > 0) {
+        let start = header
+            .find(&format!(" {}", prop.to_uppercase()))
+            .unwrap_or_else(|| panic!("{ver}: {p}: {header:?}"))
+            + 1;
+        for l in table.lines().skip_while(|l| *l != header).skip(1) {
+            if !l.contains(";;;") {
+                assert!(
+                    l.chars().count() >= start,
+                    "{ver}: {p}: a row shorter than the declared widths: {l:?}\n{table}"
+                );
+            }
+        }
+    }
     for (i, (prop, width)) in m.columns.iter().enumerate() {
         let h = prop.to_uppercase();
         match width {
