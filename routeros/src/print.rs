@@ -1,4 +1,5 @@
-//! RouterOS `print` output: tables (v6 and v7), `detail`, `terse`, single-value menus and `as-value`.
+//! RouterOS `print` output: tables (v6 and v7), `detail`, `terse`, single-value menus, `value-list`
+//! and `as-value`.
 //!
 //! Everything returns text whose lines end with `"\n"`; terminal front ends convert to `"\r\n"`.
 //! The caller decides what a menu shows (columns, flags, legend wording); this module owns the
@@ -12,7 +13,8 @@
 //!   cells continue on following lines with blank index, flags and other cells.
 //! * v6 tables: lower-case legend with every flag, no `Columns:` line, the index at least 2 wide,
 //!   fixed column widths from [`Column::width`] joined by 1 space (a longer value pushes the rest
-//!   of the line right), a last column padded only when it has a fixed width; `;;; comment`
+//!   of the line right), a number column's header right-aligned like its values, a last column
+//!   padded only when it has a fixed width; `;;; comment`
 //!   follows the index and flags and the data continue on the next line, indented to the data column.
 //! * detail: ` N FL key=value …` wrapped at the terminal width, strings quoted.
 //! * terse: one line per record, `comment=` first, nothing quoted.
@@ -23,7 +25,10 @@
 //! * v7 tables: `other/ip_service_print__chr-7.9.2_fresh__blog.txt` (both tables),
 //!   `manual/ip_service_print_where_not_dynamic__v7.2x.txt`, `manual/user_print__v7.2x.txt`,
 //!   `manual/system_package_print__7.24beta1.txt`, `manual/file_print_and_reboot__v7.9.txt` (table);
-//! * v6 tables: `ip_address_print__1.raw`, `ip_address_print__3.raw`, `user_active_print__1.raw`;
+//! * v6 tables: `ip_address_print__1.raw`, `ip_address_print__3.raw`, `user_active_print__1.raw`,
+//!   `interface_ethernet_print__1.raw`, `ip_dhcp-server_lease_print__1.raw`; with each line's
+//!   trailing spaces dropped (TextFSM fixtures saved trimmed): `interface_print_brief__1.raw`,
+//!   `ip_arp_print__1.raw`;
 //! * detail: `ansible/facts/ip_address_print_detail_without-paging.raw`,
 //!   `ansible/facts/ip_route_print_detail_without-paging.raw`,
 //!   `ansible/facts/interface_print_detail_without-paging.raw` (v6, 80 columns),
@@ -65,7 +70,7 @@ pub enum Align {
 pub struct Column {
     /// Header text, e.g. "NAME" (upper case in both dialects).
     pub header: String,
-    /// Alignment of the values (the header is always left-aligned).
+    /// Alignment of the values; v6 aligns the header the same way, v7 always left-aligns it.
     pub align: Align,
     /// v7: minimum width (RouterOS sometimes sizes a column by rows it does not show);
     /// v6: the menu's fixed width. `None`: as wide as the header and the longest value.
@@ -448,7 +453,12 @@ pub fn table_with(style: Style, t: &Table, color: bool) -> String {
         if i > 0 {
             line.push_str(gap);
         }
-        push_padded(&mut line, &c.header, cell_width(i, true), Align::Left);
+        // v6 right-aligns a number column's header over its values; v7 left-aligns every header.
+        let align = match style {
+            Style::V6 => c.align,
+            Style::V7 => Align::Left,
+        };
+        push_padded(&mut line, &c.header, cell_width(i, true), align);
     }
     if t.columns.is_empty() {
         line.truncate(line.trim_end().len());
@@ -654,6 +664,46 @@ pub fn single(props: &[(String, String)]) -> String {
         push_padded(&mut out, k, w, Align::Right);
         out.push_str(": ");
         out.push_str(v);
+        out.push('\n');
+    }
+    out
+}
+
+/// Renders records as `print value-list` shows them: one line per property, `key: ` right-aligned
+/// as in [`single`], then each record's value, every record's column as wide as its longest value
+/// and the columns joined by one space (**ASSUMPTION**: no capture of a list menu's value-list; a
+/// settings menu's is [`single`]). A property a record lacks is an empty cell.
+pub fn value_list(records: &[Vec<(String, String)>]) -> String {
+    let mut keys: Vec<&str> = Vec::new();
+    for r in records {
+        for (k, _) in r {
+            if !keys.contains(&k.as_str()) {
+                keys.push(k);
+            }
+        }
+    }
+    let value = |r: &Vec<(String, String)>, k: &str| {
+        r.iter()
+            .find(|(k2, _)| k2 == k)
+            .map_or(String::new(), |(_, v)| v.clone())
+    };
+    let widths: Vec<usize> = records
+        .iter()
+        .map(|r| r.iter().map(|(_, v)| width_of(v)).max().unwrap_or(0))
+        .collect();
+    let w = keys.iter().map(|k| width_of(k)).max().unwrap_or(0) + 2;
+    let mut out = String::new();
+    for k in &keys {
+        let mut line = String::new();
+        push_padded(&mut line, k, w, Align::Right);
+        line.push_str(": ");
+        for (n, r) in records.iter().enumerate() {
+            if n > 0 {
+                line.push(' ');
+            }
+            push_padded(&mut line, &value(r, k), widths[n], Align::Left);
+        }
+        out.push_str(line.trim_end());
         out.push('\n');
     }
     out

@@ -27,6 +27,7 @@ use crate::model::{api, rest, update};
 
 pub use crate::model::terminal::{Terminal, TerminalOpts};
 pub use crate::model::update::CheckFailure;
+pub use crate::model::view::MenuShape;
 
 /// How the simulated router starts.
 #[derive(Debug, Clone)]
@@ -938,6 +939,11 @@ impl Router {
     /// Ends a session (`user X logged out ...`; nothing for REST).
     pub fn logout(&self, s: &Session) {
         self.with_state(|st| st.logout(s.id));
+    }
+
+    /// Every menu of this router's schema, for tools and tests that walk them all.
+    pub fn menus(&self) -> Vec<MenuShape> {
+        self.with_state(|st| crate::model::view::shapes(st))
     }
 
     /// A CLI session for a logged-in user.

@@ -229,46 +229,58 @@ mod model {
                     "/ip firewall nat print",
                     "Flags: X - disabled, I - invalid, D - dynamic\n",
                 ),
-                ("/ip firewall layer7-protocol print", " # NAME REGEXP\n"),
+                (
+                    "/ip firewall layer7-protocol print",
+                    " # NAME       REGEXP\n",
+                ),
                 (
                     "/ip route print",
-                    "Flags: X - disabled, A - active, D - dynamic\n #   DST-ADDRESS GATEWAY DISTANCE\n",
+                    "Flags: X - disabled, A - active, D - dynamic\n #   DST-ADDRESS        GATEWAY    DISTANCE\n",
                 ),
-                ("/ip pool print", " # NAME RANGES\n"),
+                ("/ip pool print", " # NAME       RANGES\n"),
                 (
                     "/ip dhcp-server print",
-                    "Flags: D - dynamic, X - disabled, I - invalid\n #   NAME INTERFACE ADDRESS-POOL LEASE-TIME\n",
+                    "Flags: D - dynamic, X - disabled, I - invalid\n #   NAME       INTERFACE  ADDRESS-POOL  LEASE-TIME\n",
                 ),
-                ("/ip dns cache print", " # NAME TYPE DATA TTL\n"),
+                (
+                    "/ip dns cache print",
+                    " # NAME       TYPE       DATA       TTL\n",
+                ),
                 (
                     "/system scheduler print",
-                    "Flags: X - disabled\n #   NAME START-DATE START-TIME INTERVAL ON-EVENT RUN-COUNT\n",
+                    "Flags: X - disabled\n #   NAME       START-DATE  START-TIME  INTERVAL   ON-EVENT   RUN-COUNT\n",
                 ),
                 ("/system script print", ""),
                 (
                     "/system history print",
-                    "Flags: U - undoable, R - redoable, F - floating-undo\n #   ACTION BY POLICY\n",
+                    "Flags: U - undoable, R - redoable, F - floating-undo\n #   ACTION     BY         POLICY\n",
                 ),
                 // v6 prints health values as one settings object; a CHR has none.
                 ("/system health print", ""),
-                ("/file print", " # NAME TYPE SIZE CREATION-TIME\n"),
+                (
+                    "/file print",
+                    " # NAME       TYPE             SIZE CREATION-TIME\n",
+                ),
                 (
                     "/interface list print",
-                    "Flags: * - builtin, D - dynamic\n #   NAME    INCLUDE EXCLUDE\n 0 * all             \n 1 * none            \n 2 * dynamic         \n",
+                    "Flags: * - builtin, D - dynamic\n #   NAME       INCLUDE    EXCLUDE\n 0 * all                   \n 1 * none                  \n 2 * dynamic               \n",
                 ),
                 (
                     "/interface vlan print",
-                    "Flags: X - disabled, R - running\n #   NAME MTU ARP VLAN-ID INTERFACE\n",
+                    "Flags: X - disabled, R - running\n #   NAME         MTU ARP        VLAN-ID INTERFACE\n",
                 ),
                 (
                     "/certificate print",
-                    "Flags: K - private-key, A - authority, T - trusted\n #   NAME COMMON-NAME FINGERPRINT\n",
+                    "Flags: K - private-key, A - authority, T - trusted\n #   NAME       COMMON-NAME  FINGERPRINT\n",
                 ),
                 (
                     "/tool netwatch print",
-                    "Flags: X - disabled\n #   HOST INTERVAL TIMEOUT STATUS SINCE\n",
+                    "Flags: X - disabled\n #   HOST       INTERVAL   TIMEOUT    STATUS     SINCE\n",
                 ),
-                ("/user ssh-keys print", " # USER BITS KEY-OWNER\n"),
+                (
+                    "/user ssh-keys print",
+                    " # USER             BITS KEY-OWNER\n",
+                ),
                 // RouterOS 6 without the ipv6 package, and without the v7 routing tree or /disk.
                 (
                     "/ipv6 route print",

@@ -69,6 +69,14 @@ pub(super) fn col6(prop: &'static str, width: usize) -> Col {
     }
 }
 
+/// A right-aligned (number) column with its captured v6 width.
+pub(super) fn rcol6(prop: &'static str, width: usize) -> Col {
+    Col {
+        width6: Some(width),
+        ..rcol(prop)
+    }
+}
+
 pub(super) fn flag(letter: char, prop: &'static str, word: &'static str, group: u8) -> Flag {
     Flag {
         letter,
@@ -92,6 +100,7 @@ pub(super) fn base(path: &'static str, kind: Kind, form: PrintForm) -> MenuDef {
         noun: "item",
         v6_flags_width: None,
         v6_legend: None,
+        v6_flag_positions: false,
     }
 }
 
@@ -712,10 +721,11 @@ fn resource(v: Ver) -> MenuDef {
 }
 
 fn interface(v: Ver) -> MenuDef {
-    let mut m = MenuDef {
+    MenuDef {
         props: vec![
             Prop::new("name", TEXT, None),
-            Prop::ro("default-name", WORD, None),
+            // Quoted in detail, as `name` ([cli:ansible/facts/interface_print_detail_without-paging.raw]).
+            Prop::ro("default-name", TEXT, None),
             Prop::ro("type", TEXT, None),
             Prop::new(
                 "mtu",
@@ -734,41 +744,37 @@ fn interface(v: Ver) -> MenuDef {
             comment(),
         ],
         key: Some("name"),
+        // X and R share a position (a disabled interface shows X alone):
+        // `Flags: D - dynamic; X - disabled, R - running; S - slave` [cli:interface_print_detail__2.raw].
         flags: vec![
             flag('D', "dynamic", "DYNAMIC", 0),
             flag('X', "disabled", "DISABLED", 1),
-            flag('R', "running", "RUNNING", 2),
-            flag('S', "slave", "SLAVE", 3),
+            flag('R', "running", "RUNNING", 1),
+            flag('S', "slave", "SLAVE", 2),
         ],
+        // v6 widths and flag width: [cli:interface_print_brief__1.raw].
         columns: vec![
-            col("name"),
-            col("type"),
-            rcol("actual-mtu"),
+            col6("name", 35),
+            col6("type", 10),
+            rcol6("actual-mtu", 10),
             col("mac-address"),
         ],
+        v6_flags_width: Some(3),
+        // v6 keeps the three positions even when unused: [cli:interface_print_brief__1.raw].
+        v6_flag_positions: !v.v7(),
         ..base("interface", FIXED, PrintForm::Table)
-    };
-    if !v.v7() {
-        m.flags = vec![
-            flag('D', "dynamic", "DYNAMIC", 0),
-            flag('X', "disabled", "DISABLED", 0),
-            flag('R', "running", "RUNNING", 0),
-            flag('S', "slave", "SLAVE", 0),
-        ];
     }
-    m
 }
 
 /// `/interface ethernet`: the ethernet view of `/interface` (same items).
 fn ethernet(v: Ver) -> MenuDef {
-    let mut flags = vec![
+    // Two flag positions, X and R sharing one: [cli:interface_ethernet_print__1.raw] (v6); v7 as
+    // `/interface` (**ASSUMPTION**: no v7 capture of this menu).
+    let flags = vec![
         flag('X', "disabled", "DISABLED", 0),
-        flag('R', "running", "RUNNING", 1),
-        flag('S', "slave", "SLAVE", 2),
+        flag('R', "running", "RUNNING", 0),
+        flag('S', "slave", "SLAVE", 1),
     ];
-    if !v.v7() {
-        flags.iter_mut().for_each(|f| f.group = 0);
-    }
     MenuDef {
         props: vec![
             Prop::new("name", TEXT, None),
@@ -808,7 +814,14 @@ fn ethernet(v: Ver) -> MenuDef {
         key: Some("name"),
         flags,
         // [cli:interface_ethernet_print__1.raw]; CHR has no switch.
-        columns: vec![col("name"), rcol("mtu"), col("mac-address"), col("arp")],
+        columns: vec![
+            col6("name", 6),
+            rcol6("mtu", 5),
+            col6("mac-address", 17),
+            col("arp"),
+        ],
+        v6_flags_width: Some(2),
+        v6_flag_positions: !v.v7(),
         ..base("interface/ethernet", FIXED, PrintForm::Table)
     }
 }

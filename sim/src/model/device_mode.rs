@@ -58,6 +58,7 @@ pub fn menu() -> MenuDef {
         noun: "item",
         v6_flags_width: None,
         v6_legend: None,
+        v6_flag_positions: false,
     }
 }
 

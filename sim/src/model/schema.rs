@@ -126,6 +126,9 @@ pub struct MenuDef {
     /// v6 table layout: flag column width and a verbatim legend line, where captured.
     pub v6_flags_width: Option<usize>,
     pub v6_legend: Option<&'static str>,
+    /// v6 tables keep one flag position per flag group, used or not (`/interface`: ` R ` for a
+    /// running interface), where the captures show it; other menus pack the shown groups.
+    pub v6_flag_positions: bool,
 }
 
 impl MenuDef {

@@ -813,21 +813,7 @@ impl State {
     }
 
     fn check_required(&self, def: &MenuDef, item: &Item) -> Result<(), ExecError> {
-        let required: &[&str] = match def.path {
-            "user" => &["name", "group"],
-            "user/group" => &["name"],
-            "ip/firewall/filter" => &["chain"],
-            "ip/firewall/address-list" => &["list", "address"],
-            "ip/address" => &["address", "interface"],
-            "ipv6/address" => &["address", "interface"],
-            "ipv6/firewall/filter" => &["chain"],
-            "ipv6/firewall/address-list" => &["list", "address"],
-            "ip/dhcp-client" => &["interface"],
-            "system/logging/action" => &["name", "target"],
-            "snmp/community" => &["name"],
-            other => super::stored::required(other),
-        };
-        let missing: Vec<&str> = required
+        let missing: Vec<&str> = required(def.path)
             .iter()
             .copied()
             .filter(|p| item.get(p).is_none())
@@ -1105,6 +1091,24 @@ fn parse_date(s: &str) -> Option<time::Date> {
     };
     let month = time::Month::try_from(m).ok()?;
     time::Date::from_calendar_date(y, month, d).ok()
+}
+
+/// The properties `add` needs on a menu (`missing value(s) of argument(s) …` without them).
+pub(crate) fn required(path: &str) -> &'static [&'static str] {
+    match path {
+        "user" => &["name", "group"],
+        "user/group" => &["name"],
+        "ip/firewall/filter" => &["chain"],
+        "ip/firewall/address-list" => &["list", "address"],
+        "ip/address" => &["address", "interface"],
+        "ipv6/address" => &["address", "interface"],
+        "ipv6/firewall/filter" => &["chain"],
+        "ipv6/firewall/address-list" => &["list", "address"],
+        "ip/dhcp-client" => &["interface"],
+        "system/logging/action" => &["name", "target"],
+        "snmp/community" => &["name"],
+        other => super::stored::required(other),
+    }
 }
 
 #[cfg(test)]

@@ -398,13 +398,15 @@ fn dhcp_server_lease() -> MenuDef {
             flag('X', "disabled", "DISABLED", 0),
             flag('D', "dynamic", "DYNAMIC", 1),
         ],
+        // v6 widths: [cli:ip_dhcp-server_lease_print__1.raw].
         columns: vec![
-            col("address"),
-            col("mac-address"),
-            col("host-name"),
-            col("server"),
+            col6("address", 16),
+            col6("mac-address", 18),
+            col6("host-name", 10),
+            col6("server", 14),
             col("status"),
         ],
+        v6_flags_width: Some(1),
         ..base("ip/dhcp-server/lease", LIST, PrintForm::Table)
     }
 }

@@ -11,7 +11,8 @@ use super::menu::{Item, format_id};
 use super::schema::{Kind, MenuDef, PrintForm, Ty};
 use super::state::{Actor, State, api_bool};
 use super::view::{
-    cli_unit, filter_props, legend_lower, log_lines, order, record, table, used_groups,
+    cli_unit, filter_props, flag_positions, legend_lower, log_lines, order, record, table,
+    used_groups,
 };
 use super::{ErrKind, ExecError, export, log, query, update};
 use crate::router::{Held, Router, Session};
@@ -740,6 +741,7 @@ impl Terminal {
         let terse = args.flag("terse");
         let as_value = args.flag("as-value");
         let count_only = args.flag("count-only");
+        let value_list = args.flag("value-list");
         for f in ["without-paging", "brief", "all", "follow", "follow-only"] {
             args.flag(f);
         }
@@ -783,15 +785,41 @@ impl Terminal {
         let style = if st.ver.v7() { Style::V7 } else { Style::V6 };
         // `/log print` is its own layout (time, topics, message on one line); `detail` and
         // `terse` print the records as every menu does.
+        if value_list && !detail && !terse {
+            let recs: Vec<Vec<(String, String)>> = rows
+                .iter()
+                .map(|(_, i)| {
+                    let r = record(def, &[], 0, i, proplist.as_deref(), true);
+                    r.props
+                        .into_iter()
+                        .map(|(k, v)| (k, v.text().to_string()))
+                        .collect()
+                })
+                .collect();
+            return Ok(Out::text(print::value_list(&recs)));
+        }
         if def.path == "log" && !detail && !terse {
             return Ok(Out::text(log_lines(&rows)));
         }
-        let groups = used_groups(def, rows.iter().map(|(_, i)| i));
+        let positional = style == Style::V6 && def.v6_flag_positions;
+        let groups = if positional {
+            flag_positions(def)
+        } else {
+            used_groups(def, rows.iter().map(|(_, i)| i))
+        };
         let width = self.opts.width.max(20) as usize;
         if detail || terse {
             let recs: Vec<print::Record> = rows
                 .iter()
-                .map(|(n, i)| record(def, &groups, *n, i, proplist.as_deref(), true))
+                .map(|(n, i)| {
+                    let mut r = record(def, &groups, *n, i, proplist.as_deref(), true);
+                    if positional {
+                        // Every position kept, even the trailing free ones
+                        // ([cli:interface_print_terse_without-paging__2.raw]: ` 0  R  comment=`).
+                        r.flags = format!("{:<w$}", r.flags, w = groups.len());
+                    }
+                    r
+                })
                 .collect();
             let text = if terse {
                 print::terse(&recs)

@@ -4,7 +4,7 @@ use routeros::print::{self, Style};
 
 use super::defaults::{FILTER_PRINT_ORDER, Ver};
 use super::menu::Item;
-use super::schema::{MenuDef, Ty};
+use super::schema::{MenuDef, PrintForm, Ty};
 use super::state::State;
 
 /// Items in print order (the 7.2x service layout sorts by port).
@@ -47,6 +47,13 @@ pub(super) fn used_groups<'a>(def: &MenuDef, items: impl IntoIterator<Item = &'a
         .collect();
     groups.dedup();
     groups
+}
+
+/// Every flag group of a menu, one position each (v6 menus with [`MenuDef::v6_flag_positions`]).
+pub(super) fn flag_positions(def: &MenuDef) -> Vec<u8> {
+    let mut all: Vec<u8> = def.flags.iter().map(|f| f.group).collect();
+    all.dedup();
+    all
 }
 
 /// Flag letters by position: one position per shown flag group.
@@ -135,6 +142,29 @@ fn legend7(def: &MenuDef, flag_rows: &[String]) -> String {
     }
 }
 
+/// The width a RouterOS 6 table declares for a column: the captured one (`Col::width6`), else,
+/// for every column but the last, one by the kind of value (**ASSUMPTION**, from the captured
+/// widths of the same kinds: a MAC address 17, a prefix 18, an IPv4 address 15, a number at least
+/// 5, anything else its header plus one, at least 10). The last column is as wide as its value.
+fn width6(def: &MenuDef, cols: &[&super::schema::Col], prop: &str) -> Option<usize> {
+    let c = cols.iter().find(|c| c.prop == prop)?;
+    if c.width6.is_some() {
+        return c.width6;
+    }
+    if cols.last().is_some_and(|l| l.prop == prop) {
+        return None;
+    }
+    let header = prop.chars().count();
+    let ty = def.prop(prop).map(|p| &p.ty);
+    Some(match (prop, ty) {
+        ("mac-address", _) => 17,
+        (_, Some(Ty::Prefix | Ty::Addrs)) => 18,
+        ("address", _) => 15,
+        (_, Some(Ty::Int { .. })) => header.max(5),
+        _ => (header + 1).max(10),
+    })
+}
+
 pub(super) fn table(
     def: &MenuDef,
     style: Style,
@@ -153,7 +183,11 @@ pub(super) fn table(
                     .any(|(_, i)| !i.get(c.prop).unwrap_or("").is_empty())
         })
         .collect();
-    let groups = used_groups(def, rows.iter().map(|(_, i)| i));
+    let groups = if style == Style::V6 && def.v6_flag_positions {
+        flag_positions(def)
+    } else {
+        used_groups(def, rows.iter().map(|(_, i)| i))
+    };
     let flag_rows: Vec<String> = rows
         .iter()
         .map(|(_, i)| flags_of(def, &groups, i))
@@ -167,7 +201,7 @@ pub(super) fn table(
             } else {
                 print::Column::left(h)
             };
-            match (style, c.width6) {
+            match (style, width6(def, &cols, c.prop)) {
                 (Style::V6, Some(w)) => col.width(w),
                 _ => col,
             }
@@ -289,5 +323,96 @@ pub(super) fn cli_unit(path: &str, prop: &str, v: &str) -> String {
         "cpu-frequency" => format!("{v}MHz"),
         "cpu-load" => format!("{v}%"),
         _ => v.to_string(),
+    }
+}
+
+/// One menu of a router's schema as the tools that walk every menu see it (`Router::menus`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MenuShape {
+    /// The menu path with `/` separators and no leading slash: `ip/address`.
+    pub path: String,
+    /// A list of items (`false`: one settings object, printed as `key: value` lines).
+    pub list: bool,
+    /// `add` makes new items.
+    pub add: bool,
+    /// The plain `print` is the record form (`/ip firewall filter`), not a table.
+    pub records: bool,
+    /// The properties the terminal's `print detail` and the API show (no secrets).
+    pub props: Vec<String>,
+    /// The table's columns (their properties) and each one's declared RouterOS 6 width
+    /// (`None`: a last column as wide as its value). A v6 `proplist` print declares the same
+    /// widths for the columns it keeps.
+    pub columns: Vec<(String, Option<usize>)>,
+    /// A value for every property `add` needs and for the item's name, which `add` accepts on a
+    /// fresh router.
+    pub add_args: Vec<(String, String)>,
+}
+
+/// The shapes of every menu `st` has, in schema order.
+pub(crate) fn shapes(st: &State) -> Vec<MenuShape> {
+    st.defs
+        .iter()
+        .map(|def| {
+            let add = matches!(def.kind, super::schema::Kind::List { add: true, .. });
+            let add_args = if add {
+                let mut names: Vec<&str> = super::state::required(def.path).to_vec();
+                if let Some(key) = def.key.filter(|k| !names.contains(k)) {
+                    names.push(key);
+                }
+                names
+                    .iter()
+                    .filter_map(|name| def.prop(name).filter(|p| !p.ro))
+                    .map(|p| (p.name.to_string(), example(st, def.path, p)))
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            MenuShape {
+                path: def.path.to_string(),
+                list: def.is_list(),
+                add,
+                records: def.form == PrintForm::Records,
+                props: def
+                    .props
+                    .iter()
+                    .filter(|p| !p.secret)
+                    .map(|p| p.name.to_string())
+                    .collect(),
+                columns: {
+                    let cols: Vec<&super::schema::Col> = def.columns.iter().collect();
+                    cols.iter()
+                        .map(|c| (c.prop.to_string(), width6(def, &cols, c.prop)))
+                        .collect()
+                },
+                add_args,
+            }
+        })
+        .collect()
+}
+
+/// A value `prop` accepts: an existing item's name for a reference, a documentation address
+/// for addresses, the lowest number, the first word.
+fn example(st: &State, path: &str, prop: &super::schema::Prop) -> String {
+    let v6 = path.starts_with("ipv6/");
+    match &prop.ty {
+        Ty::Addrs if v6 => "2001:db8::/64".into(),
+        Ty::Prefix if v6 => "2001:db8::7/64".into(),
+        Ty::Bool => "no".into(),
+        Ty::Int { min, .. } => (*min).max(1).to_string(),
+        Ty::Enum(words) => words.first().map_or_else(String::new, |w| w.to_string()),
+        Ty::Addrs => "192.0.2.0/24".into(),
+        Ty::Prefix => "192.0.2.7/24".into(),
+        Ty::Policy => "read".into(),
+        Ty::Ref(menu) => st
+            .items(menu)
+            .iter()
+            .find_map(|i| i.get("name").map(str::to_string))
+            .unwrap_or_default(),
+        Ty::Text | Ty::Word => match prop.name {
+            "gateway" | "host" | "address" if v6 => "2001:db8::9".into(),
+            "gateway" | "host" | "address" => "192.0.2.9".into(),
+            "target" => "192.0.2.0/24".into(),
+            _ => "sample1".into(),
+        },
     }
 }
