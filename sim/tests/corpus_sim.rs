@@ -74,6 +74,9 @@ enum Step {
 enum Print {
     /// A CLI line at the current session's terminal, against output block N of the capture.
     Cli(&'static str, usize),
+    /// [`Print::Cli`] at a terminal of this many columns (the session's terminal for the setup
+    /// stays 80 wide): for `print detail` captures taken on a wide terminal.
+    CliWide(&'static str, usize, u16),
     /// A REST request (method, path, query, body), whose body must equal the whole file.
     Rest(&'static str, &'static str, &'static str, &'static str),
     /// A binary-API sentence, whose `!re` rows, typed as librouteros types them (integers,
@@ -97,7 +100,7 @@ fn check(capture: &str, cfg: RouterConfig, setup: &[Step], print: Print) {
     let mut cli = Some(r.login("admin", "", Via::Ssh, from).expect("admin logs in"));
     let mut term = cli.as_ref().map(|s| r.terminal(s, opts()));
     let other = match print {
-        Print::Cli(..) => None,
+        Print::Cli(..) | Print::CliWide(..) => None,
         Print::Rest(..) => Some(Via::RestApi),
         Print::Api(..) => Some(Via::Api),
     }
@@ -145,6 +148,15 @@ fn check(capture: &str, cfg: RouterConfig, setup: &[Step], print: Print) {
                 t.execute(line),
                 block(capture, n),
                 format!("`{line}` (block {n})"),
+            )
+        }
+        Print::CliWide(line, n, width) => {
+            let s = cli.as_ref().expect("a logged-in session");
+            let mut wide = r.terminal(s, TerminalOpts { width, ..opts() });
+            (
+                wide.execute(line),
+                block(capture, n),
+                format!("`{line}` at {width} columns (block {n})"),
             )
         }
         Print::Rest(method, path, query, body) => {
@@ -550,5 +562,45 @@ fn v6_ip_arp_print_terse_a_learned_and_a_static_entry() {
             ),
         ],
         Print::Cli("/ip arp print terse without-paging", 0),
+    );
+}
+
+#[test]
+fn v6_ip_neighbor_print_detail_one_learned_neighbor() {
+    let capture = "cli/ip_neighbor_print_detail__1.raw";
+    if !testsupport::corpus::require(capture) {
+        return;
+    }
+    // A 6.48.6 RB750UPr2 heard on ether1, learned as discovery would. The viewer's
+    // version is not stated (ASSUMPTION: 6.48.6, its neighbour's). One line of 393 columns, so
+    // the terminal was at least that wide; 450 as in the printer's test of the __3 capture.
+    check(
+        capture,
+        config("6.48.6", |_| {}),
+        &[Learn(
+            "ip/neighbor",
+            &[
+                ("interface", "ether1"),
+                ("address", "10.159.1.159"),
+                ("address4", "10.159.1.159"),
+                ("mac-address", "12:34:56:78:90:AB"),
+                ("identity", "MikroTik-Dev"),
+                ("platform", "MikroTik"),
+                ("version", "6.48.6 (long-term)"),
+                ("unpack", "none"),
+                ("age", "17s"),
+                ("uptime", "1w5d2h31m30s"),
+                ("software-id", "1234-ABCD"),
+                ("board", "RB750UPr2"),
+                ("interface-name", "ether2"),
+                (
+                    "system-description",
+                    "MikroTik RouterOS 6.48.6 (long-term) RB750UPr2",
+                ),
+                ("system-caps", "bridge,router"),
+                ("system-caps-enabled", "bridge,wlan-ap,router"),
+            ],
+        )],
+        Print::CliWide("/ip neighbor print detail", 0, 450),
     );
 }
