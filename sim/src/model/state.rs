@@ -1154,6 +1154,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn learned_records_are_dynamic_typed_and_refer_to_what_exists() {
+        let mut st = State::new(Version::parse("6.48.6").expect("version"), "MikroTik");
+        let id = st
+            .learn(
+                "ip/arp",
+                &[
+                    ("address", "10.0.0.2"),
+                    ("interface", "ether1"),
+                    ("complete", "yes"),
+                ],
+            )
+            .expect("learned");
+        let item = st.items("ip/arp").into_iter().find(|i| i.id == id);
+        let item = item.expect("in the menu");
+        assert!(item.is("dynamic") && item.is("complete"));
+        assert_eq!(item.get("published"), Some("no"), "the schema's default");
+        let err = |r: Result<u32, ExecError>| r.expect_err("refused").message;
+        assert_eq!(
+            err(st.learn("ip/arp", &[("interface", "ether9")])),
+            "input does not match any value of interface"
+        );
+        assert!(err(st.learn("ip/arp", &[("colour", "red")])).contains("colour"));
+        assert!(err(st.learn("ip/arp", &[("complete", "maybe")])).contains("complete"));
+        assert_eq!(st.items("ip/arp").len(), 1, "nothing half-learned");
+    }
+
+    #[test]
     fn uptime_format() {
         assert_eq!(fmt_uptime(0), "0s");
         assert_eq!(
