@@ -638,6 +638,24 @@ impl Router {
         })
     }
 
+    /// Test support: puts in a record that the router's own machinery makes and no command can
+    /// (an ARP entry learned from a neighbour, a DHCP lease handed out, the dynamic `/ip service`
+    /// row of a running resolver), marked `dynamic=yes` where the menu has that flag. The
+    /// simulator has no such machinery; this lets a test give it the records a capture's
+    /// router had, and then print them through the generic printer. Returns the `.id`.
+    ///
+    /// ```
+    /// # use chrlab_sim::router::{Router, RouterConfig};
+    /// # use routeros::version::Version;
+    /// let r = Router::new(RouterConfig::for_version(Version::parse("6.48.6").unwrap())).unwrap();
+    /// r.learn("ip/arp", &[("address", "10.0.0.2"), ("interface", "ether1"), ("complete", "yes")])
+    ///     .unwrap();
+    /// ```
+    pub fn learn(&self, menu: &str, fields: &[(&str, &str)]) -> Result<String, ExecError> {
+        self.with_state(|st| st.learn(menu, fields))
+            .map(crate::model::menu::format_id)
+    }
+
     /// Cuts the power and turns it on again (a hypervisor's reset, a pulled plug): a reboot like
     /// [`Router::reboot`] that also confirms a pending `/system device-mode update` made
     /// within its activation timeout, which a soft reboot does not.
@@ -1095,8 +1113,11 @@ fn services_of(st: &State) -> Vec<ServiceState> {
                 .and_then(|p| p.parse().ok())
                 .unwrap_or(100),
         });
+    // Dynamic rows (learned: a resolver's, a connection's) name listeners the pseudo-services
+    // below already stand for.
     st.items("ip/service")
         .iter()
+        .filter(|i| !i.is("dynamic"))
         .map(|i| ServiceState {
             name: i.get("name").unwrap_or("").to_string(),
             port: i.get("port").and_then(|p| p.parse().ok()).unwrap_or(0),

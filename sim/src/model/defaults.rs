@@ -287,10 +287,14 @@ fn service(v: Ver) -> MenuDef {
     props.push(Prop::ro("invalid", BOOL, Some("no")));
     if v.new_service_layout() {
         props.push(Prop::ro("dynamic", BOOL, Some("no")));
+        // Only on the dynamic row of one connection (`Dc`), which the sim has only when learned.
+        props.push(Prop::ro("connection", BOOL, None));
     }
     let mut flags = xi_flags(v);
     if v.new_service_layout() {
         flags.push(flag('D', "dynamic", "DYNAMIC", 1));
+        // `Flags: D - DYNAMIC; c - CONNECTION` [cli:manual/ip_service_print_where_dynamic__v7.2x.txt].
+        flags.push(flag('c', "connection", "CONNECTION", 2));
     }
     let columns = if v.new_service_layout() {
         vec![

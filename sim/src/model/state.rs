@@ -636,6 +636,48 @@ impl State {
         Ok(id)
     }
 
+    /// Puts in a record the router's own machinery would have made (a learned ARP entry, the
+    /// dynamic `/ip service` row of a running resolver): the schema's defaults, then `fields`
+    /// (read-only ones included, each checked against its type and, for a reference, against
+    /// the menu it names), marked `dynamic=yes` where the menu has that property. Nothing is
+    /// logged and nothing acts on it; the record is not configuration (see FIDELITY.md,
+    /// "Learned records").
+    pub fn learn(&mut self, path: &str, fields: &[(&str, &str)]) -> Result<u32, ExecError> {
+        let def = self
+            .def(path)
+            .filter(|d| d.is_list())
+            .ok_or_else(ExecError::no_such_item)?
+            .clone();
+        let mut item = Item::new(0, &[]);
+        for p in &def.props {
+            if let Some(d) = p.default {
+                item.set(p.name, d);
+            }
+        }
+        if def.prop("dynamic").is_some() {
+            item.set("dynamic", "yes");
+        }
+        for (k, v) in fields {
+            let prop = def.prop(k).ok_or_else(|| ExecError::unknown_param(k))?;
+            let val = schema::validate(prop, v)?;
+            if let Ty::Ref(target) = prop.ty
+                && !self
+                    .items(target)
+                    .iter()
+                    .any(|i| i.get("name") == Some(val.as_str()))
+            {
+                return Err(no_match(k));
+            }
+            item.set(k, &val);
+        }
+        let table = self.tables.entry(path.to_string()).or_default();
+        item.id = table.alloc_id();
+        let id = item.id;
+        table.items.push(item);
+        self.dirty = true;
+        Ok(id)
+    }
+
     /// `set` on items (list menus) or on the settings object (single menus: pass no ids).
     pub fn set(
         &mut self,
@@ -1114,6 +1156,33 @@ pub(crate) fn required(path: &str) -> &'static [&'static str] {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn learned_records_are_dynamic_typed_and_refer_to_what_exists() {
+        let mut st = State::new(Version::parse("6.48.6").expect("version"), "MikroTik");
+        let id = st
+            .learn(
+                "ip/arp",
+                &[
+                    ("address", "10.0.0.2"),
+                    ("interface", "ether1"),
+                    ("complete", "yes"),
+                ],
+            )
+            .expect("learned");
+        let item = st.items("ip/arp").into_iter().find(|i| i.id == id);
+        let item = item.expect("in the menu");
+        assert!(item.is("dynamic") && item.is("complete"));
+        assert_eq!(item.get("published"), Some("no"), "the schema's default");
+        let err = |r: Result<u32, ExecError>| r.expect_err("refused").message;
+        assert_eq!(
+            err(st.learn("ip/arp", &[("interface", "ether9")])),
+            "input does not match any value of interface"
+        );
+        assert!(err(st.learn("ip/arp", &[("colour", "red")])).contains("colour"));
+        assert!(err(st.learn("ip/arp", &[("complete", "maybe")])).contains("complete"));
+        assert_eq!(st.items("ip/arp").len(), 1, "nothing half-learned");
+    }
 
     #[test]
     fn uptime_format() {

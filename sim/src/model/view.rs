@@ -260,10 +260,10 @@ pub(super) fn record(
     };
     for name in names {
         let Some(p) = def.prop(name) else { continue };
-        if p.secret
-            || matches!(name, "comment" | "bytes" | "packets")
-            || def.flags.iter().any(|f| f.prop == name)
-        {
+        // A flag the router sets (dynamic, invalid) or `disabled` shows only as its letter; a
+        // settable one (ARP `published`) is a property too [cli:ip_arp_print_terse_without-paging__1.raw].
+        let status_flag = def.flags.iter().any(|f| f.prop == name) && (p.ro || name == "disabled");
+        if p.secret || matches!(name, "comment" | "bytes" | "packets") || status_flag {
             continue;
         }
         if proplist.is_some_and(|l| !l.split(',').any(|x| x == name)) {
