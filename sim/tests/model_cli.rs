@@ -775,6 +775,10 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
             "/interface ethernet poe print without-paging",
             "bad command name poe (line 1 column 21)\n",
         );
+        testsupport::ntc::assert_parses_as_captured(
+            "cli/interface_ethernet_poe_print_without-paging__3.raw",
+            "bad command name poe (line 1 column 21)\n",
+        );
         cli(
             &mut t,
             "/interface ethernet print",

@@ -83,6 +83,19 @@ pub fn parses_as_captured(capture: &str, output: &str) -> Result<bool, String> {
     ))
 }
 
+/// In a test that has just compared the simulator's `output` with `capture` byte for byte: when
+/// the capture is one of ntc-templates' (it has a `.yml` in the manifest), its template must read
+/// `output` exactly as the `.yml` says. Without ntc-templates installed this part is a counted skip
+/// ([`crate::require`]; a failure in strict mode); the byte comparison before it still counts.
+pub fn assert_parses_as_captured(capture: &str, output: &str) {
+    if expectation(capture).is_none() || !crate::require(&[crate::Need::NtcTemplates]) {
+        return;
+    }
+    if let Err(e) = parses_as_captured(capture, output) {
+        panic!("{e}");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
