@@ -125,7 +125,7 @@ pub struct Observation {
     /// Their IPv6 source addresses, where the lab gave them one.
     pub sources6: BTreeMap<Role, IpAddr>,
     /// Facts that make some checks unverifiable here.
-    pub limitations: Vec<String>,
+    pub limitations: Vec<crate::lab::Limitation>,
     /// How the probes' TCP reached the router: directly, or through port forwards that hide
     /// the difference between a drop and an ICMP reject.
     pub tcp_path: crate::probe::TcpPath,
@@ -593,9 +593,9 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             .find(|(k, _)| k == "firewall")
             .map(|(_, v)| v.clone());
         if sim_firewall.as_deref() == Some("not-enforced") {
-            limitations.push(
+            limitations.push(crate::lab::Limitation::FirewallNotEnforced(
                 "the simulator's firewall is not enforced (no network namespace of its own)".into(),
-            );
+            ));
         }
     }
     // From now on every login and probe goes where the router says its services are; the

@@ -201,7 +201,7 @@ pub struct ContainerLab {
     container: Option<ContainerAsync<GenericImage>>,
     container_id: Option<String>,
     accel: Option<Accel>,
-    limitations: Vec<String>,
+    limitations: Vec<crate::lab::Limitation>,
     owner: Option<Owner>,
     started: Duration,
 }
@@ -361,18 +361,19 @@ impl ContainerLab {
         match self.layout {
             Layout::Sim => {
                 if !lines.iter().any(|l| l.starts_with("firewall: enforced")) {
-                    self.limitations.push(format!(
-                        "the simulator in {} does not enforce its firewall (its output: {})",
-                        self.image,
-                        lines.join(" | ")
-                    ));
+                    self.limitations
+                        .push(crate::lab::Limitation::FirewallNotEnforced(format!(
+                            "the simulator in {} does not enforce its firewall (its output: {})",
+                            self.image,
+                            lines.join(" | ")
+                        )));
                 }
             }
             Layout::DockerRouterOs => self.first_boot(config, &lines).await?,
-            Layout::Mikrotik => self.limitations.push(
+            Layout::Mikrotik => self.limitations.push(crate::lab::Limitation::Unverified(
                 "MikroTik's CHR container layout is assumed, not verified here (see the README)"
                     .into(),
-            ),
+            )),
         }
 
         let start_err = |e: crate::vantage::VantageError| LabError::Unreachable {
@@ -741,7 +742,7 @@ impl Lab for ContainerLab {
         }
     }
 
-    fn limitations(&self) -> Vec<String> {
+    fn limitations(&self) -> Vec<crate::lab::Limitation> {
         self.limitations.clone()
     }
 

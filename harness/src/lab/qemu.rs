@@ -870,12 +870,12 @@ impl Lab for QemuLab {
         }
     }
 
-    fn limitations(&self) -> Vec<String> {
+    fn limitations(&self) -> Vec<crate::lab::Limitation> {
         match self.boot.net {
             QemuNet::Tap => Vec::new(),
             QemuNet::User => FORWARDED_LIMITATIONS
                 .iter()
-                .map(|l| l.to_string())
+                .map(|l| crate::lab::Limitation::ForwardedPorts(l))
                 .collect(),
         }
     }

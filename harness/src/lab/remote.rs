@@ -106,10 +106,10 @@ impl Lab for RemoteLab {
         ProbeTiming::REMOTE
     }
 
-    fn limitations(&self) -> Vec<String> {
+    fn limitations(&self) -> Vec<crate::lab::Limitation> {
         match self.untrusted {
             Some(_) => Vec::new(),
-            None => vec!["no untrusted vantage: name a second source address".into()],
+            None => vec![crate::lab::Limitation::NoUntrustedVantage],
         }
     }
 

@@ -160,8 +160,8 @@ pub trait Lab: Send + Sync {
     fn update_check_timing(&self) -> UpdateCheckTiming {
         UpdateCheckTiming::REAL
     }
-    /// Facts that make some checks unverifiable here (e.g. "the firewall is not enforced").
-    fn limitations(&self) -> Vec<String> {
+    /// Facts that make some checks unverifiable here (e.g. the firewall is not enforced).
+    fn limitations(&self) -> Vec<crate::lab::Limitation> {
         Vec::new()
     }
     /// Waits until configuration just changed is in force (a simulator opens its listeners and

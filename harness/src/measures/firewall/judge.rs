@@ -398,7 +398,7 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
             ),
         );
     }
-    if let Some(limit) = obs.limitations.iter().find(|l| l.contains("firewall")) {
+    if let Some(limit) = obs.limitations.iter().find(|l| l.hides_the_firewall()) {
         return check(
             &UNTRUSTED_BLOCKED,
             title,

@@ -268,7 +268,7 @@ fn untrusted_silent(profile: &Profile, obs: &Observation) -> CheckResult {
             ),
         );
     }
-    if let Some(limit) = obs.limitations.iter().find(|l| l.contains("firewall")) {
+    if let Some(limit) = obs.limitations.iter().find(|l| l.hides_the_firewall()) {
         return check(
             &UNTRUSTED_SILENT,
             Outcome::Skip(format!("not verifiable: {limit}")),

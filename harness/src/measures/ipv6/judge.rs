@@ -181,7 +181,7 @@ fn untrusted_blocked(profile: &Profile, obs: &Observation) -> CheckResult {
             Outcome::Skip("not verifiable: no untrusted vantage with an IPv6 address".into()),
         );
     }
-    if let Some(limit) = obs.limitations.iter().find(|l| l.contains("firewall")) {
+    if let Some(limit) = obs.limitations.iter().find(|l| l.hides_the_firewall()) {
         return check(
             &UNTRUSTED_BLOCKED,
             Outcome::Skip(format!("not verifiable: {limit}")),
