@@ -410,6 +410,8 @@ pub struct RunReport {
     /// The CVE data the update check judged by: its date and source (bundled or refreshed), so
     /// a stale table shows.
     pub cve_data: Option<DataInfo>,
+    /// Notes for the reader that are no verdict (an unused waiver), one per line.
+    pub notes: Vec<String>,
     /// When the run started.
     pub started: OffsetDateTime,
     /// When the run finished.
@@ -429,6 +431,7 @@ impl RunReport {
             results: Vec::new(),
             incomplete: Vec::new(),
             cve_data: None,
+            notes: Vec::new(),
             started: now,
             finished: now,
             secrets: Vec::new(),
@@ -524,6 +527,7 @@ impl RunReport {
             results: self.results.iter().map(|r| r.redacted(s)).collect(),
             incomplete: self.incomplete.iter().map(|i| redact(i, s)).collect(),
             cve_data: self.cve_data.clone(),
+            notes: self.notes.iter().map(|n| redact(n, s)).collect(),
             started: self.started,
             finished: self.finished,
             secrets: self.secrets.clone(),
@@ -575,6 +579,9 @@ struct ReportJson<'a> {
     incomplete: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     cve_data: Option<&'a DataInfo>,
+    /// Empty when there is nothing to note (an unused waiver is).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
     results: &'a [CheckResult],
 }
 
@@ -592,6 +599,7 @@ impl Serialize for RunReport {
             summary: r.tally(),
             incomplete: &r.incomplete,
             cve_data: r.cve_data.as_ref(),
+            notes: &r.notes,
             results: &r.results,
         }
         .serialize(serializer)

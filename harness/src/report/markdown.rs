@@ -36,6 +36,10 @@ pub fn render_markdown(report: &RunReport) -> String {
             cell(&r.incomplete.join("; "))
         );
     }
+    for note in &r.notes {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Note: {}", cell(note));
+    }
     for (measure, results) in r.by_measure() {
         let _ = writeln!(out);
         let _ = writeln!(out, "## {measure}");

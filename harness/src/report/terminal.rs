@@ -96,6 +96,9 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
         }
     }
     let _ = writeln!(out);
+    for note in &r.notes {
+        let _ = writeln!(out, "note: {}", escape(note));
+    }
     if !r.incomplete.is_empty() {
         let _ = writeln!(
             out,
