@@ -397,7 +397,7 @@ fn every_format_shows_severity_and_a_waived_failure_as_waived() {
         }),
     ));
     r.notes
-        .push("waiver 2 for logging.ntp is unused: the check passed".into());
+        .push("waivers[1] for logging.ntp is unused: the check passed".into());
     assert_eq!(r.results[0].severity, Severity::High, "from the registry");
     assert_eq!(
         r.exit(),
@@ -410,7 +410,7 @@ fn every_format_shows_severity_and_a_waived_failure_as_waived() {
     assert_eq!(v["summary"]["failed"], 0);
     assert_eq!(
         v["notes"][0],
-        "waiver 2 for logging.ntp is unused: the check passed"
+        "waivers[1] for logging.ntp is unused: the check passed"
     );
     let res = &v["results"][0];
     assert_eq!(res["severity"], "high");
@@ -433,7 +433,7 @@ fn every_format_shows_severity_and_a_waived_failure_as_waived() {
         "{term}"
     );
     assert!(
-        term.contains("note: waiver 2 for logging.ntp is unused"),
+        term.contains("note: waivers[1] for logging.ntp is unused"),
         "{term}"
     );
     assert!(
@@ -447,7 +447,7 @@ fn every_format_shows_severity_and_a_waived_failure_as_waived() {
         "{md}"
     );
     assert!(
-        md.contains("Note: waiver 2 for logging.ntp is unused"),
+        md.contains("Note: waivers[1] for logging.ntp is unused"),
         "{md}"
     );
 
