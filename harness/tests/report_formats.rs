@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrlab::cve::{DataInfo, DataSource};
-use chrlab::outcome::{CheckResult, Exit, Measure, Outcome, RunReport};
+use chrlab::outcome::{CheckResult, Exit, Measure, Outcome, RunReport, Severity};
 use chrlab::report::{
     Destination, ReportKind, ReportSpec, TerminalStyle, render_json, render_junit, render_markdown,
     render_terminal, write_reports,
@@ -30,6 +30,7 @@ fn fixed_report() -> RunReport {
             "installed version is outside known vulnerable ranges",
             Outcome::Fail("7.23.7 is affected by CVE-2026-84411".into()),
         )
+        .with_severity(Severity::Critical)
         .with_evidence("installed-version=7.23.7 channel=stable")
         .with_duration(Duration::from_millis(120)),
     );
@@ -55,6 +56,7 @@ fn fixed_report() -> RunReport {
             "the new administrator can log in | over ssh",
             Outcome::Fail(format!("login with {PASSWORD} refused")),
         )
+        .with_severity(Severity::Medium)
         .with_evidence(format!("ssh netops@192.0.2.1:2222 password={PASSWORD}"))
         .with_evidence("log: login failure for user netops from 192.0.2.10 via ssh"),
     );
@@ -185,7 +187,7 @@ fn markdown_has_sections_tables_and_evidence() {
         ]
     );
     assert!(md.contains(
-        "| FAIL | installed version is outside known vulnerable ranges | `update.version` | 7.23.7 is affected by CVE-2026-84411 |"
+        "| FAIL | critical | installed version is outside known vulnerable ranges | `update.version` | 7.23.7 is affected by CVE-2026-84411 |"
     ));
     // A `|` inside a title is escaped so the table keeps four columns.
     assert!(md.contains("the new administrator can log in \\| over ssh"));
@@ -212,7 +214,8 @@ fn terminal_groups_by_measure_and_ends_with_the_summary() {
     assert!(at("security updates") < at("FAIL  installed version"));
     assert!(at("FAIL  installed version") < at("management services"));
     assert!(
-        at("PASS  telnet is not reachable [services.telnet-closed]") > at("management services")
+        at("PASS  telnet is not reachable [services.telnet-closed, info]")
+            > at("management services")
     );
     assert!(at("SKIP  management ports") > at("firewall"));
     assert_eq!(
@@ -376,4 +379,93 @@ fn every_format_names_the_cve_data_date_and_source() {
     // A report without CVE data (no update check ran) says nothing about it.
     let none = render_json(&fixed_report());
     assert!(!none.contains("cve_data"));
+}
+
+/// A run with a waived failure and an unused waiver's note, as every format shows them.
+#[test]
+fn every_format_shows_severity_and_a_waived_failure_as_waived() {
+    let mut r = RunReport::new("sim:7.23.7", PathBuf::from("profiles/baseline.toml"));
+    r.version = Some("7.23.7".into());
+    r.push(CheckResult::new(
+        Measure::Listeners,
+        "listeners.snmp",
+        "SNMP is off",
+        Outcome::Waived(chrlab::outcome::Waived {
+            failure: "SNMP answers the untrusted vantage".into(),
+            reason: "the NMS polls it | until NET-42".into(),
+            expires: "2027-03-31".into(),
+        }),
+    ));
+    r.notes
+        .push("waivers[1] for logging.ntp is unused: the check passed".into());
+    assert_eq!(r.results[0].severity, Severity::High, "from the registry");
+    assert_eq!(
+        r.exit(),
+        Exit::Pass,
+        "a waived failure does not fail the run"
+    );
+
+    let v: serde_json::Value = serde_json::from_str(&render_json(&r)).unwrap();
+    assert_eq!(v["summary"]["waived"], 1);
+    assert_eq!(v["summary"]["failed"], 0);
+    assert_eq!(
+        v["notes"][0],
+        "waivers[1] for logging.ntp is unused: the check passed"
+    );
+    let res = &v["results"][0];
+    assert_eq!(res["severity"], "high");
+    assert_eq!(res["outcome"]["status"], "waived");
+    assert_eq!(
+        res["outcome"]["reason"],
+        "SNMP answers the untrusted vantage"
+    );
+    assert_eq!(res["outcome"]["waiver"]["expires"], "2027-03-31");
+
+    let term = render_terminal(
+        &r,
+        TerminalStyle {
+            color: false,
+            verbose: false,
+        },
+    );
+    assert!(
+        term.contains("  WAIVED  SNMP is off [listeners.snmp, high]\n        SNMP answers the untrusted vantage\n        waived until 2027-03-31: the NMS polls it | until NET-42\n"),
+        "{term}"
+    );
+    assert!(
+        term.contains("note: waivers[1] for logging.ntp is unused"),
+        "{term}"
+    );
+    assert!(
+        term.contains("0 passed, 0 failed, 0 skipped, 1 waived"),
+        "{term}"
+    );
+
+    let md = render_markdown(&r);
+    assert!(
+        md.contains("| WAIVED | high | SNMP is off | `listeners.snmp` | SNMP answers the untrusted vantage (waived until 2027-03-31: the NMS polls it \\| until NET-42) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Note: waivers[1] for logging.ntp is unused"),
+        "{md}"
+    );
+
+    let parsed = Report::deserialize_from_str(&render_junit(&r)).unwrap();
+    assert_eq!(parsed.failures, 0);
+    let case = &parsed.test_suites[0].test_cases[0];
+    match &case.status {
+        TestCaseStatus::Skipped { message, .. } => assert_eq!(
+            message.as_ref().unwrap().as_str(),
+            "waived until 2027-03-31: the NMS polls it | until NET-42 (failure: SNMP answers the untrusted vantage)"
+        ),
+        other => panic!("a waived failure is <skipped> in JUnit: {other:?}"),
+    }
+    assert!(
+        case.properties
+            .iter()
+            .any(|p| p.name.as_str() == "severity" && p.value.as_str() == "high"),
+        "{:?}",
+        case.properties
+    );
 }
