@@ -78,6 +78,10 @@ pub struct CheckArgs {
     /// `--target sim:V`.
     #[arg(long, value_name = "VERSION")]
     pub version_under_test: Option<Version>,
+    /// Write every failed check's fix as one idempotent RouterOS script to FILE (see
+    /// `chrlab::fix`); passwords appear only when the profile sets them.
+    #[arg(long, value_name = "FILE")]
+    pub fix_script: Option<PathBuf>,
 }
 
 impl CheckArgs {

@@ -6,6 +6,7 @@ pub mod cli;
 pub mod client;
 pub mod container;
 pub mod cve;
+pub mod fix;
 pub mod image;
 pub mod lab;
 pub mod measures;
