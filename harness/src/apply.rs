@@ -330,10 +330,7 @@ fn undo(step: &Step, profile: &Profile, before: &Before) -> Vec<String> {
 /// What the steps are rendered with on this lab's router: the harness's sources as its
 /// vantages show them, and the router's state read first (some steps are decided from what the
 /// router has, its interfaces). Shared by the apply and the fixes ([`crate::fix`]).
-pub(crate) async fn render_context(
-    lab: &dyn Lab,
-    password: &Secret,
-) -> Result<RenderContext, ApplyError> {
+pub async fn render_context(lab: &dyn Lab, password: &Secret) -> Result<RenderContext, ApplyError> {
     let source = lab
         .vantage(Role::Trusted)
         .map(|v| v.address())
@@ -377,10 +374,25 @@ pub async fn apply_with(
         .map(|v| v.address())
         .ok_or(ApplyError::NoTrustedVantage)?;
     refuse_lockout(profile, Some(source))?;
-    let op = Operator::new(lab);
     let ctx = render_context(lab, password).await?;
-    let before = ctx.before.clone().unwrap_or_default();
     let steps = render(profile, &ctx)?;
+    run_steps(lab, profile, &ctx, &steps, journal).await
+}
+
+/// Sends `steps` (rendered with `ctx`) to the lab's router in order, as the apply does: each
+/// on one exec channel as the user it must run as, acting on its effects (the new
+/// administrator's login proved and used, the moved ports reconnected, a reboot waited for, a
+/// device-mode change confirmed by a power cycle or, where the lab cannot, not sent).
+pub async fn run_steps(
+    lab: &dyn Lab,
+    profile: &Profile,
+    ctx: &RenderContext,
+    steps: &[Step],
+    journal: &Journal,
+) -> Result<Vec<AppliedStep>, ApplyError> {
+    let op = Operator::new(lab);
+    let password = &ctx.password;
+    let before = ctx.before.clone().unwrap_or_default();
     journal.with(|s| {
         s.pending = steps
             .iter()
@@ -395,7 +407,7 @@ pub async fn apply_with(
     // Set once an update has rebooted the router into another version, whose menus may differ
     // from those read before the apply (a 7.16 upgraded to 7.24 has /system device-mode).
     let mut upgraded = false;
-    for step in &steps {
+    for step in steps {
         if let Some(menu) = step.only_where
             && !before.menus.contains_key(menu)
             && !(upgraded && op.rows(Role::Trusted, menu).await.is_ok())

@@ -127,6 +127,32 @@ pub fn fill(
     }
 }
 
+/// The steps of the fix script: every failed check's, once each (by step id), in the apply's
+/// phase order. An applier sends them as it sends rendered steps ([`crate::apply::run_steps`]).
+pub fn plan(
+    profile: &Profile,
+    ctx: &RenderContext,
+    obs: &Observation,
+    results: &[CheckResult],
+) -> Vec<Step> {
+    let mut steps: Vec<Step> = Vec::new();
+    let mut seen = BTreeSet::new();
+    for r in results.iter().filter(|r| r.outcome.is_fail()) {
+        for step in steps_for(profile, ctx, obs, r) {
+            if seen.insert(step.id) {
+                steps.push(step);
+            }
+        }
+    }
+    steps.sort_by_key(|s| s.phase);
+    steps
+}
+
+/// One step of the plan as the script writes it (comments, then its commands).
+pub fn script_block(step: &Step, reveal: Reveal) -> String {
+    block(step, reveal).join("\n") + "\n"
+}
+
 /// Who wrote the script and for what, for its header.
 #[derive(Debug, Clone)]
 pub struct ScriptHeader {
@@ -170,22 +196,13 @@ pub fn script(
             .collect::<Vec<_>>()
             .join(", ")
     ));
-    let mut steps: Vec<Step> = Vec::new();
-    let mut seen = BTreeSet::new();
     for r in &failed {
-        let s = steps_for(profile, ctx, obs, r);
-        if s.is_empty() {
+        if steps_for(profile, ctx, obs, r).is_empty() {
             out.push_str(&no_command(r));
             out.push('\n');
         }
-        for step in s {
-            if seen.insert(step.id) {
-                steps.push(step);
-            }
-        }
     }
-    steps.sort_by_key(|s| s.phase);
-    for step in &steps {
+    for step in &plan(profile, ctx, obs, results) {
         out.push('\n');
         for l in block(step, reveal) {
             out.push_str(&l);
