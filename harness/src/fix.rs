@@ -53,6 +53,9 @@ pub fn steps_for(
             move_observed(profile, obs).unwrap_or_else(|| only(&["services.ports"]))
         }
         "services.address-restricted" => only(&["services.addresses"]),
+        "users.address-restricted" if !default_admin_enabled(profile, obs) => {
+            only(&["users.add-admin"])
+        }
         "users.no-other-privileged" | "users.guessing-refused"
             if !default_admin_enabled(profile, obs) =>
         {
@@ -62,7 +65,8 @@ pub fn steps_for(
         "users.default-admin-gone"
         | "users.default-admin-refused"
         | "users.no-other-privileged"
-        | "users.guessing-refused" => {
+        | "users.guessing-refused"
+        | "users.address-restricted" => {
             let mut v = if new_admin_present(profile, obs) {
                 Vec::new()
             } else {
@@ -71,9 +75,7 @@ pub fn steps_for(
             v.extend(only(&["users.default-admin"]));
             v
         }
-        "users.new-admin" | "users.password-policy" | "users.address-restricted" => {
-            only(&["users.add-admin"])
-        }
+        "users.new-admin" | "users.password-policy" => only(&["users.add-admin"]),
         "users.password-rules" => only(&["users.password-rules"]),
         "ssh.strong-crypto" => only(&["ssh.crypto"]),
         "ssh.forwarding-off" => only(&["ssh.forwarding"]),

@@ -47,7 +47,12 @@ fn outcomes(a: &Audit) -> BTreeMap<String, Outcome> {
 
 /// Audits, fixes with the written script, re-audits; returns what went wrong (empty: the round
 /// trip holds). `broken` must be among the failures the first audit finds.
-async fn round_trip(lab: &SimLab, profile: &Profile, case: &str, broken: &[&str]) -> Vec<String> {
+async fn round_trip(
+    lab: &SimLab,
+    profile: &Profile,
+    case: &str,
+    broken: &[&str],
+) -> (Vec<String>, Vec<&'static str>) {
     let mut wrong = Vec::new();
     let first = audited(lab, profile, &format!("{case}, before the fix")).await;
     let failed: Vec<&str> = first
@@ -57,6 +62,7 @@ async fn round_trip(lab: &SimLab, profile: &Profile, case: &str, broken: &[&str]
         .filter(|r| r.outcome.is_fail())
         .map(|r| r.id.as_str())
         .collect();
+    eprintln!("{case}: failed {failed:?}");
     for id in broken {
         if !failed.contains(id) {
             wrong.push(format!(
@@ -132,7 +138,7 @@ async fn round_trip(lab: &SimLab, profile: &Profile, case: &str, broken: &[&str]
             _ => {}
         }
     }
-    wrong
+    (wrong, steps.iter().map(|s| s.id).collect())
 }
 
 async fn started() -> SimLab {
@@ -153,7 +159,7 @@ async fn the_fix_script_of_a_factory_router_makes_every_failure_pass() {
     // The negative control: everything the baseline demands is missing, including the update
     // (whose fix reboots the router) and device-mode (whose fix the lab confirms by a power
     // cycle, as the apply does).
-    let wrong = round_trip(
+    let (wrong, sent) = round_trip(
         &lab,
         &profile,
         "factory router",
@@ -167,8 +173,29 @@ async fn the_fix_script_of_a_factory_router_makes_every_failure_pass() {
         ],
     )
     .await;
+    let version = lab.version_hint();
     Box::new(lab).shutdown().await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
+    // What no command alone can finish was in the script and carried out explicitly: the
+    // update's install rebooted the lab into the new version, and the device-mode change was
+    // confirmed by the lab's power cycle (both with a comment in the script saying so).
+    for id in [
+        "update.install",
+        "device.mode",
+        "users.add-admin",
+        "users.default-admin",
+    ] {
+        assert!(sent.contains(&id), "{id} not in the fix script: {sent:?}");
+    }
+    assert!(
+        sent.iter().position(|s| *s == "firewall.address-list")
+            < sent.iter().position(|s| *s == "firewall.rules")
+    );
+    assert!(
+        sent.iter().position(|s| *s == "services.ports")
+            < sent.iter().position(|s| *s == "users.default-admin")
+    );
+    eprintln!("factory router ({version:?}): fix script sent {sent:?}");
 }
 
 /// One misconfiguration of a hardened router, the checks it breaks, the command that makes it.
@@ -225,7 +252,9 @@ async fn the_fix_script_undoes_each_single_misconfiguration_of_a_hardened_router
             .await
             .unwrap_or_else(|e| panic!("{}: {}: {e}", m.case, m.command));
         assert!(!chrlab::apply::reports_error(&out), "{}: {out}", m.case);
-        wrong.extend(round_trip(&lab, &profile, m.case, m.breaks).await);
+        let (w, sent) = round_trip(&lab, &profile, m.case, m.breaks).await;
+        eprintln!("{}: fix script sent {sent:?}", m.case);
+        wrong.extend(w);
         // Fixed, the router is back where hardening left it.
         let now = outcomes(&audited(&lab, &profile, m.case).await);
         for (id, o) in &hardened {
