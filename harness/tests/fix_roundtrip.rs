@@ -270,3 +270,62 @@ async fn the_fix_script_undoes_each_single_misconfiguration_of_a_hardened_router
     Box::new(lab).shutdown().await;
     assert!(wrong.is_empty(), "{}", wrong.join("\n"));
 }
+
+/// `chrlab check --no-apply --fix-script FILE` as a user runs it: the failures show their fix
+/// in the terminal, and the file is the one script with its header; a password the profile
+/// does not set is never written (its lines are commented out, saying so).
+#[test]
+fn check_writes_the_fix_script_and_shows_each_fix() {
+    if !testsupport::require(testsupport::Need::NAMESPACE_LAB) {
+        return;
+    }
+    let dir = std::env::temp_dir().join(format!("chrlab-fix-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let file = dir.join("fix.rsc");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args(["check", "--target", "sim", "--no-apply", "--fix-script"])
+        .arg(&file)
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env_remove("RUST_LOG")
+        .env_remove("CHRLAB_ROUTER_PASSWORD")
+        .output()
+        .expect("run chrlab");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    let telnet = stdout
+        .find("[services.disabled]")
+        .unwrap_or_else(|| panic!("{stdout}"));
+    let fix = &stdout[telnet..];
+    assert!(
+        fix.contains("fix:") && fix.contains("> set [find name=telnet] disabled=yes"),
+        "{stdout}"
+    );
+    let script = std::fs::read_to_string(&file).expect("the fix script was written");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        script.starts_with("# chrlab fix script for embedded simulator"),
+        "{script}"
+    );
+    assert!(
+        script.contains(", profile profiles/baseline.toml, audited 20"),
+        "{script}"
+    );
+    assert!(
+        script.contains("set [find name=telnet] disabled=yes"),
+        "{script}"
+    );
+    assert!(
+        script.contains("# needs the new administrator's password"),
+        "{script}"
+    );
+    assert!(
+        script
+            .lines()
+            .all(|l| l.starts_with('#') || !l.contains("***")),
+        "{script}"
+    );
+    assert!(
+        script.find("chrlab: accept management") < script.find("chrlab: drop management"),
+        "{script}"
+    );
+}
