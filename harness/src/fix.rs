@@ -383,6 +383,40 @@ mod tests {
     }
 
     #[test]
+    fn reports_show_the_fix_under_the_failure_and_json_only_where_there_is_one() {
+        let mut r = crate::outcome::RunReport::new("sim", "profiles/baseline.toml");
+        r.push(
+            failed(Measure::Ssh, "ssh.strong-crypto")
+                .with_fix(["/ip ssh set strong-crypto=yes".to_string()]),
+        );
+        r.push(CheckResult::new(
+            Measure::Ssh,
+            "ssh.forwarding-off",
+            "x",
+            Outcome::Pass,
+        ));
+        let md = crate::report::render_markdown(&r);
+        assert!(
+            md.contains(
+                "Fix for `ssh.strong-crypto`:\n\n```routeros\n/ip ssh set strong-crypto=yes\n```"
+            ),
+            "{md}"
+        );
+        let term = crate::report::render_terminal(&r, Default::default());
+        let at = term.find("[ssh.strong-crypto]").unwrap();
+        assert!(
+            term[at..].contains("fix:\n        > /ip ssh set strong-crypto=yes"),
+            "{term}"
+        );
+        let json: serde_json::Value = serde_json::to_value(&r).unwrap();
+        assert_eq!(
+            json["results"][0]["fix"][0],
+            "/ip ssh set strong-crypto=yes"
+        );
+        assert!(json["results"][1].get("fix").is_none(), "{json}");
+    }
+
+    #[test]
     fn a_pass_has_no_fix() {
         let p = Profile::baseline();
         let obs = Observation::nothing_read("nowhere", "no router");
