@@ -245,7 +245,12 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
     match outcome {
         Ok(Ok(audit)) => {
             if let Some(path) = &args.fix_script {
-                write_fix_script(path, &profile, &profile_name, &audit)?;
+                write_fix_script(path, &profile, &profile_name, &audit).map_err(|source| {
+                    RunError::FixScript {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
             }
             Ok(audit.report)
         }
@@ -274,7 +279,7 @@ fn write_fix_script(
     profile: &Profile,
     profile_name: &str,
     audit: &crate::audit::Audit,
-) -> Result<(), RunError> {
+) -> std::io::Result<()> {
     let header = crate::fix::ScriptHeader {
         router: audit.report.router.clone(),
         profile: profile_name.to_string(),
@@ -301,10 +306,7 @@ fn write_fix_script(
         &audit.report.results,
         reveal,
     );
-    std::fs::write(path, text).map_err(|source| RunError::FixScript {
-        path: path.to_path_buf(),
-        source,
-    })
+    std::fs::write(path, text)
 }
 
 /// Times lab start-up, hardening and a full audit, `iterations` times, on a fresh lab each time.
