@@ -80,6 +80,11 @@ pub fn steps_for(
         "ssh.strong-crypto" => only(&["ssh.crypto"]),
         "ssh.forwarding-off" => only(&["ssh.forwarding"]),
         "update.channel" => only(&["update.channel"]),
+        "update.minimum-version" | "update.no-known-vulnerability" | "update.latest" => {
+            let mut v = major_upgrade(profile, obs).into_iter().collect::<Vec<_>>();
+            v.extend(measure_steps());
+            v
+        }
         "device.unused-interfaces-disabled" => only(&["device.unused-interfaces"]),
         "device.mode" => only(&["device.mode"]),
         // The rest of a measure is one coherent set of steps (the firewall's list and rules,
@@ -332,6 +337,32 @@ fn move_observed(profile: &Profile, obs: &Observation) -> Option<Vec<Step>> {
         effects: vec![Effect::MovesPorts],
         only_where: None,
     }])
+}
+
+/// When the router runs an older major version than the profile's minimum (RouterOS 6 under a
+/// 7.x baseline): the channel's install only reaches the newest release of the installed major,
+/// so no command here fixes it; the block says so (MikroTik's v6 → v7 upgrade is a separate
+/// procedure, not chrlab's to script).
+fn major_upgrade(profile: &Profile, obs: &Observation) -> Option<Step> {
+    let installed = &obs.update.as_ref().ok()?.installed_version;
+    let wanted = &profile.update.min_version;
+    (installed.major() < wanted.major()).then(|| Step {
+        id: "update.major",
+        measure: Measure::Update,
+        description: format!(
+            "RouterOS {installed} cannot reach {wanted} through its update channel"
+        ),
+        lines: lines(&[format!(
+            "# cannot be fixed by this script: upgrade RouterOS {} to {} by MikroTik's major-version upgrade, then audit again",
+            installed.major(),
+            wanted.major()
+        )]),
+        verify: vec![],
+        run_as: RunAs::Current,
+        phase: Phase::UpdateChannel,
+        effects: vec![],
+        only_where: None,
+    })
 }
 
 /// Whether the router showed the factory administrator enabled (the user the guesses and the
