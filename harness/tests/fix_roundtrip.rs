@@ -389,3 +389,28 @@ fn check_writes_the_fix_script_and_shows_each_fix() {
         "{script}"
     );
 }
+
+/// A `--fix-script` that cannot be written is refused before any lab starts (exit 2, naming it).
+#[test]
+fn an_unwritable_fix_script_is_refused_before_the_router_is_touched() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args([
+            "check",
+            "--target",
+            "sim",
+            "--no-apply",
+            "--fix-script",
+            "/nonexistent-dir/fix.rsc",
+        ])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run chrlab");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("write the fix script /nonexistent-dir/fix.rsc"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("starting the lab"), "{stderr}");
+}
