@@ -434,7 +434,7 @@ mod tests {
             "{md}"
         );
         let term = crate::report::render_terminal(&r, Default::default());
-        let at = term.find("[ssh.strong-crypto]").unwrap();
+        let at = term.find("[ssh.strong-crypto, ").unwrap();
         assert!(
             term[at..].contains("fix:\n        > /ip ssh set strong-crypto=yes"),
             "{term}"
