@@ -13,6 +13,7 @@ use routeros::version::Version;
 
 use crate::lab::LabError;
 use crate::lab::spec::{LabSpec, ROUTER_PASSWORD_ENV};
+use crate::outcome::Severity;
 use crate::report::{Destination, ReportSpec};
 
 /// Default profile path.
@@ -37,6 +38,8 @@ pub enum Command {
     Check(CheckArgs),
     /// Print the RouterOS script that applies the profile.
     Render(RenderArgs),
+    /// Explain one check: what it proves, how, its severity and why, MikroTik's advice, the fix.
+    Explain(ExplainArgs),
     /// Time lab start-up and a full check run.
     Bench(BenchArgs),
     /// Show or refresh the known-vulnerable version table (CVE records).
@@ -78,9 +81,18 @@ pub struct CheckArgs {
     /// `--target sim:V`.
     #[arg(long, value_name = "VERSION")]
     pub version_under_test: Option<Version>,
+    /// Exit 1 only for failures of at least this severity (critical, high, medium, low, info);
+    /// default: any failure. Waived failures never fail the run; an incomplete audit always does.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<Severity>,
 }
 
 impl CheckArgs {
+    /// The exit code the report calls for under `--fail-on`.
+    pub fn exit(&self, report: &crate::outcome::RunReport) -> crate::outcome::Exit {
+        report.exit_at(self.fail_on.unwrap_or(Severity::Info))
+    }
+
     /// The lab to build: `--target`, with `--version-under-test` folded in.
     pub fn lab(&self) -> Result<LabSpec, LabError> {
         self.target.clone().with_version(self.version_under_test)
@@ -118,6 +130,21 @@ impl CheckArgs {
 pub struct UnpairedOut(pub PathBuf);
 
 /// `chrlab render`.
+/// `chrlab explain <check-id>`.
+#[derive(Debug, Clone, Args)]
+pub struct ExplainArgs {
+    /// The check id, e.g. `services.moved` (as every report prints it).
+    #[arg(value_name = "CHECK-ID")]
+    pub id: String,
+    /// The profile whose steps the fix shows.
+    #[arg(long, value_name = "FILE", default_value = DEFAULT_PROFILE)]
+    pub profile: PathBuf,
+    /// The address the router is managed from, admitted by the fix (else the profile's
+    /// management sources, else a documentation address that says it stands in).
+    #[arg(long, value_name = "IP")]
+    pub harness_source: Option<IpAddr>,
+}
+
 #[derive(Debug, Clone, Args)]
 pub struct RenderArgs {
     /// Hardening profile (TOML).
@@ -183,6 +210,19 @@ mod tests {
         let dests: Vec<String> = specs.iter().map(|s| s.to_string()).collect();
         assert_eq!(dests, ["json=r.json", "md=-", "junit=j.xml"]);
         let err = parse(&["--report", "json=a.json", "--out", "b.json"]).unwrap_err();
+        assert!(err.to_string().contains("--out b.json"), "{err}");
+        match Cli::try_parse_from(["chrlab", "check", "--fail-on", "high"])
+            .unwrap()
+            .command
+        {
+            Command::Check(a) => assert_eq!(a.fail_on, Some(Severity::High)),
+            _ => unreachable!(),
+        }
+        let bad = Cli::try_parse_from(["chrlab", "check", "--fail-on", "severe"]).unwrap_err();
+        assert!(
+            bad.to_string().contains("unknown severity `severe`"),
+            "{bad}"
+        );
         assert!(err.to_string().contains("--out b.json"), "{err}");
     }
 

@@ -94,9 +94,72 @@ impl fmt::Display for Measure {
     }
 }
 
+/// How bad a check's failure is, from the exposure it leaves (MikroTik's guidance): `critical`
+/// (full control for anyone who reaches the router), `high`, `medium`, `low`, `info`.
+/// Ordered from the least to the most severe, so `a >= threshold` reads as "at least".
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Severity {
+    /// An observation; nothing is exposed.
+    Info,
+    /// A weakness that helps an attacker only a little (a scan, a lost log).
+    Low,
+    /// A weakness that needs another to be exploited, or costs availability.
+    Medium,
+    /// An exposure an attacker can use directly.
+    High,
+    /// Full control, or the exposure the baseline exists to close, for anyone who reaches it.
+    Critical,
+}
+
+impl Severity {
+    /// Every severity, from the most severe down.
+    pub const ALL: [Severity; 5] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+        Severity::Info,
+    ];
+
+    /// The lowercase name (`critical`, …), as in profiles, flags and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Low => "low",
+            Severity::Medium => "medium",
+            Severity::High => "high",
+            Severity::Critical => "critical",
+        }
+    }
+}
+
+impl fmt::Display for Severity {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A severity name that is none of the five.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown severity `{0}`: expected one of critical, high, medium, low, info")]
+pub struct UnknownSeverity(pub String);
+
+impl std::str::FromStr for Severity {
+    type Err = UnknownSeverity;
+
+    fn from_str(s: &str) -> Result<Severity, UnknownSeverity> {
+        Severity::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s)
+            .ok_or_else(|| UnknownSeverity(s.to_string()))
+    }
+}
+
 /// What a check concluded.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-#[serde(tag = "status", content = "reason", rename_all = "lowercase")]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     /// The router behaves as the baseline requires.
     Pass,
@@ -104,29 +167,53 @@ pub enum Outcome {
     Fail(String),
     /// Not verifiable from here (e.g. no untrusted vantage); the reason says why.
     Skip(String),
+    /// A failure that a waiver of the profile accepts until its date: reported as WAIVED with
+    /// the failure and the waiver's reason, never as a pass; it does not fail the run.
+    Waived(Waived),
+}
+
+/// A failure and the waiver that accepts it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Waived {
+    /// What the check saw: the failure's reason.
+    pub failure: String,
+    /// Why the failure is accepted (the waiver's `reason`).
+    pub reason: String,
+    /// The last day the waiver applies, `YYYY-MM-DD`.
+    pub expires: String,
 }
 
 impl Outcome {
-    /// `PASS`, `FAIL` or `SKIP`.
+    /// `PASS`, `FAIL`, `SKIP` or `WAIVED`.
     pub fn label(&self) -> &'static str {
         match self {
             Outcome::Pass => "PASS",
             Outcome::Fail(_) => "FAIL",
             Outcome::Skip(_) => "SKIP",
+            Outcome::Waived(_) => "WAIVED",
         }
     }
 
-    /// The reason of a failure or skip.
+    /// The reason of a failure or skip; for a waived failure, what the check saw.
     pub fn reason(&self) -> Option<&str> {
         match self {
             Outcome::Pass => None,
             Outcome::Fail(r) | Outcome::Skip(r) => Some(r),
+            Outcome::Waived(w) => Some(&w.failure),
         }
     }
 
-    /// Whether this is a failure.
+    /// Whether this is a failure (a waived one is not).
     pub fn is_fail(&self) -> bool {
         matches!(self, Outcome::Fail(_))
+    }
+
+    /// The waiver, when the failure is waived.
+    pub fn waived(&self) -> Option<&Waived> {
+        match self {
+            Outcome::Waived(w) => Some(w),
+            _ => None,
+        }
     }
 
     fn redacted(&self, secrets: &[Secret]) -> Outcome {
@@ -134,7 +221,40 @@ impl Outcome {
             Outcome::Pass => Outcome::Pass,
             Outcome::Fail(r) => Outcome::Fail(redact(r, secrets)),
             Outcome::Skip(r) => Outcome::Skip(redact(r, secrets)),
+            Outcome::Waived(w) => Outcome::Waived(Waived {
+                failure: redact(&w.failure, secrets),
+                reason: redact(&w.reason, secrets),
+                expires: w.expires.clone(),
+            }),
         }
+    }
+}
+
+/// `{"status": "pass"}`, `{"status": "fail", "reason": …}`, `{"status": "skip", "reason": …}`,
+/// `{"status": "waived", "reason": <the failure>, "waiver": {"reason": …, "expires": …}}`.
+impl Serialize for Outcome {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        #[derive(Serialize)]
+        struct WaiverJson<'a> {
+            reason: &'a str,
+            expires: &'a str,
+        }
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("status", &self.label().to_ascii_lowercase())?;
+        if let Some(reason) = self.reason() {
+            map.serialize_entry("reason", reason)?;
+        }
+        if let Outcome::Waived(w) = self {
+            map.serialize_entry(
+                "waiver",
+                &WaiverJson {
+                    reason: &w.reason,
+                    expires: &w.expires,
+                },
+            )?;
+        }
+        map.end()
     }
 }
 
@@ -147,6 +267,8 @@ pub struct CheckResult {
     pub id: String,
     /// One line for humans, e.g. "telnet is not reachable".
     pub title: String,
+    /// How bad a failure of this check is (the registry's [`crate::measures::CheckDef`]).
+    pub severity: Severity,
     /// The verdict.
     pub outcome: Outcome,
     /// What was observed (read-back rows, probe results), one fact per line.
@@ -157,16 +279,21 @@ pub struct CheckResult {
 }
 
 impl CheckResult {
-    /// A result with no evidence and zero duration.
+    /// A result with no evidence and zero duration; its severity is the registered check's
+    /// (an id outside the registry, as tests make up, is `info`: see [`Self::with_severity`]).
     pub fn new(
         measure: Measure,
         id: impl Into<String>,
         title: impl Into<String>,
         outcome: Outcome,
     ) -> CheckResult {
+        let id = id.into();
         CheckResult {
             measure,
-            id: id.into(),
+            severity: crate::measures::find(&id)
+                .map(|(_, c)| c.severity)
+                .unwrap_or(Severity::Info),
+            id,
             title: title.into(),
             outcome,
             evidence: Vec::new(),
@@ -186,6 +313,12 @@ impl CheckResult {
         self
     }
 
+    /// Sets the severity.
+    pub fn with_severity(mut self, severity: Severity) -> CheckResult {
+        self.severity = severity;
+        self
+    }
+
     /// Sets the duration.
     pub fn with_duration(mut self, duration: Duration) -> CheckResult {
         self.duration = duration;
@@ -195,6 +328,7 @@ impl CheckResult {
     fn redacted(&self, secrets: &[Secret]) -> CheckResult {
         CheckResult {
             measure: self.measure,
+            severity: self.severity,
             id: redact(&self.id, secrets),
             title: redact(&self.title, secrets),
             outcome: self.outcome.redacted(secrets),
@@ -213,6 +347,8 @@ pub struct Tally {
     pub failed: usize,
     /// Checks that could not be verified.
     pub skipped: usize,
+    /// Failed checks a waiver accepts.
+    pub waived: usize,
 }
 
 impl fmt::Display for Tally {
@@ -221,7 +357,11 @@ impl fmt::Display for Tally {
             f,
             "{} passed, {} failed, {} skipped",
             self.passed, self.failed, self.skipped
-        )
+        )?;
+        if self.waived > 0 {
+            write!(f, ", {} waived", self.waived)?;
+        }
+        Ok(())
     }
 }
 
@@ -275,6 +415,8 @@ pub struct RunReport {
     pub matrix: ProbeMatrix,
     /// The same over IPv6, when the lab has it.
     pub matrix6: Option<ProbeMatrix>,
+    /// Notes for the reader that are no verdict (an unused waiver), one per line.
+    pub notes: Vec<String>,
     /// When the run started.
     pub started: OffsetDateTime,
     /// When the run finished.
@@ -296,6 +438,7 @@ impl RunReport {
             cve_data: None,
             matrix: ProbeMatrix::default(),
             matrix6: None,
+            notes: Vec::new(),
             started: now,
             finished: now,
             secrets: Vec::new(),
@@ -341,15 +484,26 @@ impl RunReport {
                 Outcome::Pass => t.passed += 1,
                 Outcome::Fail(_) => t.failed += 1,
                 Outcome::Skip(_) => t.skipped += 1,
+                Outcome::Waived(_) => t.waived += 1,
             }
         }
         t
     }
 
     /// [`Exit::Pass`] when nothing failed, something ran and the router could be read, else
-    /// [`Exit::ChecksFailed`].
+    /// [`Exit::ChecksFailed`]. Waived failures do not count.
     pub fn exit(&self) -> Exit {
-        if self.results.is_empty() || !self.failed().is_empty() || !self.incomplete.is_empty() {
+        self.exit_at(Severity::Info)
+    }
+
+    /// As [`Self::exit`], counting only failures of at least `fail_on` (`--fail-on`); an
+    /// incomplete audit or one where nothing ran still fails, whatever the threshold.
+    pub fn exit_at(&self, fail_on: Severity) -> Exit {
+        let failing = self
+            .results
+            .iter()
+            .any(|r| r.outcome.is_fail() && r.severity >= fail_on);
+        if self.results.is_empty() || failing || !self.incomplete.is_empty() {
             Exit::ChecksFailed
         } else {
             Exit::Pass
@@ -388,6 +542,7 @@ impl RunReport {
             cve_data: self.cve_data.clone(),
             matrix: self.matrix.clone(),
             matrix6: self.matrix6.clone(),
+            notes: self.notes.iter().map(|n| redact(n, s)).collect(),
             started: self.started,
             finished: self.finished,
             secrets: self.secrets.clone(),
@@ -441,6 +596,9 @@ struct ReportJson<'a> {
     incomplete: &'a [String],
     #[serde(skip_serializing_if = "Option::is_none")]
     cve_data: Option<&'a DataInfo>,
+    /// Empty when there is nothing to note (an unused waiver is).
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    notes: &'a [String],
     results: &'a [CheckResult],
 }
 
@@ -459,6 +617,7 @@ impl Serialize for RunReport {
             summary: r.tally(),
             incomplete: &r.incomplete,
             cve_data: r.cve_data.as_ref(),
+            notes: &r.notes,
             results: &r.results,
         }
         .serialize(serializer)
@@ -500,6 +659,66 @@ mod tests {
         assert_eq!(r.failed().len(), 1);
         assert_eq!(r.tally().to_string(), "1 passed, 1 failed, 1 skipped");
         assert_eq!(ExitCode::from(Exit::Usage), ExitCode::from(2));
+    }
+
+    #[test]
+    fn severities_parse_print_and_order() {
+        for s in Severity::ALL {
+            assert_eq!(s.to_string().parse::<Severity>(), Ok(s));
+            let json = serde_json::to_string(&s).unwrap();
+            assert_eq!(json, format!("\"{s}\""));
+        }
+        assert_eq!("high".parse::<Severity>(), Ok(Severity::High));
+        let err = "severe".parse::<Severity>().unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "unknown severity `severe`: expected one of critical, high, medium, low, info"
+        );
+        assert!("High".parse::<Severity>().is_err(), "names are lowercase");
+        assert!(Severity::Critical > Severity::High && Severity::Low > Severity::Info);
+    }
+
+    #[test]
+    fn fail_on_counts_only_failures_at_or_above_the_threshold_and_never_waived_ones() {
+        let mut r = RunReport::new("sim", "p.toml");
+        r.push(CheckResult::new(
+            Measure::Logging,
+            "logging.ntp",
+            "ntp",
+            Outcome::Fail("no ntp".into()),
+        ));
+        assert_eq!(r.results[0].severity, Severity::Low, "from the registry");
+        assert_eq!(r.exit(), Exit::ChecksFailed);
+        assert_eq!(r.exit_at(Severity::Low), Exit::ChecksFailed);
+        assert_eq!(r.exit_at(Severity::Medium), Exit::Pass);
+        r.push(CheckResult::new(
+            Measure::Users,
+            "users.default-admin-refused",
+            "admin",
+            Outcome::Waived(Waived {
+                failure: "admin logged in".into(),
+                reason: "lab router".into(),
+                expires: "2030-01-01".into(),
+            }),
+        ));
+        assert_eq!(r.exit_at(Severity::Medium), Exit::Pass, "waived");
+        assert_eq!(
+            r.tally().to_string(),
+            "0 passed, 1 failed, 0 skipped, 1 waived"
+        );
+        assert_eq!(r.failed().len(), 1);
+        let json = serde_json::to_value(&r.results[1]).unwrap();
+        assert_eq!(json["severity"], "critical");
+        assert_eq!(json["outcome"]["status"], "waived");
+        assert_eq!(json["outcome"]["reason"], "admin logged in");
+        assert_eq!(json["outcome"]["waiver"]["reason"], "lab router");
+        assert_eq!(json["outcome"]["waiver"]["expires"], "2030-01-01");
+        r.incomplete.push("/user: timed out".into());
+        assert_eq!(
+            r.exit_at(Severity::Critical),
+            Exit::ChecksFailed,
+            "incomplete"
+        );
     }
 
     #[test]

@@ -83,6 +83,9 @@ pub struct Profile {
     /// default device-mode features off).
     #[serde(default)]
     pub device: crate::measures::device::DevicePolicy,
+    /// Accepted failures, each for a reason until a date ([`crate::waiver`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub waivers: Vec<crate::waiver::Waiver>,
 }
 
 /// `true`, as a serde default.
@@ -750,6 +753,7 @@ impl Profile {
                 );
             }
         }
+        crate::waiver::validate(&self.waivers)?;
         Ok(())
     }
 
@@ -978,6 +982,9 @@ fn field_at(text: &str, at: usize) -> Option<String> {
 
 /// The 1-based line where a dotted field (`users.password_policy.min_length`, `a.b[2].c`) is written.
 fn locate(text: &str, field: &str) -> Option<usize> {
+    if let Some(line) = locate_in_array_of_tables(text, field) {
+        return Some(line);
+    }
     let clean: String = field
         .split('.')
         .map(|p| p.split('[').next().unwrap_or(p))
@@ -1011,6 +1018,28 @@ fn locate(text: &str, field: &str) -> Option<usize> {
         }
     }
     None
+}
+
+/// The line of `name[i].key` where `name` is an array of tables (`[[name]]`): the key in the
+/// i-th `[[name]]` block, or that block's header when the key is absent.
+fn locate_in_array_of_tables(text: &str, field: &str) -> Option<usize> {
+    let (name, rest) = field.split_once('[')?;
+    let (index, key) = rest.split_once("].")?;
+    let index: usize = index.parse().ok()?;
+    let header = format!("[[{name}]]");
+    let lines: Vec<&str> = text.split('\n').collect();
+    let start = lines
+        .iter()
+        .enumerate()
+        .filter(|(_, l)| l.trim() == header)
+        .nth(index)?
+        .0;
+    let block_end = lines[start + 1..]
+        .iter()
+        .position(|l| header_name(l).is_some())
+        .map_or(lines.len(), |p| start + 1 + p);
+    let found = (start + 1..block_end).find(|&i| key_of(lines[i]).as_deref() == Some(key));
+    Some(found.unwrap_or(start) + 1)
 }
 
 #[cfg(test)]
@@ -1060,5 +1089,45 @@ mod tests {
         assert_eq!(locate(text, "b.c.min"), Some(4));
         assert_eq!(locate(text, "a.x"), Some(2));
         assert_eq!(locate(text, "a.nothere"), Some(1));
+    }
+
+    #[test]
+    fn waivers_load_and_a_bad_one_names_file_line_and_field() {
+        let with = |waivers: &str| format!("{BASELINE_TOML}\n{waivers}");
+        let ok = with(
+            "[[waivers]]\ncheck = \"listeners.snmp\"\nreason = \"the NMS polls it\"\nexpires = \"2027-03-31\"\nversion = \"7.16\"\n",
+        );
+        let p = Profile::from_toml(&ok, "w.toml").unwrap();
+        assert_eq!(p.waivers.len(), 1);
+        assert_eq!(p.waivers[0].expires.to_string(), "2027-03-31");
+        assert_eq!(p.waivers[0].version.as_deref(), Some("7.16"));
+        assert!(Profile::baseline().waivers.is_empty());
+
+        // The waivers begin on the line after the baseline's last (its text ends with a newline).
+        let base_lines = BASELINE_TOML.split('\n').count();
+        let bad = with(
+            "[[waivers]]\ncheck = \"listeners.snmp\"\nreason = \"a\"\nexpires = \"2027-03-31\"\n\n[[waivers]]\nreason = \"b\"\ncheck = \"listeners.smnp\"\nexpires = \"2027-03-31\"\n",
+        );
+        let e = Profile::from_toml(&bad, "w.toml").unwrap_err();
+        assert_eq!(e.field(), Some("waivers[1].check"), "{e}");
+        assert_eq!(e.line(), Some(base_lines + 8), "{e}");
+        let text = e.to_string();
+        assert!(
+            text.starts_with(&format!("w.toml:{}:", base_lines + 8)),
+            "{text}"
+        );
+        assert!(text.contains("did you mean listeners.snmp"), "{text}");
+
+        let bad_date = with(
+            "[[waivers]]\ncheck = \"listeners.snmp\"\nreason = \"a\"\nexpires = \"31.03.2027\"\n",
+        );
+        let e = Profile::from_toml(&bad_date, "w.toml").unwrap_err();
+        assert_eq!(e.line(), Some(base_lines + 4), "{e}");
+        assert!(e.to_string().contains("not a date YYYY-MM-DD"), "{e}");
+        let unknown_key = with(
+            "[[waivers]]\ncheck = \"listeners.snmp\"\nreason = \"a\"\nexpires = \"2027-03-31\"\nuntil = \"x\"\n",
+        );
+        let e = Profile::from_toml(&unknown_key, "w.toml").unwrap_err();
+        assert!(e.to_string().contains("unknown field `until`"), "{e}");
     }
 }

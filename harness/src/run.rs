@@ -233,7 +233,15 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
     let router = lab.describe();
     lab.shutdown().await;
     match outcome {
-        Ok(Ok(audit)) => Ok(audit.report),
+        Ok(Ok(audit)) => {
+            let mut report = audit.report;
+            crate::waiver::apply(
+                &mut report,
+                &profile.waivers,
+                time::OffsetDateTime::now_utc().date(),
+            );
+            Ok(report)
+        }
         Ok(Err(source)) => Err(RunError::Apply {
             profile: profile_name,
             router,

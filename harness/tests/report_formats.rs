@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use chrlab::cve::{DataInfo, DataSource};
-use chrlab::outcome::{CheckResult, Exit, Measure, Outcome, RunReport};
+use chrlab::outcome::{CheckResult, Exit, Measure, Outcome, RunReport, Severity};
 use chrlab::report::{
     Destination, ReportKind, ReportSpec, TerminalStyle, render_json, render_junit, render_markdown,
     render_terminal, write_reports,
@@ -30,6 +30,7 @@ fn fixed_report() -> RunReport {
             "installed version is outside known vulnerable ranges",
             Outcome::Fail("7.23.7 is affected by CVE-2026-84411".into()),
         )
+        .with_severity(Severity::Critical)
         .with_evidence("installed-version=7.23.7 channel=stable")
         .with_duration(Duration::from_millis(120)),
     );
@@ -55,6 +56,7 @@ fn fixed_report() -> RunReport {
             "the new administrator can log in | over ssh",
             Outcome::Fail(format!("login with {PASSWORD} refused")),
         )
+        .with_severity(Severity::Medium)
         .with_evidence(format!("ssh netops@192.0.2.1:2222 password={PASSWORD}"))
         .with_evidence("log: login failure for user netops from 192.0.2.10 via ssh"),
     );
@@ -185,7 +187,7 @@ fn markdown_has_sections_tables_and_evidence() {
         ]
     );
     assert!(md.contains(
-        "| FAIL | installed version is outside known vulnerable ranges | `update.version` | 7.23.7 is affected by CVE-2026-84411 |"
+        "| FAIL | critical | installed version is outside known vulnerable ranges | `update.version` | 7.23.7 is affected by CVE-2026-84411 |"
     ));
     // A `|` inside a title is escaped so the table keeps four columns.
     assert!(md.contains("the new administrator can log in \\| over ssh"));
@@ -212,7 +214,8 @@ fn terminal_groups_by_measure_and_ends_with_the_summary() {
     assert!(at("security updates") < at("FAIL  installed version"));
     assert!(at("FAIL  installed version") < at("management services"));
     assert!(
-        at("PASS  telnet is not reachable [services.telnet-closed]") > at("management services")
+        at("PASS  telnet is not reachable [services.telnet-closed, info]")
+            > at("management services")
     );
     assert!(at("SKIP  management ports") > at("firewall"));
     assert_eq!(

@@ -14,7 +14,7 @@ use std::process::{Command, Output};
 use std::time::Duration;
 
 use chrlab::cve::{DataInfo, DataSource};
-use chrlab::outcome::{CheckResult, Measure, Outcome, RunReport};
+use chrlab::outcome::{CheckResult, Measure, Outcome, RunReport, Severity, Waived};
 use chrlab::probe::{Identity, PortState, Probe, ProbeMatrix};
 use chrlab::report::{JSON_SCHEMA_VERSION, SARIF_SCHEMA, render_html, render_json, render_sarif};
 use chrlab::secret::Secret;
@@ -52,6 +52,7 @@ fn fixed_report() -> RunReport {
             Outcome::Fail("7.23.7 is affected by CVE-2026-84411".into()),
         )
         .with_evidence("installed-version=7.23.7 channel=stable")
+        .with_severity(Severity::Critical)
         .with_duration(Duration::from_millis(120)),
     );
     r.push(CheckResult::new(
@@ -77,7 +78,22 @@ fn fixed_report() -> RunReport {
             Outcome::Fail(format!("login with {PASSWORD} refused")),
         )
         .with_evidence(format!("ssh netops@192.0.2.1:2222 password={PASSWORD}"))
-        .with_evidence("log: login failure for user netops from 192.0.2.10 via ssh"),
+        .with_evidence("log: login failure for user netops from 192.0.2.10 via ssh")
+        .with_severity(Severity::High),
+    );
+    r.push(
+        CheckResult::new(
+            Measure::Logging,
+            "logging.remote",
+            "failed logins reach the remote collector",
+            Outcome::Waived(Waived {
+                failure: "no remote logging action".into(),
+                reason: "collector arrives in March".into(),
+                expires: "2027-03-31".into(),
+            }),
+        )
+        .with_evidence("/system logging action: memory disk echo")
+        .with_severity(Severity::Medium),
     );
     r.push(CheckResult::new(
         Measure::Firewall,
@@ -170,6 +186,7 @@ fn the_json_report_names_its_schema_version_and_validates_against_the_schema() {
     let validator = report_schema();
     let doc = assert_valid("the JSON report", &validator, &render_json(&fixed_report()));
     assert_eq!(doc["schema_version"], JSON_SCHEMA_VERSION);
+    assert_eq!(doc["results"][4]["outcome"]["status"], "waived");
     assert_eq!(JSON_SCHEMA_VERSION, "1");
     // The schema pins the version and the shape: each of these breaks it.
     let mut wrong_version = doc.clone();
@@ -179,7 +196,14 @@ fn the_json_report_names_its_schema_version_and_validates_against_the_schema() {
     let mut fail_without_reason = doc.clone();
     fail_without_reason["results"][0]["outcome"] = serde_json::json!({"status": "fail"});
     let mut stray_field = doc.clone();
-    stray_field["results"][0]["severity"] = Value::from(3);
+    stray_field["results"][0]["colour"] = Value::from("red");
+    let mut bad_severity = doc.clone();
+    bad_severity["results"][0]["severity"] = Value::from("severe");
+    let mut waiver_without_date = doc.clone();
+    waiver_without_date["results"][4]["outcome"]["waiver"]
+        .as_object_mut()
+        .unwrap()
+        .remove("expires");
     let mut bad_time = doc.clone();
     bad_time["started"] = Value::from("yesterday");
     let mut no_version = doc;
@@ -189,6 +213,8 @@ fn the_json_report_names_its_schema_version_and_validates_against_the_schema() {
         ("status maybe", unknown_status),
         ("a failure without reason", fail_without_reason),
         ("an undocumented field", stray_field),
+        ("severity severe", bad_severity),
+        ("a waiver without its date", waiver_without_date),
         ("a started that is no date-time", bad_time),
         ("no schema_version", no_version),
     ] {
@@ -216,6 +242,7 @@ fn sarif_validates_and_has_a_rule_per_check_and_a_result_per_failure() {
             "update.channel",
             "services.telnet-closed",
             "users.new-admin-login",
+            "logging.remote",
             "firewall.untrusted-filtered"
         ]
     );
@@ -239,8 +266,31 @@ fn sarif_validates_and_has_a_rule_per_check_and_a_result_per_failure() {
         failed,
         [
             ("update.version", 0, "error"),
-            ("users.new-admin-login", 3, "error")
+            ("users.new-admin-login", 3, "error"),
+            ("logging.remote", 4, "warning")
         ]
+    );
+    // Severity reaches the rules as GitHub reads it.
+    assert_eq!(rules[0]["properties"]["severity"], "critical");
+    assert_eq!(rules[0]["properties"]["security-severity"], "9.5");
+    assert_eq!(rules[4]["properties"]["security-severity"], "5.5");
+    // A registered check's rule says why its severity and how it is proved.
+    assert!(
+        rules[4]["fullDescription"]["text"]
+            .as_str()
+            .is_some_and(|t| t.starts_with("Severity medium: ")),
+        "{:#}",
+        rules[4]
+    );
+    // Only the waived result is suppressed, with the waiver as justification.
+    assert!(results[0].get("suppressions").is_none());
+    assert_eq!(
+        results[2]["suppressions"],
+        serde_json::json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": "waived until 2027-03-31: collector arrives in March"
+        }])
     );
     let location = &results[0]["locations"][0];
     assert_eq!(
@@ -407,8 +457,11 @@ fn html_renders_in_headless_chromium_with_its_script_run() {
         dom.contains("data-rendered=\"yes\""),
         "the script did not run:\n{dom}"
     );
-    assert!(dom.contains("2 passed, 2 failed, 1 skipped"), "{dom}");
-    assert!(dom.contains("5 of 5 checks shown"), "{dom}");
+    assert!(
+        dom.contains("2 passed, 2 failed, 1 skipped, 1 waived"),
+        "{dom}"
+    );
+    assert!(dom.contains("6 of 6 checks shown"), "{dom}");
     let failing = row_of(&dom, "update.version");
     assert!(failing.contains(">FAIL<"), "{failing}");
     assert!(
@@ -429,11 +482,14 @@ fn html_renders_in_headless_chromium_with_its_script_run() {
     assert!(!dom.contains(PASSWORD));
     // The filter, pre-set from the URL, hides the rows that do not match.
     let dom = rendered_dom(&dir, &format!("{url}?outcome=FAIL"));
-    assert!(dom.contains("2 of 5 checks shown"), "{dom}");
+    assert!(dom.contains("2 of 6 checks shown"), "{dom}");
     assert!(row_of(&dom, "update.channel").contains("hidden"));
     assert!(!row_of(&dom, "users.new-admin-login").contains("hidden"));
     let dom = rendered_dom(&dir, &format!("{url}?q=telnet"));
-    assert!(dom.contains("1 of 5 checks shown"), "{dom}");
+    assert!(dom.contains("1 of 6 checks shown"), "{dom}");
+    let dom = rendered_dom(&dir, &format!("{url}?severity=high"));
+    assert!(dom.contains("1 of 6 checks shown"), "{dom}");
+    assert!(!row_of(&dom, "users.new-admin-login").contains("hidden"));
     screenshot(&dir, &url, &dir.join("report.png"));
 }
 
@@ -545,6 +601,7 @@ fn factory_and_hardened_simulator_runs_write_reports_that_validate() {
                 "{} passed, {} failed, {} skipped",
                 doc["summary"]["passed"], doc["summary"]["failed"], doc["summary"]["skipped"]
             );
+            assert_eq!(doc["summary"]["waived"], 0);
             assert!(dom.contains(&tally), "{name}: {tally} not rendered");
             if let Some(first) = failed.first() {
                 assert!(row_of(&dom, first).contains(">FAIL<"));

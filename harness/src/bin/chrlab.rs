@@ -22,6 +22,7 @@ fn main() -> ExitCode {
     }
     let exit = match cli.command {
         Command::Render(args) => render_cmd(&args),
+        Command::Explain(args) => explain_cmd(&args),
         Command::Check(mut args) => {
             let verbose = cli.verbose > 0;
             match args.report_specs() {
@@ -49,7 +50,7 @@ fn main() -> ExitCode {
                         print!("{human}");
                     }
                     match write_reports(&report, &args.reports) {
-                        Ok(()) => report.exit(),
+                        Ok(()) => args.exit(&report),
                         Err(e) => fail(Exit::Internal, &anyhow::Error::from(e)),
                     }
                 }
@@ -74,6 +75,31 @@ fn main() -> ExitCode {
         },
     };
     exit.into()
+}
+
+fn explain_cmd(args: &chrlab::cli::ExplainArgs) -> Exit {
+    let profile = match Profile::load(&args.profile) {
+        Ok(p) => p,
+        Err(e) => return fail(Exit::Usage, &anyhow::Error::from(e)),
+    };
+    match chrlab::explain::explain(
+        &args.id,
+        &profile,
+        &args.profile.display().to_string(),
+        args.harness_source,
+    ) {
+        Ok(text) => {
+            let mut out = std::io::stdout().lock();
+            match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+                Ok(()) => Exit::Pass,
+                Err(e) => fail(
+                    Exit::Internal,
+                    &anyhow::Error::from(e).context("cannot write the explanation"),
+                ),
+            }
+        }
+        Err(e) => fail(Exit::Usage, &anyhow::Error::from(e)),
+    }
 }
 
 fn render_cmd(args: &RenderArgs) -> Exit {
@@ -145,7 +171,7 @@ fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
     let uses_sim = match command {
         Command::Check(a) => a.target.needs_namespaces(),
         Command::Bench(a) => a.target.needs_namespaces(),
-        Command::Render(_) | Command::Cve(_) | Command::Image(_) => false,
+        Command::Render(_) | Command::Explain(_) | Command::Cve(_) | Command::Image(_) => false,
     };
     if !uses_sim || nix::unistd::geteuid().is_root() {
         return Ok(());

@@ -18,7 +18,7 @@ pub mod update;
 pub mod users;
 
 use crate::check::Observation;
-use crate::outcome::{CheckResult, Measure, Outcome};
+use crate::outcome::{CheckResult, Measure, Outcome, Severity};
 use crate::profile::{Cidr, Profile};
 use crate::render::{RenderContext, Step};
 
@@ -30,6 +30,15 @@ pub struct CheckDef {
     pub id: &'static str,
     /// What the check proves, in one line.
     pub title: &'static str,
+    /// How bad a failure is.
+    pub severity: Severity,
+    /// Why this severity, in one line (the exposure a failure leaves).
+    pub rationale: &'static str,
+    /// How the check proves it: black box (a probe or a login from a vantage) and white box
+    /// (the configuration read back), in one line.
+    pub how: &'static str,
+    /// The MikroTik recommendation the check comes from: the document and what it says to do.
+    pub advice: &'static str,
 }
 
 /// One measure: what it is, its checks, and the judge that gives their verdicts.
@@ -165,7 +174,25 @@ mod tests {
                 c.id
             );
             assert!(!c.title.is_empty());
+            for (what, text) in [
+                ("rationale", c.rationale),
+                ("how", c.how),
+                ("advice", c.advice),
+            ] {
+                assert!(!text.is_empty(), "{} has no {what}", c.id);
+                assert!(!text.contains('\n'), "{}'s {what} is one line", c.id);
+            }
+            assert!(
+                c.how.contains("black box") || c.how.contains("white box"),
+                "{}",
+                c.id
+            );
+            assert!(c.advice.starts_with("MikroTik") || c.advice.starts_with("the seed"));
         }
+        assert_eq!(
+            find("users.default-admin-refused").unwrap().1.severity,
+            Severity::Critical
+        );
         assert_eq!(
             find("firewall.rules").unwrap().1.title,
             firewall::RULES.title

@@ -1,15 +1,16 @@
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
-use crate::outcome::{CheckResult, Outcome, RunReport, rfc3339};
+use crate::outcome::{CheckResult, Outcome, RunReport, Severity, rfc3339};
 use crate::probe::{PortState, ProbeMatrix};
 
 /// The report as one self-contained HTML page (secrets redacted): no external asset, inline CSS
 /// and script, readable offline and without script.
 ///
 /// The page has a header (router, version, profile, read-back, CVE data, times, the tally), a
-/// summary table per measure, a table of every check (outcome, measure, id, title, reason,
-/// evidence) whose rows the inline script filters by outcome and free text, and the probe
+/// summary table per measure, a table of every check (outcome, severity, measure, id, title,
+/// reason — for a waived failure also the waiver's reason and date —, evidence) whose rows the
+/// inline script filters by outcome, severity and free text, and the probe
 /// matrix as a grid (ports × vantages) over IPv4 and, when probed, IPv6. Once the script has run
 /// it sets `data-rendered="yes"` on `<body>` and writes how many checks the filter shows
 /// (`N of M checks shown`), so a browser test can tell a page whose script ran.
@@ -73,6 +74,9 @@ fn header(out: &mut String, r: &RunReport) {
         "<p id=\"tally\" class=\"tally\"><strong>{}</strong></p>",
         esc(&r.tally().to_string())
     );
+    for note in &r.notes {
+        let _ = writeln!(out, "<p class=\"note\">Note: {}</p>", esc(note));
+    }
     if !r.incomplete.is_empty() {
         let _ = writeln!(
             out,
@@ -87,7 +91,7 @@ fn summary(out: &mut String, r: &RunReport) {
     let _ = writeln!(out, "<table class=\"summary\">");
     let _ = writeln!(
         out,
-        "<thead><tr><th>measure</th><th>passed</th><th>failed</th><th>skipped</th></tr></thead>"
+        "<thead><tr><th>measure</th><th>passed</th><th>failed</th><th>skipped</th><th>waived</th></tr></thead>"
     );
     let _ = writeln!(out, "<tbody>");
     for (measure, results) in r.by_measure() {
@@ -95,12 +99,13 @@ fn summary(out: &mut String, r: &RunReport) {
         let failed = count(|o| matches!(o, Outcome::Fail(_)));
         let _ = writeln!(
             out,
-            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            "<tr class=\"{}\"><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
             if failed > 0 { "fail" } else { "ok" },
             esc(&measure.to_string()),
             count(|o| matches!(o, Outcome::Pass)),
             failed,
             count(|o| matches!(o, Outcome::Skip(_))),
+            count(|o| matches!(o, Outcome::Waived(_))),
         );
     }
     let _ = writeln!(out, "</tbody>");
@@ -112,7 +117,15 @@ fn checks(out: &mut String, r: &RunReport) {
     let _ = writeln!(out, "<form class=\"filters\" onsubmit=\"return false\">");
     let _ = writeln!(
         out,
-        "<label>outcome <select id=\"f-outcome\"><option value=\"\">all</option><option>FAIL</option><option>PASS</option><option>SKIP</option></select></label>"
+        "<label>outcome <select id=\"f-outcome\"><option value=\"\">all</option><option>FAIL</option><option>WAIVED</option><option>PASS</option><option>SKIP</option></select></label>"
+    );
+    let mut severities = String::new();
+    for sev in Severity::ALL {
+        let _ = write!(severities, "<option>{sev}</option>");
+    }
+    let _ = writeln!(
+        out,
+        "<label>severity <select id=\"f-severity\"><option value=\"\">all</option>{severities}</select></label>"
     );
     let _ = writeln!(
         out,
@@ -127,7 +140,7 @@ fn checks(out: &mut String, r: &RunReport) {
     let _ = writeln!(out, "<table id=\"checks-table\" class=\"checks\">");
     let _ = writeln!(
         out,
-        "<thead><tr><th>outcome</th><th>measure</th><th>check</th><th>title</th><th>reason</th><th>evidence</th></tr></thead>"
+        "<thead><tr><th>outcome</th><th>severity</th><th>measure</th><th>check</th><th>title</th><th>reason</th><th>evidence</th></tr></thead>"
     );
     let _ = writeln!(out, "<tbody>");
     for c in &r.results {
@@ -141,17 +154,27 @@ fn row(out: &mut String, c: &CheckResult) {
     let label = c.outcome.label();
     let _ = write!(
         out,
-        "<tr class=\"check {}\" data-outcome=\"{label}\" data-id=\"{}\">",
+        "<tr class=\"check {}\" data-outcome=\"{label}\" data-severity=\"{}\" data-id=\"{}\">",
         label.to_ascii_lowercase(),
+        c.severity,
         esc(&c.id)
     );
+    let mut reason = esc(c.outcome.reason().unwrap_or_default());
+    if let Some(w) = c.outcome.waived() {
+        let _ = write!(
+            reason,
+            "<br><span class=\"waiver\">waived until {}: {}</span>",
+            esc(&w.expires),
+            esc(&w.reason)
+        );
+    }
     let _ = write!(
         out,
-        "<td class=\"outcome\">{label}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td>",
+        "<td class=\"outcome\">{label}</td><td class=\"severity {sev}\">{sev}</td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{reason}</td>",
         esc(&c.measure.to_string()),
         esc(&c.id),
         esc(&c.title),
-        esc(c.outcome.reason().unwrap_or_default())
+        sev = c.severity,
     );
     if c.evidence.is_empty() {
         let _ = write!(out, "<td></td>");
@@ -243,6 +266,9 @@ thead th{background:#f0f0f0}
 tr.fail td.outcome,td.open{background:#fbdada;font-weight:600}
 tr.pass td.outcome,td.closed,td.filtered,td.rejected{background:#dcf5dc}
 tr.skip td.outcome,td.none{background:#eee}
+tr.waived td.outcome{background:#fdf0c8}
+td.severity.critical,td.severity.high{color:#a00;font-weight:600}
+.waiver{color:#6a4d00}
 table.summary tr.fail td{background:#fbdada}
 pre{margin:0;white-space:pre-wrap;font-size:.85em}
 .filters{display:flex;gap:1em;align-items:center;margin:.5em 0}
@@ -253,21 +279,25 @@ const SCRIPT: &str = "
 (function(){
   var rows=Array.prototype.slice.call(document.querySelectorAll('#checks-table tbody tr'));
   var outcome=document.getElementById('f-outcome');
+  var severity=document.getElementById('f-severity');
   var text=document.getElementById('f-text');
   var count=document.getElementById('f-count');
   function apply(){
-    var want=outcome.value, needle=text.value.toLowerCase(), shown=0;
+    var want=outcome.value, sev=severity.value, needle=text.value.toLowerCase(), shown=0;
     rows.forEach(function(tr){
       var ok=(!want||tr.getAttribute('data-outcome')===want)&&
+             (!sev||tr.getAttribute('data-severity')===sev)&&
              (!needle||tr.textContent.toLowerCase().indexOf(needle)>=0);
       tr.hidden=!ok; if(ok){shown++;}
     });
     count.textContent=shown+' of '+rows.length+' checks shown';
   }
   outcome.addEventListener('change',apply);
+  severity.addEventListener('change',apply);
   text.addEventListener('input',apply);
   var q=new URLSearchParams(location.search);
   if(q.get('outcome')){outcome.value=q.get('outcome');}
+  if(q.get('severity')){severity.value=q.get('severity');}
   if(q.get('q')){text.value=q.get('q');}
   apply();
   document.body.setAttribute('data-rendered','yes');

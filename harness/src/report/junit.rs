@@ -3,7 +3,8 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, X
 use crate::outcome::{Outcome, RunReport};
 
 /// The report as JUnit XML: one `<testsuite>` per measure (named by its slug, e.g. `firewall`),
-/// one `<testcase>` per check (name = the stable check id, classname `chrlab.<measure>`),
+/// one `<testcase>` per check (name = the stable check id, classname `chrlab.<measure>`,
+/// properties `title` and `severity`; a waived failure is `<skipped>` with the waiver's reason),
 /// evidence in the `<failure>` body for failures, in `<system-out>` otherwise. Suites also carry a `skipped` count attribute,
 /// and the CVE data's date and source as properties `cve-data-date` and `cve-data-source`.
 pub fn render_junit(report: &RunReport) -> String {
@@ -34,11 +35,22 @@ pub fn render_junit(report: &RunReport) -> String {
                     s.set_message(reason.as_str());
                     s
                 }
+                // JUnit has no "accepted failure": a waived one is skipped, and says why.
+                Outcome::Waived(w) => {
+                    skipped += 1;
+                    let mut s = TestCaseStatus::skipped();
+                    s.set_message(format!(
+                        "waived until {}: {} (failure: {})",
+                        w.expires, w.reason, w.failure
+                    ));
+                    s
+                }
             };
             let mut case = TestCase::new(r.id.as_str(), status);
             case.set_classname(format!("chrlab.{}", measure.slug()));
             case.set_time(r.duration);
             case.add_property(("title", r.title.as_str()));
+            case.add_property(("severity", r.severity.as_str()));
             // A failure carries the evidence in its body; other cases in <system-out>.
             if !r.evidence.is_empty() && !r.outcome.is_fail() {
                 case.set_system_out(r.evidence.join("\n"));

@@ -36,20 +36,33 @@ pub fn render_markdown(report: &RunReport) -> String {
             cell(&r.incomplete.join("; "))
         );
     }
+    for note in &r.notes {
+        let _ = writeln!(out);
+        let _ = writeln!(out, "Note: {}", cell(note));
+    }
     for (measure, results) in r.by_measure() {
         let _ = writeln!(out);
         let _ = writeln!(out, "## {measure}");
         let _ = writeln!(out);
-        let _ = writeln!(out, "| result | check | id | reason |");
-        let _ = writeln!(out, "|---|---|---|---|");
+        let _ = writeln!(out, "| result | severity | check | id | reason |");
+        let _ = writeln!(out, "|---|---|---|---|---|");
         for c in &results {
+            let mut reason = c.outcome.reason().map(cell).unwrap_or_default();
+            if let Some(w) = c.outcome.waived() {
+                reason.push_str(&format!(
+                    " (waived until {}: {})",
+                    w.expires,
+                    cell(&w.reason)
+                ));
+            }
             let _ = writeln!(
                 out,
-                "| {} | {} | `{}` | {} |",
+                "| {} | {} | {} | `{}` | {} |",
                 c.outcome.label(),
+                c.severity,
                 cell(&c.title),
                 c.id,
-                c.outcome.reason().map(cell).unwrap_or_default()
+                reason
             );
         }
         for c in results.iter().filter(|c| c.outcome.is_fail()) {

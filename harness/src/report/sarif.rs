@@ -1,6 +1,6 @@
 use serde_json::{Value, json};
 
-use crate::outcome::{CheckResult, Outcome, RunReport, rfc3339};
+use crate::outcome::{CheckResult, Outcome, RunReport, Severity, rfc3339};
 
 /// The `$schema` a SARIF report names: the OASIS SARIF 2.1.0 schema (vendored for the tests as
 /// `harness/tests/schemas/sarif-schema-2.1.0.json`).
@@ -9,8 +9,13 @@ pub const SARIF_SCHEMA: &str = "https://raw.githubusercontent.com/oasis-tcs/sari
 /// The report as SARIF 2.1.0 (secrets redacted), for GitHub code scanning and other SARIF readers.
 ///
 /// One run whose tool `chrlab` declares one rule per check of the report (`id` the check id,
-/// `name`, `shortDescription` the title, `help`, `properties.measure`); one result per failed
-/// check, at level `error`, its message the reason and the evidence. Every result is located at the
+/// `name`, `shortDescription` the title, `fullDescription` the severity's rationale, `help` how
+/// the check proves it and MikroTik's advice, `properties` the measure, `severity` and GitHub's
+/// numeric `security-severity`); one result per failed or waived check, its level from the
+/// severity (critical and high `error`, medium `warning`, low and info `note`), its message the
+/// reason and the evidence. A waived failure carries a `suppressions` entry (status `accepted`,
+/// the waiver's reason and date as justification), so code scanning shows it dismissed rather
+/// than hides it. Every result is located at the
 /// profile file (`physicalLocation.artifactLocation.uri`) and at the router
 /// (`logicalLocations[0].name`, kind `resource`), and fingerprinted by router and check so a code
 /// scanner follows one finding across runs. The invocation carries the start and end times.
@@ -29,7 +34,7 @@ pub fn render_sarif(report: &RunReport) -> String {
     let results: Vec<Value> = r
         .results
         .iter()
-        .filter(|c| c.outcome.is_fail())
+        .filter(|c| c.outcome.is_fail() || c.outcome.waived().is_some())
         .map(|c| {
             let index = ids.iter().position(|id| *id == c.id).unwrap_or_default();
             result(&r, c, index, &uri)
@@ -66,23 +71,55 @@ pub fn render_sarif(report: &RunReport) -> String {
     text
 }
 
-/// The rule of one check.
+/// The rule of one check; what the registry says of it where the id is registered.
 fn rule(c: &CheckResult) -> Value {
-    json!({
+    let def = crate::measures::find(&c.id).map(|(_, d)| d);
+    let help = match def {
+        Some(d) => format!(
+            "{} How chrlab proves it: {} MikroTik's advice: {} `chrlab explain {}` prints the fix.",
+            c.title, d.how, d.advice, c.id
+        ),
+        None => format!("{} ({}).", c.title, c.measure),
+    };
+    let mut rule = json!({
         "id": c.id,
         "name": rule_name(&c.id),
         "shortDescription": { "text": c.title },
-        "help": {
-            "text": format!(
-                "{} ({}). chrlab proves it from outside the router; `chrlab explain {}` says how.",
-                c.title, c.measure, c.id
-            ),
-        },
+        "help": { "text": help },
         "properties": {
             "measure": c.measure.slug(),
+            "severity": c.severity.as_str(),
+            "security-severity": security_severity(c.severity),
             "tags": ["security", "routeros", c.measure.slug()],
         },
-    })
+    });
+    if let Some(d) = def {
+        rule["fullDescription"] = json!({
+            "text": format!("Severity {}: {}", c.severity, d.rationale),
+        });
+    }
+    rule
+}
+
+/// GitHub code scanning's numeric severity (a string of a number from 0.0 to 10.0; critical is
+/// above 9.0, high 7.0 to 8.9, medium 4.0 to 6.9, low 0.1 to 3.9).
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.0",
+    }
+}
+
+/// The SARIF level of a failed (or waived) check: from its severity.
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
 }
 
 /// `services.telnet-closed` → `ServicesTelnetClosed`: SARIF's rule names are identifiers in
@@ -100,7 +137,7 @@ fn rule_name(id: &str) -> String {
         .collect()
 }
 
-/// One failed check as a result.
+/// One failed or waived check as a result.
 fn result(r: &RunReport, c: &CheckResult, index: usize, uri: &str) -> Value {
     let reason = c.outcome.reason().unwrap_or_default();
     let mut text = format!("{}: {reason}", c.title);
@@ -108,11 +145,11 @@ fn result(r: &RunReport, c: &CheckResult, index: usize, uri: &str) -> Value {
         text.push_str("\nEvidence:\n");
         text.push_str(&c.evidence.join("\n"));
     }
-    json!({
+    let mut result = json!({
         "ruleId": c.id,
         "ruleIndex": index,
         "kind": "fail",
-        "level": level(&c.outcome),
+        "level": level(c.severity),
         "message": { "text": text },
         "locations": [{
             "physicalLocation": {
@@ -128,17 +165,18 @@ fn result(r: &RunReport, c: &CheckResult, index: usize, uri: &str) -> Value {
         "partialFingerprints": { "chrlabCheck/v1": format!("{}:{}", r.router, c.id) },
         "properties": {
             "measure": c.measure.slug(),
+            "severity": c.severity.as_str(),
             "evidence": c.evidence,
         },
-    })
-}
-
-/// The SARIF level of a failed check.
-fn level(outcome: &Outcome) -> &'static str {
-    match outcome {
-        Outcome::Fail(_) => "error",
-        Outcome::Pass | Outcome::Skip(_) => "none",
+    });
+    if let Outcome::Waived(w) = &c.outcome {
+        result["suppressions"] = json!([{
+            "kind": "external",
+            "status": "accepted",
+            "justification": format!("waived until {}: {}", w.expires, w.reason),
+        }]);
     }
+    result
 }
 
 /// The run's facts that SARIF has no field for: router, version, tally.
@@ -149,6 +187,7 @@ fn run_properties(r: &RunReport) -> Value {
         "passed": tally.passed,
         "failed": tally.failed,
         "skipped": tally.skipped,
+        "waived": tally.waived,
     });
     if let Some(v) = &r.version {
         p["routerosVersion"] = json!(v);

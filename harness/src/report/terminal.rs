@@ -28,7 +28,8 @@ const YELLOW: &str = "\x1b[33m";
 const BOLD: &str = "\x1b[1m";
 const RESET: &str = "\x1b[0m";
 
-/// The human report: a header, then measure → check → PASS/FAIL/SKIP with the reason,
+/// The human report: a header, then measure → check (with its id and severity) →
+/// PASS/FAIL/SKIP/WAIVED with the reason (and a waiver's reason and date),
 /// evidence under failures (under everything when verbose), and the summary line
 /// `N passed, N failed, N skipped`.
 ///
@@ -67,10 +68,25 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
                 Outcome::Pass => paint(GREEN, "PASS"),
                 Outcome::Fail(_) => paint(RED, "FAIL"),
                 Outcome::Skip(_) => paint(YELLOW, "SKIP"),
+                Outcome::Waived(_) => paint(YELLOW, "WAIVED"),
             };
-            let _ = writeln!(out, "  {label}  {} [{}]", escape(&c.title), escape(&c.id));
+            let _ = writeln!(
+                out,
+                "  {label}  {} [{}, {}]",
+                escape(&c.title),
+                escape(&c.id),
+                c.severity
+            );
             if let Some(reason) = c.outcome.reason() {
                 let _ = writeln!(out, "        {}", escape(reason));
+            }
+            if let Some(w) = c.outcome.waived() {
+                let _ = writeln!(
+                    out,
+                    "        waived until {}: {}",
+                    escape(&w.expires),
+                    escape(&w.reason)
+                );
             }
             if style.verbose || c.outcome.is_fail() {
                 for e in &c.evidence {
@@ -80,6 +96,9 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
         }
     }
     let _ = writeln!(out);
+    for note in &r.notes {
+        let _ = writeln!(out, "note: {}", escape(note));
+    }
     if !r.incomplete.is_empty() {
         let _ = writeln!(
             out,

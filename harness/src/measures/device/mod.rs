@@ -23,18 +23,26 @@ mod steps;
 pub use policy::DevicePolicy;
 
 use super::{CheckDef, MeasureDef};
-use crate::outcome::Measure;
+use crate::outcome::{Measure, Severity};
 
 /// `device.unused-interfaces-disabled`.
 pub const UNUSED_INTERFACES: CheckDef = CheckDef {
     id: "device.unused-interfaces-disabled",
     title: "every ethernet interface the router does not use is disabled",
+    severity: Severity::Low,
+    rationale: "an unused port is a way in only for whoever can plug into it",
+    how: "white box: /interface ethernet, every interface not used (nor the harness's own) disabled",
+    advice: "MikroTik, \"Securing your router\": disable unused interfaces",
 };
 
 /// `device.mode`.
 pub const MODE: CheckDef = CheckDef {
     id: "device.mode",
     title: "device-mode keeps the features the profile wants off turned off",
+    severity: Severity::Medium,
+    rationale: "device-mode keeps even a stolen administrator login from turning on container, sniffer or proxy",
+    how: "white box: /system device-mode, the profile's features off (RouterOS 7.17+)",
+    advice: "MikroTik, \"Device-mode\": turn off the features the router does not need",
 };
 
 /// `/interface ethernet`.

@@ -21,18 +21,26 @@ mod steps;
 pub use policy::InputPolicy;
 
 use super::{CheckDef, MeasureDef};
-use crate::outcome::Measure;
+use crate::outcome::{Measure, Severity};
 
 /// `input.chain`.
 pub const CHAIN: CheckDef = CheckDef {
     id: "input.chain",
     title: "the input chain accepts established/related, drops invalid and drops every other new connection from untrusted sources",
+    severity: Severity::High,
+    rationale: "an input chain that does not drop the rest leaves every other listener exposed",
+    how: "white box: /ip firewall filter input chain evaluated for established, invalid, ICMP and new TCP/UDP flows from the untrusted source",
+    advice: "MikroTik, \"Building Your First Firewall\": accept established/related, drop invalid, drop everything else not from the LAN",
 };
 
 /// `input.untrusted-silent`.
 pub const UNTRUSTED_SILENT: CheckDef = CheckDef {
     id: "input.untrusted-silent",
     title: "from the untrusted vantage every RouterOS port and a sample of high ports, TCP and UDP, stays silent except what the profile publishes",
+    severity: Severity::High,
+    rationale: "any port that answers from untrusted networks is exposure the profile did not publish",
+    how: "black box: every RouterOS TCP and UDP port and a sample of high ports probed from the untrusted vantage stays silent",
+    advice: "MikroTik, \"Building Your First Firewall\": nothing answers from outside except what you publish",
 };
 
 /// The measure.

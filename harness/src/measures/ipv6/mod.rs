@@ -19,18 +19,26 @@ pub(crate) use judge::{outsider6, parsed as parsed6};
 pub use policy::{Ipv6Mode, Ipv6Policy};
 
 use super::{CheckDef, MeasureDef};
-use crate::outcome::Measure;
+use crate::outcome::{Measure, Severity};
 
 /// `ipv6.firewall`.
 pub const FIREWALL: CheckDef = CheckDef {
     id: "ipv6.firewall",
     title: "the IPv6 input chain admits management ports from IPv6 management sources only (or IPv6 is off)",
+    severity: Severity::High,
+    rationale: "management over IPv6 bypasses every /ip firewall rule",
+    how: "white box: /ipv6 firewall filter input chain evaluated for the management ports from trusted and untrusted IPv6 sources (or IPv6 off)",
+    advice: "MikroTik, \"IPv6 firewall\": protect the IPv6 input chain as the IPv4 one, or disable IPv6",
 };
 
 /// `ipv6.untrusted-blocked`.
 pub const UNTRUSTED_BLOCKED: CheckDef = CheckDef {
     id: "ipv6.untrusted-blocked",
     title: "no management port answers over IPv6 from the untrusted vantage",
+    severity: Severity::Critical,
+    rationale: "management reachable over IPv6 from untrusted networks is the same exposure as over IPv4",
+    how: "black box: the TCP port matrix over IPv6 from the untrusted vantage, no management port answers",
+    advice: "MikroTik, \"IPv6 firewall\": drop management from untrusted IPv6 sources",
 };
 
 /// `/ipv6 firewall filter`.

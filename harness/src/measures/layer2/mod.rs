@@ -31,30 +31,46 @@ mod steps;
 pub use policy::Layer2Policy;
 
 use super::{CheckDef, MeasureDef};
-use crate::outcome::Measure;
+use crate::outcome::{Measure, Severity};
 
 /// `layer2.mac-server`.
 pub const MAC_SERVER: CheckDef = CheckDef {
     id: "layer2.mac-server",
     title: "MAC-Telnet is allowed only on the profile's interface list",
+    severity: Severity::High,
+    rationale: "MAC-Telnet offers a login to any host on the link, past every IP firewall rule",
+    how: "white box: /tool mac-server allowed-interface-list; black box: a MAC-Telnet session start from the vantages on the router's link goes unanswered",
+    advice: "MikroTik, \"Securing your router\": /tool mac-server set allowed-interface-list=none",
 };
 
 /// `layer2.mac-winbox`.
 pub const MAC_WINBOX: CheckDef = CheckDef {
     id: "layer2.mac-winbox",
     title: "MAC-WinBox is allowed only on the profile's interface list",
+    severity: Severity::High,
+    rationale: "MAC-WinBox offers full management to any host on the link, past every IP firewall rule",
+    how: "white box: /tool mac-server mac-winbox allowed-interface-list",
+    advice: "MikroTik, \"Securing your router\": /tool mac-server mac-winbox set allowed-interface-list=none",
 };
 
 /// `layer2.mac-ping`.
 pub const MAC_PING: CheckDef = CheckDef {
     id: "layer2.mac-ping",
     title: "MAC ping is as the profile says",
+    severity: Severity::Low,
+    rationale: "MAC ping only reveals the router to the link",
+    how: "white box: /tool mac-server ping enabled",
+    advice: "MikroTik, \"Securing your router\": /tool mac-server ping set enabled=no",
 };
 
 /// `layer2.neighbor-discovery`.
 pub const NEIGHBOR_DISCOVERY: CheckDef = CheckDef {
     id: "layer2.neighbor-discovery",
     title: "neighbor discovery runs only on the profile's interface list",
+    severity: Severity::Medium,
+    rationale: "discovery announces identity, version and addresses to the link, which aids a targeted attack",
+    how: "white box: /ip neighbor discovery-settings discover-interface-list; black box: an MNDP request from the vantages goes unanswered",
+    advice: "MikroTik, \"Securing your router\": /ip neighbor discovery-settings set discover-interface-list=none",
 };
 
 /// The menus the measure reads.

@@ -21,7 +21,7 @@ mod steps;
 pub use policy::ListenersPolicy;
 
 use super::{CheckDef, MeasureDef};
-use crate::outcome::Measure;
+use crate::outcome::{Measure, Severity};
 
 /// One listener: its check, the menu and property that switch it, and what it is.
 #[derive(Debug, Clone, Copy)]
@@ -46,6 +46,10 @@ pub const LISTENERS: [Listener; 7] = [
         check: CheckDef {
             id: "listeners.dns-remote-requests",
             title: "the DNS resolver answers no remote requests (no open resolver)",
+            severity: Severity::High,
+            rationale: "an open resolver is abused for DDoS amplification and cache poisoning",
+            how: "white box: /ip dns allow-remote-requests; black box: a DNS query over UDP and TCP 53 from the untrusted vantage goes unanswered",
+            advice: "MikroTik, \"Securing your router\": /ip dns set allow-remote-requests=no unless the router is a resolver, then firewall port 53",
         },
         menu: "/ip/dns",
         cli: "/ip dns",
@@ -57,6 +61,10 @@ pub const LISTENERS: [Listener; 7] = [
         check: CheckDef {
             id: "listeners.proxy",
             title: "the web proxy is off",
+            severity: Severity::High,
+            rationale: "an open web proxy relays anyone's traffic from the router's address",
+            how: "white box: /ip proxy enabled; black box: a request for an absolute URI to TCP 8080 from the untrusted vantage goes unanswered",
+            advice: "MikroTik, \"Securing your router\": /ip proxy set enabled=no",
         },
         menu: "/ip/proxy",
         cli: "/ip proxy",
@@ -68,6 +76,10 @@ pub const LISTENERS: [Listener; 7] = [
         check: CheckDef {
             id: "listeners.socks",
             title: "the SOCKS proxy is off",
+            severity: Severity::High,
+            rationale: "an open SOCKS proxy relays anyone's traffic from the router's address",
+            how: "white box: /ip socks enabled; black box: a SOCKS4 CONNECT and a SOCKS5 greeting to TCP 1080 from the untrusted vantage go unanswered",
+            advice: "MikroTik, \"Securing your router\": /ip socks set enabled=no",
         },
         menu: "/ip/socks",
         cli: "/ip socks",
@@ -79,6 +91,10 @@ pub const LISTENERS: [Listener; 7] = [
         check: CheckDef {
             id: "listeners.upnp",
             title: "UPnP is off",
+            severity: Severity::Medium,
+            rationale: "UPnP lets any client behind the router open ports through it",
+            how: "white box: /ip upnp enabled",
+            advice: "MikroTik, \"Securing your router\": /ip upnp set enabled=no",
         },
         menu: "/ip/upnp",
         cli: "/ip upnp",
@@ -90,6 +106,10 @@ pub const LISTENERS: [Listener; 7] = [
         check: CheckDef {
             id: "listeners.snmp",
             title: "SNMP is off",
+            severity: Severity::High,
+            rationale: "SNMP with the factory community public discloses the configuration to whoever asks",
+            how: "white box: /snmp enabled; black box: an SNMP GetRequest with community public to UDP 161 from the untrusted vantage goes unanswered",
+            advice: "MikroTik, \"Securing your router\": /snmp set enabled=no, or a private community restricted to the monitoring hosts",
         },
         menu: "/snmp",
         cli: "/snmp",
@@ -101,6 +121,10 @@ pub const LISTENERS: [Listener; 7] = [
         check: CheckDef {
             id: "listeners.romon",
             title: "RoMON is off",
+            severity: Severity::Medium,
+            rationale: "RoMON lets any RoMON peer manage the router over layer 2",
+            how: "white box: /tool romon enabled",
+            advice: "MikroTik, \"Securing your router\": /tool romon set enabled=no",
         },
         menu: "/tool/romon",
         cli: "/tool romon",
@@ -112,6 +136,10 @@ pub const LISTENERS: [Listener; 7] = [
         check: CheckDef {
             id: "listeners.cloud-ddns",
             title: "the cloud's dynamic DNS is off",
+            severity: Severity::Low,
+            rationale: "a cloud name only makes the router easier to find",
+            how: "white box: /ip cloud ddns-enabled",
+            advice: "MikroTik, \"Securing your router\": /ip cloud set ddns-enabled=no unless needed",
         },
         menu: "/ip/cloud",
         cli: "/ip cloud",

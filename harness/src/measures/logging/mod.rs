@@ -16,36 +16,56 @@ pub use collector::Syslog;
 pub use policy::{Collector, LoggingPolicy};
 
 use super::{CheckDef, MeasureDef};
-use crate::outcome::Measure;
+use crate::outcome::{Measure, Severity};
 
 /// `logging.rule`.
 pub const RULE: CheckDef = CheckDef {
     id: "logging.rule",
     title: "a /system logging rule sends the profile's topics to its action",
+    severity: Severity::Medium,
+    rationale: "without the rule failed logins leave no trace",
+    how: "white box: /system logging, a rule with the profile's topics and action",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": log the system, info and critical topics (failed logins)",
 };
 
 /// `logging.failed-login-recorded`.
 pub const FAILED_LOGIN_RECORDED: CheckDef = CheckDef {
     id: "logging.failed-login-recorded",
     title: "failed logins provoked by this run from the trusted vantage appear in /log",
+    severity: Severity::Medium,
+    rationale: "a guessing attack that leaves no log line goes unnoticed",
+    how: "black box: failed logins provoked from the trusted vantage; white box: each appears as a new line in /log",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": failed logins must be recorded",
 };
 
 /// `logging.remote`.
 pub const REMOTE: CheckDef = CheckDef {
     id: "logging.remote",
     title: "failed logins are sent to the profile's syslog collector, and it received them",
+    severity: Severity::Medium,
+    rationale: "a log kept only on the router is erased by whoever takes it over",
+    how: "white box: /system logging action target=remote; black box: a syslog collector on the trusted vantage receives the provoked failed-login line",
+    advice: "MikroTik, \"Securing your router\": send logs to a remote syslog server",
 };
 
 /// `logging.disk`.
 pub const DISK: CheckDef = CheckDef {
     id: "logging.disk",
     title: "a /system logging rule sends the profile's topics to a disk action",
+    severity: Severity::Low,
+    rationale: "a log kept in memory is lost at the next reboot",
+    how: "white box: /system logging, a rule sending the topics to a target=disk action",
+    advice: "MikroTik, \"Securing your router\": keep logs on disk across reboots",
 };
 
 /// `logging.ntp`.
 pub const NTP: CheckDef = CheckDef {
     id: "logging.ntp",
     title: "the NTP client is enabled with the profile's servers",
+    severity: Severity::Low,
+    rationale: "without a synchronised clock log lines cannot be correlated",
+    how: "white box: /system ntp client enabled with the profile's servers",
+    advice: "MikroTik, \"Securing your router\": keep the clock synchronised with NTP",
 };
 
 /// `/system logging action` (REST path).

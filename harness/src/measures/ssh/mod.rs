@@ -24,18 +24,26 @@ mod steps;
 pub use policy::SshPolicy;
 
 use super::{CheckDef, MeasureDef};
-use crate::outcome::Measure;
+use crate::outcome::{Measure, Severity};
 
 /// `ssh.strong-crypto`.
 pub const STRONG_CRYPTO: CheckDef = CheckDef {
     id: "ssh.strong-crypto",
     title: "the SSH server offers strong crypto only (strong-crypto=yes, allow-none-crypto=no)",
+    severity: Severity::Medium,
+    rationale: "SHA-1, CBC and small DH groups are weak, but breaking them needs an attacker on the path",
+    how: "white box: /ip ssh strong-crypto and allow-none-crypto; black box: a handshake offering only weak algorithms is refused, one with strong ones completes",
+    advice: "MikroTik, \"Securing your router\": /ip ssh set strong-crypto=yes",
 };
 
 /// `ssh.forwarding-off`.
 pub const FORWARDING_OFF: CheckDef = CheckDef {
     id: "ssh.forwarding-off",
     title: "the SSH server refuses to forward connections (forwarding-enabled=no)",
+    severity: Severity::Medium,
+    rationale: "forwarding lets every ssh user tunnel through the router past its firewall",
+    how: "white box: /ip ssh forwarding-enabled; black box: a direct-tcpip channel from the trusted vantage is refused",
+    advice: "MikroTik, \"Securing your router\": /ip ssh set forwarding-enabled=no",
 };
 
 /// The sighting of the `direct-tcpip` channel the harness asked for from the trusted vantage
