@@ -8,6 +8,7 @@ use crate::check::{self, Observation};
 use crate::lab::Lab;
 use crate::outcome::RunReport;
 use crate::profile::Profile;
+use crate::render::RenderContext;
 use crate::secret::Secret;
 
 /// What an audit did and found.
@@ -17,8 +18,11 @@ pub struct Audit {
     pub applied: Vec<AppliedStep>,
     /// What the harness saw.
     pub observation: Observation,
-    /// The verdicts, secrets registered for redaction.
+    /// The verdicts, secrets registered for redaction; every failure carries its fix.
     pub report: RunReport,
+    /// What the fixes were rendered with (the harness's sources, the router's state, the new
+    /// administrator's password), for [`crate::fix::script`]; `None` without a trusted vantage.
+    pub context: Option<RenderContext>,
 }
 
 /// Runs an audit. `apply`: harden the router first with `profile`. The new administrator's
@@ -59,7 +63,16 @@ pub async fn audit_with(
     let started = Instant::now();
     let observation = check::observe(lab, profile).await;
     tracing::info!(elapsed = ?started.elapsed(), "observed the router");
-    let results = check::judge(profile, &observation);
+    let mut results = check::judge(profile, &observation);
+    // Every failure carries its fix, rendered as the apply renders its steps.
+    let context = if results.iter().any(|r| r.outcome.is_fail()) {
+        crate::apply::render_context(lab, &password).await.ok()
+    } else {
+        None
+    };
+    if let Some(ctx) = &context {
+        crate::fix::fill(profile, ctx, &observation, &mut results);
+    }
     report.version = observation
         .update
         .as_ref()
@@ -82,5 +95,6 @@ pub async fn audit_with(
         applied,
         observation,
         report,
+        context,
     })
 }

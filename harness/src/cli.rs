@@ -85,6 +85,10 @@ pub struct CheckArgs {
     /// default: any failure. Waived failures never fail the run; an incomplete audit always does.
     #[arg(long, value_name = "SEVERITY")]
     pub fail_on: Option<Severity>,
+    /// Write every failed check's fix as one idempotent RouterOS script to FILE (see
+    /// `chrlab::fix`); passwords appear only when the profile sets them.
+    #[arg(long, value_name = "FILE")]
+    pub fix_script: Option<PathBuf>,
 }
 
 impl CheckArgs {

@@ -7,6 +7,7 @@ pub mod client;
 pub mod container;
 pub mod cve;
 pub mod explain;
+pub mod fix;
 pub mod image;
 pub mod lab;
 pub mod measures;

@@ -276,6 +276,11 @@ pub struct CheckResult {
     /// How long the check took.
     #[serde(serialize_with = "ser_duration_secs")]
     pub duration: Duration,
+    /// For a failure: the RouterOS commands that would make it pass on this router, derived
+    /// from what was observed (see [`crate::fix`]); comments (`#`) say what no command can do.
+    /// Empty when the check passed or was skipped.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub fix: Vec<String>,
 }
 
 impl CheckResult {
@@ -298,6 +303,7 @@ impl CheckResult {
             outcome,
             evidence: Vec::new(),
             duration: Duration::ZERO,
+            fix: Vec::new(),
         }
     }
 
@@ -319,6 +325,12 @@ impl CheckResult {
         self
     }
 
+    /// Sets the fix: the commands that would make this failure pass.
+    pub fn with_fix(mut self, lines: impl IntoIterator<Item = String>) -> CheckResult {
+        self.fix.extend(lines);
+        self
+    }
+
     /// Sets the duration.
     pub fn with_duration(mut self, duration: Duration) -> CheckResult {
         self.duration = duration;
@@ -334,6 +346,7 @@ impl CheckResult {
             outcome: self.outcome.redacted(secrets),
             evidence: self.evidence.iter().map(|e| redact(e, secrets)).collect(),
             duration: self.duration,
+            fix: self.fix.iter().map(|e| redact(e, secrets)).collect(),
         }
     }
 }

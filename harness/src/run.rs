@@ -77,6 +77,15 @@ pub enum RunError {
         #[source]
         source: ApplyError,
     },
+    /// The fix script cannot be written where `--fix-script` asks.
+    #[error("write the fix script {}", .path.display())]
+    FixScript {
+        /// The file.
+        path: std::path::PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
     /// A signal stopped the run; the lab was torn down.
     #[error("stopped by {}; the lab was torn down", .signal.name())]
     Signalled {
@@ -97,7 +106,8 @@ impl RunError {
             | RunError::Destination(_)
             | RunError::Unpaired(_)
             | RunError::NoNewAdminPassword { .. }
-            | RunError::WeakNewAdminPassword(_) => Exit::Usage,
+            | RunError::WeakNewAdminPassword(_)
+            | RunError::FixScript { .. } => Exit::Usage,
             RunError::Lab(e) if e.is_usage() => Exit::Usage,
             RunError::Lab(e) if e.is_unreachable() => Exit::Router,
             RunError::Lab(_) => Exit::Internal,
@@ -234,6 +244,14 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
     lab.shutdown().await;
     match outcome {
         Ok(Ok(audit)) => {
+            if let Some(path) = &args.fix_script {
+                write_fix_script(path, &profile, &profile_name, &audit).map_err(|source| {
+                    RunError::FixScript {
+                        path: path.clone(),
+                        source,
+                    }
+                })?;
+            }
             let mut report = audit.report;
             crate::waiver::apply(
                 &mut report,
@@ -257,6 +275,44 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
             },
         }),
     }
+}
+
+/// Writes every failure's fix as one script ([`crate::fix::script`]). Passwords in clear only
+/// when the profile (or the environment) set them: a generated one would be unknown to whoever
+/// runs the script, so its lines are written commented out.
+fn write_fix_script(
+    path: &std::path::Path,
+    profile: &Profile,
+    profile_name: &str,
+    audit: &crate::audit::Audit,
+) -> std::io::Result<()> {
+    let header = crate::fix::ScriptHeader {
+        router: audit.report.router.clone(),
+        profile: profile_name.to_string(),
+        date: crate::outcome::rfc3339(audit.report.started),
+    };
+    let reveal = if profile.users.password.is_some() {
+        crate::render::Reveal::Exposed
+    } else {
+        crate::render::Reveal::Redacted
+    };
+    let fallback;
+    let ctx = match &audit.context {
+        Some(ctx) => ctx,
+        None => {
+            fallback = crate::render::RenderContext::new(profile, None);
+            &fallback
+        }
+    };
+    let text = crate::fix::script(
+        &header,
+        profile,
+        ctx,
+        &audit.observation,
+        &audit.report.results,
+        reveal,
+    );
+    std::fs::write(path, text)
 }
 
 /// Times lab start-up, hardening and a full audit, `iterations` times, on a fresh lab each time.

@@ -53,6 +53,10 @@ fn fixed_report() -> RunReport {
         )
         .with_evidence("installed-version=7.23.7 channel=stable")
         .with_severity(Severity::Critical)
+        .with_fix([
+            "/system package update set channel=stable".to_string(),
+            "/system package update install".to_string(),
+        ])
         .with_duration(Duration::from_millis(120)),
     );
     r.push(CheckResult::new(
@@ -303,6 +307,17 @@ fn sarif_validates_and_has_a_rule_per_check_and_a_result_per_failure() {
             .as_str()
             .unwrap()
             .contains("7.23.7 is affected by CVE-2026-84411\nEvidence:\ninstalled-version=7.23.7")
+    );
+    assert!(
+        results[0]["message"]["text"].as_str().unwrap().ends_with(
+            "Fix (RouterOS commands):\n/system package update set channel=stable\n/system package update install"
+        ),
+        "{:#}",
+        results[0]
+    );
+    assert_eq!(
+        results[0]["properties"]["fix"][1],
+        "/system package update install"
     );
     assert_eq!(run["properties"]["cveDataDate"], "2027-01-15");
     assert!(
@@ -581,6 +596,16 @@ fn factory_and_hardened_simulator_runs_write_reports_that_validate() {
         );
         if name == "factory" {
             assert!(!failed.is_empty(), "a factory router fails");
+            // Every failure of the factory router carries its fix, in SARIF and on the page.
+            for r in run["results"].as_array().unwrap() {
+                assert!(
+                    r["properties"]["fix"]
+                        .as_array()
+                        .is_some_and(|f| !f.is_empty()),
+                    "no fix in {r:#}"
+                );
+            }
+            assert!(html.contains("<td class=\"fix\"><pre>"));
         } else {
             assert!(failed.is_empty(), "the hardened router fails {failed:?}");
         }

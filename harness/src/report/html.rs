@@ -9,7 +9,8 @@ use crate::probe::{PortState, ProbeMatrix};
 ///
 /// The page has a header (router, version, profile, read-back, CVE data, times, the tally), a
 /// summary table per measure, a table of every check (outcome, severity, measure, id, title,
-/// reason — for a waived failure also the waiver's reason and date —, evidence) whose rows the
+/// reason — for a waived failure also the waiver's reason and date —, evidence, and for a failure
+/// its fix: the RouterOS commands that would make it pass) whose rows the
 /// inline script filters by outcome, severity and free text, and the probe
 /// matrix as a grid (ports × vantages) over IPv4 and, when probed, IPv6. Once the script has run
 /// it sets `data-rendered="yes"` on `<body>` and writes how many checks the filter shows
@@ -140,7 +141,7 @@ fn checks(out: &mut String, r: &RunReport) {
     let _ = writeln!(out, "<table id=\"checks-table\" class=\"checks\">");
     let _ = writeln!(
         out,
-        "<thead><tr><th>outcome</th><th>severity</th><th>measure</th><th>check</th><th>title</th><th>reason</th><th>evidence</th></tr></thead>"
+        "<thead><tr><th>outcome</th><th>severity</th><th>measure</th><th>check</th><th>title</th><th>reason</th><th>evidence</th><th>fix</th></tr></thead>"
     );
     let _ = writeln!(out, "<tbody>");
     for c in &r.results {
@@ -186,6 +187,15 @@ fn row(out: &mut String, c: &CheckResult) {
             c.evidence.len(),
             if c.evidence.len() == 1 { "" } else { "s" },
             esc(&c.evidence.join("\n"))
+        );
+    }
+    if c.fix.is_empty() {
+        let _ = write!(out, "<td></td>");
+    } else {
+        let _ = write!(
+            out,
+            "<td class=\"fix\"><pre>{}</pre></td>",
+            esc(&c.fix.join("\n"))
         );
     }
     let _ = writeln!(out, "</tr>");
@@ -269,6 +279,7 @@ tr.skip td.outcome,td.none{background:#eee}
 tr.waived td.outcome{background:#fdf0c8}
 td.severity.critical,td.severity.high{color:#a00;font-weight:600}
 .waiver{color:#6a4d00}
+td.fix pre{background:#f6f6f6;padding:.2em}
 table.summary tr.fail td{background:#fbdada}
 pre{margin:0;white-space:pre-wrap;font-size:.85em}
 .filters{display:flex;gap:1em;align-items:center;margin:.5em 0}

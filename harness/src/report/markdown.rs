@@ -66,17 +66,26 @@ pub fn render_markdown(report: &RunReport) -> String {
             );
         }
         for c in results.iter().filter(|c| c.outcome.is_fail()) {
-            if c.evidence.is_empty() {
-                continue;
+            if !c.evidence.is_empty() {
+                let _ = writeln!(out);
+                let _ = writeln!(out, "Evidence for `{}`:", c.id);
+                let _ = writeln!(out);
+                let _ = writeln!(out, "```");
+                for e in &c.evidence {
+                    let _ = writeln!(out, "{}", e.replace("```", "'''"));
+                }
+                let _ = writeln!(out, "```");
             }
-            let _ = writeln!(out);
-            let _ = writeln!(out, "Evidence for `{}`:", c.id);
-            let _ = writeln!(out);
-            let _ = writeln!(out, "```");
-            for e in &c.evidence {
-                let _ = writeln!(out, "{}", e.replace("```", "'''"));
+            if !c.fix.is_empty() {
+                let _ = writeln!(out);
+                let _ = writeln!(out, "Fix for `{}`:", c.id);
+                let _ = writeln!(out);
+                let _ = writeln!(out, "```routeros");
+                for f in &c.fix {
+                    let _ = writeln!(out, "{}", f.replace("```", "'''"));
+                }
+                let _ = writeln!(out, "```");
             }
-            let _ = writeln!(out, "```");
         }
     }
     out

@@ -13,7 +13,9 @@ pub const SARIF_SCHEMA: &str = "https://raw.githubusercontent.com/oasis-tcs/sari
 /// the check proves it and MikroTik's advice, `properties` the measure, `severity` and GitHub's
 /// numeric `security-severity`); one result per failed or waived check, its level from the
 /// severity (critical and high `error`, medium `warning`, low and info `note`), its message the
-/// reason and the evidence. A waived failure carries a `suppressions` entry (status `accepted`,
+/// reason, the evidence and the fix (the RouterOS commands that would make it pass, also as
+/// `properties.fix`: SARIF's `fixes` edit files of the scanned repository, and these commands edit
+/// the router, not the profile). A waived failure carries a `suppressions` entry (status `accepted`,
 /// the waiver's reason and date as justification), so code scanning shows it dismissed rather
 /// than hides it. Every result is located at the
 /// profile file (`physicalLocation.artifactLocation.uri`) and at the router
@@ -145,6 +147,10 @@ fn result(r: &RunReport, c: &CheckResult, index: usize, uri: &str) -> Value {
         text.push_str("\nEvidence:\n");
         text.push_str(&c.evidence.join("\n"));
     }
+    if !c.fix.is_empty() {
+        text.push_str("\nFix (RouterOS commands):\n");
+        text.push_str(&c.fix.join("\n"));
+    }
     let mut result = json!({
         "ruleId": c.id,
         "ruleIndex": index,
@@ -169,6 +175,9 @@ fn result(r: &RunReport, c: &CheckResult, index: usize, uri: &str) -> Value {
             "evidence": c.evidence,
         },
     });
+    if !c.fix.is_empty() {
+        result["properties"]["fix"] = json!(c.fix);
+    }
     if let Outcome::Waived(w) = &c.outcome {
         result["suppressions"] = json!([{
             "kind": "external",

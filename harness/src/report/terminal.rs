@@ -93,6 +93,12 @@ pub fn render_terminal(report: &RunReport, style: TerminalStyle) -> String {
                     let _ = writeln!(out, "        | {}", escape(e));
                 }
             }
+            if c.outcome.is_fail() && !c.fix.is_empty() {
+                let _ = writeln!(out, "        fix:");
+                for f in &c.fix {
+                    let _ = writeln!(out, "        > {}", escape(f));
+                }
+            }
         }
     }
     let _ = writeln!(out);
