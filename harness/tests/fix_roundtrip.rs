@@ -353,7 +353,7 @@ fn check_writes_the_fix_script_and_shows_each_fix() {
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(1), "{stdout}");
     let telnet = stdout
-        .find("[services.disabled]")
+        .find("[services.disabled, ")
         .unwrap_or_else(|| panic!("{stdout}"));
     let fix = &stdout[telnet..];
     assert!(

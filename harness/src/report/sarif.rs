@@ -78,8 +78,11 @@ fn rule(c: &CheckResult) -> Value {
     let def = crate::measures::find(&c.id).map(|(_, d)| d);
     let help = match def {
         Some(d) => format!(
-            "{} How chrlab proves it: {} MikroTik's advice: {} `chrlab explain {}` prints the fix.",
-            c.title, d.how, d.advice, c.id
+            "{}. How chrlab proves it: {}. MikroTik's advice: {}. `chrlab explain {}` prints the fix.",
+            sentence(&c.title),
+            sentence(d.how),
+            sentence(d.advice),
+            c.id
         ),
         None => format!("{} ({}).", c.title, c.measure),
     };
@@ -101,6 +104,11 @@ fn rule(c: &CheckResult) -> Value {
         });
     }
     rule
+}
+
+/// `text` without the full stop it may end in, so that one can be put after it.
+fn sentence(text: &str) -> &str {
+    text.trim_end().trim_end_matches('.')
 }
 
 /// GitHub code scanning's numeric severity (a string of a number from 0.0 to 10.0; critical is
