@@ -2,8 +2,8 @@
 //! its own schema (`harness/schemas/report.schema.json`), the SARIF report against OASIS's SARIF
 //! 2.1.0 schema (vendored in `tests/schemas/`), and the HTML page renders in a real headless
 //! Chromium — its script runs, the summary and a failing row are in the rendered DOM, the filter
-//! works, and a screenshot is written under the target dir. A fixed run is snapshotted in HTML
-//! and SARIF; real factory and hardened runs of `chrlab check` on the embedded simulator write
+//! works, and a screenshot is written under the target dir. A fixed run is snapshotted in every
+//! format; real factory and hardened runs of `chrlab check` on the embedded simulator write
 //! all three, and each validates or renders.
 //!
 //! Chromium: `apt-get install --no-install-recommends chromium`, else a counted skip. The
@@ -16,7 +16,10 @@ use std::time::Duration;
 use chrlab::cve::{DataInfo, DataSource};
 use chrlab::outcome::{CheckResult, Measure, Outcome, RunReport, Severity, Waived};
 use chrlab::probe::{Identity, PortState, Probe, ProbeMatrix};
-use chrlab::report::{JSON_SCHEMA_VERSION, SARIF_SCHEMA, render_html, render_json, render_sarif};
+use chrlab::report::{
+    JSON_SCHEMA_VERSION, SARIF_SCHEMA, TerminalStyle, render_html, render_json, render_junit,
+    render_markdown, render_sarif, render_terminal,
+};
 use chrlab::secret::Secret;
 use serde_json::Value;
 use testsupport::Need;
@@ -351,13 +354,19 @@ fn html_is_self_contained_escaped_and_redacted() {
     assert!(!html.contains("<b>over ssh</b>"));
 }
 
-/// The fixed run's HTML and SARIF, times and the chrlab version redacted.
+/// The fixed run in every format, times and the chrlab version redacted.
 #[test]
-fn snapshots_of_html_and_sarif() {
+fn snapshots_of_every_format() {
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(Path::new(REPO).join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
-    settings.add_filter(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-9.]+Z", "[time]");
+    settings.add_filter(
+        r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:[0-9.]+(Z|[+-]\d{2}:\d{2})",
+        "[time]",
+    );
+    // JUnit's and the terminal's durations.
+    settings.add_filter(r#"time="[0-9.]+""#, r#"time="[s]""#);
+    settings.add_filter(r"\(\d+(\.\d+)? s\)", "([s])");
     settings.add_filter(
         &format!(
             "\"semanticVersion\": \"{}\"",
@@ -369,6 +378,13 @@ fn snapshots_of_html_and_sarif() {
     settings.bind(|| {
         insta::assert_snapshot!("report_html__fixed", render_html(&r));
         insta::assert_snapshot!("report_sarif__fixed", render_sarif(&r));
+        insta::assert_snapshot!("report_json__fixed", render_json(&r));
+        insta::assert_snapshot!("report_junit__fixed", render_junit(&r));
+        insta::assert_snapshot!("report_md__fixed", render_markdown(&r));
+        insta::assert_snapshot!(
+            "report_terminal__fixed",
+            render_terminal(&r, TerminalStyle::default())
+        );
     });
 }
 
