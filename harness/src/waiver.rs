@@ -257,9 +257,10 @@ pub fn apply(report: &mut RunReport, waivers: &[Waiver], today: Date) {
             ),
             None => "the check did not run".into(),
         };
+        // Named as the profile's errors name it (`waivers[0]`).
         report
             .notes
-            .push(format!("waiver {} for {} is unused: {why}", i + 1, w.check));
+            .push(format!("waivers[{i}] for {} is unused: {why}", w.check));
     }
 }
 
@@ -374,8 +375,8 @@ mod tests {
         assert_eq!(
             r.notes,
             [
-                "waiver 1 for logging.ntp is unused: the check passed",
-                "waiver 2 for logging.remote is unused: the check was skipped (only failures are waived)"
+                "waivers[0] for logging.ntp is unused: the check passed",
+                "waivers[1] for logging.remote is unused: the check was skipped (only failures are waived)"
             ]
         );
     }
@@ -400,7 +401,7 @@ mod tests {
         assert!(r.results[0].outcome.is_fail(), "another router");
         assert_eq!(
             r.notes,
-            ["waiver 1 for listeners.snmp is unused: it is for router https://192.0.2.1"]
+            ["waivers[0] for listeners.snmp is unused: it is for router https://192.0.2.1"]
         );
         w.router = None;
         w.version = Some("6.49".into());
@@ -410,7 +411,7 @@ mod tests {
         assert_eq!(
             r.notes,
             [
-                "waiver 1 for listeners.snmp is unused: it is for RouterOS 6.49, this router runs 7.16.2"
+                "waivers[0] for listeners.snmp is unused: it is for RouterOS 6.49, this router runs 7.16.2"
             ]
         );
     }

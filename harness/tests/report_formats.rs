@@ -380,3 +380,92 @@ fn every_format_names_the_cve_data_date_and_source() {
     let none = render_json(&fixed_report());
     assert!(!none.contains("cve_data"));
 }
+
+/// A run with a waived failure and an unused waiver's note, as every format shows them.
+#[test]
+fn every_format_shows_severity_and_a_waived_failure_as_waived() {
+    let mut r = RunReport::new("sim:7.23.7", PathBuf::from("profiles/baseline.toml"));
+    r.version = Some("7.23.7".into());
+    r.push(CheckResult::new(
+        Measure::Listeners,
+        "listeners.snmp",
+        "SNMP is off",
+        Outcome::Waived(chrlab::outcome::Waived {
+            failure: "SNMP answers the untrusted vantage".into(),
+            reason: "the NMS polls it | until NET-42".into(),
+            expires: "2027-03-31".into(),
+        }),
+    ));
+    r.notes
+        .push("waivers[1] for logging.ntp is unused: the check passed".into());
+    assert_eq!(r.results[0].severity, Severity::High, "from the registry");
+    assert_eq!(
+        r.exit(),
+        Exit::Pass,
+        "a waived failure does not fail the run"
+    );
+
+    let v: serde_json::Value = serde_json::from_str(&render_json(&r)).unwrap();
+    assert_eq!(v["summary"]["waived"], 1);
+    assert_eq!(v["summary"]["failed"], 0);
+    assert_eq!(
+        v["notes"][0],
+        "waivers[1] for logging.ntp is unused: the check passed"
+    );
+    let res = &v["results"][0];
+    assert_eq!(res["severity"], "high");
+    assert_eq!(res["outcome"]["status"], "waived");
+    assert_eq!(
+        res["outcome"]["reason"],
+        "SNMP answers the untrusted vantage"
+    );
+    assert_eq!(res["outcome"]["waiver"]["expires"], "2027-03-31");
+
+    let term = render_terminal(
+        &r,
+        TerminalStyle {
+            color: false,
+            verbose: false,
+        },
+    );
+    assert!(
+        term.contains("  WAIVED  SNMP is off [listeners.snmp, high]\n        SNMP answers the untrusted vantage\n        waived until 2027-03-31: the NMS polls it | until NET-42\n"),
+        "{term}"
+    );
+    assert!(
+        term.contains("note: waivers[1] for logging.ntp is unused"),
+        "{term}"
+    );
+    assert!(
+        term.contains("0 passed, 0 failed, 0 skipped, 1 waived"),
+        "{term}"
+    );
+
+    let md = render_markdown(&r);
+    assert!(
+        md.contains("| WAIVED | high | SNMP is off | `listeners.snmp` | SNMP answers the untrusted vantage (waived until 2027-03-31: the NMS polls it \\| until NET-42) |"),
+        "{md}"
+    );
+    assert!(
+        md.contains("Note: waivers[1] for logging.ntp is unused"),
+        "{md}"
+    );
+
+    let parsed = Report::deserialize_from_str(&render_junit(&r)).unwrap();
+    assert_eq!(parsed.failures, 0);
+    let case = &parsed.test_suites[0].test_cases[0];
+    match &case.status {
+        TestCaseStatus::Skipped { message, .. } => assert_eq!(
+            message.as_ref().unwrap().as_str(),
+            "waived until 2027-03-31: the NMS polls it | until NET-42 (failure: SNMP answers the untrusted vantage)"
+        ),
+        other => panic!("a waived failure is <skipped> in JUnit: {other:?}"),
+    }
+    assert!(
+        case.properties
+            .iter()
+            .any(|p| p.name.as_str() == "severity" && p.value.as_str() == "high"),
+        "{:?}",
+        case.properties
+    );
+}

@@ -42,7 +42,7 @@ pub const MODE: CheckDef = CheckDef {
     severity: Severity::Medium,
     rationale: "device-mode keeps even a stolen administrator login from turning on container, sniffer or proxy",
     how: "white box: /system device-mode, the profile's features off (RouterOS 7.17+)",
-    advice: "MikroTik, \"Device-mode\": turn off the features the router does not need",
+    advice: "MikroTik, \"Securing your router\": turn off with /system device-mode the features the router does not need",
 };
 
 /// `/interface ethernet`.

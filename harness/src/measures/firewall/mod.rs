@@ -19,7 +19,7 @@ pub const RULES: CheckDef = CheckDef {
     severity: Severity::High,
     rationale: "the input chain is the barrier between the management ports and untrusted networks",
     how: "white box: /ip firewall filter, the input chain evaluated for the management ports from trusted and untrusted sources",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": accept management from the trusted addresses only and drop the rest in the input chain",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": two input-chain rules, accept from the allowed sources before a drop for the rest",
 };
 
 /// `firewall.trusted-reachable`.
@@ -29,7 +29,7 @@ pub const TRUSTED_REACHABLE: CheckDef = CheckDef {
     severity: Severity::Medium,
     rationale: "management that does not answer from trusted sources is a lock-out, not an exposure",
     how: "black box: the TCP port matrix from the trusted vantage, the management ports answer",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": the management sources keep their access",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": two input-chain rules, accept from the allowed sources before a drop for the rest",
 };
 
 /// `firewall.untrusted-blocked`.
@@ -39,7 +39,7 @@ pub const UNTRUSTED_BLOCKED: CheckDef = CheckDef {
     severity: Severity::Critical,
     rationale: "management reachable from untrusted networks is the exposure the baseline exists to close",
     how: "black box: the TCP port matrix from the untrusted vantage, no management port answers",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": management ports must be unreachable from untrusted networks",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": two input-chain rules, accept from the allowed sources before a drop for the rest",
 };
 
 /// The measure: its checks in report order and its judge.

@@ -25,7 +25,7 @@ pub const RULE: CheckDef = CheckDef {
     severity: Severity::Medium,
     rationale: "without the rule failed logins leave no trace",
     how: "white box: /system logging, a rule with the profile's topics and action",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": log the system, info and critical topics (failed logins)",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": \"it logs every unsuccessful attempt\"",
 };
 
 /// `logging.failed-login-recorded`.
@@ -35,7 +35,7 @@ pub const FAILED_LOGIN_RECORDED: CheckDef = CheckDef {
     severity: Severity::Medium,
     rationale: "a guessing attack that leaves no log line goes unnoticed",
     how: "black box: failed logins provoked from the trusted vantage; white box: each appears as a new line in /log",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": failed logins must be recorded",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": \"it logs every unsuccessful attempt\"",
 };
 
 /// `logging.remote`.

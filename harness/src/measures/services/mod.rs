@@ -17,7 +17,7 @@ pub const DISABLED: CheckDef = CheckDef {
     severity: Severity::High,
     rationale: "every enabled management service is attack surface, and telnet, ftp and www send passwords in the clear",
     how: "white box: /ip service, every service the profile does not keep must be disabled",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": /ip service disable telnet,ftp,www,api,api-ssl (and winbox, www-ssl when unused)",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": disable FTP and Telnet, and the API and WinBox when unused",
 };
 
 /// `services.disabled-unreachable`.
@@ -27,7 +27,7 @@ pub const DISABLED_UNREACHABLE: CheckDef = CheckDef {
     severity: Severity::High,
     rationale: "a service that answers although disabled is exposed whatever the configuration says",
     how: "black box: the TCP port matrix from every vantage, the disabled services' ports must neither open nor answer",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": disabled services must not be reachable",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": disable FTP and Telnet, and the API and WinBox when unused",
 };
 
 /// `services.moved`.
@@ -37,7 +37,7 @@ pub const MOVED: CheckDef = CheckDef {
     severity: Severity::Low,
     rationale: "moving a port only cuts automated scans; it controls no access",
     how: "white box: /ip service, ssh and www on the profile's ports",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": move ssh and www off their default ports (/ip service set ssh port=...)",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": \"different ports for the SSH and HTTP\"",
 };
 
 /// `services.default-ports-silent`.
@@ -47,7 +47,7 @@ pub const DEFAULT_PORTS_SILENT: CheckDef = CheckDef {
     severity: Severity::Low,
     rationale: "a default port that still answers only makes scans easier",
     how: "black box: the TCP port matrix from every vantage, ports 22 and 80 must not answer",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": move ssh and www off their default ports",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": \"different ports for the SSH and HTTP\"",
 };
 
 /// `services.answer-on-new-ports`.
@@ -57,7 +57,7 @@ pub const ANSWER_ON_NEW_PORTS: CheckDef = CheckDef {
     severity: Severity::Medium,
     rationale: "a management service that does not answer where the profile put it locks the administrator out",
     how: "black box: from the trusted vantage, ssh and www answer on their new ports",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": the moved services stay reachable for the administrator",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": \"different ports for the SSH and HTTP\"",
 };
 
 /// `services.address-restricted`.

@@ -16,7 +16,7 @@ pub const MINIMUM_VERSION: CheckDef = CheckDef {
     severity: Severity::High,
     rationale: "a RouterOS older than the minimum lacks security fixes MikroTik has shipped",
     how: "white box: the version /system resource reports, compared with the profile's minimum",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": keep RouterOS up to date (/system package update)",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": run a current release on a supported channel",
 };
 
 /// `update.no-known-vulnerability`.
@@ -26,7 +26,7 @@ pub const NO_KNOWN_VULNERABILITY: CheckDef = CheckDef {
     severity: Severity::Critical,
     rationale: "a version in a known-vulnerable range can be exploited remotely with published tools",
     how: "white box: the version /system resource reports, looked up in the CVE table (bundled or refreshed)",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": upgrade past every version with a published vulnerability",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": run a current release (one outside every known-vulnerable range)",
 };
 
 /// `update.channel`.
@@ -36,7 +36,7 @@ pub const CHANNEL: CheckDef = CheckDef {
     severity: Severity::Low,
     rationale: "the channel only decides which releases an update brings",
     how: "white box: /system package update's channel, compared with the profile's",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": follow the stable (or long-term) channel",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": run a current release on a supported channel",
 };
 
 /// `update.latest`.
@@ -46,7 +46,7 @@ pub const LATEST: CheckDef = CheckDef {
     severity: Severity::Low,
     rationale: "a newer release may carry fixes, but no known flaw is named",
     how: "white box: /system package update check-for-updates, latest-version against installed-version",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": install the latest release of the channel",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": run a current release (/system package update install)",
 };
 
 /// The measure: its checks in report order and its judge.

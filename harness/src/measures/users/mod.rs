@@ -17,7 +17,7 @@ pub const DEFAULT_ADMIN_GONE: CheckDef = CheckDef {
     severity: Severity::High,
     rationale: "the factory user name is the first one every attacker tries",
     how: "white box: /user, no enabled user named admin",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": add a new full user and remove (or disable) admin",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": a named administrator with a strong password instead of the factory admin",
 };
 
 /// `users.default-admin-refused`.
@@ -27,7 +27,7 @@ pub const DEFAULT_ADMIN_REFUSED: CheckDef = CheckDef {
     severity: Severity::Critical,
     rationale: "the factory admin with its empty password is full control for anyone who reaches a login",
     how: "black box: admin with the empty password over ssh, telnet, api and REST from the vantages must be refused",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": the factory credentials must not log in",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": a named administrator with a strong password instead of the factory admin",
 };
 
 /// `users.new-admin`.
@@ -37,7 +37,7 @@ pub const NEW_ADMIN: CheckDef = CheckDef {
     severity: Severity::Medium,
     rationale: "without a working named administrator the router cannot be managed as the profile says",
     how: "white box: /user, the administrator in its group; black box: its login over ssh or REST",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": create a named administrator in group full",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": a named administrator with a strong password instead of the factory admin",
 };
 
 /// `users.password-policy`.
@@ -47,7 +47,7 @@ pub const PASSWORD_POLICY: CheckDef = CheckDef {
     severity: Severity::High,
     rationale: "a weak administrator password falls to guessing",
     how: "white box: the profile's administrator password measured against the profile's password policy",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": use a strong password",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": a named administrator with a strong password instead of the factory admin",
 };
 
 /// `users.no-other-privileged`.
@@ -67,7 +67,7 @@ pub const GUESSING_REFUSED: CheckDef = CheckDef {
     severity: Severity::Critical,
     rationale: "an account that opens to an attacker's first guesses is full control for anyone who reaches a login",
     how: "black box: empty password, the user name and common passwords over ssh and REST from both vantages (at most 5 per user, service and vantage)",
-    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": no user with a guessable password",
+    advice: "the seed article, \"Basic security for your Mikrotik RouterOS Cloud Router\": a named administrator with a strong password instead of the factory admin",
 };
 
 /// `users.password-rules`.
