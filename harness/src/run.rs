@@ -191,6 +191,12 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
     let spec = args.lab()?;
     let mut profile = Profile::load(&args.profile)?;
     check_destinations(&args.reports)?;
+    if let Some(path) = &args.fix_script {
+        fix_script_destination(path).map_err(|source| RunError::FixScript {
+            path: path.clone(),
+            source,
+        })?;
+    }
     let profile_name = args.profile.display().to_string();
     if !args.no_apply {
         refuse_lockout(&profile, args.trusted_source).map_err(|source| RunError::Apply {
@@ -274,6 +280,22 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
                 journal.account()
             },
         }),
+    }
+}
+
+/// Refuses, before a router is touched, a `--fix-script` path that cannot become a file: an
+/// existing directory, or a directory to create it in that does not exist.
+fn fix_script_destination(path: &std::path::Path) -> std::io::Result<()> {
+    use std::io::{Error, ErrorKind};
+    if path.is_dir() {
+        return Err(Error::new(ErrorKind::IsADirectory, "it is a directory"));
+    }
+    match path.parent().filter(|p| !p.as_os_str().is_empty()) {
+        Some(dir) if !dir.is_dir() => Err(Error::new(
+            ErrorKind::NotFound,
+            format!("no directory {}", dir.display()),
+        )),
+        _ => Ok(()),
     }
 }
 

@@ -263,6 +263,8 @@ struct Misconfiguration {
     case: &'static str,
     command: &'static str,
     breaks: &'static [&'static str],
+    /// A service the command moves, and where: the harness follows it, as a user would.
+    moves: Option<(&'static str, u16)>,
 }
 
 const MISCONFIGURATIONS: &[Misconfiguration] = &[
@@ -270,26 +272,37 @@ const MISCONFIGURATIONS: &[Misconfiguration] = &[
         case: "telnet re-enabled",
         command: "/ip service set [find name=telnet] disabled=no",
         breaks: &["services.disabled"],
+        moves: None,
     },
     Misconfiguration {
         case: "DNS open to remote requests",
         command: "/ip dns set allow-remote-requests=yes",
         breaks: &["listeners.dns-remote-requests"],
+        moves: None,
     },
     Misconfiguration {
         case: "weak ssh crypto",
         command: "/ip ssh set strong-crypto=no",
         breaks: &["ssh.strong-crypto"],
+        moves: None,
     },
     Misconfiguration {
         case: "the final drop removed",
         command: "/ip firewall filter remove [find comment=\"chrlab: drop all else\"]",
         breaks: &["input.chain"],
+        moves: None,
     },
     Misconfiguration {
         case: "the default admin re-added",
         command: "/user add name=admin group=full password=\"\"",
         breaks: &["users.default-admin-gone"],
+        moves: None,
+    },
+    Misconfiguration {
+        case: "ssh back on its default port",
+        command: "/ip service set [find name=ssh] port=22",
+        breaks: &["services.moved"],
+        moves: Some(("ssh", 22)),
     },
 ];
 
@@ -312,6 +325,10 @@ async fn the_fix_script_undoes_each_single_misconfiguration_of_a_hardened_router
             .await
             .unwrap_or_else(|e| panic!("{}: {}: {e}", m.case, m.command));
         assert!(!chrlab::apply::reports_error(&out), "{}: {out}", m.case);
+        if let Some((service, port)) = m.moves {
+            lab.access().set_port(service, port);
+            lab.settle().await.expect("settle");
+        }
         let (w, sent) = round_trip(&lab, &profile, m.case, m.breaks, &[]).await;
         eprintln!("{}: fix script sent {sent:?}", m.case);
         wrong.extend(w);
@@ -388,4 +405,29 @@ fn check_writes_the_fix_script_and_shows_each_fix() {
         script.find("chrlab: accept management") < script.find("chrlab: drop management"),
         "{script}"
     );
+}
+
+/// A `--fix-script` that cannot be written is refused before any lab starts (exit 2, naming it).
+#[test]
+fn an_unwritable_fix_script_is_refused_before_the_router_is_touched() {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args([
+            "check",
+            "--target",
+            "sim",
+            "--no-apply",
+            "--fix-script",
+            "/nonexistent-dir/fix.rsc",
+        ])
+        .current_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/.."))
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run chrlab");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("write the fix script /nonexistent-dir/fix.rsc"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("starting the lab"), "{stderr}");
 }
