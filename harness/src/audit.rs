@@ -84,6 +84,8 @@ pub async fn audit_with(
         None => observation.readback.to_string(),
     });
     report.incomplete = observation.unreadable();
+    report.matrix = observation.matrix.clone();
+    report.matrix6 = observation.matrix6.clone();
     // Checks are judged together from one observation, so no per-check time is claimed.
     for r in results {
         report.push(r);

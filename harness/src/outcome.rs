@@ -9,6 +9,7 @@ use serde::{Serialize, Serializer};
 use time::OffsetDateTime;
 
 use crate::cve::DataInfo;
+use crate::probe::ProbeMatrix;
 use crate::secret::Secret;
 
 /// One of the five hardening measures of the baseline.
@@ -423,6 +424,10 @@ pub struct RunReport {
     /// The CVE data the update check judged by: its date and source (bundled or refreshed), so
     /// a stale table shows.
     pub cve_data: Option<DataInfo>,
+    /// What every vantage saw on every probed TCP port over IPv4 (empty when nothing was probed).
+    pub matrix: ProbeMatrix,
+    /// The same over IPv6, when the lab has it.
+    pub matrix6: Option<ProbeMatrix>,
     /// Notes for the reader that are no verdict (an unused waiver), one per line.
     pub notes: Vec<String>,
     /// When the run started.
@@ -444,6 +449,8 @@ impl RunReport {
             results: Vec::new(),
             incomplete: Vec::new(),
             cve_data: None,
+            matrix: ProbeMatrix::default(),
+            matrix6: None,
             notes: Vec::new(),
             started: now,
             finished: now,
@@ -456,6 +463,12 @@ impl RunReport {
         if !secret.is_empty() && !self.secrets.contains(secret) {
             self.secrets.push(secret.clone());
         }
+    }
+
+    /// `text` with every registered secret replaced by `***`, for renderings of facts that are
+    /// not strings of the report (a probe's identity in the matrix).
+    pub fn redact_text(&self, text: &str) -> String {
+        redact(text, &self.secrets)
     }
 
     /// Appends a result.
@@ -540,6 +553,8 @@ impl RunReport {
             results: self.results.iter().map(|r| r.redacted(s)).collect(),
             incomplete: self.incomplete.iter().map(|i| redact(i, s)).collect(),
             cve_data: self.cve_data.clone(),
+            matrix: self.matrix.clone(),
+            matrix6: self.matrix6.clone(),
             notes: self.notes.iter().map(|n| redact(n, s)).collect(),
             started: self.started,
             finished: self.finished,
@@ -578,6 +593,8 @@ fn ser_duration_secs<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Erro
 
 #[derive(Serialize)]
 struct ReportJson<'a> {
+    /// [`crate::report::JSON_SCHEMA_VERSION`]: the version of `harness/schemas/report.schema.json`.
+    schema_version: &'static str,
     router: &'a str,
     version: Option<&'a str>,
     profile: String,
@@ -602,6 +619,7 @@ impl Serialize for RunReport {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let r = self.redacted();
         ReportJson {
+            schema_version: crate::report::JSON_SCHEMA_VERSION,
             router: &r.router,
             version: r.version.as_deref(),
             profile: r.profile.display().to_string(),

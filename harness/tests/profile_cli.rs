@@ -117,7 +117,7 @@ fn profile_errors_exit_2_naming_file_line_and_field() {
 fn usage_errors_exit_2() {
     for args in [
         vec!["render", "--no-such-flag"],
-        vec!["check", "--report", "html=x.html"],
+        vec!["check", "--report", "pdf=x.pdf"],
         vec!["check", "--target", "telnet://192.0.2.1"],
         vec!["check", "--version-under-test", "seven"],
         // The baseline allows only the harness source: without one there is nothing to render.

@@ -36,7 +36,13 @@ fn the_generated_password_appears_in_no_report() {
         password.len() >= 16,
         "the generated password follows the policy"
     );
-    for kind in [ReportKind::Json, ReportKind::Junit, ReportKind::Markdown] {
+    for kind in [
+        ReportKind::Json,
+        ReportKind::Junit,
+        ReportKind::Markdown,
+        ReportKind::Html,
+        ReportKind::Sarif,
+    ] {
         let text = kind.render(&run.audit.report);
         assert!(
             !text.contains(&password),

@@ -52,6 +52,9 @@ pub enum Need {
     /// ntc-templates, TextFSM and PyYAML importable by `python3` (`pip install ntc_templates
     /// pyyaml`), for the TextFSM readers of the simulator's prints ([`crate::ntc`]).
     NtcTemplates,
+    /// A `chromium` that runs headless (`apt-get install --no-install-recommends chromium`), for
+    /// the HTML report's browser test.
+    Chromium,
 }
 
 impl Need {
@@ -93,6 +96,7 @@ impl Need {
             Need::RscAuditor => quietly(Command::new("mikrotik-audit").arg("--help")),
             Need::Nmap => quietly(Command::new("nmap").arg("--version")),
             Need::NtcTemplates => crate::ntc::available(),
+            Need::Chromium => quietly(Command::new("chromium").arg("--version")),
         }
     }
 }
@@ -113,6 +117,7 @@ impl fmt::Display for Need {
             Need::RscAuditor => "mikrotik-audit (pip install mikrotik-rsc-auditor)",
             Need::Nmap => "nmap (apt-get install --no-install-recommends nmap)",
             Need::NtcTemplates => "ntc-templates for python3 (pip install ntc_templates pyyaml)",
+            Need::Chromium => "chromium (apt-get install --no-install-recommends chromium)",
         })
     }
 }

@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use crate::outcome::RunReport;
 
-use super::{render_json, render_junit, render_markdown};
+use super::{render_html, render_json, render_junit, render_markdown, render_sarif};
 
 /// A machine-readable report format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -16,6 +16,10 @@ pub enum ReportKind {
     Junit,
     /// `md` or `markdown`: [`render_markdown`].
     Markdown,
+    /// `html`: [`render_html`], one self-contained page.
+    Html,
+    /// `sarif`: [`render_sarif`], SARIF 2.1.0 for code-scanning tools.
+    Sarif,
 }
 
 impl ReportKind {
@@ -25,6 +29,8 @@ impl ReportKind {
             ReportKind::Json => render_json(report),
             ReportKind::Junit => render_junit(report),
             ReportKind::Markdown => render_markdown(report),
+            ReportKind::Html => render_html(report),
+            ReportKind::Sarif => render_sarif(report),
         }
     }
 }
@@ -35,6 +41,8 @@ impl fmt::Display for ReportKind {
             ReportKind::Json => "json",
             ReportKind::Junit => "junit",
             ReportKind::Markdown => "md",
+            ReportKind::Html => "html",
+            ReportKind::Sarif => "sarif",
         })
     }
 }
@@ -66,7 +74,7 @@ pub struct ReportSpec {
 #[derive(Debug, thiserror::Error)]
 pub enum ReportError {
     /// Unknown format name.
-    #[error("unknown report kind `{0}` (expected json, junit or md)")]
+    #[error("unknown report kind `{0}` (expected json, junit, md, html or sarif)")]
     UnknownKind(String),
     /// `KIND=` with nothing after it.
     #[error("report `{0}` has an empty path (use `{0}=-` for standard output)")]
@@ -220,6 +228,8 @@ impl FromStr for ReportSpec {
             "json" => ReportKind::Json,
             "junit" | "xml" => ReportKind::Junit,
             "md" | "markdown" => ReportKind::Markdown,
+            "html" => ReportKind::Html,
+            "sarif" => ReportKind::Sarif,
             _ => return Err(ReportError::UnknownKind(kind_text.to_string())),
         };
         let dest = match path {
@@ -336,9 +346,20 @@ mod tests {
             "markdown=r.md".parse::<ReportSpec>().unwrap().to_string(),
             "md=r.md"
         );
+        assert_eq!(
+            "html=r.html".parse::<ReportSpec>().unwrap().kind,
+            ReportKind::Html
+        );
+        assert_eq!(
+            "SARIF=out/chrlab.sarif"
+                .parse::<ReportSpec>()
+                .unwrap()
+                .to_string(),
+            "sarif=out/chrlab.sarif"
+        );
         assert!(matches!(
-            "html=x".parse::<ReportSpec>(),
-            Err(ReportError::UnknownKind(k)) if k == "html"
+            "pdf=x".parse::<ReportSpec>(),
+            Err(ReportError::UnknownKind(k)) if k == "pdf"
         ));
         assert!(matches!(
             "json=".parse::<ReportSpec>(),
