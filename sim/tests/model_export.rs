@@ -3,31 +3,10 @@
 // width, and a round trip (an export typed into a fresh router gives the same export).
 // Expected texts marked [capture] are copied from the corpus (corpus/MANIFEST.txt).
 
-use chrlab_sim::router::{Router, RouterConfig, Terminal, TerminalOpts, Via};
-use routeros::version::Version;
+mod model_support;
 
-/// A router of `version` with `ethernets` ports.
-fn router(version: &str, ethernets: u32) -> Router {
-    let v = Version::parse(version).expect("version parses");
-    let mut cfg = RouterConfig::for_version(v);
-    cfg.ethernets = ethernets;
-    Router::new(cfg).expect("router starts")
-}
-
-/// An exec-channel terminal `width` columns wide, logged in as admin.
-fn term(r: &Router, width: u16) -> Terminal {
-    let s = r
-        .login("admin", "", Via::Ssh, "127.0.0.1".parse().ok())
-        .expect("login");
-    r.terminal(
-        &s,
-        TerminalOpts {
-            interactive: false,
-            colors: false,
-            width,
-        },
-    )
-}
+use chrlab_sim::router::Terminal;
+use model_support::{router_with_nics as router, term_width as term};
 
 /// Runs a configuration command, which must print nothing.
 #[track_caller]

@@ -3,27 +3,11 @@
 // simulator's print layout rules (sim/FIDELITY.md, "Stored-only menus"); the lines marked
 // [capture] compare with a file of the capture corpus (corpus/MANIFEST.txt, corpus/SOURCES.md).
 
-use chrlab_sim::router::{Router, RouterConfig, Terminal, TerminalOpts, Via};
+mod model_support;
+
+use chrlab_sim::router::{Router, RouterConfig, Via};
+use model_support::{router, term};
 use routeros::version::Version;
-
-fn router(version: &str) -> Router {
-    let v = Version::parse(version).expect("version parses");
-    Router::new(RouterConfig::for_version(v)).expect("router starts")
-}
-
-fn term(r: &Router) -> Terminal {
-    let s = r
-        .login("admin", "", Via::Ssh, "127.0.0.1".parse().ok())
-        .expect("login");
-    r.terminal(
-        &s,
-        TerminalOpts {
-            interactive: false,
-            colors: false,
-            width: 80,
-        },
-    )
-}
 
 /// Runs each command on a fresh router of `version`, in order on one terminal, and compares
 /// its output.

@@ -4,29 +4,12 @@
 // binary API (`print`, `.proplist`). The menus come from `Router::menus`, so a new menu is walked
 // without a new line here. Layout rules: sim/FIDELITY.md, "Print forms".
 
-use chrlab_sim::router::{MenuShape, Router, RouterConfig, Session, Terminal, TerminalOpts, Via};
-use routeros::version::Version;
+mod model_support;
+
+use chrlab_sim::router::{MenuShape, Router, Session, Terminal, Via};
+use model_support::{router, term};
 
 const VERSIONS: &[&str] = &["6.49.13", "7.23.2"];
-
-fn router(version: &str) -> Router {
-    let v = Version::parse(version).expect("version parses");
-    Router::new(RouterConfig::for_version(v)).expect("router starts")
-}
-
-fn term(r: &Router) -> Terminal {
-    let s = r
-        .login("admin", "", Via::Ssh, "127.0.0.1".parse().ok())
-        .expect("login");
-    r.terminal(
-        &s,
-        TerminalOpts {
-            interactive: false,
-            colors: false,
-            width: 80,
-        },
-    )
-}
 
 /// The menu as the terminal spells it from the root: `/ip address`.
 fn cli(m: &MenuShape) -> String {
