@@ -48,7 +48,7 @@ pub struct Terminal {
 const MAX_IMPORT_DEPTH: usize = 8;
 
 /// What `/import` prints after a file ran to its end [cli:other/x86_v7_import_check_script_dump__unknown-repo.txt].
-pub const IMPORT_DONE: &str = "Script file loaded and executed successfully";
+pub const IMPORT_DONE: &str = cli::IMPORT_DONE;
 
 /// Longest input line accepted; longer lines get a syntax error at the limit.
 pub const MAX_LINE: usize = 65_536;

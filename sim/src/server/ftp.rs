@@ -204,7 +204,8 @@ async fn run(
             Next::Close => return Ok(()),
             Next::Passive => {
                 let here = SocketAddr::new(local.ip(), 0);
-                match TcpListener::bind(here).await {
+                // In the router's namespace, as its service listeners are.
+                match crate::server::listener::bind(shared, here) {
                     Ok(l) => {
                         let at = l.local_addr()?;
                         write.write_all(passive_reply(at).as_bytes()).await?;
