@@ -464,11 +464,11 @@ pub async fn run_steps(
             for (service, port) in &profile.services.ports {
                 lab.access().set_port(service.as_str(), *port);
             }
-            wait_for_ssh(lab, step).await?;
+            wait_for_ssh(lab, step.id).await?;
         }
         if reboots {
             wait_for_ssh_down(lab, step).await?;
-            wait_for_ssh(lab, step).await?;
+            wait_for_ssh(lab, step.id).await?;
             upgraded = true;
         } else if step.has(Effect::Reboots) {
             tracing::info!(step = step.id, "nothing to install: no reboot");
@@ -516,7 +516,7 @@ async fn run_confirmed(
         what: format!("power-cycle the router to confirm the change: {e}"),
         source: None,
     })?;
-    wait_for_ssh(lab, step).await
+    wait_for_ssh(lab, step.id).await
 }
 
 /// Texts RouterOS prints when a command in a script fails (FACTS §4.2).
@@ -631,7 +631,7 @@ async fn wait_for_ssh_down(lab: &dyn Lab, step: &Step) -> Result<(), ApplyError>
 }
 
 /// Waits until ssh answers on its current port (after a move or a reboot).
-async fn wait_for_ssh(lab: &dyn Lab, step: &Step) -> Result<(), ApplyError> {
+pub(crate) async fn wait_for_ssh(lab: &dyn Lab, step: &'static str) -> Result<(), ApplyError> {
     let addr = lab.access().endpoint("ssh");
     let timing = lab.timing();
     let deadline = Instant::now() + timing.connect * 50 + lab.reboot_timing().booting;
@@ -647,7 +647,7 @@ async fn wait_for_ssh(lab: &dyn Lab, step: &Step) -> Result<(), ApplyError> {
         }
         if Instant::now() > deadline {
             return Err(ApplyError::Step {
-                step: step.id,
+                step,
                 what: format!("ssh did not come back on {addr} ({probe})"),
                 source: None,
             });

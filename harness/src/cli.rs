@@ -89,6 +89,15 @@ pub struct CheckArgs {
     /// `chrlab::fix`); passwords appear only when the profile sets them.
     #[arg(long, value_name = "FILE")]
     pub fix_script: Option<PathBuf>,
+    /// Harden with your own RouterOS script instead of one rendered from the profile: it is
+    /// uploaded over FTP, run with `/import … verbose=yes`, and the profile only states what must
+    /// hold. Its errors are reported as `FILE:LINE: message`.
+    #[arg(long = "apply", value_name = "FILE.rsc", conflicts_with = "no_apply")]
+    pub apply_script: Option<PathBuf>,
+    /// The administrator the `--apply` script creates; chrlab proves its login and then uses it.
+    /// Its password comes from `CHRLAB_APPLY_PASSWORD`, never the command line.
+    #[arg(long, value_name = "USER", requires = "apply_script")]
+    pub apply_admin: Option<String>,
 }
 
 impl CheckArgs {

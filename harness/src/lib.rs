@@ -23,5 +23,6 @@ pub mod report;
 pub mod run;
 pub mod secret;
 mod user_files;
+pub mod user_script;
 pub mod vantage;
 pub mod waiver;

@@ -86,6 +86,19 @@ pub enum RunError {
         #[source]
         source: std::io::Error,
     },
+    /// The `--apply` script cannot be read, uploaded or imported, or what it was said to set
+    /// does not hold.
+    #[error(transparent)]
+    UserScript(#[from] crate::user_script::UserScriptError),
+    /// `--apply-admin` without the password in the environment.
+    #[error(
+        "--apply-admin {user}: set {} to the password the script gives {user}",
+        crate::user_script::APPLY_PASSWORD_ENV
+    )]
+    NoApplyPassword {
+        /// The administrator.
+        user: String,
+    },
     /// A signal stopped the run; the lab was torn down.
     #[error("stopped by {}; the lab was torn down", .signal.name())]
     Signalled {
@@ -107,7 +120,10 @@ impl RunError {
             | RunError::Unpaired(_)
             | RunError::NoNewAdminPassword { .. }
             | RunError::WeakNewAdminPassword(_)
-            | RunError::FixScript { .. } => Exit::Usage,
+            | RunError::FixScript { .. }
+            | RunError::NoApplyPassword { .. } => Exit::Usage,
+            RunError::UserScript(e) if e.is_usage() => Exit::Usage,
+            RunError::UserScript(_) => Exit::Router,
             RunError::Lab(e) if e.is_usage() => Exit::Usage,
             RunError::Lab(e) if e.is_unreachable() => Exit::Router,
             RunError::Lab(_) => Exit::Internal,
@@ -198,7 +214,25 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
         })?;
     }
     let profile_name = args.profile.display().to_string();
-    if !args.no_apply {
+    // `--apply FILE.rsc`: the user's script replaces the rendered steps (checked here, before a
+    // router is touched); the profile then only states what must hold.
+    let user_script = args
+        .apply_script
+        .as_deref()
+        .map(crate::user_script::UserScript::load)
+        .transpose()?;
+    let apply_admin = match &args.apply_admin {
+        Some(user) => Some(crate::access::Credentials {
+            user: user.clone(),
+            password: Secret::new(
+                std::env::var(crate::user_script::APPLY_PASSWORD_ENV)
+                    .map_err(|_| RunError::NoApplyPassword { user: user.clone() })?,
+            ),
+        }),
+        None => None,
+    };
+    let render_steps = !args.no_apply && user_script.is_none();
+    if render_steps {
         refuse_lockout(&profile, args.trusted_source).map_err(|source| RunError::Apply {
             profile: profile_name.clone(),
             router: spec.to_string(),
@@ -206,7 +240,7 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
             source,
         })?;
     }
-    if !spec.is_throwaway() && !args.no_apply && profile.users.password.is_none() {
+    if !spec.is_throwaway() && render_steps && profile.users.password.is_none() {
         // A password generated for this run is never shown: fine for a throw-away simulator,
         // a lock-out for a router someone has to administer afterwards.
         let password =
@@ -235,14 +269,25 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
         lab = spec.start_with(&options) => lab?,
         signal = signalled() => return Err(RunError::Signalled { signal, account: String::new() }),
     };
-    progress.say(if args.no_apply {
+    progress.say(if let Some(s) = &user_script {
+        format!("hardening with {} and auditing", s.path.display())
+    } else if args.no_apply {
         "auditing the router as it is".to_string()
     } else {
         format!("hardening with {profile_name} and auditing")
     });
     let journal = Journal::default();
     let outcome = tokio::select! {
-        result = audit_with(lab.as_ref(), &profile, &args.profile, !args.no_apply, &journal) => Ok(result),
+        result = async {
+            if let Some(s) = &user_script {
+                crate::user_script::apply(lab.as_ref(), &profile, s, apply_admin.clone())
+                    .await
+                    .map_err(Stop::Script)?;
+            }
+            audit_with(lab.as_ref(), &profile, &args.profile, render_steps, &journal)
+                .await
+                .map_err(Stop::Apply)
+        } => Ok(result),
         signal = signalled() => Err(signal),
     };
     progress.say("stopping the lab");
@@ -268,7 +313,8 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
             }
             Ok(audit.report)
         }
-        Ok(Err(source)) => Err(RunError::Apply {
+        Ok(Err(Stop::Script(e))) => Err(RunError::UserScript(e)),
+        Ok(Err(Stop::Apply(source))) => Err(RunError::Apply {
             profile: profile_name,
             router,
             account: journal.account(),
@@ -283,6 +329,12 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
             },
         }),
     }
+}
+
+/// Why the hardening and audit stopped: the user's script, or the apply of the profile.
+enum Stop {
+    Script(crate::user_script::UserScriptError),
+    Apply(ApplyError),
 }
 
 /// Refuses, before a router is touched, a `--fix-script` path that cannot become a file: an

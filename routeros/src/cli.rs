@@ -19,6 +19,10 @@ use std::fmt;
 /// Deepest nesting of `[ ]`, `{ }` and `( )` accepted before the input is called a syntax error.
 pub const MAX_DEPTH: usize = 32;
 
+/// What `/import` prints after a file ran to its end
+/// (capture `cli/other/x86_v7_import_check_script_dump__unknown-repo.txt`).
+pub const IMPORT_DONE: &str = "Script file loaded and executed successfully";
+
 /// A place in the input, 1-based, as RouterOS reports it (`line 1 column 7`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Pos {

@@ -85,3 +85,79 @@ async fn frontend_ftp_overlong_line_closes() {
     assert!(closed_by_peer(&mut r).await);
     sim.shutdown().await;
 }
+
+/// Opens the data connection a `227` reply names.
+async fn data(reply: &str) -> TcpStream {
+    let nums: Vec<u16> = reply
+        .split(['(', ')'])
+        .nth(1)
+        .expect("227 (h1,h2,h3,h4,p1,p2)")
+        .split(',')
+        .map(|n| n.parse().unwrap())
+        .collect();
+    let ip = std::net::Ipv4Addr::new(nums[0] as u8, nums[1] as u8, nums[2] as u8, nums[3] as u8);
+    TcpStream::connect((ip, nums[4] * 256 + nums[5]))
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn frontend_ftp_upload_lists_retrieves_and_imports() {
+    use tokio::io::AsyncReadExt;
+    let sim = sim().await;
+    let s = TcpStream::connect(addr(&sim, "ftp", sim.address()))
+        .await
+        .unwrap();
+    let mut r = BufReader::new(s);
+    line(&mut r).await;
+    cmd(&mut r, "USER admin").await;
+    assert_eq!(cmd(&mut r, "PASS").await, "230 User admin logged in\r\n");
+    assert_eq!(cmd(&mut r, "STOR x.rsc").await, "425 Use PASV first.\r\n");
+    assert_eq!(cmd(&mut r, "TYPE I").await, "200 Type set to I.\r\n");
+    let pasv = cmd(&mut r, "PASV").await;
+    assert!(pasv.starts_with("227 Entering Passive Mode ("), "{pasv}");
+    let mut d = data(&pasv).await;
+    assert_eq!(
+        cmd(&mut r, "STOR /h.rsc").await,
+        "150 Opening BINARY mode data connection for 'h.rsc'.\r\n"
+    );
+    let script = "/system identity\nset name=uploaded\n";
+    d.write_all(script.as_bytes()).await.unwrap();
+    drop(d);
+    assert_eq!(line(&mut r).await, "226 Transfer complete.\r\n");
+    assert_eq!(cmd(&mut r, "SIZE h.rsc").await, "213 35\r\n");
+
+    let mut d = data(&cmd(&mut r, "PASV").await).await;
+    cmd(&mut r, "NLST").await;
+    let mut names = String::new();
+    d.read_to_string(&mut names).await.unwrap();
+    assert_eq!(names, "h.rsc\r\n");
+    assert_eq!(line(&mut r).await, "226 Transfer complete.\r\n");
+
+    let mut d = data(&cmd(&mut r, "PASV").await).await;
+    cmd(&mut r, "RETR h.rsc").await;
+    let mut back = String::new();
+    d.read_to_string(&mut back).await.unwrap();
+    assert_eq!(back, script);
+    assert_eq!(line(&mut r).await, "226 Transfer complete.\r\n");
+
+    let _d = data(&cmd(&mut r, "PASV").await).await;
+    assert_eq!(
+        cmd(&mut r, "RETR none.rsc").await,
+        "550 none.rsc: No such file.\r\n"
+    );
+    let files = cli(&sim, "/file print");
+    let row: Vec<&str> = files
+        .lines()
+        .nth(2)
+        .unwrap_or("")
+        .split_whitespace()
+        .collect();
+    assert_eq!(row[..4], ["0", "h.rsc", "script", "35"], "{files}");
+    assert_eq!(
+        cli(&sim, "/import file-name=h.rsc verbose=yes"),
+        "Script file loaded and executed successfully\n"
+    );
+    assert_eq!(cli(&sim, ":put [/system identity get name]"), "uploaded\n");
+    sim.shutdown().await;
+}

@@ -222,10 +222,7 @@ Columns: NAME, GROUP, LAST-LOGGED-IN, INACTIVITY-POLICY
                 "/user group remove full",
                 "failure: default group can not be removed\n",
             ),
-            (
-                "/import file-name=x.rsc",
-                "failure: file store is not available\n",
-            ),
+            ("/import file-name=x.rsc", "failure: no such file\n"),
             ("/ip service set 9 disabled=yes", "no such item\n"),
         ];
         for (input, expected) in cases {

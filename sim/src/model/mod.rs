@@ -5,7 +5,7 @@
 //!
 //! Codemap: `schema` (property types, validation texts), `defaults` (the menus of a fresh CHR per
 //! version), `stored` (the menus the simulator stores and prints but does not act on), `menu` (items, tables, `.id`s), `state` (add/set/remove/move, log routing), `login`,
-//! `users` (policies), `log` (buffer, dates, echo lines), `update` (package update), `device_mode` (`/system device-mode` and its confirmation at boot), `query` (`where`
+//! `users` (policies), `log` (buffer, dates, echo lines), `files` (the file store: `/file` items with contents, FTP and `/import` read them), `update` (package update), `device_mode` (`/system device-mode` and its confirmation at boot), `query` (`where`
 //! and API `?` queries), `terminal` + `script` + `view` (the CLI: dispatch, scripting, print layout),
 //! `api`, `rest`, `export`, `error`. The public face is `crate::router::Router`.
 
@@ -14,6 +14,7 @@ pub(crate) mod defaults;
 pub(crate) mod device_mode;
 pub(crate) mod error;
 pub(crate) mod export;
+pub(crate) mod files;
 pub(crate) mod log;
 pub(crate) mod login;
 pub(crate) mod menu;

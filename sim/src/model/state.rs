@@ -892,6 +892,7 @@ impl State {
             });
         }
         match def.path {
+            "file" => self.file_derived(item),
             "system/clock" => {
                 let name = item.get("time-zone-name").unwrap_or("manual");
                 if name != "manual" && zone(name).is_none() {

@@ -39,7 +39,16 @@ pub struct Terminal {
     pub(super) var_bytes: usize,
     /// When the command line being run is interrupted ([`Router::script_time_budget`]).
     pub(super) deadline: std::time::Instant,
+    /// How many `/import`s are running inside each other ([`MAX_IMPORT_DEPTH`]).
+    imports: usize,
 }
+
+/// Deepest nesting of `/import` inside imported files (ASSUMPTION: RouterOS's limit is not
+/// documented; a file importing itself must end, not exhaust the stack).
+const MAX_IMPORT_DEPTH: usize = 8;
+
+/// What `/import` prints after a file ran to its end [cli:other/x86_v7_import_check_script_dump__unknown-repo.txt].
+pub const IMPORT_DONE: &str = cli::IMPORT_DONE;
 
 /// Longest input line accepted; longer lines get a syntax error at the limit.
 pub const MAX_LINE: usize = 65_536;
@@ -179,6 +188,7 @@ impl Terminal {
             vars: HashMap::new(),
             var_bytes: 0,
             deadline: std::time::Instant::now(),
+            imports: 0,
         }
     }
 
@@ -456,7 +466,7 @@ impl Terminal {
         if path.is_empty() || st.is_dir(path) {
             return match cmd {
                 "export" => self.export(st, path, args),
-                "import" => import(args),
+                "import" => self.import(st, args),
                 "password" => self.password(st, args),
                 "quit" => Ok(Out::default()),
                 _ => Err(format!("bad command name {cmd}")),
@@ -860,6 +870,81 @@ impl Terminal {
     }
 }
 
+impl Terminal {
+    /// `/import file-name=X [verbose=yes]`: runs the stored file's commands from the root menu,
+    /// stops at the first error and prints it with its place in the file (FIDELITY.md, "/import").
+    fn import(&mut self, st: &mut Held<'_>, mut args: Args) -> Result<Out, String> {
+        let named = args.take("file-name");
+        let verbose = args.take("verbose");
+        let _ = args.take("dry-run");
+        let name = match named {
+            Some(n) => n,
+            None => args.flag_value(),
+        };
+        args.finish()?;
+        if name.is_empty() {
+            return Err("missing value(s) of argument(s) file-name".into());
+        }
+        let verbose = match verbose.as_deref() {
+            None | Some("no") => false,
+            Some("yes") => true,
+            Some(_) => return Err("value of verbose must be yes or no".into()),
+        };
+        let Some(text) = st.file_contents(&name) else {
+            return Err("failure: no such file".into());
+        };
+        if self.imports >= MAX_IMPORT_DEPTH {
+            return Err("failure: too many nested imports".into());
+        }
+        let text = text.replace("\r\n", "\n");
+        let (script, error) = match cli::parse(&text) {
+            Ok(s) => (s, None),
+            // verbose=yes reads the file line by line: the lines before the error run.
+            Err(e) if verbose => {
+                let before: String = text
+                    .split_inclusive('\n')
+                    .take(e.pos().line.saturating_sub(1))
+                    .collect();
+                (cli::parse(&before).unwrap_or_default(), Some(e.to_string()))
+            }
+            Err(e) => (Vec::new(), Some(e.to_string())),
+        };
+        let saved = std::mem::take(&mut self.cwd);
+        self.imports += 1;
+        let mut out = Out::default();
+        let mut failed = None;
+        for cmd in &script {
+            let done = self
+                .run(st, cmd)
+                .and_then(|o| super::script::append(&mut out.text, &o.text));
+            if let Err(e) = done {
+                failed = Some(at_line(e, cmd.pos));
+                break;
+            }
+        }
+        self.imports -= 1;
+        self.cwd = saved;
+        // A failed import is the command's error (a script's `on-error` catches it), after what
+        // the file's commands printed.
+        if let Some(e) = failed.or(error) {
+            return Err(format!("{}{e}", out.text));
+        }
+        out.text.push_str(IMPORT_DONE);
+        out.text.push('\n');
+        Ok(out)
+    }
+}
+
+/// An imported command's error with its place in the file: errors the parser or the dispatcher
+/// placed keep their `(line L column C)`; others get the command's (ASSUMPTION).
+fn at_line(e: String, pos: Pos) -> String {
+    if e.ends_with(')') && e.contains("(line ") {
+        e
+    } else {
+        format!("{e} (line {} column {})", pos.line, pos.column)
+    }
+}
+
 impl Args {
     pub(super) fn flag_value(&mut self) -> String {
         if self.unnamed.is_empty() {
@@ -868,13 +953,6 @@ impl Args {
             self.unnamed.remove(0).0
         }
     }
-}
-
-fn import(mut args: Args) -> Result<Out, String> {
-    let _ = args.take("file-name");
-    let _ = args.flag_value();
-    args.finish()?;
-    Err("failure: file store is not available".into())
 }
 
 fn join(path: &[String], seg: &str) -> String {

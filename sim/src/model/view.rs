@@ -217,7 +217,8 @@ pub(super) fn table(
             cells: cols
                 .iter()
                 .map(|c| {
-                    let v = i.get(c.prop).unwrap_or("");
+                    let shown = cli_unit(def.path, c.prop, i.get(c.prop).unwrap_or(""));
+                    let v = shown.as_str();
                     let is_list = def.prop(c.prop).is_some_and(|p| p.ty == Ty::Addrs);
                     if is_list && v.contains(',') {
                         v.split(',').map(str::to_string).collect()
@@ -310,6 +311,9 @@ pub(super) fn log_lines(rows: &[(usize, Item)]) -> String {
 
 /// `/system resource` values with the units the terminal shows.
 pub(super) fn cli_unit(path: &str, prop: &str, v: &str) -> String {
+    if path == "file" && prop == "size" {
+        return super::files::size_shown(v);
+    }
     if path != "system/resource" {
         return v.to_string();
     }

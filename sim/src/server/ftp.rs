@@ -1,12 +1,12 @@
-//! FTP front end: control connection only — greeting, USER/PASS login through the model, SYST, PWD,
-//! NOOP, QUIT. No data connections (see FIDELITY.md).
+//! FTP front end: greeting, USER/PASS login through the model, SYST, PWD, NOOP, QUIT, and passive
+//! data connections (PASV, then STOR, RETR, LIST, NLST) to the model's file store (see FIDELITY.md).
 
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{TcpListener, TcpStream};
 use tracing::debug;
 
 use crate::router::Via;
@@ -14,6 +14,8 @@ use crate::server::Shared;
 
 /// Idle time before the server drops a control connection.
 const IDLE: Duration = Duration::from_secs(300);
+/// How long a passive listener waits for the client's data connection.
+const DATA_WAIT: Duration = Duration::from_secs(30);
 /// Longest command line accepted.
 const MAX_LINE: usize = 1024;
 
@@ -33,6 +35,14 @@ pub(crate) struct Ftp {
 pub(crate) enum Next {
     Continue,
     Close,
+    /// Open a passive data listener and answer 227 with its address.
+    Passive,
+    /// Receive a file over the data connection and store it under this name.
+    Store(String),
+    /// Send this file's contents over the data connection.
+    Retrieve(String),
+    /// Send the file list (`true`: names only, NLST).
+    List(bool),
 }
 
 impl Ftp {
@@ -92,6 +102,15 @@ impl Ftp {
             ),
             "PWD" | "XPWD" => ("257 \"/\" is current directory.\r\n".into(), Next::Continue),
             "TYPE" => ("200 Type set to I.\r\n".into(), Next::Continue),
+            "PASV" => (String::new(), Next::Passive),
+            "STOR" if !arg.is_empty() => (String::new(), Next::Store(file_name(arg))),
+            "RETR" if !arg.is_empty() => (String::new(), Next::Retrieve(file_name(arg))),
+            "LIST" => (String::new(), Next::List(false)),
+            "NLST" => (String::new(), Next::List(true)),
+            "SIZE" => match router.with_state(|st| st.file_contents(&file_name(arg))) {
+                Some(c) => (format!("213 {}\r\n", c.len()), Next::Continue),
+                None => (format!("550 {arg}: No such file.\r\n"), Next::Continue),
+            },
             _ => (
                 format!("500 '{verb}': command not understood.\r\n"),
                 Next::Continue,
@@ -104,6 +123,27 @@ impl Ftp {
         if let Some(session) = self.session.take() {
             router.logout(&session);
         }
+    }
+}
+
+/// A path the client names, as the file store's name (`/a.rsc` and `a.rsc` are one file).
+fn file_name(arg: &str) -> String {
+    arg.trim().trim_start_matches('/').to_string()
+}
+
+/// `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)` for a data listener on `addr`.
+pub(crate) fn passive_reply(addr: SocketAddr) -> String {
+    match addr {
+        SocketAddr::V4(a) => {
+            let [h1, h2, h3, h4] = a.ip().octets();
+            let p = a.port();
+            format!(
+                "227 Entering Passive Mode ({h1},{h2},{h3},{h4},{},{}).\r\n",
+                p >> 8,
+                p & 0xff
+            )
+        }
+        SocketAddr::V6(_) => "425 Can't open passive connection on IPv6.\r\n".into(),
     }
 }
 
@@ -124,6 +164,8 @@ async fn run(
 ) -> std::io::Result<()> {
     let router = &shared.router;
     let login_by = tokio::time::Instant::now() + router.login_deadline();
+    let local = stream.local_addr()?;
+    let mut passive: Option<TcpListener> = None;
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     write
@@ -132,7 +174,7 @@ async fn run(
     let mut line = Vec::new();
     loop {
         line.clear();
-        let mut limited = tokio::io::AsyncReadExt::take(&mut reader, MAX_LINE as u64);
+        let mut limited = (&mut reader).take(MAX_LINE as u64);
         // Before login the connection has until its login deadline, however slowly it sends.
         let mut until = tokio::time::Instant::now() + IDLE;
         if !ftp.logged_in() {
@@ -157,8 +199,91 @@ async fn run(
         let text = text.trim_end_matches(['\r', '\n']);
         let (reply, next) = ftp.command(router, peer, text);
         write.write_all(reply.as_bytes()).await?;
-        if next == Next::Close {
-            return Ok(());
+        match next {
+            Next::Continue => {}
+            Next::Close => return Ok(()),
+            Next::Passive => {
+                let here = SocketAddr::new(local.ip(), 0);
+                // In the router's namespace, as its service listeners are.
+                match crate::server::listener::bind(shared, here) {
+                    Ok(l) => {
+                        let at = l.local_addr()?;
+                        write.write_all(passive_reply(at).as_bytes()).await?;
+                        passive = Some(l);
+                    }
+                    Err(_) => {
+                        write
+                            .write_all(b"425 Can't open passive connection.\r\n")
+                            .await?
+                    }
+                }
+            }
+            Next::Store(_) | Next::Retrieve(_) | Next::List(_) => {
+                let Some(listener) = passive.take() else {
+                    write.write_all(b"425 Use PASV first.\r\n").await?;
+                    continue;
+                };
+                let reply = transfer(router, listener, next, &mut write).await?;
+                write.write_all(reply.as_bytes()).await?;
+            }
         }
+    }
+}
+
+/// One transfer over a passive data connection; returns the closing reply.
+async fn transfer(
+    router: &crate::router::Router,
+    listener: TcpListener,
+    what: Next,
+    control: &mut tokio::net::tcp::OwnedWriteHalf,
+) -> std::io::Result<String> {
+    // What to send is known before the data connection opens; a missing file never opens it.
+    let outgoing = match &what {
+        Next::Retrieve(name) => match router.with_state(|st| st.file_contents(name)) {
+            Some(c) => Some(c.into_bytes()),
+            None => return Ok(format!("550 {name}: No such file.\r\n")),
+        },
+        Next::List(names_only) => Some(
+            router
+                .with_state(|st| st.file_list())
+                .iter()
+                .map(|(n, size)| {
+                    if *names_only {
+                        format!("{n}\r\n")
+                    } else {
+                        format!("-rw-rw---- 1 root root {size:>10} Jan  1 00:00 {n}\r\n")
+                    }
+                })
+                .collect::<String>()
+                .into_bytes(),
+        ),
+        _ => None,
+    };
+    let name = match &what {
+        Next::Store(n) | Next::Retrieve(n) => n.clone(),
+        _ => "file list".into(),
+    };
+    control
+        .write_all(format!("150 Opening BINARY mode data connection for '{name}'.\r\n").as_bytes())
+        .await?;
+    let Ok(Ok((mut data, _))) = tokio::time::timeout(DATA_WAIT, listener.accept()).await else {
+        return Ok("425 Can't build data connection.\r\n".into());
+    };
+    if let Some(bytes) = outgoing {
+        data.write_all(&bytes).await?;
+        data.shutdown().await?;
+        return Ok("226 Transfer complete.\r\n".into());
+    }
+    let mut buf = Vec::new();
+    let limit = crate::model::files::MAX_FILE as u64 + 1;
+    let read = tokio::time::timeout(IDLE, (&mut data).take(limit).read_to_end(&mut buf)).await;
+    if !matches!(read, Ok(Ok(_))) {
+        return Ok("426 Connection closed; transfer aborted.\r\n".into());
+    }
+    // The store keeps text; bytes that are not UTF-8 are kept as U+FFFD (FIDELITY.md).
+    let text = String::from_utf8_lossy(&buf).into_owned();
+    match router.with_state(|st| st.put_file(&name, &text)) {
+        Ok(()) => Ok("226 Transfer complete.\r\n".into()),
+        Err(e) => Ok(format!("552 {name}: {e}.\r\n")),
     }
 }

@@ -95,7 +95,7 @@ pub enum ServerError {
 }
 
 /// Binds a listening TCP socket (SO_REUSEADDR, non-blocking) in the simulator's namespace.
-fn bind(shared: &Shared, addr: SocketAddr) -> std::io::Result<TcpListener> {
+pub(crate) fn bind(shared: &Shared, addr: SocketAddr) -> std::io::Result<TcpListener> {
     let std_listener = crate::netns::bind_tcp(shared.netns.as_ref(), addr)?;
     std_listener.set_nonblocking(true)?;
     TcpListener::from_std(std_listener)
