@@ -3,26 +3,15 @@
 // prints it with its place in the file; `/file print` lists the file. Files are put in with v7's
 // `/file add name=… contents=…` (the FTP upload is tested in frontend_ftp.rs).
 
-use chrlab_sim::router::{Router, RouterConfig, Terminal, TerminalOpts, Via};
+mod model_support;
+
+use chrlab_sim::router::{Router, RouterConfig, Terminal};
+use model_support::router;
 use routeros::version::Version;
 
-fn router(version: &str) -> Router {
-    let v = Version::parse(version).expect("version parses");
-    Router::new(RouterConfig::for_version(v)).expect("router starts")
-}
-
+/// An exec-channel terminal 200 columns wide (long import lines stay on one line).
 fn term(r: &Router) -> Terminal {
-    let s = r
-        .login("admin", "", Via::Ssh, "127.0.0.1".parse().ok())
-        .expect("login");
-    r.terminal(
-        &s,
-        TerminalOpts {
-            interactive: false,
-            colors: false,
-            width: 200,
-        },
-    )
+    model_support::term_width(r, 200)
 }
 
 /// Stores `text` as file `name` through `/file add` (quoted as the command language wants).
