@@ -9,55 +9,15 @@
 //! for the binary to enter; without them they are counted skips (`testsupport::require`).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
 use chrlab::measures;
 use chrlab::outcome::Severity;
 use serde_json::Value;
-use testsupport::Need;
 
-const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+mod cli_support;
 
-/// A fresh directory under the system temp dir, removed (with its contents) when dropped.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(name: &str) -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("chrlab-waivers-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("create {}: {e}", dir.display()));
-        TempDir(dir)
-    }
-
-    fn path(&self, file: &str) -> PathBuf {
-        self.0.join(file)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn sim_lab_runs_here() -> bool {
-    if Need::Root.met() {
-        testsupport::require(&[Need::Nft])
-    } else {
-        testsupport::require(&[Need::Nft, Need::UserNamespaces])
-    }
-}
-
-fn chrlab(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_chrlab"))
-        .args(args)
-        .current_dir(REPO)
-        .env_remove("RUST_LOG")
-        .env_remove("CHRLAB_ROUTER_PASSWORD")
-        .output()
-        .expect("run chrlab")
-}
+use cli_support::{REPO, TempDir, chrlab, sim_lab_runs_here};
 
 fn show(out: &Output) -> String {
     format!(
