@@ -20,34 +20,44 @@ use crate::server::Shared;
 use crate::server::shell::{Shell, login_flags};
 use crate::server::telnet::recv_echo;
 
-/// The RSA host key: loaded from or saved to `<state_dir>/ssh_host_rsa_key`, else generated on the
-/// first connection and kept for the simulator's lifetime.
+/// The RSA host key: loaded from or saved to `<state_dir>/ssh_host_rsa_key`, else generated and
+/// kept for the simulator's lifetime (across its reboots). It is made as the simulator starts,
+/// in the background — RouterOS makes its host key when it first boots, not when the first
+/// client connects —; a connection that comes before it is ready waits for it.
 pub(crate) struct HostKey {
     path: Option<PathBuf>,
-    key: OnceCell<PrivateKey>,
+    key: Arc<OnceCell<PrivateKey>>,
 }
 
 impl HostKey {
+    /// Starts making (or loading) the key; needs a Tokio runtime.
     pub(crate) fn new(state_dir: Option<PathBuf>) -> HostKey {
-        HostKey {
+        let host_key = HostKey {
             path: state_dir.map(|d| d.join("ssh_host_rsa_key")),
-            key: OnceCell::new(),
-        }
+            key: Arc::new(OnceCell::new()),
+        };
+        let (key, path) = (Arc::clone(&host_key.key), host_key.path.clone());
+        // Errors are reported by the connection that needs the key (`get`).
+        tokio::spawn(async move { drop(init(&key, path).await) });
+        host_key
     }
 
     async fn get(&self) -> Option<PrivateKey> {
-        let path = self.path.clone();
-        self.key
-            .get_or_try_init(|| async move {
-                tokio::task::spawn_blocking(move || load_or_generate(path.as_deref()))
-                    .await
-                    .map_err(|e| e.to_string())?
-            })
+        init(&self.key, self.path.clone())
             .await
             .map_err(|e| warn!(error = %e, "ssh host key unavailable"))
             .ok()
             .cloned()
     }
+}
+
+async fn init(key: &OnceCell<PrivateKey>, path: Option<PathBuf>) -> Result<&PrivateKey, String> {
+    key.get_or_try_init(|| async move {
+        tokio::task::spawn_blocking(move || load_or_generate(path.as_deref()))
+            .await
+            .map_err(|e| e.to_string())?
+    })
+    .await
 }
 
 fn load_or_generate(path: Option<&std::path::Path>) -> Result<PrivateKey, String> {
