@@ -329,8 +329,51 @@ pub struct Target {
     pub router6: Option<IpAddr>,
     /// The lab's deadlines and how its TCP reaches the router.
     pub timing: ProbeTiming,
-    /// The port each `/ip service` listens on now, by name (as the router reported it).
-    pub ports: BTreeMap<String, u16>,
+    /// The port each `/ip service` listens on now, by name, as the router reports it: known
+    /// once the configuration is read, so the probes that need no service table start before.
+    pub ports: ServicePorts,
+}
+
+/// The router's service ports, as its `/ip service` reports them, handed to the measures'
+/// probes when the read-back has them ([`ServicePorts::channel`]); a probe that needs a port
+/// waits for them ([`ServicePorts::get`]), one that does not never asks.
+#[derive(Debug, Clone)]
+pub struct ServicePorts(tokio::sync::watch::Receiver<Option<BTreeMap<String, u16>>>);
+
+/// Where the read-back hands the service ports over ([`ServicePorts::channel`]).
+#[derive(Debug)]
+pub struct ServicePortsSender(tokio::sync::watch::Sender<Option<BTreeMap<String, u16>>>);
+
+impl ServicePorts {
+    /// Ports not known yet, and where they will be handed over. Dropping the sender without
+    /// sending means the router did not say: every probe then gets no ports.
+    pub fn channel() -> (ServicePortsSender, ServicePorts) {
+        let (tx, rx) = tokio::sync::watch::channel(None);
+        (ServicePortsSender(tx), ServicePorts(rx))
+    }
+
+    /// Ports known from the start.
+    pub fn known(ports: BTreeMap<String, u16>) -> ServicePorts {
+        let (tx, rx) = tokio::sync::watch::channel(Some(ports));
+        drop(tx);
+        ServicePorts(rx)
+    }
+
+    /// The port of `service`, once the ports are known (`None`: the router does not list it,
+    /// or its service table could not be read).
+    pub async fn get(&self, service: &str) -> Option<u16> {
+        let mut rx = self.0.clone();
+        let ports = rx.wait_for(Option::is_some).await.ok()?;
+        ports.as_ref()?.get(service).copied()
+    }
+}
+
+impl ServicePortsSender {
+    /// Hands the ports over (empty when the service table could not be read).
+    pub fn send(self, ports: BTreeMap<String, u16>) {
+        // No receiver left: no probe waits for them.
+        let _ = self.0.send(Some(ports));
+    }
 }
 
 /// A measure's black-box probes, run once from every vantage alongside the TCP port matrix:

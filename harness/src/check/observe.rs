@@ -523,7 +523,37 @@ pub fn ports_to_probe(profile: &Profile, services: &Read<Vec<Service>>) -> Vec<u
 /// attacker would, then reads the log again.
 pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     let op = Operator::new(lab);
+    // The measures' own probes (UDP, SSH handshakes, layer 2) log nothing and, but for the
+    // ones that need a service's port (they wait for the read-back), need nothing the
+    // configuration says: they start at once, beside the read-back, the logins and the matrix.
+    let (ports_known, ports) = crate::probe::ServicePorts::channel();
+    let target = crate::probe::Target {
+        router: op.access().address(),
+        router6: lab.router_addr6(),
+        timing: lab.timing(),
+        ports,
+    };
+    let (mut observation, probed) = tokio::join!(
+        observe_with(lab, &op, profile, ports_known),
+        op.measure_probes(target)
+    );
+    // The probes' sightings first, then what the observation added (SSH forwarding).
+    let mut sightings = probed;
+    for (measure, seen) in std::mem::take(&mut observation.sightings) {
+        sightings.entry(measure).or_default().extend(seen);
+    }
+    observation.sightings = sightings;
+    observation
+}
 
+/// [`observe`] but for the measures' own probes; hands the service ports to them through
+/// `ports_known` as soon as the configuration is read.
+async fn observe_with(
+    lab: &dyn Lab,
+    op: &Operator<'_>,
+    profile: &Profile,
+    ports_known: crate::probe::ServicePortsSender,
+) -> Observation {
     // White box, first: the configuration as the router reports it, over REST when the
     // router has it and www answers, else over SSH (RouterOS 6 has no REST).
     let readback = op.readback(Role::Trusted).await;
@@ -621,7 +651,6 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     let ports = ports_to_probe(profile, &services);
     // The logins run side by side (each refused password costs the router's login delay), and
     // the attacker's guesses start as soon as the probes say which ports answer from where.
-    let op = &op;
     let logging_in = async {
         // The factory admin everywhere, the operator over ssh and rest, and a wrong password for
         // the operator from the trusted vantage, which the log must then show.
@@ -717,8 +746,7 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
         tracing::debug!(elapsed = ?started.elapsed(), "untrusted logins and guesses done");
         (matrix, guesses, untrusted_login)
     };
-    // The same ports over IPv6, and the measures' own probes (UDP, SSH handshakes, layer 2),
-    // alongside: none of them logs in.
+    // The same ports over IPv6 alongside: none of it logs in.
     let router6 = lab.router_addr6();
     let probing6 = async {
         match router6 {
@@ -726,18 +754,14 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
             None => None,
         }
     };
-    let target = crate::probe::Target {
-        router: op.access().address(),
-        router6,
-        timing: lab.timing(),
-        ports: match &services {
-            Ok(s) => s.iter().map(|s| (s.name.clone(), s.port)).collect(),
-            Err(_) => BTreeMap::new(),
-        },
+    let service_ports: BTreeMap<String, u16> = match &services {
+        Ok(s) => s.iter().map(|s| (s.name.clone(), s.port)).collect(),
+        Err(_) => BTreeMap::new(),
     };
+    let forward_port = service_ports.get("ssh").copied().unwrap_or(22);
+    ports_known.send(service_ports);
     // SSH forwarding (`ssh.forwarding-off`): logged in from the trusted vantage, a
     // `direct-tcpip` channel to the router's own ssh port, as the router has it.
-    let forward_port = target.ports.get("ssh").copied().unwrap_or(22);
     let forwarding = op.try_forwarding(
         Role::Trusted,
         &creds.user,
@@ -748,35 +772,20 @@ pub async fn observe(lab: &dyn Lab, profile: &Profile) -> Observation {
     // A syslog collector listens on the trusted vantage while every login runs (and a moment
     // after), when the profile names one: the remote action's datagrams are the black box.
     let timing = lab.timing();
-    let (
-        (
-            (matrix, guesses, untrusted_login),
-            (mut logins, provoked),
-            matrix6,
-            mut sightings,
-            forwarding,
-        ),
-        syslog,
-    ) = crate::measures::logging::collector::collect(
-        lab,
-        profile,
-        timing.greeting,
-        timing.answer,
-        async {
-            tokio::join!(
-                probing_then_guessing,
-                logging_in,
-                probing6,
-                op.measure_probes(target),
-                forwarding
-            )
-        },
-    )
-    .await;
+    let (((matrix, guesses, untrusted_login), (mut logins, provoked), matrix6, forwarding), syslog) =
+        crate::measures::logging::collector::collect(
+            lab,
+            profile,
+            timing.greeting,
+            timing.answer,
+            async { tokio::join!(probing_then_guessing, logging_in, probing6, forwarding) },
+        )
+        .await;
     logins.extend(untrusted_login);
+    let mut sightings = BTreeMap::new();
     sightings
         .entry(crate::outcome::Measure::Ssh)
-        .or_default()
+        .or_insert_with(Vec::new)
         .push(crate::probe::Sighting {
             probe: crate::measures::ssh::FORWARDING_PROBE,
             vantage: Role::Trusted.name(),

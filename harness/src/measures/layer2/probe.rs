@@ -517,7 +517,7 @@ mod tests {
             router: IpAddr::V4(Ipv4Addr::LOCALHOST),
             router6: None,
             timing: crate::probe::ProbeTiming::LOCAL,
-            ports: Default::default(),
+            ports: crate::probe::ServicePorts::known(Default::default()),
         };
         let seen = probe(target.clone()).await;
         assert_eq!(seen.len(), 3);
@@ -542,7 +542,7 @@ mod tests {
             router: lab.router_addr,
             router6: None,
             timing: crate::probe::ProbeTiming::LOCAL,
-            ports: Default::default(),
+            ports: crate::probe::ServicePorts::known(Default::default()),
         };
         let mut out = Vec::new();
         for v in [&lab.trusted, &lab.untrusted] {

@@ -104,7 +104,7 @@ fn strong() -> Preferred {
 /// the router's current SSH port.
 pub(super) fn probe(target: Target) -> LocalBoxFuture<'static, Vec<(&'static str, Seen)>> {
     async move {
-        let port = target.ports.get("ssh").copied().unwrap_or(22);
+        let port = target.ports.get("ssh").await.unwrap_or(22);
         let addr = SocketAddr::new(target.router, port);
         let deadline = target.timing.connect + target.timing.greeting + 2 * target.timing.answer;
         let (weak, strong) = futures::join!(
@@ -414,7 +414,9 @@ mod tests {
                 router: sim.address(),
                 router6: None,
                 timing: crate::probe::ProbeTiming::LOCAL,
-                ports: [("ssh".to_string(), sim.port("ssh").expect("ssh listens"))].into(),
+                ports: crate::probe::ServicePorts::known(
+                    [("ssh".to_string(), sim.port("ssh").expect("ssh listens"))].into(),
+                ),
             };
             let seen = probe(target.clone()).await;
             assert_eq!(seen[0].0, WEAK);
