@@ -336,3 +336,41 @@ fn a_deliberately_moved_factory_default_is_the_difference() {
     assert_eq!(v.regressions(), 0, "{:#?}", v.diff.verdicts);
     assert!(v.go());
 }
+
+#[test]
+fn ctrl_c_stops_both_labs_with_exit_130() {
+    if !sim_lab_runs_here() {
+        return;
+    }
+    let child = std::process::Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args([
+            "validate",
+            "--candidate",
+            "sim:7.24.4",
+            "--baseline",
+            "sim:6.49.13",
+        ])
+        .current_dir(cli_support::REPO)
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("run chrlab");
+    // Long enough for both labs to be up and the hardening under way.
+    std::thread::sleep(std::time::Duration::from_millis(900));
+    let pid = nix::unistd::Pid::from_raw(child.id() as i32);
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).expect("signal chrlab");
+    let out = child.wait_with_output().expect("wait for chrlab");
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(
+        stderr.contains("baseline and candidate sim:6.49.13 and sim:7.24.4")
+            && stderr.contains("stopped by SIGINT; the lab was torn down"),
+        "{stderr}"
+    );
+    assert!(
+        !text(&out.stdout).contains("GO"),
+        "no verdict after a signal: {}",
+        text(&out.stdout)
+    );
+}
