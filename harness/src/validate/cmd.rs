@@ -503,3 +503,77 @@ pub async fn main(args: &ValidateArgs) -> Exit {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::validate::diff::{ObservationChange, VerdictChange};
+
+    fn run(version: &str) -> LabRun {
+        LabRun {
+            lab: format!("sim:{version}"),
+            behaviour: Behaviour {
+                schema: behaviour::BEHAVIOUR_SCHEMA,
+                version: version.into(),
+                verdicts: Default::default(),
+                observations: serde_json::json!({}),
+            },
+            report: RunReport::new(format!("sim:{version}"), Path::new("p.toml")),
+        }
+    }
+
+    fn validation(diff: Diff, strict: bool) -> Validation {
+        Validation {
+            baseline: run("7.24.4"),
+            candidate: run("7.25"),
+            diff,
+            snapshots: Vec::new(),
+            strict,
+        }
+    }
+
+    #[test]
+    fn go_follows_regressions_and_strict_follows_any_change() {
+        let moved = Diff {
+            verdicts: Vec::new(),
+            observations: vec![ObservationChange {
+                path: "factory.services.telnet".into(),
+                baseline: Some("port=23 disabled=no".into()),
+                candidate: Some("port=2323 disabled=no".into()),
+            }],
+        };
+        let v = validation(moved.clone(), false);
+        assert!(v.go());
+        assert_eq!(v.verdict_line(), "GO");
+        assert_eq!(v.exit(), Exit::Pass);
+        let v = validation(moved, true);
+        assert!(!v.go());
+        assert_eq!(v.verdict_line(), "NO-GO (1 change, --strict)");
+        assert_eq!(v.exit(), Exit::ChecksFailed);
+        let regressed = Diff {
+            verdicts: vec![VerdictChange {
+                check: "services.disabled".into(),
+                baseline: "PASS".into(),
+                candidate: "FAIL".into(),
+                regression: true,
+            }],
+            observations: Vec::new(),
+        };
+        let v = validation(regressed, false);
+        assert_eq!(v.verdict_line(), "NO-GO (1 regression)");
+        assert_eq!(v.exit(), Exit::ChecksFailed);
+        assert_eq!(validation(Diff::default(), true).verdict_line(), "GO");
+    }
+
+    #[test]
+    fn snapshot_names_are_safe_file_names() {
+        assert_eq!(
+            snapshot_path(Path::new("d"), "7.25beta3"),
+            Path::new("d/behaviour__7.25beta3.json")
+        );
+        assert_eq!(
+            snapshot_path(Path::new("d"), "../x y"),
+            Path::new("d/behaviour__.._x_y.json")
+        );
+    }
+}
