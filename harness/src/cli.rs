@@ -46,6 +46,8 @@ pub enum Command {
     Cve(crate::cve::CveArgs),
     /// Fetch, import and find CHR images in the local cache.
     Image(crate::image::ImageArgs),
+    /// Harden and audit a candidate and a baseline lab side by side; print a go/no-go.
+    Validate(crate::validate::ValidateArgs),
 }
 
 /// `chrlab check`.

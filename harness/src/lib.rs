@@ -24,5 +24,6 @@ pub mod run;
 pub mod secret;
 mod user_files;
 pub mod user_script;
+pub mod validate;
 pub mod vantage;
 pub mod waiver;

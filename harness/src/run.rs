@@ -156,10 +156,10 @@ impl RunError {
 }
 
 /// A spinner on stderr that says what the run is doing (hidden when stderr is not a terminal).
-struct Progress(ProgressBar);
+pub(crate) struct Progress(ProgressBar);
 
 impl Progress {
-    fn new() -> Progress {
+    pub(crate) fn new() -> Progress {
         let bar = ProgressBar::new_spinner();
         bar.set_style(
             ProgressStyle::with_template("{spinner} {elapsed:>3} {msg}")
@@ -169,7 +169,7 @@ impl Progress {
         Progress(bar)
     }
 
-    fn say(&self, what: impl Into<String>) {
+    pub(crate) fn say(&self, what: impl Into<String>) {
         let what = what.into();
         tracing::info!("{what}");
         self.0.set_message(what);
@@ -186,7 +186,7 @@ impl Drop for Progress {
 pub const NEW_ADMIN_PASSWORD_ENV: &str = "CHRLAB_NEW_ADMIN_PASSWORD";
 
 /// Waits for SIGINT or SIGTERM (never returns if neither can be listened for).
-async fn signalled() -> Signal {
+pub async fn signalled() -> Signal {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
@@ -201,9 +201,34 @@ async fn signalled() -> Signal {
     }
 }
 
-/// Applies (unless `--no-apply`) and checks the profile against the target.
-pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
-    // Every input first: nothing below this block may fail because of what the user typed.
+/// What `chrlab check` will do, every input checked: nothing built from it can fail because of
+/// what the user typed ([`prepare`]); [`harden_and_audit`] then runs it on a lab.
+pub struct Prepared {
+    /// The lab to build.
+    pub spec: LabSpec,
+    /// The profile, with the new administrator's password from the environment when needed.
+    pub profile: Profile,
+    /// The profile's file, as the user named it.
+    pub profile_path: std::path::PathBuf,
+    /// How to start the lab (sources, the router's password).
+    pub options: LabOptions,
+    user_script: Option<crate::user_script::UserScript>,
+    apply_admin: Option<crate::access::Credentials>,
+    render_steps: bool,
+}
+
+impl Prepared {
+    fn profile_name(&self) -> String {
+        self.profile_path.display().to_string()
+    }
+}
+
+/// Checks every input of `chrlab check` before a router is touched: the lab's name, the profile,
+/// the report and fix-script destinations, the `--apply` script and the lock-out rules.
+// `RunError` is the run's one error, returned once per run and mostly by async fns (which the
+// lint does not see): boxing it here only would split the type for nothing.
+#[allow(clippy::result_large_err)]
+pub fn prepare(args: &CheckArgs) -> Result<Prepared, RunError> {
     let spec = args.lab()?;
     let mut profile = Profile::load(&args.profile)?;
     check_destinations(&args.reports)?;
@@ -262,64 +287,93 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
         },
         ..LabOptions::from_env(&args.password_env)
     };
+    Ok(Prepared {
+        spec,
+        profile,
+        profile_path: args.profile.clone(),
+        options,
+        user_script,
+        apply_admin,
+        render_steps,
+    })
+}
+
+/// Hardens the lab's router as `chrlab check` does (the rendered profile, the user's `--apply`
+/// script, or nothing with `--no-apply`), audits it and applies the profile's waivers. The
+/// caller owns the lab (and shuts it down); `journal` records what the router received.
+pub async fn harden_and_audit(
+    plan: &Prepared,
+    lab: &dyn crate::lab::Lab,
+    journal: &Journal,
+) -> Result<crate::audit::Audit, RunError> {
+    if let Some(s) = &plan.user_script {
+        crate::user_script::apply(lab, &plan.profile, s, plan.apply_admin.clone())
+            .await
+            .map_err(RunError::UserScript)?;
+    }
+    let mut audit = audit_with(
+        lab,
+        &plan.profile,
+        &plan.profile_path,
+        plan.render_steps,
+        journal,
+    )
+    .await
+    .map_err(|source| RunError::Apply {
+        profile: plan.profile_name(),
+        router: lab.describe(),
+        account: journal.account(),
+        source,
+    })?;
+    // Waived failures are accepted: they are reported as WAIVED, and their fixes are left out
+    // of the fix script, which carries only what still fails.
+    crate::waiver::apply(
+        &mut audit.report,
+        &plan.profile.waivers,
+        time::OffsetDateTime::now_utc().date(),
+    );
+    Ok(audit)
+}
+
+/// Applies (unless `--no-apply`) and checks the profile against the target.
+pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
+    // Every input first: nothing below this block may fail because of what the user typed.
+    let plan = prepare(args)?;
+    let spec = &plan.spec;
 
     let progress = Progress::new();
     progress.say(format!("starting the lab {spec}"));
     let lab = tokio::select! {
-        lab = spec.start_with(&options) => lab?,
+        lab = spec.start_with(&plan.options) => lab?,
         signal = signalled() => return Err(RunError::Signalled { signal, account: String::new() }),
     };
-    progress.say(if let Some(s) = &user_script {
+    progress.say(if let Some(s) = &plan.user_script {
         format!("hardening with {} and auditing", s.path.display())
     } else if args.no_apply {
         "auditing the router as it is".to_string()
     } else {
-        format!("hardening with {profile_name} and auditing")
+        format!("hardening with {} and auditing", plan.profile_name())
     });
     let journal = Journal::default();
     let outcome = tokio::select! {
-        result = async {
-            if let Some(s) = &user_script {
-                crate::user_script::apply(lab.as_ref(), &profile, s, apply_admin.clone())
-                    .await
-                    .map_err(Stop::Script)?;
-            }
-            audit_with(lab.as_ref(), &profile, &args.profile, render_steps, &journal)
-                .await
-                .map_err(Stop::Apply)
-        } => Ok(result),
+        result = harden_and_audit(&plan, lab.as_ref(), &journal) => Ok(result),
         signal = signalled() => Err(signal),
     };
     progress.say("stopping the lab");
-    let router = lab.describe();
     lab.shutdown().await;
     match outcome {
         Ok(Ok(audit)) => {
-            // Waived failures are accepted: they are reported as WAIVED, and their fixes are left out
-            // of the fix script, which carries only what still fails.
-            let mut audit = audit;
-            crate::waiver::apply(
-                &mut audit.report,
-                &profile.waivers,
-                time::OffsetDateTime::now_utc().date(),
-            );
             if let Some(path) = &args.fix_script {
-                write_fix_script(path, &profile, &profile_name, &audit).map_err(|source| {
-                    RunError::FixScript {
+                write_fix_script(path, &plan.profile, &plan.profile_name(), &audit).map_err(
+                    |source| RunError::FixScript {
                         path: path.clone(),
                         source,
-                    }
-                })?;
+                    },
+                )?;
             }
             Ok(audit.report)
         }
-        Ok(Err(Stop::Script(e))) => Err(RunError::UserScript(e)),
-        Ok(Err(Stop::Apply(source))) => Err(RunError::Apply {
-            profile: profile_name,
-            router,
-            account: journal.account(),
-            source,
-        }),
+        Ok(Err(e)) => Err(e),
         Err(signal) => Err(RunError::Signalled {
             signal,
             account: if args.no_apply {
@@ -329,12 +383,6 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
             },
         }),
     }
-}
-
-/// Why the hardening and audit stopped: the user's script, or the apply of the profile.
-enum Stop {
-    Script(crate::user_script::UserScriptError),
-    Apply(ApplyError),
 }
 
 /// Refuses, before a router is touched, a `--fix-script` path that cannot become a file: an

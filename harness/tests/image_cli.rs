@@ -699,3 +699,41 @@ fn import_qcow2_and_vdi_converts_to_raw() {
     let p = entry(&c, "7.19.7").join("chr-7.19.7.img");
     assert_eq!(std::fs::read(&p).unwrap(), img);
 }
+
+#[test]
+fn resolve_prints_each_channels_version_and_downloads_nothing() {
+    let s = Server::start();
+    s.put("/routeros/NEWESTa7.stable", "7.24.4 1761234567");
+    s.put("/routeros/NEWESTa7.long-term", "7.16.2 1751234567\n");
+    s.put("/routeros/NEWESTa7.testing", "7.25beta3 1762234567");
+    let c = cache("resolve");
+    for (channel, version) in [
+        ("stable", "7.24.4"),
+        ("long-term", "7.16.2"),
+        ("testing", "7.25beta3"),
+    ] {
+        let out = chrlab(&c, Some(&s), &["image", "resolve", channel]);
+        assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+        assert_eq!(text(&out.stdout), format!("{version}\n"), "{channel}");
+    }
+    let paths: Vec<String> = s.seen().into_iter().map(|r| r.path).collect();
+    assert_eq!(
+        paths,
+        [
+            "/routeros/NEWESTa7.stable",
+            "/routeros/NEWESTa7.long-term",
+            "/routeros/NEWESTa7.testing"
+        ]
+    );
+    assert_eq!(names(&c.join("images")), Vec::<String>::new());
+    // No development channel on this server: exit 2, naming the URL; `upgrade` is no v7 channel.
+    let out = chrlab(&c, Some(&s), &["image", "resolve", "development"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains("NEWESTa7.development"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = chrlab(&c, Some(&s), &["image", "resolve", "upgrade"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out.stderr));
+}

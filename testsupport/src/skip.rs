@@ -55,6 +55,11 @@ pub enum Need {
     /// A `chromium` that runs headless (`apt-get install --no-install-recommends chromium`), for
     /// the HTML report's browser test.
     Chromium,
+    /// `cargo nextest` (`cargo install cargo-nextest`), for the check of `.config/nextest.toml`.
+    Nextest,
+    /// `check-jsonschema` (`pip install check-jsonschema`), the workflow linter that validates
+    /// `.github/workflows/` against SchemaStore's GitHub Actions schema, offline.
+    CheckJsonschema,
 }
 
 impl Need {
@@ -97,6 +102,8 @@ impl Need {
             Need::Nmap => quietly(Command::new("nmap").arg("--version")),
             Need::NtcTemplates => crate::ntc::available(),
             Need::Chromium => quietly(Command::new("chromium").arg("--version")),
+            Need::Nextest => quietly(Command::new("cargo").args(["nextest", "--version"])),
+            Need::CheckJsonschema => quietly(Command::new("check-jsonschema").arg("--version")),
         }
     }
 }
@@ -118,6 +125,8 @@ impl fmt::Display for Need {
             Need::Nmap => "nmap (apt-get install --no-install-recommends nmap)",
             Need::NtcTemplates => "ntc-templates for python3 (pip install ntc_templates pyyaml)",
             Need::Chromium => "chromium (apt-get install --no-install-recommends chromium)",
+            Need::Nextest => "cargo-nextest (cargo install cargo-nextest)",
+            Need::CheckJsonschema => "check-jsonschema (pip install check-jsonschema)",
         })
     }
 }

@@ -67,6 +67,10 @@ fn main() -> ExitCode {
             )),
             Err(code) => code,
         },
+        Command::Validate(args) => match runtime() {
+            Ok(rt) => rt.block_on(chrlab::validate::cmd::main(&args)),
+            Err(code) => code,
+        },
         Command::Bench(args) => match runtime()
             .and_then(|rt| rt.block_on(chrlab::run::bench(&args)).map_err(run_failed))
         {
@@ -171,6 +175,7 @@ fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
     let uses_sim = match command {
         Command::Check(a) => a.target.needs_namespaces(),
         Command::Bench(a) => a.target.needs_namespaces(),
+        Command::Validate(a) => a.candidate.needs_namespaces() || a.baseline.needs_namespaces(),
         Command::Render(_) | Command::Explain(_) | Command::Cve(_) | Command::Image(_) => false,
     };
     if !uses_sim || nix::unistd::geteuid().is_root() {

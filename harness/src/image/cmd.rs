@@ -26,6 +26,8 @@ pub struct ImageArgs {
 pub enum ImageCommand {
     /// Download, verify, unpack and cache a CHR image (a version or a channel).
     Fetch(FetchArgs),
+    /// Print the RouterOS version a channel offers now (stable, long-term, testing, development).
+    Resolve(ResolveArgs),
     /// Show the cached images: version, format, size, what each was verified with, path.
     List,
     /// Print the path of a cached image.
@@ -56,6 +58,16 @@ pub struct FetchArgs {
     /// Base URL of the images (`<URL>/routeros/<version>/chr-<version>.img.zip`).
     #[arg(long, value_name = "URL", env = "CHRLAB_DOWNLOAD_URL", default_value = DOWNLOAD_URL)]
     pub download_url: String,
+}
+
+/// `chrlab image resolve`.
+#[derive(Debug, Clone, Args)]
+pub struct ResolveArgs {
+    /// The channel: stable, long-term, testing or development.
+    pub channel: String,
+    /// Base URL of the channel files (`<URL>/routeros/NEWESTa7.<channel>`).
+    #[arg(long, value_name = "URL", env = "CHRLAB_UPGRADE_URL", default_value = UPGRADE_URL)]
+    pub upgrade_url: String,
 }
 
 /// `chrlab image import`.
@@ -172,6 +184,25 @@ async fn run_inner(
             Ok(())
         }
         ImageCommand::Fetch(a) => fetch_cmd(&catalog, a, out, err).await,
+        ImageCommand::Resolve(a) => {
+            let channel = match a.channel.parse::<Channel>() {
+                Ok(Channel::Upgrade) | Err(_) => return Err(ImageError::Target(a.channel.clone())),
+                Ok(c) => c,
+            };
+            let servers = Servers {
+                upgrade: a.upgrade_url.clone(),
+                download: DOWNLOAD_URL.to_string(),
+            };
+            let http = fetch::client().map_err(ImageError::Client)?;
+            let v = fetch::resolve(&http, &servers, channel)
+                .await
+                .map_err(|source| ImageError::Fetch {
+                    target: a.channel.clone(),
+                    source: Box::new(source),
+                })?;
+            let _ = writeln!(out, "{v}");
+            Ok(())
+        }
     }
 }
 
