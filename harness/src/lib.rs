@@ -8,6 +8,7 @@ pub mod container;
 pub mod cve;
 pub mod explain;
 pub mod fix;
+pub mod fleet;
 pub mod image;
 pub mod lab;
 pub mod measures;
