@@ -336,3 +336,101 @@ fn bad_input_exits_2_before_any_lab_starts() {
         assert!(out.stdout.is_empty(), "no table: {}", show(&out));
     }
 }
+
+/// A fixed matrix: a passing lab, a failing one (a waiver, a skip), one that timed out and one
+/// that failed to start; times fixed, so the renderings are stable.
+fn fixed_matrix() -> chrlab::scale::ManyReport {
+    use chrlab::outcome::{CheckResult, Measure, Outcome, RunReport, Waived};
+    use chrlab::scale::{JobError, Kind, ManyReport, Row, RowResult};
+    use std::time::Duration;
+    use time::macros::datetime;
+    let ids: Vec<(Measure, &str)> = measures::checks()
+        .take(3)
+        .map(|(m, c)| (m.measure, c.id))
+        .collect();
+    let audited = |version: &str, outcomes: [Outcome; 3]| {
+        let mut r = RunReport::new(format!("sim:{version}"), "profiles/baseline.toml");
+        r.version = Some(version.to_string());
+        r.started = datetime!(2026-12-01 02:00:00 UTC);
+        r.finished = datetime!(2026-12-01 02:00:03 UTC);
+        for ((measure, id), outcome) in ids.iter().zip(outcomes) {
+            r.push(CheckResult::new(*measure, *id, *id, outcome));
+        }
+        Row {
+            name: format!("sim:{version}"),
+            group: None,
+            version: Some(version.to_string()),
+            result: RowResult::Audited(r),
+            elapsed: Duration::from_millis(3000),
+            attempts: 1,
+        }
+    };
+    let errored = |version: &str, result: RowResult, attempts: u32| Row {
+        name: format!("sim:{version}"),
+        group: None,
+        version: Some(version.to_string()),
+        result,
+        elapsed: Duration::from_millis(120_000),
+        attempts,
+    };
+    let mut report = ManyReport::new(
+        Kind::Matrix,
+        vec![
+            audited("7.24.4", [Outcome::Pass, Outcome::Pass, Outcome::Pass]),
+            audited(
+                "6.49.13",
+                [
+                    Outcome::Fail("6.49.13 is below the minimum 7.12".into()),
+                    Outcome::Waived(Waived {
+                        failure: "6.49.13 is affected by CVE-2023-30799".into(),
+                        reason: "lab router".into(),
+                        expires: "2099-12-31".into(),
+                    }),
+                    Outcome::Skip("the router is offline".into()),
+                ],
+            ),
+            errored(
+                "7.16.2",
+                RowResult::TimedOut {
+                    after: Duration::from_secs(120),
+                },
+                1,
+            ),
+            errored(
+                "7.12.2",
+                RowResult::Failed(JobError {
+                    message: "cannot build the lab: nft: not found".into(),
+                    exit: chrlab::outcome::Exit::Internal,
+                    retryable: false,
+                }),
+                2,
+            ),
+        ],
+    );
+    report.started = datetime!(2026-12-01 02:00:00 UTC);
+    report.finished = datetime!(2026-12-01 02:02:00 UTC);
+    report.notes.push(
+        "regression against old.json: sim:6.49.13: update.minimum-version passed before, fails now"
+            .into(),
+    );
+    report
+}
+
+#[test]
+fn snapshots_of_the_matrix_formats() {
+    use chrlab::report::TerminalStyle;
+    use chrlab::scale::report::{render_html, render_junit, render_markdown, render_terminal};
+    let r = fixed_matrix();
+    let mut settings = insta::Settings::clone_current();
+    settings.set_snapshot_path(std::path::Path::new(cli_support::REPO).join("snapshots"));
+    settings.set_prepend_module_to_snapshot(false);
+    settings.bind(|| {
+        insta::assert_snapshot!(
+            "matrix_terminal__fixed",
+            render_terminal(&r, TerminalStyle::default())
+        );
+        insta::assert_snapshot!("matrix_md__fixed", render_markdown(&r));
+        insta::assert_snapshot!("matrix_junit__fixed", render_junit(&r));
+        insta::assert_snapshot!("matrix_html__fixed", render_html(&r));
+    });
+}

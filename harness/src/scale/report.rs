@@ -56,6 +56,24 @@ pub fn write(report: &ManyReport, specs: &[ReportSpec]) -> Result<(), ReportErro
     crate::report::write_rendered(specs, |kind| render(report, kind))
 }
 
+/// The checks a table shows: those some audited row reports (every check when no row audited),
+/// in [`ManyReport::checks`] order.
+fn table_checks(report: &ManyReport) -> Vec<(String, String)> {
+    let checks = report.checks();
+    let audited: Vec<&RunReport> = report.rows.iter().filter_map(Row::report).collect();
+    if audited.is_empty() {
+        return checks;
+    }
+    checks
+        .into_iter()
+        .filter(|(id, _)| {
+            audited
+                .iter()
+                .any(|r| r.results.iter().any(|c| c.id == *id))
+        })
+        .collect()
+}
+
 /// The name of a row as a column head or a line: its name, escaped.
 fn head(row: &Row) -> String {
     escape(&row.name).into_owned()
@@ -92,7 +110,8 @@ fn row_summary(row: &Row) -> String {
     }
 }
 
-/// The terminal table: one line per check (its id), one column per router, cells
+/// The terminal table: one line per check some audited router reports (its id), one column per
+/// router, cells
 /// PASS/FAIL/SKIP/WAIVED/—/ERROR; then one line per router (version and tally, or its error),
 /// the notes, and the verdict.
 pub fn render_terminal(report: &ManyReport, style: TerminalStyle) -> String {
@@ -103,7 +122,7 @@ pub fn render_terminal(report: &ManyReport, style: TerminalStyle) -> String {
             text.to_string()
         }
     };
-    let checks = report.checks();
+    let checks = table_checks(report);
     let heads: Vec<String> = report.rows.iter().map(head).collect();
     let widths: Vec<usize> = heads
         .iter()
@@ -131,9 +150,6 @@ pub fn render_terminal(report: &ManyReport, style: TerminalStyle) -> String {
     let _ = writeln!(out, "{}", paint(BOLD, line.trim_end()));
     for (id, _) in &checks {
         let cells: Vec<Cell> = report.rows.iter().map(|r| report.cell(r, id)).collect();
-        if cells.iter().all(|c| *c == Cell::Absent) {
-            continue;
-        }
         let mut line = format!("{:<id_width$}", escape(id));
         for (cell, w) in cells.iter().zip(&widths) {
             let text = format!("{:<w$}", cell.label());
@@ -435,7 +451,7 @@ fn md(text: &str) -> String {
 
 /// The report as Markdown: a header, the check × router table, one line per router, the notes.
 pub fn render_markdown(report: &ManyReport) -> String {
-    let checks = report.checks();
+    let checks = table_checks(report);
     let mut out = String::new();
     let _ = writeln!(out, "# chrlab {} report", report.kind.as_str());
     let _ = writeln!(out);
@@ -475,9 +491,6 @@ pub fn render_markdown(report: &ManyReport) -> String {
     let _ = writeln!(out, "{rule}");
     for (id, title) in &checks {
         let cells: Vec<Cell> = report.rows.iter().map(|r| report.cell(r, id)).collect();
-        if cells.iter().all(|c| *c == Cell::Absent) {
-            continue;
-        }
         let mut line = format!("| `{}` {} |", id.replace('`', "'"), md(title));
         for c in cells {
             let _ = write!(line, " {} |", c.label());
@@ -491,7 +504,7 @@ pub fn render_markdown(report: &ManyReport) -> String {
 /// table with a class per cell (`pass`, `fail`, …; a cell's title holds the reason), the notes.
 pub fn render_html(report: &ManyReport) -> String {
     let esc = html_escape;
-    let checks = report.checks();
+    let checks = table_checks(report);
     let title = format!("chrlab {} report", report.kind.as_str());
     let mut out = String::new();
     let _ = writeln!(out, "<!DOCTYPE html>");
@@ -548,9 +561,6 @@ pub fn render_html(report: &ManyReport) -> String {
     let _ = writeln!(out, "<tbody>");
     for (id, check_title) in &checks {
         let cells: Vec<Cell> = report.rows.iter().map(|r| report.cell(r, id)).collect();
-        if cells.iter().all(|c| *c == Cell::Absent) {
-            continue;
-        }
         let _ = write!(
             out,
             "<tr><th title=\"{}\"><code>{}</code></th>",
@@ -598,10 +608,11 @@ td.skip,td.absent{background:#eee}td.waived{background:#fdf0c8}
 
 /// The report as JUnit XML: one `<testsuite>` per router (named by the row's name, properties
 /// `version` and `group` when known), one `<testcase>` per check (name = the check id, classname
-/// `chrlab.<measure>`; a skipped or waived check is `<skipped>`), and for a router that did not
-/// audit, one failed testcase `lab` whose message says why.
+/// `chrlab.<measure>`; a skipped or waived check is `<skipped>`, counted in the suite's `skipped`
+/// attribute), and for a router that did not audit, one failed testcase `lab` whose message says
+/// why (an incomplete audit adds a failed `audit-complete`).
 pub fn render_junit(report: &ManyReport) -> String {
-    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+    use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite, XmlString};
     let mut junit = Report::new(format!("chrlab-{}", report.kind.as_str()));
     let total: std::time::Duration = (report.finished - report.started)
         .try_into()
@@ -616,6 +627,7 @@ pub fn render_junit(report: &ManyReport) -> String {
             suite.add_property(("group", g.as_str()));
         }
         suite.set_time(row.elapsed);
+        let mut skipped = 0usize;
         match &row.result {
             RowResult::Audited(r) => {
                 for c in &r.results {
@@ -628,11 +640,13 @@ pub fn render_junit(report: &ManyReport) -> String {
                             s
                         }
                         crate::outcome::Outcome::Skip(reason) => {
+                            skipped += 1;
                             let mut s = TestCaseStatus::skipped();
                             s.set_message(reason.as_str());
                             s
                         }
                         crate::outcome::Outcome::Waived(w) => {
+                            skipped += 1;
                             let mut s = TestCaseStatus::skipped();
                             s.set_message(format!(
                                 "waived until {}: {} (failure: {})",
@@ -659,7 +673,7 @@ pub fn render_junit(report: &ManyReport) -> String {
                 }
             }
             other => {
-                let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+                let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                 s.set_message(other.problem().unwrap_or_default());
                 let mut case = TestCase::new("lab", s);
                 case.set_classname("chrlab.lab");
@@ -667,6 +681,11 @@ pub fn render_junit(report: &ManyReport) -> String {
                 suite.add_test_case(case);
             }
         }
+        // Readers that count the `skipped` attribute see skips and waivers too.
+        suite.extra.insert(
+            XmlString::new("skipped"),
+            XmlString::new(skipped.to_string()),
+        );
         junit.add_test_suite(suite);
     }
     junit
@@ -865,6 +884,18 @@ mod tests {
         assert!(!xml.contains('\x1b'));
         // 2 checks + 2 + 1 + 1 lab cases.
         assert_eq!(xml.matches("<testcase ").count(), 6, "{xml}");
+        let parsed = quick_junit::Report::deserialize_from_str(&xml).unwrap();
+        let suites: Vec<(usize, usize)> = parsed
+            .test_suites
+            .iter()
+            .map(|s| (s.tests, s.failures))
+            .collect();
+        assert_eq!(
+            suites,
+            [(2, 0), (2, 1), (1, 1), (1, 1)],
+            "an errored lab fails"
+        );
+        assert!(xml.contains("skipped=\"1\""), "{xml}");
     }
 
     #[test]
