@@ -42,6 +42,8 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Time lab start-up and a full check run.
     Bench(BenchArgs),
+    /// Check many fresh labs (versions, backends) in parallel into one version × check table.
+    Matrix(crate::scale::matrix::MatrixArgs),
     /// Show or refresh the known-vulnerable version table (CVE records).
     Cve(crate::cve::CveArgs),
     /// Fetch, import and find CHR images in the local cache.
@@ -186,6 +188,9 @@ pub struct BenchArgs {
     /// RouterOS version the embedded simulator runs (`--target sim` only).
     #[arg(long, value_name = "VERSION")]
     pub version_under_test: Option<Version>,
+    /// Time a matrix of 4 simulator versions against the slowest of them alone (`chrlab::scale`).
+    #[arg(long)]
+    pub matrix: bool,
 }
 
 impl BenchArgs {

@@ -22,6 +22,7 @@ pub mod readback;
 pub mod render;
 pub mod report;
 pub mod run;
+pub mod scale;
 pub mod secret;
 mod user_files;
 pub mod user_script;

@@ -186,7 +186,7 @@ impl Drop for Progress {
 pub const NEW_ADMIN_PASSWORD_ENV: &str = "CHRLAB_NEW_ADMIN_PASSWORD";
 
 /// Waits for SIGINT or SIGTERM (never returns if neither can be listened for).
-async fn signalled() -> Signal {
+pub(crate) async fn signalled() -> Signal {
     use tokio::signal::unix::{SignalKind, signal};
     let (Ok(mut int), Ok(mut term)) = (
         signal(SignalKind::interrupt()),
@@ -264,68 +264,121 @@ pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
     };
 
     let progress = Progress::new();
-    progress.say(format!("starting the lab {spec}"));
+    let audit = audit_lab(
+        LabRun {
+            spec: &spec,
+            options: &options,
+            profile: &profile,
+            profile_path: &args.profile,
+            render_steps,
+            user_script: user_script.as_ref(),
+            apply_admin,
+        },
+        signalled(),
+        &|what| progress.say(what),
+    )
+    .await?;
+    if let Some(path) = &args.fix_script {
+        write_fix_script(path, &profile, &profile_name, &audit).map_err(|source| {
+            RunError::FixScript {
+                path: path.clone(),
+                source,
+            }
+        })?;
+    }
+    Ok(audit.report)
+}
+
+/// What hardening and auditing one fresh lab needs, every input already checked.
+pub(crate) struct LabRun<'a> {
+    /// The lab to build.
+    pub spec: &'a LabSpec,
+    /// Its password and sources.
+    pub options: &'a LabOptions,
+    /// The profile to harden with and check against.
+    pub profile: &'a Profile,
+    /// Its file, as reports name it.
+    pub profile_path: &'a std::path::Path,
+    /// Harden with the steps rendered from the profile first.
+    pub render_steps: bool,
+    /// Harden with the user's script instead.
+    pub user_script: Option<&'a crate::user_script::UserScript>,
+    /// The administrator the user's script creates.
+    pub apply_admin: Option<crate::access::Credentials>,
+}
+
+/// Starts the lab, hardens it (the rendered profile or the user's script), audits it, shuts it
+/// down whatever happened — also when `stop` ends the run first — and applies the profile's
+/// waivers: the part of `chrlab check` that `chrlab matrix` runs once per lab.
+pub(crate) async fn audit_lab(
+    run: LabRun<'_>,
+    stop: impl std::future::Future<Output = Signal>,
+    say: &(dyn Fn(String) + Sync),
+) -> Result<crate::audit::Audit, RunError> {
+    let LabRun {
+        spec,
+        options,
+        profile,
+        profile_path,
+        render_steps,
+        user_script,
+        apply_admin,
+    } = run;
+    let applies = render_steps || user_script.is_some();
+    tokio::pin!(stop);
+    say(format!("starting the lab {spec}"));
     let lab = tokio::select! {
-        lab = spec.start_with(&options) => lab?,
-        signal = signalled() => return Err(RunError::Signalled { signal, account: String::new() }),
+        lab = spec.start_with(options) => lab?,
+        signal = &mut stop => return Err(RunError::Signalled { signal, account: String::new() }),
     };
-    progress.say(if let Some(s) = &user_script {
+    say(if let Some(s) = user_script {
         format!("hardening with {} and auditing", s.path.display())
-    } else if args.no_apply {
+    } else if !applies {
         "auditing the router as it is".to_string()
     } else {
-        format!("hardening with {profile_name} and auditing")
+        format!("hardening with {} and auditing", profile_path.display())
     });
     let journal = Journal::default();
     let outcome = tokio::select! {
         result = async {
-            if let Some(s) = &user_script {
-                crate::user_script::apply(lab.as_ref(), &profile, s, apply_admin.clone())
+            if let Some(s) = user_script {
+                crate::user_script::apply(lab.as_ref(), profile, s, apply_admin.clone())
                     .await
                     .map_err(Stop::Script)?;
             }
-            audit_with(lab.as_ref(), &profile, &args.profile, render_steps, &journal)
+            audit_with(lab.as_ref(), profile, profile_path, render_steps, &journal)
                 .await
                 .map_err(Stop::Apply)
         } => Ok(result),
-        signal = signalled() => Err(signal),
+        signal = &mut stop => Err(signal),
     };
-    progress.say("stopping the lab");
+    say("stopping the lab".to_string());
     let router = lab.describe();
     lab.shutdown().await;
     match outcome {
-        Ok(Ok(audit)) => {
-            // Waived failures are accepted: they are reported as WAIVED, and their fixes are left out
-            // of the fix script, which carries only what still fails.
-            let mut audit = audit;
+        Ok(Ok(mut audit)) => {
+            // Waived failures are accepted: they are reported as WAIVED, and their fixes are left
+            // out of the fix script, which carries only what still fails.
             crate::waiver::apply(
                 &mut audit.report,
                 &profile.waivers,
                 time::OffsetDateTime::now_utc().date(),
             );
-            if let Some(path) = &args.fix_script {
-                write_fix_script(path, &profile, &profile_name, &audit).map_err(|source| {
-                    RunError::FixScript {
-                        path: path.clone(),
-                        source,
-                    }
-                })?;
-            }
-            Ok(audit.report)
+            Ok(audit)
         }
         Ok(Err(Stop::Script(e))) => Err(RunError::UserScript(e)),
         Ok(Err(Stop::Apply(source))) => Err(RunError::Apply {
-            profile: profile_name,
+            profile: profile_path.display().to_string(),
             router,
             account: journal.account(),
             source,
         }),
         Err(signal) => Err(RunError::Signalled {
             signal,
-            account: if args.no_apply {
-                String::new()
-            } else {
+            account: if applies {
                 journal.account()
+            } else {
+                String::new()
             },
         }),
     }
@@ -393,6 +446,9 @@ fn write_fix_script(
 
 /// Times lab start-up, hardening and a full audit, `iterations` times, on a fresh lab each time.
 pub async fn bench(args: &BenchArgs) -> Result<(), RunError> {
+    if args.matrix {
+        return crate::scale::matrix::bench(args).await;
+    }
     let spec: LabSpec = args.lab()?;
     let profile = Profile::load(&args.profile)?;
     let progress = Progress::new();

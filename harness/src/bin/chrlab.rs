@@ -67,6 +67,14 @@ fn main() -> ExitCode {
             )),
             Err(code) => code,
         },
+        Command::Matrix(args) => match runtime() {
+            Ok(rt) => rt.block_on(chrlab::scale::matrix::run(
+                &args,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )),
+            Err(code) => code,
+        },
         Command::Bench(args) => match runtime()
             .and_then(|rt| rt.block_on(chrlab::run::bench(&args)).map_err(run_failed))
         {
@@ -170,7 +178,8 @@ fn fail(code: Exit, e: &anyhow::Error) -> Exit {
 fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
     let uses_sim = match command {
         Command::Check(a) => a.target.needs_namespaces(),
-        Command::Bench(a) => a.target.needs_namespaces(),
+        Command::Bench(a) => a.matrix || a.target.needs_namespaces(),
+        Command::Matrix(a) => a.needs_namespaces(),
         Command::Render(_) | Command::Explain(_) | Command::Cve(_) | Command::Image(_) => false,
     };
     if !uses_sim || nix::unistd::geteuid().is_root() {
