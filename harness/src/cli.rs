@@ -48,6 +48,8 @@ pub enum Command {
     Cve(crate::cve::CveArgs),
     /// Fetch, import and find CHR images in the local cache.
     Image(crate::image::ImageArgs),
+    /// Audit the routers of an inventory read-only, many at once, into one report.
+    Fleet(crate::fleet::FleetArgs),
 }
 
 /// `chrlab check`.
@@ -191,6 +193,9 @@ pub struct BenchArgs {
     /// Time a matrix of 4 simulator versions against the slowest of them alone (`chrlab::scale`).
     #[arg(long)]
     pub matrix: bool,
+    /// Instead: audit N simulators on loopback addresses read-only, as `chrlab fleet` does.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=254), conflicts_with = "matrix")]
+    pub fleet: Option<u8>,
 }
 
 impl BenchArgs {

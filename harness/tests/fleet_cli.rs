@@ -531,7 +531,7 @@ async fn a_loopback_fleet_is_audited_read_only_from_an_ansible_inventory() {
             assert_eq!(row["status"], "audited", "{row:#}");
             assert_eq!(row["attempts"], 1, "{row:#}");
             let cells = row["cells"].as_object().expect("cells");
-            assert_eq!(cells["users.default-admin-refused"], "fail", "{row:#}");
+            assert_eq!(cells["users.default-admin-gone"], "fail", "{row:#}");
             assert!(cells.values().any(|c| c == "pass"), "{row:#}");
             // Read-only: the router is as it was, factory services on.
             let r = fleet
@@ -573,4 +573,59 @@ async fn a_loopback_fleet_is_audited_read_only_from_an_ansible_inventory() {
     seen.sort();
     assert_eq!(seen, ["gone", "r1", "r2", "r3"]);
     fleet.shutdown().await;
+}
+
+/// A fleet run's error with its causes, which must be a usage error.
+async fn input_error(args: &chrlab::fleet::FleetArgs) -> String {
+    let e = chrlab::fleet::run(args)
+        .await
+        .expect_err("bad input accepted");
+    assert_eq!(e.exit(), chrlab::outcome::Exit::Usage, "{e}");
+    let mut text = e.to_string();
+    let mut src = std::error::Error::source(&e);
+    while let Some(s) = src {
+        text.push_str(": ");
+        text.push_str(&s.to_string());
+        src = s.source();
+    }
+    text
+}
+
+#[tokio::test]
+async fn every_input_is_checked_before_a_router_is_contacted() {
+    use chrlab::fleet::FleetArgs;
+    let tmp = TempDir::new("fleet-inputs");
+    let inventory = tmp.path("hosts.yml");
+    // 192.0.2.1 is never contacted: every case fails on its input first.
+    let write = |text: &str| std::fs::write(&inventory, text).unwrap();
+    let shown = inventory.display().to_string();
+    write(
+        "all:\n  children:\n    core:\n      vars:\n        chrlab_profile: missing.toml\n      hosts:\n        r1: {ansible_host: 192.0.2.1}\n",
+    );
+    let mut args = FleetArgs::new(inventory.clone());
+    args.profile = format!("{REPO}/profiles/baseline.toml").into();
+    let text = input_error(&args).await;
+    assert!(
+        text.starts_with(&format!(
+            "{shown}:5: host r1: chrlab_profile: cannot use the profile: cannot read profile {}",
+            tmp.path("missing.toml").display()
+        )),
+        "{text}"
+    );
+    write("all:\n  hosts:\n    r1: {ansible_host: 192.0.2.1}\n");
+    args.profile = tmp.path("nope.toml");
+    let text = input_error(&args).await;
+    assert!(
+        text.starts_with(
+            "--profile, for r1 and every router that names no profile: cannot read profile"
+        ),
+        "{text}"
+    );
+    args.profile = format!("{REPO}/profiles/baseline.toml").into();
+    args.reports = vec!["sarif=out.sarif".parse().unwrap()];
+    let text = input_error(&args).await;
+    assert!(text.contains("sarif"), "{text}");
+    args.reports = vec![format!("json={}", tmp.0.display()).parse().unwrap()];
+    let text = input_error(&args).await;
+    assert!(text.contains("is not a regular file"), "{text}");
 }

@@ -75,6 +75,8 @@ fn main() -> ExitCode {
             )),
             Err(code) => code,
         },
+        Command::Fleet(args) => chrlab::fleet::main(args, cli.verbose > 0),
+        Command::Bench(args) if args.fleet.is_some() => chrlab::fleet::bench_main(&args),
         Command::Bench(args) => match runtime()
             .and_then(|rt| rt.block_on(chrlab::run::bench(&args)).map_err(run_failed))
         {
@@ -180,7 +182,11 @@ fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
         Command::Check(a) => a.target.needs_namespaces(),
         Command::Bench(a) => a.matrix || a.target.needs_namespaces(),
         Command::Matrix(a) => a.needs_namespaces(),
-        Command::Render(_) | Command::Explain(_) | Command::Cve(_) | Command::Image(_) => false,
+        Command::Render(_)
+        | Command::Explain(_)
+        | Command::Cve(_)
+        | Command::Image(_)
+        | Command::Fleet(_) => false,
     };
     if !uses_sim || nix::unistd::geteuid().is_root() {
         return Ok(());

@@ -7,9 +7,9 @@ mod args;
 pub mod credentials;
 pub mod inventory;
 pub mod loopback;
-// mod run;
+mod run;
 pub mod shard;
 mod yaml;
 
 pub use args::{DEFAULT_PARALLEL, FleetArgs};
-// pub use run::{FleetError, bench, bench_main, main, run, write_loopback_inventory};
+pub use run::{FleetError, bench, bench_main, main, run, write_loopback_inventory};
