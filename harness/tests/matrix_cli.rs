@@ -434,3 +434,69 @@ fn snapshots_of_the_matrix_formats() {
         insta::assert_snapshot!("matrix_html__fixed", render_html(&r));
     });
 }
+
+#[test]
+fn ctrl_c_tears_every_lab_down_and_exits_130() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    if !sim_lab_runs_here() {
+        return;
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args(["matrix", "--versions", "6.49.13,7.12.2,7.24.4"])
+        .current_dir(cli_support::REPO)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run chrlab");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let mut line = String::new();
+    // Every lab has started: now Ctrl-C.
+    while seen
+        .iter()
+        .filter(|l: &&String| l.contains(": started"))
+        .count()
+        < 3
+    {
+        line.clear();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            panic!("chrlab ended before the labs started: {seen:?}");
+        }
+        seen.push(line.clone());
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let started = std::time::Instant::now();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen:?}\n{rest}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the labs stopped promptly"
+    );
+    assert!(
+        rest.contains("stopped by SIGINT: every lab was torn down; no report written"),
+        "{rest}"
+    );
+    // Each lab that had not finished says it was stopped.
+    let finished = seen
+        .iter()
+        .map(String::as_str)
+        .chain(rest.lines())
+        .filter(|l| l.contains(": finished: "))
+        .count();
+    assert_eq!(finished, 3, "every lab ended with a line\n{seen:?}\n{rest}");
+    for l in rest.lines().filter(|l| l.contains(": finished: ")) {
+        assert!(
+            l.contains("ERROR, stopped by SIGINT before it finished; the lab was torn down"),
+            "{l}"
+        );
+    }
+    assert!(rest.contains("ERROR"), "a lab was stopped mid-run: {rest}");
+}
