@@ -335,6 +335,21 @@ fn bad_input_exits_2_before_any_lab_starts() {
         assert!(!stderr.contains(": started"), "no lab started: {stderr}");
         assert!(out.stdout.is_empty(), "no table: {}", show(&out));
     }
+    // A QEMU version whose image is not in the cache is refused before any lab boots.
+    let cache = tmp.path("empty-cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args(["matrix", "--versions", "7.24.4,7.16.2", "--backend", "qemu"])
+        .current_dir(cli_support::REPO)
+        .env("CHRLAB_CACHE_DIR", &cache)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run chrlab");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(stderr.contains("`qemu:7.24.4`"), "names the lab: {}", show(&out));
+    assert!(stderr.contains("chrlab image fetch 7.24.4"), "{}", show(&out));
+    assert!(!stderr.contains(": started"), "{stderr}");
 }
 
 /// A fixed matrix: a passing lab, a failing one (a waiver, a skip), one that timed out and one
