@@ -30,6 +30,26 @@ fn read(path: &std::path::Path, out: &Output) -> String {
         .unwrap_or_else(|e| panic!("read {}: {e}\n{}", path.display(), show(out)))
 }
 
+fn validator(file: &str) -> jsonschema::Validator {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(file);
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles")
+}
+
+/// Every violation of `validator` in `doc`, one per line (empty: valid).
+fn violations(validator: &jsonschema::Validator, doc: &Value) -> String {
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn registry_ids() -> Vec<String> {
     measures::checks().map(|(_, c)| c.id.to_string()).collect()
 }
@@ -93,6 +113,13 @@ fn a_matrix_of_three_versions_prints_the_table_and_writes_every_report() {
     let json: Value = serde_json::from_str(&read(&json_path, &out)).expect("the JSON report");
     assert_eq!(json["schema_version"], "1");
     assert_eq!(json["kind"], "matrix");
+    // The whole report follows its schema, and each row's report the one of `chrlab check`.
+    let many = validator("many-report.schema.json");
+    let one = validator("report.schema.json");
+    assert_eq!(violations(&many, &json), "", "matrix report");
+    for row in json["rows"].as_array().expect("rows") {
+        assert_eq!(violations(&one, &row["report"]), "", "{}", row["name"]);
+    }
     let ids: Vec<&str> = json["checks"]
         .as_array()
         .expect("checks")
@@ -347,8 +374,16 @@ fn bad_input_exits_2_before_any_lab_starts() {
         .expect("run chrlab");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{}", show(&out));
-    assert!(stderr.contains("`qemu:7.24.4`"), "names the lab: {}", show(&out));
-    assert!(stderr.contains("chrlab image fetch 7.24.4"), "{}", show(&out));
+    assert!(
+        stderr.contains("`qemu:7.24.4`"),
+        "names the lab: {}",
+        show(&out)
+    );
+    assert!(
+        stderr.contains("chrlab image fetch 7.24.4"),
+        "{}",
+        show(&out)
+    );
     assert!(!stderr.contains(": started"), "{stderr}");
 }
 
@@ -436,6 +471,19 @@ fn snapshots_of_the_matrix_formats() {
     use chrlab::report::TerminalStyle;
     use chrlab::scale::report::{render_html, render_junit, render_markdown, render_terminal};
     let r = fixed_matrix();
+    let json: Value = serde_json::from_str(&chrlab::scale::report::render_json(&r)).unwrap();
+    assert_eq!(
+        violations(&validator("many-report.schema.json"), &json),
+        "",
+        "every row status follows the schema"
+    );
+    let mut broken = json.clone();
+    broken["rows"][3].as_object_mut().unwrap().remove("error");
+    assert_ne!(
+        violations(&validator("many-report.schema.json"), &broken),
+        "",
+        "a failed row without its error is refused"
+    );
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(std::path::Path::new(cli_support::REPO).join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
