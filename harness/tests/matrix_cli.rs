@@ -30,6 +30,26 @@ fn read(path: &std::path::Path, out: &Output) -> String {
         .unwrap_or_else(|e| panic!("read {}: {e}\n{}", path.display(), show(out)))
 }
 
+fn validator(file: &str) -> jsonschema::Validator {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(file);
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles")
+}
+
+/// Every violation of `validator` in `doc`, one per line (empty: valid).
+fn violations(validator: &jsonschema::Validator, doc: &Value) -> String {
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn registry_ids() -> Vec<String> {
     measures::checks().map(|(_, c)| c.id.to_string()).collect()
 }
@@ -93,6 +113,13 @@ fn a_matrix_of_three_versions_prints_the_table_and_writes_every_report() {
     let json: Value = serde_json::from_str(&read(&json_path, &out)).expect("the JSON report");
     assert_eq!(json["schema_version"], "1");
     assert_eq!(json["kind"], "matrix");
+    // The whole report follows its schema, and each row's report the one of `chrlab check`.
+    let many = validator("many-report.schema.json");
+    let one = validator("report.schema.json");
+    assert_eq!(violations(&many, &json), "", "matrix report");
+    for row in json["rows"].as_array().expect("rows") {
+        assert_eq!(violations(&one, &row["report"]), "", "{}", row["name"]);
+    }
     let ids: Vec<&str> = json["checks"]
         .as_array()
         .expect("checks")
@@ -335,6 +362,29 @@ fn bad_input_exits_2_before_any_lab_starts() {
         assert!(!stderr.contains(": started"), "no lab started: {stderr}");
         assert!(out.stdout.is_empty(), "no table: {}", show(&out));
     }
+    // A QEMU version whose image is not in the cache is refused before any lab boots.
+    let cache = tmp.path("empty-cache");
+    std::fs::create_dir_all(&cache).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args(["matrix", "--versions", "7.24.4,7.16.2", "--backend", "qemu"])
+        .current_dir(cli_support::REPO)
+        .env("CHRLAB_CACHE_DIR", &cache)
+        .env_remove("RUST_LOG")
+        .output()
+        .expect("run chrlab");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{}", show(&out));
+    assert!(
+        stderr.contains("`qemu:7.24.4`"),
+        "names the lab: {}",
+        show(&out)
+    );
+    assert!(
+        stderr.contains("chrlab image fetch 7.24.4"),
+        "{}",
+        show(&out)
+    );
+    assert!(!stderr.contains(": started"), "{stderr}");
 }
 
 /// A fixed matrix: a passing lab, a failing one (a waiver, a skip), one that timed out and one
@@ -421,6 +471,19 @@ fn snapshots_of_the_matrix_formats() {
     use chrlab::report::TerminalStyle;
     use chrlab::scale::report::{render_html, render_junit, render_markdown, render_terminal};
     let r = fixed_matrix();
+    let json: Value = serde_json::from_str(&chrlab::scale::report::render_json(&r)).unwrap();
+    assert_eq!(
+        violations(&validator("many-report.schema.json"), &json),
+        "",
+        "every row status follows the schema"
+    );
+    let mut broken = json.clone();
+    broken["rows"][3].as_object_mut().unwrap().remove("error");
+    assert_ne!(
+        violations(&validator("many-report.schema.json"), &broken),
+        "",
+        "a failed row without its error is refused"
+    );
     let mut settings = insta::Settings::clone_current();
     settings.set_snapshot_path(std::path::Path::new(cli_support::REPO).join("snapshots"));
     settings.set_prepend_module_to_snapshot(false);
@@ -433,4 +496,70 @@ fn snapshots_of_the_matrix_formats() {
         insta::assert_snapshot!("matrix_junit__fixed", render_junit(&r));
         insta::assert_snapshot!("matrix_html__fixed", render_html(&r));
     });
+}
+
+#[test]
+fn ctrl_c_tears_every_lab_down_and_exits_130() {
+    use std::io::{BufRead as _, BufReader};
+    use std::process::{Command, Stdio};
+    if !sim_lab_runs_here() {
+        return;
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_chrlab"))
+        .args(["matrix", "--versions", "6.49.13,7.12.2,7.24.4"])
+        .current_dir(cli_support::REPO)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("run chrlab");
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut seen = Vec::new();
+    let mut line = String::new();
+    // Every lab has started: now Ctrl-C.
+    while seen
+        .iter()
+        .filter(|l: &&String| l.contains(": started"))
+        .count()
+        < 3
+    {
+        line.clear();
+        if stderr.read_line(&mut line).unwrap() == 0 {
+            panic!("chrlab ended before the labs started: {seen:?}");
+        }
+        seen.push(line.clone());
+    }
+    let sent = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill -INT");
+    assert!(sent.success());
+    let started = std::time::Instant::now();
+    let mut rest = String::new();
+    std::io::Read::read_to_string(&mut stderr, &mut rest).unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{seen:?}\n{rest}");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "the labs stopped promptly"
+    );
+    assert!(
+        rest.contains("stopped by SIGINT: every lab was torn down; no report written"),
+        "{rest}"
+    );
+    // Each lab that had not finished says it was stopped.
+    let finished = seen
+        .iter()
+        .map(String::as_str)
+        .chain(rest.lines())
+        .filter(|l| l.contains(": finished: "))
+        .count();
+    assert_eq!(finished, 3, "every lab ended with a line\n{seen:?}\n{rest}");
+    for l in rest.lines().filter(|l| l.contains(": finished: ")) {
+        assert!(
+            l.contains("ERROR, stopped by SIGINT before it finished; the lab was torn down"),
+            "{l}"
+        );
+    }
+    assert!(rest.contains("ERROR"), "a lab was stopped mid-run: {rest}");
 }
