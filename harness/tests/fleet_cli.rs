@@ -409,6 +409,23 @@ fn names(json: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Every violation of the schema `file` (in `harness/schemas/`) in `doc`, one per line.
+fn violations(file: &str, doc: &Value) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("schemas")
+        .join(file);
+    let schema: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    let validator = jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the schema compiles");
+    validator
+        .iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 fn read_json(path: &Path) -> Value {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}\n{text}", path.display()))
@@ -497,6 +514,12 @@ async fn a_loopback_fleet_is_audited_read_only_from_an_ansible_inventory() {
     secret_free("the JSON report", &report.to_string());
     secret_free("the JUnit report", &junit_text);
     assert_eq!(names(&report), ["r1", "r2", "r3", "gone"], "{report:#}");
+    assert_eq!(report["kind"], "fleet");
+    assert_eq!(
+        violations("many-report.schema.json", &report),
+        "",
+        "fleet report"
+    );
     for row in rows(&report) {
         let name = row["name"].as_str().unwrap();
         let group = row["group"].as_str();
@@ -530,6 +553,11 @@ async fn a_loopback_fleet_is_audited_read_only_from_an_ansible_inventory() {
         } else {
             assert_eq!(row["status"], "audited", "{row:#}");
             assert_eq!(row["attempts"], 1, "{row:#}");
+            assert_eq!(
+                violations("report.schema.json", &row["report"]),
+                "",
+                "{name}"
+            );
             let cells = row["cells"].as_object().expect("cells");
             assert_eq!(cells["users.default-admin-gone"], "fail", "{row:#}");
             assert!(cells.values().any(|c| c == "pass"), "{row:#}");
@@ -568,6 +596,11 @@ async fn a_loopback_fleet_is_audited_read_only_from_an_ansible_inventory() {
         let shard = read_json(&path);
         assert_eq!(shard["shard"]["index"], k, "{shard:#}");
         assert_eq!(shard["shard"]["count"], 2, "{shard:#}");
+        assert_eq!(
+            violations("many-report.schema.json", &shard),
+            "",
+            "shard {k}"
+        );
         seen.extend(names(&shard));
     }
     seen.sort();
