@@ -42,12 +42,16 @@ pub enum Command {
     Explain(ExplainArgs),
     /// Time lab start-up and a full check run.
     Bench(BenchArgs),
+    /// Check many fresh labs (versions, backends) in parallel into one version × check table.
+    Matrix(crate::scale::matrix::MatrixArgs),
     /// Show or refresh the known-vulnerable version table (CVE records).
     Cve(crate::cve::CveArgs),
     /// Fetch, import and find CHR images in the local cache.
     Image(crate::image::ImageArgs),
     /// Harden and audit a candidate and a baseline lab side by side; print a go/no-go.
     Validate(crate::validate::ValidateArgs),
+    /// Audit the routers of an inventory read-only, many at once, into one report.
+    Fleet(crate::fleet::FleetArgs),
 }
 
 /// `chrlab check`.
@@ -188,6 +192,12 @@ pub struct BenchArgs {
     /// RouterOS version the embedded simulator runs (`--target sim` only).
     #[arg(long, value_name = "VERSION")]
     pub version_under_test: Option<Version>,
+    /// Time a matrix of 4 simulator versions against the slowest of them alone (`chrlab::scale`).
+    #[arg(long)]
+    pub matrix: bool,
+    /// Instead: audit N simulators on loopback addresses read-only, as `chrlab fleet` does.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=254), conflicts_with = "matrix")]
+    pub fleet: Option<u8>,
 }
 
 impl BenchArgs {

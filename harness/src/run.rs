@@ -221,6 +221,19 @@ impl Prepared {
     fn profile_name(&self) -> String {
         self.profile_path.display().to_string()
     }
+
+    /// What [`audit_lab`] needs of it.
+    pub(crate) fn lab_run(&self) -> LabRun<'_> {
+        LabRun {
+            spec: &self.spec,
+            options: &self.options,
+            profile: &self.profile,
+            profile_path: &self.profile_path,
+            render_steps: self.render_steps,
+            user_script: self.user_script.as_ref(),
+            apply_admin: self.apply_admin.clone(),
+        }
+    }
 }
 
 /// Checks every input of `chrlab check` before a router is touched: the lab's name, the profile,
@@ -306,21 +319,30 @@ pub async fn harden_and_audit(
     lab: &dyn crate::lab::Lab,
     journal: &Journal,
 ) -> Result<crate::audit::Audit, RunError> {
-    if let Some(s) = &plan.user_script {
-        crate::user_script::apply(lab, &plan.profile, s, plan.apply_admin.clone())
+    harden_and_audit_lab(&plan.lab_run(), lab, journal).await
+}
+
+/// [`harden_and_audit`] for what one lab needs.
+async fn harden_and_audit_lab(
+    run: &LabRun<'_>,
+    lab: &dyn crate::lab::Lab,
+    journal: &Journal,
+) -> Result<crate::audit::Audit, RunError> {
+    if let Some(s) = run.user_script {
+        crate::user_script::apply(lab, run.profile, s, run.apply_admin.clone())
             .await
             .map_err(RunError::UserScript)?;
     }
     let mut audit = audit_with(
         lab,
-        &plan.profile,
-        &plan.profile_path,
-        plan.render_steps,
+        run.profile,
+        run.profile_path,
+        run.render_steps,
         journal,
     )
     .await
     .map_err(|source| RunError::Apply {
-        profile: plan.profile_name(),
+        profile: run.profile_path.display().to_string(),
         router: lab.describe(),
         account: journal.account(),
         source,
@@ -329,7 +351,7 @@ pub async fn harden_and_audit(
     // of the fix script, which carries only what still fails.
     crate::waiver::apply(
         &mut audit.report,
-        &plan.profile.waivers,
+        &run.profile.waivers,
         time::OffsetDateTime::now_utc().date(),
     );
     Ok(audit)
@@ -339,47 +361,82 @@ pub async fn harden_and_audit(
 pub async fn check(args: &CheckArgs) -> Result<RunReport, RunError> {
     // Every input first: nothing below this block may fail because of what the user typed.
     let plan = prepare(args)?;
-    let spec = &plan.spec;
-
     let progress = Progress::new();
-    progress.say(format!("starting the lab {spec}"));
+    let audit = audit_lab(plan.lab_run(), signalled(), &|what| progress.say(what)).await?;
+    if let Some(path) = &args.fix_script {
+        write_fix_script(path, &plan.profile, &plan.profile_name(), &audit).map_err(|source| {
+            RunError::FixScript {
+                path: path.clone(),
+                source,
+            }
+        })?;
+    }
+    Ok(audit.report)
+}
+
+/// What hardening and auditing one fresh lab needs, every input already checked.
+pub(crate) struct LabRun<'a> {
+    /// The lab to build.
+    pub spec: &'a LabSpec,
+    /// Its password and sources.
+    pub options: &'a LabOptions,
+    /// The profile to harden with and check against.
+    pub profile: &'a Profile,
+    /// Its file, as reports name it.
+    pub profile_path: &'a std::path::Path,
+    /// Harden with the steps rendered from the profile first.
+    pub render_steps: bool,
+    /// Harden with the user's script instead.
+    pub user_script: Option<&'a crate::user_script::UserScript>,
+    /// The administrator the user's script creates.
+    pub apply_admin: Option<crate::access::Credentials>,
+}
+
+/// Starts the lab, hardens it (the rendered profile or the user's script), audits it, shuts it
+/// down whatever happened — also when `stop` ends the run first — and applies the profile's
+/// waivers: the part of `chrlab check` that `chrlab matrix` runs once per lab.
+pub(crate) async fn audit_lab(
+    run: LabRun<'_>,
+    stop: impl std::future::Future<Output = Signal>,
+    say: &(dyn Fn(String) + Sync),
+) -> Result<crate::audit::Audit, RunError> {
+    let LabRun {
+        spec,
+        options,
+        profile_path,
+        render_steps,
+        user_script,
+        ..
+    } = run;
+    let applies = render_steps || user_script.is_some();
+    tokio::pin!(stop);
+    say(format!("starting the lab {spec}"));
     let lab = tokio::select! {
-        lab = spec.start_with(&plan.options) => lab?,
-        signal = signalled() => return Err(RunError::Signalled { signal, account: String::new() }),
+        lab = spec.start_with(options) => lab?,
+        signal = &mut stop => return Err(RunError::Signalled { signal, account: String::new() }),
     };
-    progress.say(if let Some(s) = &plan.user_script {
+    say(if let Some(s) = user_script {
         format!("hardening with {} and auditing", s.path.display())
-    } else if args.no_apply {
+    } else if !applies {
         "auditing the router as it is".to_string()
     } else {
-        format!("hardening with {} and auditing", plan.profile_name())
+        format!("hardening with {} and auditing", profile_path.display())
     });
     let journal = Journal::default();
     let outcome = tokio::select! {
-        result = harden_and_audit(&plan, lab.as_ref(), &journal) => Ok(result),
-        signal = signalled() => Err(signal),
+        result = harden_and_audit_lab(&run, lab.as_ref(), &journal) => Ok(result),
+        signal = &mut stop => Err(signal),
     };
-    progress.say("stopping the lab");
+    say("stopping the lab".to_string());
     lab.shutdown().await;
     match outcome {
-        Ok(Ok(audit)) => {
-            if let Some(path) = &args.fix_script {
-                write_fix_script(path, &plan.profile, &plan.profile_name(), &audit).map_err(
-                    |source| RunError::FixScript {
-                        path: path.clone(),
-                        source,
-                    },
-                )?;
-            }
-            Ok(audit.report)
-        }
-        Ok(Err(e)) => Err(e),
+        Ok(result) => result,
         Err(signal) => Err(RunError::Signalled {
             signal,
-            account: if args.no_apply {
-                String::new()
-            } else {
+            account: if applies {
                 journal.account()
+            } else {
+                String::new()
             },
         }),
     }
@@ -441,6 +498,9 @@ fn write_fix_script(
 
 /// Times lab start-up, hardening and a full audit, `iterations` times, on a fresh lab each time.
 pub async fn bench(args: &BenchArgs) -> Result<(), RunError> {
+    if args.matrix {
+        return crate::scale::matrix::bench(args).await;
+    }
     let spec: LabSpec = args.lab()?;
     let profile = Profile::load(&args.profile)?;
     let progress = Progress::new();

@@ -71,6 +71,16 @@ fn main() -> ExitCode {
             Ok(rt) => rt.block_on(chrlab::validate::cmd::main(&args)),
             Err(code) => code,
         },
+        Command::Matrix(args) => match runtime() {
+            Ok(rt) => rt.block_on(chrlab::scale::matrix::run(
+                &args,
+                &mut std::io::stdout(),
+                &mut std::io::stderr(),
+            )),
+            Err(code) => code,
+        },
+        Command::Fleet(args) => chrlab::fleet::main(args, cli.verbose > 0),
+        Command::Bench(args) if args.fleet.is_some() => chrlab::fleet::bench_main(&args),
         Command::Bench(args) => match runtime()
             .and_then(|rt| rt.block_on(chrlab::run::bench(&args)).map_err(run_failed))
         {
@@ -174,9 +184,14 @@ fn fail(code: Exit, e: &anyhow::Error) -> Exit {
 fn enter_user_namespace_if_needed(command: &Command) -> Result<(), String> {
     let uses_sim = match command {
         Command::Check(a) => a.target.needs_namespaces(),
-        Command::Bench(a) => a.target.needs_namespaces(),
+        Command::Bench(a) => a.matrix || a.target.needs_namespaces(),
         Command::Validate(a) => a.candidate.needs_namespaces() || a.baseline.needs_namespaces(),
-        Command::Render(_) | Command::Explain(_) | Command::Cve(_) | Command::Image(_) => false,
+        Command::Matrix(a) => a.needs_namespaces(),
+        Command::Render(_)
+        | Command::Explain(_)
+        | Command::Cve(_)
+        | Command::Image(_)
+        | Command::Fleet(_) => false,
     };
     if !uses_sim || nix::unistd::geteuid().is_root() {
         return Ok(());

@@ -249,7 +249,7 @@ fn grid(out: &mut String, r: &RunReport, family: &str, matrix: &ProbeMatrix) {
 }
 
 /// Escapes text for an HTML element or a quoted attribute.
-fn esc(text: &str) -> String {
+pub(crate) fn esc(text: &str) -> String {
     let mut s = String::with_capacity(text.len());
     for ch in text.chars() {
         match ch {

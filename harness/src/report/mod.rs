@@ -12,6 +12,7 @@ mod sarif;
 mod spec;
 mod terminal;
 
+pub(crate) use html::esc as html_escape;
 pub use html::render_html;
 pub use json::{JSON_SCHEMA_VERSION, render_json};
 pub use junit::render_junit;
@@ -19,6 +20,6 @@ pub use markdown::render_markdown;
 pub use sarif::{SARIF_SCHEMA, render_sarif};
 pub use spec::{
     Destination, DestinationError, ReportError, ReportKind, ReportSpec, check_destinations,
-    write_reports,
+    write_rendered, write_reports,
 };
 pub use terminal::{TerminalStyle, render_terminal};

@@ -256,8 +256,17 @@ impl fmt::Display for ReportSpec {
 
 /// Writes `report` once per spec (creating parent directories of files).
 pub fn write_reports(report: &RunReport, specs: &[ReportSpec]) -> Result<(), ReportError> {
+    write_rendered(specs, |kind| kind.render(report))
+}
+
+/// Writes what `render` makes of each spec's kind where the spec says (creating parent
+/// directories of files): the one writer behind [`write_reports`] and the many-router reports.
+pub fn write_rendered(
+    specs: &[ReportSpec],
+    render: impl Fn(ReportKind) -> String,
+) -> Result<(), ReportError> {
     for spec in specs {
-        let text = spec.kind.render(report);
+        let text = render(spec.kind);
         let (path, result) = match &spec.dest {
             Destination::Stdout => {
                 let mut out = std::io::stdout().lock();

@@ -51,3 +51,16 @@ pub fn chrlab(args: &[&str]) -> Output {
         .output()
         .expect("run chrlab")
 }
+
+/// [`chrlab`] with these environment variables set for the child only.
+pub fn chrlab_env(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_chrlab"));
+    cmd.args(args)
+        .current_dir(REPO)
+        .env_remove("RUST_LOG")
+        .env_remove("CHRLAB_ROUTER_PASSWORD");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("run chrlab")
+}
