@@ -30,7 +30,8 @@ pub enum Signal {
 }
 
 impl Signal {
-    fn name(self) -> &'static str {
+    /// `SIGINT` or `SIGTERM`.
+    pub fn name(self) -> &'static str {
         match self {
             Signal::Interrupt => "SIGINT",
             Signal::Terminate => "SIGTERM",

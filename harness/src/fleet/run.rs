@@ -21,7 +21,7 @@ use crate::outcome::{Exit, RunReport};
 use crate::printable::escape;
 use crate::profile::{Profile, ProfileError};
 use crate::report::{DestinationError, ReportError, TerminalStyle, check_destinations};
-use crate::run::Signal;
+use crate::run::{Signal, signalled};
 use crate::scale::report::UnsupportedKind;
 use crate::scale::runner::{Progress, run_all};
 use crate::scale::{Budget, Job, JobError, Kind, Limits, ManyReport, Row};
@@ -88,18 +88,11 @@ pub enum FleetError {
         source: std::io::Error,
     },
     /// A signal stopped the run; every router's connections were closed.
-    #[error("stopped by {}; every router's connections were closed", signal_name(*.0))]
+    #[error("stopped by {}; every router's connections were closed", .0.name())]
     Signalled(Signal),
     /// Writing a report failed (after the audits).
     #[error(transparent)]
     Report(#[from] ReportError),
-}
-
-fn signal_name(s: Signal) -> &'static str {
-    match s {
-        Signal::Interrupt => "SIGINT",
-        Signal::Terminate => "SIGTERM",
-    }
 }
 
 impl FleetError {
@@ -373,22 +366,6 @@ async fn audit_router(plan: Arc<Plan>, sources: Sources) -> Result<RunReport, Jo
         time::OffsetDateTime::now_utc().date(),
     );
     Ok(audit.report.redacted())
-}
-
-/// Waits for SIGINT or SIGTERM (never returns if neither can be listened for).
-async fn signalled() -> Signal {
-    use tokio::signal::unix::{SignalKind, signal};
-    let (Ok(mut int), Ok(mut term)) = (
-        signal(SignalKind::interrupt()),
-        signal(SignalKind::terminate()),
-    ) else {
-        tracing::warn!("cannot listen for SIGINT/SIGTERM");
-        return std::future::pending().await;
-    };
-    tokio::select! {
-        _ = int.recv() => Signal::Interrupt,
-        _ = term.recv() => Signal::Terminate,
-    }
 }
 
 /// A bar on stderr: routers done of all, and how many did not audit (hidden when stderr is not

@@ -408,7 +408,7 @@ fn audit_job(
             let stopped = |signal: Signal| JobError {
                 message: format!(
                     "stopped by {} before it finished; the lab was torn down",
-                    signal_name(signal)
+                    signal.name()
                 ),
                 exit: match signal {
                     Signal::Interrupt => Exit::Interrupted,
@@ -493,7 +493,7 @@ pub async fn matrix(
     let (tx, rx) = tokio::sync::watch::channel(None);
     let listener = tokio::spawn(async move {
         let signal = signalled().await;
-        tracing::warn!("{}: tearing every lab down", signal_name(signal));
+        tracing::warn!("{}: tearing every lab down", signal.name());
         let _ = tx.send(Some(signal));
         // Keep the sender: the labs' receivers wait on it.
         std::future::pending::<()>().await;
@@ -649,7 +649,7 @@ pub async fn run(args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         let _ = writeln!(
             err,
             "stopped by {}: every lab was torn down; no report written",
-            signal_name(signal)
+            signal.name()
         );
         return match signal {
             Signal::Interrupt => Exit::Interrupted,
@@ -669,13 +669,6 @@ pub async fn run(args: &MatrixArgs, out: &mut dyn Write, err: &mut dyn Write) ->
         Exit::ChecksFailed
     } else {
         run.report.exit()
-    }
-}
-
-fn signal_name(signal: Signal) -> &'static str {
-    match signal {
-        Signal::Interrupt => "SIGINT",
-        Signal::Terminate => "SIGTERM",
     }
 }
 
