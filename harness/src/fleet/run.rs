@@ -436,15 +436,9 @@ pub fn main(mut args: FleetArgs, verbose: bool) -> Exit {
         }
         Err(e) => return fail(&FleetError::from(e)),
     }
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return Exit::Internal;
-        }
+        Err(exit) => return exit,
     };
     match runtime.block_on(run(&args)) {
         Err(e) => fail(&e),
@@ -474,29 +468,27 @@ pub fn main(mut args: FleetArgs, verbose: bool) -> Exit {
 }
 
 fn fail(e: &FleetError) -> Exit {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    eprintln!("error: {}", escape(&text));
+    eprintln!("error: {}", escape(&crate::outcome::error_chain(e)));
     e.exit()
+}
+
+/// The multi-threaded runtime `main` and `bench_main` run on (an error said, and its exit code).
+fn runtime() -> Result<tokio::runtime::Runtime, Exit> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| {
+            eprintln!("error: cannot start the async runtime: {e}");
+            Exit::Internal
+        })
 }
 
 /// `chrlab bench --fleet N` for the binary.
 pub fn bench_main(args: &BenchArgs) -> Exit {
     let n = usize::from(args.fleet.unwrap_or(50));
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime() {
         Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return Exit::Internal;
-        }
+        Err(exit) => return exit,
     };
     match runtime.block_on(bench(args, n)) {
         Ok(()) => Exit::Pass,
